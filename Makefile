@@ -1,0 +1,74 @@
+# Keel — top-level build. Each directory lists its own sources in a module.mk that this file
+# includes; here live the toolchain, the flags and the top-level targets (xv6-style, flat).
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+B       := build
+CC      := gcc
+HOSTCC  := gcc
+CLANG   := clang
+PYTHON  := python3
+
+WARN := -Wall -Wextra -Werror
+# The core never touches SSE/x87/AVX state: those registers belong to the guest at an exit.
+CORE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) \
+	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -mcmodel=small \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+	-fno-common -fno-tree-loop-distribute-patterns \
+	-Iinclude -Iarch/x86/include -I. -MMD -MP
+CORE_ASFLAGS := $(filter-out -std=gnu11,$(CORE_CFLAGS)) -D__ASSEMBLY__
+CORE_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,-z,max-page-size=0x1000 \
+	-Wl,--build-id=none -Wl,--no-warn-rwx-segments
+# Host builds (unit tests, oracles, the config checker) compile the same sources hosted.
+HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -I. -MMD -MP
+
+# Filled in by the module.mk files.
+CORE_SRCS :=
+HOST_TESTS :=
+BENCHES :=
+CLEAN_EXTRA :=
+
+include $(sort $(wildcard */*.mk */*/*.mk */*/*/*.mk))
+
+CORE_OBJS := $(patsubst %,$(B)/core/%.o,$(basename $(CORE_SRCS)))
+
+$(B)/core/%.o: %.c | $(B)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+$(B)/core/%.o: %.S | $(B)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(CORE_ASFLAGS) -c $< -o $@
+
+$(B)/keel.elf: $(CORE_OBJS) linker.ld $(B)/.deps
+	$(CC) $(CORE_CFLAGS) $(CORE_LDFLAGS) -o $@ $(CORE_OBJS) -lgcc
+	grub-file --is-x86-multiboot2 $@
+	grub-file --is-x86-multiboot $@
+
+# Idempotent: installs only the Debian packages that are missing.
+$(B)/.deps: tools/deps.sh
+	@mkdir -p $(B)
+	tools/deps.sh
+	@touch $@
+
+.PHONY: all deps clean
+all: $(B)/keel.elf $(B)/keel.iso
+deps: $(B)/.deps
+
+clean:
+	rm -rf $(B)/core $(B)/host $(B)/iso $(B)/*.elf $(B)/*.iso $(CLEAN_EXTRA)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# The demo image: keel.elf plus the modules the demo configuration names (FILE:NAME pairs).
+DEMO_CMDLINE ?= loglevel=info
+DEMO_MODULES ?=
+$(B)/keel.iso: $(B)/keel.elf tools/mkiso.sh $(foreach m,$(DEMO_MODULES),$(firstword $(subst :, ,$(m))))
+	tools/mkiso.sh $@ $< "$(DEMO_CMDLINE)" $(DEMO_MODULES)
+
+.PHONY: run
+run: $(B)/keel.iso
+	qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -smp 3 -m 1024 -cdrom $< \
+		-serial mon:stdio -display none -no-reboot

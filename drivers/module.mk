@@ -1,0 +1,1 @@
+CORE_SRCS += drivers/uart16550.c drivers/console.c

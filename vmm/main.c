@@ -1,0 +1,15 @@
+/* Keel's C entry on the bootstrap CPU. */
+#include <keel/console.h>
+#include <keel/printk.h>
+#include <arch/io.h>
+
+void kmain(u32 magic, u32 info);
+
+void kmain(u32 magic, u32 info)
+{
+	console_init();
+	printk("Keel microhypervisor\n");
+	printk("boot: magic %#x info %#x\n", magic, info);
+	console_flush();
+	cpu_halt_forever();
+}
