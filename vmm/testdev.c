@@ -38,16 +38,21 @@ int testdev_hypercall(struct testdev *t, u64 op, u64 a, u64 b, u64 out[3])
 		memset(t->mem, (u8)a, sizeof(t->mem));
 		t->count = 0;
 		return KEEL_OK;
-	case KEEL_TESTDEV_POKE:
-		if (a > KEEL_TESTDEV_SIZE - 8)
+	case KEEL_TESTDEV_POKE: {
+		u32 v = (u32)b;
+		if (a > KEEL_TESTDEV_SIZE - 4)
 			return KEEL_ERANGE;
-		memcpy(t->mem + a, &b, 8);
+		memcpy(t->mem + a, &v, 4);
 		return KEEL_OK;
-	case KEEL_TESTDEV_PEEK:
-		if (a > KEEL_TESTDEV_SIZE - 8)
+	}
+	case KEEL_TESTDEV_PEEK: {
+		u32 v;
+		if (a > KEEL_TESTDEV_SIZE - 4)
 			return KEEL_ERANGE;
-		memcpy(&out[0], t->mem + a, 8);
+		memcpy(&v, t->mem + a, 4);
+		out[0] = v;
 		return KEEL_OK;
+	}
 	case KEEL_TESTDEV_LOG_COUNT:
 		out[0] = t->count;
 		return KEEL_OK;
@@ -55,8 +60,9 @@ int testdev_hypercall(struct testdev *t, u64 op, u64 a, u64 b, u64 out[3])
 		if (a >= MIN(t->count, (u64)KEEL_TESTDEV_LOG_MAX))
 			return KEEL_ERANGE;
 		const struct testdev_entry *e = &t->log[a];
-		out[0] = e->offset | (u64)e->size << 32 | (u64)e->dir << 40;
-		out[1] = e->data;
+		out[0] = e->offset | (u64)e->size << 16 | (u64)e->dir << 24;
+		out[1] = (u32)e->data;
+		out[2] = e->data >> 32;
 		return KEEL_OK;
 	}
 	}
