@@ -47,7 +47,8 @@ static int dec_prefixes(struct dec *d, struct emul_insn *in)
 			continue;
 		}
 		in->rex = 0; /* SDM Vol. 2A 2.2.1: REX counts only right before the opcode */
-		if (k >= PK_SEG)
+		/* SDM Vol. 1 3.3.7.1: 64-bit mode ignores CS, DS, ES and SS overrides */
+		if (k >= PK_SEG && (in->mode != EMUL_MODE_LONG64 || k - PK_SEG >= SEG_FS))
 			in->segovr = k - PK_SEG;
 		else if (k == PK_REP || k == PK_REPNE)
 			last_rep = c;
@@ -91,7 +92,9 @@ static int dec_vex(struct dec *d, struct emul_insn *in, const struct emul_opdesc
 	d->p += n;
 	if (map != 1 && map != 2)
 		return EMUL_DEC_UNSUPPORTED;
-	*out = &(map == 1 ? emul_vex0f : emul_vex0f38)[d->b[d->p++]];
+	in->map = map == 1 ? EMUL_MAP_VEX0F : EMUL_MAP_VEX0F38;
+	in->opc = d->b[d->p++];
+	*out = &(map == 1 ? emul_vex0f : emul_vex0f38)[in->opc];
 	return 0;
 }
 
@@ -109,6 +112,7 @@ static int dec_opcode(struct dec *d, struct emul_insn *in, const struct emul_opd
 			return dec_vex(d, in, out);
 	}
 	d->p++;
+	in->opc = c;
 	if (c != 0x0f) {
 		*out = &emul_map1[c];
 		return 0;
@@ -117,6 +121,8 @@ static int dec_opcode(struct dec *d, struct emul_insn *in, const struct emul_opd
 	if (r)
 		return r;
 	c = d->b[d->p++];
+	in->map = EMUL_MAP_0F;
+	in->opc = c;
 	if (c != 0x38) {
 		*out = &emul_map0f[c];
 		return 0;
@@ -124,15 +130,17 @@ static int dec_opcode(struct dec *d, struct emul_insn *in, const struct emul_opd
 	r = dec_need(d, 1);
 	if (r)
 		return r;
-	*out = &emul_map0f38[d->b[d->p++]];
+	in->map = EMUL_MAP_0F38;
+	in->opc = d->b[d->p++];
+	*out = &emul_map0f38[in->opc];
 	return 0;
 }
 
 /* 16-bit addressing forms (SDM Vol. 2A Table 2-1). */
 static const uint8_t rm16_base[8] = { EMUL_RBX, EMUL_RBX, EMUL_RBP, EMUL_RBP,
-				      EMUL_NOREG, EMUL_NOREG, EMUL_RBP, EMUL_RBX };
+				      EMUL_RSI, EMUL_RDI, EMUL_RBP, EMUL_RBX };
 static const uint8_t rm16_index[8] = { EMUL_RSI, EMUL_RDI, EMUL_RSI, EMUL_RDI,
-				       EMUL_RSI, EMUL_RDI, EMUL_NOREG, EMUL_NOREG };
+				       EMUL_NOREG, EMUL_NOREG, EMUL_NOREG, EMUL_NOREG };
 
 static int dec_modrm16(struct dec *d, struct emul_insn *in, unsigned mod, unsigned rm)
 {
@@ -174,7 +182,7 @@ static int dec_modrm32(struct dec *d, struct emul_insn *in, unsigned mod, unsign
 		return 0;
 	}
 	in->base = rm | bx;
-	if (rm == EMUL_RSP || rm == EMUL_RBP)
+	if (in->base == EMUL_RSP || in->base == EMUL_RBP)
 		in->seg = SEG_SS;
 	return 0;
 }

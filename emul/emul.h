@@ -107,6 +107,7 @@ struct emul_opdesc;
 struct emul_insn {
 	const struct emul_opdesc *d; /* opcode table entry */
 	uint8_t len;
+	uint8_t map, opc;  /* EMUL_MAP_*, opcode byte */
 	uint8_t mode;      /* enum emul_mode */
 	uint8_t osz, asz;  /* operand / address size in bytes (2, 4, 8) */
 	uint8_t pfx;       /* EMUL_PFX_* seen */
@@ -123,6 +124,7 @@ struct emul_insn {
 	uint64_t imm;      /* raw immediate (moffs: the offset) */
 };
 #define EMUL_NOREG 0xff
+enum { EMUL_MAP_1, EMUL_MAP_0F, EMUL_MAP_0F38, EMUL_MAP_VEX0F, EMUL_MAP_VEX0F38 };
 #define EMUL_PFX_LOCK  0x01
 #define EMUL_PFX_REP   0x02 /* F3 */
 #define EMUL_PFX_REPNE 0x04 /* F2 */

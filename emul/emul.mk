@@ -9,3 +9,23 @@ CORE_SRCS += $(if $(wildcard emul/walk.c),$(EMUL_SRCS) emul/vecreg.S)
 # The core build of emul/ (freestanding, -mgeneral-regs-only), also checked by the host tests.
 .PHONY: emul-core
 emul-core: $(EMUL_CORE_OBJS)
+
+# Host builds of emul/ and its tests (tests/host/emul/).
+EMUL_T := tests/host/emul
+EMUL_HOST_OBJS := $(patsubst %.c,$(B)/host/%.o,$(EMUL_SRCS))
+EMUL_TEST_COMMON := $(B)/host/$(EMUL_T)/walk_temp.o $(B)/host/$(EMUL_T)/fakeenv.o \
+	$(B)/host/$(EMUL_T)/manifest.o
+
+$(B)/host/emul/%.o: emul/%.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
+
+$(B)/host/$(EMUL_T)/%.o: $(EMUL_T)/%.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
+
+$(B)/host/$(EMUL_T)/zydis_oracle: $(B)/host/$(EMUL_T)/zydis_oracle.o $(EMUL_HOST_OBJS) \
+		$(EMUL_TEST_COMMON) | $(EMUL_CORE_OBJS)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(filter %.o,$^) -lZydis -lZycore -lcapstone
+
+HOST_TESTS += $(B)/host/$(EMUL_T)/zydis_oracle
