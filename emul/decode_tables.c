@@ -198,7 +198,7 @@ const struct emul_opdesc emul_pfxtabs[][4] = {
 	[7] = { [1] = SSE(Edq, Vdq, F_ALIGN), [2] = SSE(Edq, Vdq, 0) }, /* 0F 7F MOVDQA/MOVDQU */
 	[8] = { [1] = SSE(Eq, Vq, 0) },             /* 66 0F D6 MOVQ */
 	[9] = { [1] = SSE(Edq, Vdq, F_ALIGN) },     /* 66 0F E7 MOVNTDQ */
-	[10] = { E_(OP_MOV, 0, M_ALL, Ey, Gy, 0, F_MODRM | F_O32 | F_O64) }, /* 0F C3 MOVNTI */
+	[10] = { E_(OP_MOV, 0, M_ALL, Ey, Gy, 0, MR) }, /* 0F C3 MOVNTI */
 	[11] = { MOVBE(Gv, Ev), MOVBE(Gv, Ev) },    /* 0F 38 F0 MOVBE */
 	[12] = { MOVBE(Ev, Gv), MOVBE(Ev, Gv) },    /* 0F 38 F1 MOVBE */
 	[13] = { [1] = CLF(2) },                    /* 66 0F AE /6 CLWB */

@@ -303,7 +303,7 @@ static int compare(const uint8_t *b, unsigned len, enum emul_mode mode, bool com
 		if (zop_equal(&ko[i], &zz[i], in.asz, why))
 			continue;
 		if (ko[i].type != 2 || zz[i].type != 2 || ko[i].size != zz[i].size ||
-		    !capstone_mem_agrees(b, len, mode, &ko[i]))
+		    !capstone_mem_agrees(b, in.len, mode, &ko[i]))
 			return CMP_MISMATCH;
 		n_capstone++;
 	}
