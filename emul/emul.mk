@@ -29,3 +29,13 @@ $(B)/host/$(EMUL_T)/zydis_oracle: $(B)/host/$(EMUL_T)/zydis_oracle.o $(EMUL_HOST
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(filter %.o,$^) -lZydis -lZycore -lcapstone
 
 HOST_TESTS += $(B)/host/$(EMUL_T)/zydis_oracle
+
+$(B)/host/$(EMUL_T)/cpu_stub.o: $(EMUL_T)/cpu_stub.S
+	@mkdir -p $(@D)
+	$(HOSTCC) -c $< -o $@
+
+$(B)/host/$(EMUL_T)/cpu_oracle: $(B)/host/$(EMUL_T)/cpu_oracle.o $(B)/host/$(EMUL_T)/cpu_case.o \
+		$(B)/host/$(EMUL_T)/cpu_stub.o $(EMUL_HOST_OBJS) $(EMUL_TEST_COMMON) | $(EMUL_CORE_OBJS)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(filter %.o,$^)
+
+HOST_TESTS += $(B)/host/$(EMUL_T)/cpu_oracle

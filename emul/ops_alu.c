@@ -73,8 +73,9 @@ static int opnd_get(struct emul *e, unsigned i, uint64_t *v)
 	case K_B:
 		x = emul_reg_get(e, in->vex_v, size);
 		break;
-	default: /* K_I, K_IS: immediates are sign-extended to the operand size */
-		x = emul_trunc(emul_sext(in->imm, (unsigned)in->imm_size), size);
+	default: /* K_I, K_IS: sign-extended to the size of the operand they combine with */
+		x = emul_trunc(emul_sext(in->imm, (unsigned)in->imm_size),
+			       emul_opnd_bytes(in, in->d->opnd[0]));
 		break;
 	}
 	*v = x;

@@ -77,6 +77,27 @@ static int str_translate(struct emul *e, const struct str_ctx *c, uint64_t n)
 	return 0;
 }
 
+/* MOVS whose destination runs into source elements not yet read: a batch must not read ahead
+ * of earlier writes (the result is that of element-by-element execution). */
+static uint64_t str_overlap(const struct emul *e, const struct str_ctx *c, uint64_t n)
+{
+	const struct emul_insn *in = &e->in;
+	enum emul_segreg ssrc = (in->d->flags & F_SEGX) && in->segovr != SEG_COUNT ?
+				(enum emul_segreg)in->segovr : SEG_DS;
+	bool l64 = in->mode == EMUL_MODE_LONG64;
+	uint64_t src = emul_trunc(e->regs->gpr[EMUL_RSI], in->asz) +
+		       (l64 && ssrc < SEG_FS ? 0 : e->regs->seg[ssrc].base);
+	uint64_t dst = emul_trunc(e->regs->gpr[EMUL_RDI], in->asz) +
+		       (l64 ? 0 : e->regs->seg[SEG_ES].base);
+	uint64_t gap = c->down ? src - dst : dst - src;
+
+	if (!n)
+		return 1;
+	if (in->d->sub != STR_MOVS || gap == 0 || gap >= n * c->size)
+		return n;
+	return gap / c->size ? gap / c->size : 1;
+}
+
 int emul_prep_str(struct emul *e)
 {
 	const struct emul_insn *in = &e->in;
@@ -104,7 +125,7 @@ int emul_prep_str(struct emul *e)
 		room = str_room(e, &c, SEG_ES, emul_trunc(e->regs->gpr[EMUL_RDI], in->asz));
 		n = room < n ? room : n;
 	}
-	n = n ? n : 1;
+	n = str_overlap(e, &c, n);
 	r = str_translate(e, &c, n);
 	if (r && n > 1) {
 		n = 1; /* the fault belongs to the first element that takes it */
