@@ -68,9 +68,9 @@ static void place_modrm(struct cpu_case *c, struct mf_enc *v, uint64_t t, uint64
 		disp = (int32_t)(rng_next(rng) & 0xfffff) - 0x80000;
 	v->rex &= 4; /* keep R */
 	switch (form) {
-	case 0: /* [base + disp] without SIB */
-		if ((base & 7) == 4)
-			base ^= 1;
+	case 0: /* [base + disp] without SIB (rSP and r12 need one) */
+		while ((base & 7) == 4)
+			base = pick_gpr(rng, avoid, 99);
 		if ((base & 7) == 5 && v->mod == 0)
 			v->mod = 1;
 		v->rm = base & 7;

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "cpu_oracle.h"
 #include "emul/emul.h"
@@ -17,6 +19,18 @@ extern struct cpu_ctx cpu_ctx;
 void cpu_run_avx(void), cpu_back_avx(void), cpu_run_sse(void), cpu_back_sse(void);
 
 static struct mf_entry ents[MF_MAX];
+static const struct cpu_case *cur;
+
+/* A case the generator got wrong must still end in a verdict, not a silent crash. */
+static void on_fault(int sig)
+{
+	char msg[160];
+	int n = snprintf(msg, sizeof(msg), "VERDICT FAIL emul_cpu/%s signal %d while running a case\n",
+			 cur ? cur->m->form : "setup", sig);
+
+	(void)!write(1, msg, (size_t)n);
+	_exit(1);
+}
 static bool have_avx;
 
 static bool cpu_has(const char *f)
@@ -180,6 +194,10 @@ int main(void)
 		printf("VERDICT FAIL emul_cpu/setup mmap of an executable page below 2 GiB failed\n");
 		return 1;
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGSEGV, on_fault);
+	signal(SIGBUS, on_fault);
+	signal(SIGILL, on_fault);
 	have_avx = cpu_has("avx");
 	printf("emul_cpu: seed %#llx (set EMUL_SEED to repeat), host AVX %s\n",
 	       (unsigned long long)seed, have_avx ? "yes" : "no");
@@ -201,6 +219,7 @@ int main(void)
 		for (unsigned long k = 0; k < per; k++) {
 			if (!cpu_case_make(&c, m, area, &rng))
 				continue;
+			cur = &c;
 			native_run(&c, area, &sn);
 			if (!keel_run(&c, area, &sk, why) || !compare(&c, &sn, &sk, why)) {
 				if (fail++ < 3)
