@@ -39,3 +39,34 @@ $(B)/host/$(EMUL_T)/cpu_oracle: $(B)/host/$(EMUL_T)/cpu_oracle.o $(B)/host/$(EMU
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(filter %.o,$^)
 
 HOST_TESTS += $(B)/host/$(EMUL_T)/cpu_oracle
+
+# libFuzzer target (clang, ASan + UBSan), its seed corpus from the manifest, and its runner.
+EMUL_FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -I. \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+EMUL_FUZZ_SRCS := $(EMUL_SRCS) $(EMUL_T)/fuzz_emul.c $(EMUL_T)/fakeenv.c $(EMUL_T)/walk_temp.c
+$(B)/host/fuzz/emul/fuzz_emul: $(EMUL_FUZZ_SRCS) emul/emul.h emul/emul_internal.h
+	@mkdir -p $(@D)
+	$(CLANG) $(EMUL_FUZZ_CFLAGS) -o $@ $(EMUL_FUZZ_SRCS)
+
+$(B)/host/$(EMUL_T)/fuzz_seeds: $(B)/host/$(EMUL_T)/fuzz_seeds.o $(B)/host/$(EMUL_T)/manifest.o
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $^
+
+$(B)/host/fuzz/emul/corpus/.stamp: $(B)/host/$(EMUL_T)/fuzz_seeds emul/manifest.tsv
+	@mkdir -p $(@D)
+	$< $(@D)
+	@touch $@
+
+$(B)/host/$(EMUL_T)/fuzz_emul_run: $(EMUL_T)/fuzz_emul.sh $(B)/host/fuzz/emul/fuzz_emul \
+		$(B)/host/fuzz/emul/corpus/.stamp
+	printf '#!/bin/sh\nexec %s %s\n' $(EMUL_T)/fuzz_emul.sh $(B) > $@
+	chmod +x $@
+
+HOST_TESTS += $(B)/host/$(EMUL_T)/fuzz_emul_run
+
+# Long fuzzing run: make fuzz [EMUL_FUZZ_TIME=seconds]
+EMUL_FUZZ_TIME ?= 3600
+.PHONY: fuzz
+fuzz:: $(B)/host/fuzz/emul/fuzz_emul $(B)/host/fuzz/emul/corpus/.stamp
+	@mkdir -p $(B)/host/fuzz/emul/found
+	$(B)/host/fuzz/emul/fuzz_emul -max_total_time=$(EMUL_FUZZ_TIME) -max_len=512 \
+		$(B)/host/fuzz/emul/found $(B)/host/fuzz/emul/corpus

@@ -10,7 +10,7 @@ uint64_t emul_sext(uint64_t v, unsigned size)
 {
 	unsigned sh = 64 - size * 8;
 
-	return size >= 8 ? v : (uint64_t)((int64_t)(v << sh) >> sh);
+	return size >= 8 || !size ? v : (uint64_t)((int64_t)(v << sh) >> sh);
 }
 
 /* PF is set when the low byte has an even number of 1 bits. */
