@@ -43,6 +43,13 @@ int emul_set_fault(struct emul *e, uint8_t vector, bool has_error, uint32_t erro
 static int emul_walk_one(struct emul *e, uint64_t la, unsigned access, uint64_t *gpa)
 {
 	const struct emul_regs *r = e->regs;
+	const struct emul_exit *x = e->exit;
+
+	if (x && x->la_valid && (x->la >> 12) == (la >> 12) && (x->write || !(access & WALK_WRITE)) &&
+	    !(access & WALK_FETCH)) {
+		*gpa = (x->gpa & ~0xfffull) | (la & 0xfff);
+		return 0;
+	}
 	struct walk_ctl ctl = { r->cr0, r->cr3, r->cr4, r->efer, r->rflags, r->cpl };
 	int ret = emul_walk(&ctl, &e->env->mem, la, access, gpa, &e->fault);
 
@@ -288,6 +295,7 @@ int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_reg
 
 	e->env = env;
 	e->regs = regs;
+	e->exit = exit;
 	e->state = ES_IDLE;
 	r = emul_decoded(e, emul_decode(bytes, len, mode, &e->in));
 	return r ? r : emul_begin(e, exit);
@@ -305,6 +313,7 @@ int emul_start(struct emul *e, const struct emul_env *env, struct emul_regs *reg
 
 	e->env = env;
 	e->regs = regs;
+	e->exit = exit;
 	e->state = ES_IDLE;
 	e->in.mode = (uint8_t)mode;
 	for (;;) {

@@ -93,12 +93,16 @@ struct emul_memop {
 	bool dev[2];       /* the piece is a device access */
 };
 
-/* What the exit reported, so emul_start can RETRY when the instruction does not match it. */
+/* What the exit reported, so emul_start can RETRY when the instruction does not match it.
+ * With la_valid (VMX: guest-linear address valid), the page la -> gpa is used without a walk:
+ * the CPU walked it for this very access (only for a write if `write`). */
 struct emul_exit {
 	uint8_t kind; /* EMUL_EXIT_NONE, EMUL_EXIT_MMIO or EMUL_EXIT_PIO */
 	bool write;
+	bool la_valid;
 	uint16_t port;
 	uint64_t gpa;
+	uint64_t la;
 };
 enum { EMUL_EXIT_NONE, EMUL_EXIT_MMIO, EMUL_EXIT_PIO };
 
@@ -160,6 +164,7 @@ struct emul {
 
 	/* private */
 	struct emul_insn in;
+	const struct emul_exit *exit;
 	const struct emul_env *env;
 	struct emul_regs *regs;
 	uint8_t state;      /* idle, running, waiting */
