@@ -70,3 +70,14 @@ fuzz:: $(B)/host/fuzz/emul/fuzz_emul $(B)/host/fuzz/emul/corpus/.stamp
 	@mkdir -p $(B)/host/fuzz/emul/found
 	$(B)/host/fuzz/emul/fuzz_emul -max_total_time=$(EMUL_FUZZ_TIME) -max_len=512 \
 		$(B)/host/fuzz/emul/found $(B)/host/fuzz/emul/corpus
+
+# make bench: decode+emulate cost on the shared MMIO mix (tests/bench/mmio-mix.tsv).
+$(B)/host/$(EMUL_T)/bench_emul: $(B)/host/$(EMUL_T)/bench_emul.o $(EMUL_HOST_OBJS) \
+		$(EMUL_TEST_COMMON) | $(EMUL_CORE_OBJS)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(filter %.o,$^)
+
+$(B)/host/$(EMUL_T)/bench_emul_run: $(EMUL_T)/bench_emul.sh $(B)/host/$(EMUL_T)/bench_emul
+	printf '#!/bin/sh\nexec %s %s\n' $(EMUL_T)/bench_emul.sh $(B) > $@
+	chmod +x $@
+
+BENCHES += $(B)/host/$(EMUL_T)/bench_emul_run
