@@ -167,6 +167,7 @@ static int run_callgrind(void)
 {
 	const unsigned loops = 200, rounds = 40;
 
+	CALLGRIND_ZERO_STATS;
 	for (int i = 0; i < NCASE; i++) {
 		char name[32];
 		for (unsigned k = 0; k < loops; k++)
