@@ -81,3 +81,9 @@ $(B)/host/$(EMUL_T)/bench_emul_run: $(EMUL_T)/bench_emul.sh $(B)/host/$(EMUL_T)/
 	chmod +x $@
 
 BENCHES += $(B)/host/$(EMUL_T)/bench_emul_run
+
+$(B)/host/$(EMUL_T)/unit_emul: $(B)/host/$(EMUL_T)/unit_emul.o $(EMUL_HOST_OBJS) \
+		$(EMUL_TEST_COMMON) | $(EMUL_CORE_OBJS)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(filter %.o,$^)
+
+HOST_TESTS += $(B)/host/$(EMUL_T)/unit_emul
