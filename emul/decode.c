@@ -17,17 +17,36 @@ static int dec_need(const struct dec *d, unsigned n)
 
 static uint64_t dec_le(const struct dec *d, unsigned n)
 {
-	uint64_t v = 0;
-
-	for (unsigned i = n; i-- > 0;)
-		v = v << 8 | d->b[d->p + i];
-	return v;
+	return emul_ld(d->b + d->p, n);
 }
 
 static const uint8_t mode_bit[] = {
 	[EMUL_MODE_REAL] = M_REAL, [EMUL_MODE_VM86] = M_REAL, [EMUL_MODE_PROT16] = M_P16,
 	[EMUL_MODE_PROT32] = M_P32, [EMUL_MODE_LONG64] = M_L64,
 };
+
+/* Bytes per size class for this instruction: the fixed ones plus v, z, y, x. */
+static void dec_size_table(const struct emul_insn *in, uint8_t t[16])
+{
+	static const uint8_t fixed[16] = { [S_B] = 1, [S_W] = 2, [S_D] = 4, [S_Q] = 8,
+					   [S_DQ] = 16, [S_CL] = 64 };
+	bool w = in->mode == EMUL_MODE_LONG64 &&
+		 ((in->pfx & EMUL_PFX_VEX) ? in->vex_w : (in->rex >> 3) & 1);
+
+	__builtin_memcpy(t, fixed, 16);
+	t[S_V] = in->osz;
+	t[S_Z] = in->osz == 2 ? 2 : 4;
+	t[S_Y] = w ? 8 : 4;
+	t[S_X] = in->vex_l ? 32 : 16;
+}
+
+unsigned emul_opnd_bytes(const struct emul_insn *in, uint8_t o)
+{
+	uint8_t t[16];
+
+	dec_size_table(in, t);
+	return t[OPND_SIZE(o)];
+}
 
 static int dec_prefixes(struct dec *d, struct emul_insn *in)
 {
@@ -202,8 +221,10 @@ static int dec_memory(struct dec *d, struct emul_insn *in)
 	r = dec_need(d, in->disp_size);
 	if (r)
 		return r;
-	in->disp = (int64_t)emul_sext(dec_le(d, in->disp_size), in->disp_size);
-	d->p += in->disp_size;
+	if (in->disp_size) {
+		in->disp = (int64_t)emul_sext(dec_le(d, in->disp_size), in->disp_size);
+		d->p += in->disp_size;
+	}
 	return 0;
 }
 
@@ -251,19 +272,15 @@ static int dec_check(const struct emul_insn *in, const struct emul_opdesc *op)
 	return 0;
 }
 
-static unsigned dec_imm_bytes(const struct emul_insn *in, uint8_t o)
+/* Immediate bytes by operand kind: 0 none, 1 one byte, 2 the operand's size (Ib, Iw, Iz: the
+ * encoded size), 3 the address size (moffs). */
+static const uint8_t kind_imm[16] = { [K_I] = 2, [K_IS] = 1, [K_IP] = 1, [K_O] = 3 };
+
+static unsigned dec_imm_bytes(const struct emul_insn *in, unsigned i)
 {
-	switch (OPND_KIND(o)) {
-	case K_I:
-		return OPND_SIZE(o) == S_Z ? (in->osz == 2 ? 2 : 4) : emul_opnd_bytes(in, o);
-	case K_IS:
-	case K_IP:
-		return 1;
-	case K_O:
-		return in->asz;
-	default:
-		return 0;
-	}
+	unsigned c = kind_imm[OPND_KIND(in->d->opnd[i])];
+
+	return c < 2 ? c : c == 2 ? in->opsz[i] : in->asz;
 }
 
 static int dec_tail(struct dec *d, struct emul_insn *in, const struct emul_opdesc *op)
@@ -271,7 +288,7 @@ static int dec_tail(struct dec *d, struct emul_insn *in, const struct emul_opdes
 	int r;
 
 	for (unsigned i = 0; i < 3; i++) {
-		unsigned n = dec_imm_bytes(in, op->opnd[i]);
+		unsigned n = dec_imm_bytes(in, i);
 		if (!n)
 			continue;
 		r = dec_need(d, n);
@@ -322,6 +339,10 @@ int emul_decode(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct 
 	if (r)
 		return r;
 	in->d = op;
+	uint8_t szt[16];
+	dec_size_table(in, szt);
+	for (unsigned i = 0; i < 3; i++)
+		in->opsz[i] = szt[OPND_SIZE(op->opnd[i])];
 	in->reg = ((in->modrm >> 3) & 7) | ((in->rex & 4) << 1);
 	if (op->flags & F_MODRM) {
 		r = dec_memory(&d, in);
@@ -335,24 +356,4 @@ int emul_decode(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct 
 		in->seg = in->segovr;
 	in->len = (uint8_t)d.p;
 	return EMUL_DEC_OK;
-}
-
-unsigned emul_opnd_bytes(const struct emul_insn *in, uint8_t o)
-{
-	static const uint8_t fixed[] = { [S_B] = 1, [S_W] = 2, [S_D] = 4, [S_Q] = 8,
-					 [S_DQ] = 16, [S_CL] = 64 };
-
-	switch (OPND_SIZE(o)) {
-	case S_V:
-		return in->osz;
-	case S_Z:
-		return in->osz == 2 ? 2 : 4;
-	case S_Y:
-		return (in->mode == EMUL_MODE_LONG64 &&
-			((in->pfx & EMUL_PFX_VEX) ? in->vex_w : (in->rex >> 3) & 1)) ? 8 : 4;
-	case S_X:
-		return in->vex_l ? 32 : 16;
-	default:
-		return fixed[OPND_SIZE(o)];
-	}
 }

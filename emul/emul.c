@@ -74,8 +74,13 @@ int emul_translate(struct emul *e, struct emul_memop *m, enum emul_segreg sr, ui
 	/* SDM Vol. 2A MOVDQA/MOVAPS: a misaligned operand is #GP(0), before any page fault */
 	if ((how & TR_ALIGN) && (la & (size - 1)))
 		return emul_set_fault(e, 13, true, 0);
-	*m = (struct emul_memop){ .la = la, .size = size, .len0 = (uint16_t)size, .seg = (uint8_t)sr,
-				  .read = (how & TR_READ) != 0, .write = (how & TR_WRITE) != 0 };
+	m->la = la;
+	m->size = size;
+	m->len0 = (uint16_t)size;
+	m->seg = (uint8_t)sr;
+	m->read = (how & TR_READ) != 0;
+	m->write = (how & TR_WRITE) != 0;
+	m->dev[1] = false;
 	r = emul_walk_one(e, la, access, &m->gpa[0]);
 	if (r)
 		return r;

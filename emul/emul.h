@@ -124,6 +124,7 @@ struct emul_insn {
 	uint8_t base, index, scale;  /* EMUL_NOREG when absent; scale = 1, 2, 4, 8 */
 	bool riprel, has_mem;
 	int8_t disp_size, imm_size;
+	uint8_t opsz[3];   /* bytes of each operand of the table entry (0 = none) */
 	int64_t disp;
 	uint64_t imm;      /* raw immediate (moffs: the offset) */
 };

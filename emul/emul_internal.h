@@ -113,8 +113,19 @@ int emul_set_fault(struct emul *e, uint8_t vector, bool has_error, uint32_t erro
 uint64_t emul_reg_get(const struct emul *e, unsigned reg, unsigned size);
 void emul_reg_set(struct emul *e, unsigned reg, unsigned size, uint64_t val);
 uint64_t emul_ea(const struct emul *e);
-uint64_t emul_trunc(uint64_t v, unsigned size);
-uint64_t emul_sext(uint64_t v, unsigned size);
+
+static inline uint64_t emul_trunc(uint64_t v, unsigned size)
+{
+	return size >= 8 ? v : v & ((1ull << (size * 8)) - 1);
+}
+
+/* Sign-extends the low `size` bytes (0 bytes: v unchanged). */
+static inline uint64_t emul_sext(uint64_t v, unsigned size)
+{
+	unsigned sh = 64 - size * 8;
+
+	return size >= 8 || !size ? v : (uint64_t)((int64_t)(v << sh) >> sh);
+}
 
 /* Executors: return 0 when finished, EMUL_ACCESS when waiting, EMUL_FAULT. */
 int emul_exec_generic(struct emul *e);
@@ -133,9 +144,35 @@ uint64_t emul_alu(unsigned sub, uint64_t a, uint64_t b, unsigned size, uint64_t 
 uint64_t emul_flags_logic(uint64_t res, unsigned size, uint64_t rflags);
 uint64_t emul_flags_szp(uint64_t res, unsigned size, uint64_t rflags);
 
+/* Copies of 1, 2, 4 or 8 bytes stay inline (the common case: no call into memcpy). */
 static inline void emul_copy(void *d, const void *s, size_t n)
 {
-	__builtin_memcpy(d, s, n);
+	switch (n) {
+	case 1:
+		__builtin_memcpy(d, s, 1);
+		break;
+	case 2:
+		__builtin_memcpy(d, s, 2);
+		break;
+	case 4:
+		__builtin_memcpy(d, s, 4);
+		break;
+	case 8:
+		__builtin_memcpy(d, s, 8);
+		break;
+	default:
+		__builtin_memcpy(d, s, n);
+		break;
+	}
+}
+
+/* Little-endian value of `size` (1-8) bytes. */
+static inline uint64_t emul_ld(const uint8_t *p, unsigned size)
+{
+	uint64_t v = 0;
+
+	emul_copy(&v, p, size);
+	return v;
 }
 
 #endif

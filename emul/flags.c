@@ -1,18 +1,6 @@
 /* Arithmetic results and status flags (SDM Vol. 1 3.4.3.1, Appendix A; Vol. 2 per instruction). */
 #include "emul_internal.h"
 
-uint64_t emul_trunc(uint64_t v, unsigned size)
-{
-	return size >= 8 ? v : v & ((1ull << (size * 8)) - 1);
-}
-
-uint64_t emul_sext(uint64_t v, unsigned size)
-{
-	unsigned sh = 64 - size * 8;
-
-	return size >= 8 || !size ? v : (uint64_t)((int64_t)(v << sh) >> sh);
-}
-
 /* PF is set when the low byte has an even number of 1 bits. */
 static uint64_t flags_pf(uint64_t res)
 {

@@ -50,7 +50,7 @@ static int opnd_get(struct emul *e, unsigned i, uint64_t *v)
 {
 	const struct emul_insn *in = &e->in;
 	uint8_t o = in->d->opnd[i];
-	unsigned size = emul_opnd_bytes(in, o);
+	unsigned size = in->opsz[i];
 	const uint8_t *p;
 	uint64_t x = 0;
 	int r;
@@ -62,7 +62,7 @@ static int opnd_get(struct emul *e, unsigned i, uint64_t *v)
 		r = emul_load(e, &e->mop[OPND_KIND(o) == K_STK], &p);
 		if (r)
 			return r;
-		emul_copy(&x, p, size);
+		x = emul_ld(p, size);
 		break;
 	case K_G:
 		x = emul_reg_get(e, in->reg, size);
@@ -74,8 +74,7 @@ static int opnd_get(struct emul *e, unsigned i, uint64_t *v)
 		x = emul_reg_get(e, in->vex_v, size);
 		break;
 	default: /* K_I, K_IS: sign-extended to the size of the operand they combine with */
-		x = emul_trunc(emul_sext(in->imm, (unsigned)in->imm_size),
-			       emul_opnd_bytes(in, in->d->opnd[0]));
+		x = emul_trunc(emul_sext(in->imm, (unsigned)in->imm_size), in->opsz[0]);
 		break;
 	}
 	*v = x;
@@ -86,7 +85,7 @@ static int opnd_put(struct emul *e, unsigned i, uint64_t v)
 {
 	const struct emul_insn *in = &e->in;
 	uint8_t o = in->d->opnd[i];
-	unsigned size = emul_opnd_bytes(in, o);
+	unsigned size = in->opsz[i];
 
 	switch (OPND_KIND(o)) {
 	case K_E:
@@ -114,14 +113,13 @@ static int opnd_get2(struct emul *e, uint64_t *a, uint64_t *b)
 static int op_mov(struct emul *e, unsigned size)
 {
 	uint64_t v;
-	uint8_t src = e->in.d->opnd[1];
 	int r = opnd_get(e, 1, &v);
 
 	(void)size;
 	if (r)
 		return r;
 	if (e->in.d->op == OP_MOVSX)
-		v = emul_sext(v, emul_opnd_bytes(&e->in, src));
+		v = emul_sext(v, e->in.opsz[1]);
 	return opnd_put(e, 0, v);
 }
 
@@ -331,5 +329,5 @@ int emul_exec_generic(struct emul *e)
 {
 	const struct emul_opdesc *d = e->in.d;
 
-	return generic_ops[d->op](e, emul_opnd_bytes(&e->in, d->opnd[0]));
+	return generic_ops[d->op](e, e->in.opsz[0]);
 }

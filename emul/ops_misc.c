@@ -17,7 +17,7 @@ int emul_prep_generic(struct emul *e)
 	const struct emul_insn *in = &e->in;
 	const struct emul_opdesc *d = in->d;
 	unsigned i = OPND_KIND(d->opnd[0]) == K_E || OPND_KIND(d->opnd[0]) == K_O ? 0 : 1;
-	unsigned size = emul_opnd_bytes(in, d->opnd[i]), how = TR_READ;
+	unsigned size = in->opsz[i], how = TR_READ;
 	uint64_t ea;
 
 	if (!in->has_mem)
@@ -91,7 +91,7 @@ int emul_exec_io(struct emul *e)
 	const struct emul_insn *in = &e->in;
 	bool out = in->d->op == OP_OUT;
 	uint8_t po = in->d->opnd[out ? 0 : 1];
-	unsigned size = emul_opnd_bytes(in, in->d->opnd[out ? 1 : 0]);
+	unsigned size = in->opsz[out ? 1 : 0];
 	uint16_t port = OPND_KIND(po) == K_IP ? (uint16_t)in->imm :
 			(uint16_t)emul_reg_get(e, EMUL_RDX, 2);
 	uint64_t v = emul_reg_get(e, EMUL_RAX, size);
@@ -103,9 +103,7 @@ int emul_exec_io(struct emul *e)
 	r = emul_dev_batch(e, EMUL_KIND_PIO, EMUL_DIR_READ, port, size, 1, 0, NULL, &p);
 	if (r)
 		return r;
-	v = 0;
-	emul_copy(&v, p, size);
-	emul_reg_set(e, EMUL_RAX, size, v);
+	emul_reg_set(e, EMUL_RAX, size, emul_ld(p, size));
 	return 0;
 }
 
@@ -116,7 +114,7 @@ int emul_exec_vmov(struct emul *e)
 	const struct emul_insn *in = &e->in;
 	const struct emul_env *env = e->env;
 	bool store = OPND_KIND(in->d->opnd[0]) == K_E;
-	unsigned size = emul_opnd_bytes(in, in->d->opnd[store ? 0 : 1]);
+	unsigned size = in->opsz[store ? 0 : 1];
 	uint8_t buf[32];
 	const uint8_t *p;
 	int r;

@@ -22,10 +22,9 @@ struct str_ctx {
 static void str_ctx(const struct emul *e, struct str_ctx *c)
 {
 	const struct emul_insn *in = &e->in;
-	uint8_t o = in->d->opnd[OPND_KIND(in->d->opnd[0]) == K_XS || OPND_KIND(in->d->opnd[0]) ==
-				K_YD ? 0 : 1];
+	unsigned k = OPND_KIND(in->d->opnd[0]);
 
-	c->size = emul_opnd_bytes(in, o);
+	c->size = in->opsz[k == K_XS || k == K_YD ? 0 : 1];
 	c->sides = str_sides[in->d->sub];
 	c->down = (e->regs->rflags & EMUL_RFLAGS_DF) != 0;
 	c->rep = (in->pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE)) != 0;
@@ -181,10 +180,7 @@ static int str_store(struct emul *e, const struct emul_memop *m, const struct st
 
 static uint64_t str_elem(const uint8_t *p, unsigned i, unsigned sz)
 {
-	uint64_t v = 0;
-
-	emul_copy(&v, p + i * sz, sz);
-	return v;
+	return emul_ld(p + i * sz, sz);
 }
 
 /* Moves data for one batch; for CMPS/SCAS sets *flags. */

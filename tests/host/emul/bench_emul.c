@@ -222,13 +222,15 @@ static int run_coverage(void)
 			int len = mf_encode(&ents[i], &v, b);
 			if (!(ents[i].modes & mf_mode_bit(modes[mi])))
 				continue;
-			if (len < 0 && ents[i].osz && !(ents[i].osz & (mi >= 2 ? 4 : 2))) {
-				v.osz = mi == 3 ? 64 : 32;
+			for (unsigned alt = 16; len < 0 && ents[i].osz && alt <= 64; alt *= 2) {
+				v.osz = alt; /* the form lacks the mode's default size */
 				len = mf_encode(&ents[i], &v, b);
 			}
 			ok = ok && len > 0 && emul_decode(b, (unsigned)len, modes[mi], &in) == EMUL_DEC_OK;
 		}
 		handled += ok;
+		if (!ok)
+			fprintf(stderr, "bench_emul: coverage probe declined %s\n", ents[i].form);
 	}
 	printf("bench emul_coverage %d/%d forms\n", handled, n);
 	return handled == n ? 0 : 1;
