@@ -349,9 +349,11 @@ int emul_decode(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct 
 		if (r)
 			return r;
 	}
-	r = dec_tail(&d, in, op);
-	if (r)
-		return r;
+	if (op->flags & F_IMM) {
+		r = dec_tail(&d, in, op);
+		if (r)
+			return r;
+	}
 	if (in->has_mem && in->segovr != SEG_COUNT)
 		in->seg = in->segovr;
 	in->len = (uint8_t)d.p;

@@ -3,7 +3,9 @@
  * Only the forms in emul/manifest.tsv have entries; every other byte is OP_NONE (unsupported). */
 #include "emul_internal.h"
 
-#define E_(op, sub, modes, o0, o1, o2, fl) { op, sub, modes, { o0, o1, o2 }, fl }
+#define IMMK(o) (((o) & 15) == K_I || ((o) & 15) == K_IS || ((o) & 15) == K_IP || ((o) & 15) == K_O)
+#define E_(op, sub, modes, o0, o1, o2, fl) \
+	{ op, sub, modes, { o0, o1, o2 }, (fl) | (IMMK(o0) || IMMK(o1) || IMMK(o2) ? F_IMM : 0) }
 #define GRP(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_GROUP)
 #define PFX(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_PFXTAB)
 #define PFXM(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_PFXTAB)

@@ -60,7 +60,7 @@ enum opnd_size {
 #define F_NOWB   0x0800u /* the destination is not written (CMP, TEST, BT) */
 #define F_ALIGN  0x1000u /* vector operand must be aligned to its size (#GP(0)) */
 #define F_VEXW   0x2000u /* VEX.W selects 64-bit operand size (in 64-bit mode) */
-#define F_NOMEM  0x4000u /* ModRM.mod = 3 is the only form (never true here) */
+#define F_IMM    0x4000u /* an operand is an immediate or moffs (set by the table macro) */
 #define F_SEGX   0x8000u /* string source: segment override applies */
 
 enum emul_op {
@@ -128,7 +128,19 @@ static inline uint64_t emul_sext(uint64_t v, unsigned size)
 }
 
 /* Executors: return 0 when finished, EMUL_ACCESS when waiting, EMUL_FAULT. */
-int emul_exec_generic(struct emul *e);
+int emul_op_mov(struct emul *e);
+int emul_op_alu(struct emul *e);
+int emul_op_test(struct emul *e);
+int emul_op_incdec(struct emul *e);
+int emul_op_notneg(struct emul *e);
+int emul_op_bt(struct emul *e);
+int emul_op_xchg(struct emul *e);
+int emul_op_cmpxchg(struct emul *e);
+int emul_op_xadd(struct emul *e);
+int emul_op_imul(struct emul *e);
+int emul_op_bextr(struct emul *e);
+int emul_op_movbe(struct emul *e);
+int emul_op_clflush(struct emul *e);
 int emul_exec_stack(struct emul *e);
 int emul_exec_io(struct emul *e);
 int emul_exec_str(struct emul *e);

@@ -110,8 +110,10 @@ static int opnd_get2(struct emul *e, uint64_t *a, uint64_t *b)
 }
 
 /* MOV 88-8B, C6/C7, A0-A3; MOVNTI 0F C3; MOVZX 0F B6/B7; MOVSX 0F BE/BF; MOVSXD 63. */
-static int op_mov(struct emul *e, unsigned size)
+int emul_op_mov(struct emul *e)
 {
+	unsigned size = e->in.opsz[0];
+
 	uint64_t v;
 	int r = opnd_get(e, 1, &v);
 
@@ -124,8 +126,10 @@ static int op_mov(struct emul *e, unsigned size)
 }
 
 /* ADD/OR/ADC/SBB/AND/SUB/XOR/CMP 00-3F, 80/81/83. */
-static int op_alu(struct emul *e, unsigned size)
+int emul_op_alu(struct emul *e)
 {
+	unsigned size = e->in.opsz[0];
+
 	uint64_t a, b, fl = e->regs->rflags, res;
 	int r = opnd_get2(e, &a, &b);
 
@@ -142,8 +146,10 @@ static int op_alu(struct emul *e, unsigned size)
 }
 
 /* TEST 84/85, A8/A9, F6/F7 /0. */
-static int op_test(struct emul *e, unsigned size)
+int emul_op_test(struct emul *e)
 {
+	unsigned size = e->in.opsz[0];
+
 	uint64_t a, b;
 	int r = opnd_get2(e, &a, &b);
 
@@ -153,8 +159,10 @@ static int op_test(struct emul *e, unsigned size)
 }
 
 /* INC/DEC FE/FF /0 /1: flags as ADD/SUB 1 except CF, which is kept. */
-static int op_incdec(struct emul *e, unsigned size)
+int emul_op_incdec(struct emul *e)
 {
+	unsigned size = e->in.opsz[0];
+
 	uint64_t a, fl = e->regs->rflags, cf = fl & EMUL_RFLAGS_CF, res;
 	int r = opnd_get(e, 0, &a);
 
@@ -168,8 +176,10 @@ static int op_incdec(struct emul *e, unsigned size)
 }
 
 /* NOT F6/F7 /2 (no flags), NEG F6/F7 /3 (flags of 0 - src; CF = src != 0). */
-static int op_notneg(struct emul *e, unsigned size)
+int emul_op_notneg(struct emul *e)
 {
+	unsigned size = e->in.opsz[0];
+
 	uint64_t a, fl = e->regs->rflags, res;
 	int r = opnd_get(e, 0, &a);
 
@@ -183,8 +193,10 @@ static int op_notneg(struct emul *e, unsigned size)
 }
 
 /* BT/BTS/BTR/BTC 0F A3/AB/B3/BB, 0F BA /4-7: CF = the bit; OF SF AF PF undefined (kept). */
-static int op_bt(struct emul *e, unsigned size)
+int emul_op_bt(struct emul *e)
 {
+	unsigned size = e->in.opsz[0];
+
 	uint64_t v, off, bit, fl = e->regs->rflags;
 	int r = opnd_get2(e, &v, &off);
 
@@ -204,8 +216,10 @@ static int op_bt(struct emul *e, unsigned size)
 }
 
 /* XCHG 86/87. */
-static int op_xchg(struct emul *e, unsigned size)
+int emul_op_xchg(struct emul *e)
 {
+	unsigned size = e->in.opsz[0];
+
 	uint64_t m, g;
 	int r = opnd_get2(e, &m, &g);
 
@@ -218,8 +232,10 @@ static int op_xchg(struct emul *e, unsigned size)
 }
 
 /* CMPXCHG 0F B0/B1: the destination is always written (SDM Vol. 2A CMPXCHG). */
-static int op_cmpxchg(struct emul *e, unsigned size)
+int emul_op_cmpxchg(struct emul *e)
 {
+	unsigned size = e->in.opsz[0];
+
 	uint64_t d, s, fl = e->regs->rflags, acc = emul_reg_get(e, EMUL_RAX, size);
 	int r = opnd_get2(e, &d, &s);
 
@@ -236,8 +252,10 @@ static int op_cmpxchg(struct emul *e, unsigned size)
 }
 
 /* XADD 0F C0/C1. */
-static int op_xadd(struct emul *e, unsigned size)
+int emul_op_xadd(struct emul *e)
 {
+	unsigned size = e->in.opsz[0];
+
 	uint64_t d, s, fl = e->regs->rflags, sum;
 	int r = opnd_get2(e, &d, &s);
 
@@ -253,8 +271,10 @@ static int op_xadd(struct emul *e, unsigned size)
 }
 
 /* IMUL 0F AF: CF = OF = the signed product does not fit; SF ZF AF PF undefined. */
-static int op_imul(struct emul *e, unsigned size)
+int emul_op_imul(struct emul *e)
 {
+	unsigned size = e->in.opsz[0];
+
 	uint64_t a, b, res, fl = e->regs->rflags;
 	__int128 p;
 	int r = opnd_get2(e, &a, &b);
@@ -273,8 +293,10 @@ static int op_imul(struct emul *e, unsigned size)
 }
 
 /* BEXTR VEX.0F38 F7 (BMI1): ZF from the result, CF = OF = 0, AF SF PF undefined. */
-static int op_bextr(struct emul *e, unsigned size)
+int emul_op_bextr(struct emul *e)
 {
+	unsigned size = e->in.opsz[0];
+
 	uint64_t src, ctl, res, fl = e->regs->rflags;
 	unsigned start, len, bits = size * 8;
 	int r = opnd_get(e, 1, &src);
@@ -295,8 +317,10 @@ static int op_bextr(struct emul *e, unsigned size)
 }
 
 /* MOVBE 0F 38 F0/F1: byte-swapped move. */
-static int op_movbe(struct emul *e, unsigned size)
+int emul_op_movbe(struct emul *e)
 {
+	unsigned size = e->in.opsz[0];
+
 	uint64_t v, s = 0;
 	int r = opnd_get(e, 1, &v);
 
@@ -308,26 +332,11 @@ static int op_movbe(struct emul *e, unsigned size)
 }
 
 /* CLFLUSH/CLFLUSHOPT/CLWB: nothing to do on a device once the address checks passed. */
-static int op_clflush(struct emul *e, unsigned size)
+int emul_op_clflush(struct emul *e)
 {
+	unsigned size = e->in.opsz[0];
+
 	(void)e;
 	(void)size;
 	return 0;
-}
-
-typedef int (*emul_generic_fn)(struct emul *e, unsigned size);
-
-static const emul_generic_fn generic_ops[OP_COUNT] = {
-	[OP_MOV] = op_mov, [OP_MOVZX] = op_mov, [OP_MOVSX] = op_mov, [OP_ALU] = op_alu,
-	[OP_TEST] = op_test, [OP_INCDEC] = op_incdec, [OP_NOT] = op_notneg, [OP_NEG] = op_notneg,
-	[OP_BT] = op_bt, [OP_XCHG] = op_xchg, [OP_CMPXCHG] = op_cmpxchg, [OP_XADD] = op_xadd,
-	[OP_IMUL] = op_imul, [OP_BEXTR] = op_bextr, [OP_MOVBE] = op_movbe,
-	[OP_CLFLUSH] = op_clflush,
-};
-
-int emul_exec_generic(struct emul *e)
-{
-	const struct emul_opdesc *d = e->in.d;
-
-	return generic_ops[d->op](e, e->in.opsz[0]);
 }

@@ -253,9 +253,12 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "time"))
 		return run_time();
 	if (!strcmp(argv[1], "profile")) { /* the mixed stream alone, for callgrind_annotate */
+		const char *one = getenv("BENCH_CASE"); /* one case only */
+		CALLGRIND_ZERO_STATS;
 		for (unsigned k = 0; k < 100; k++)
 			for (int i = 0; i < NCASE; i++)
-				bench_unit(&cases[i]);
+				if (!one || atoi(one) == i)
+					bench_unit(&cases[i]);
 		return 0;
 	}
 	return run_coverage();
