@@ -50,8 +50,9 @@ static int emul_walk_one(struct emul *e, uint64_t la, unsigned access, uint64_t 
 		*gpa = (x->gpa & ~0xfffull) | (la & 0xfff);
 		return 0;
 	}
-	struct walk_ctl ctl = { r->cr0, r->cr3, r->cr4, r->efer, r->rflags, r->cpl };
-	int ret = emul_walk(&ctl, &e->env->mem, la, access, gpa, &e->fault);
+	struct walk_ctl ctl = { .cr0 = r->cr0, .cr3 = r->cr3, .cr4 = r->cr4, .efer = r->efer,
+				.rflags = r->rflags, .cpl = r->cpl };
+	int ret;
 
 	if (ret > 0)
 		return EMUL_FAULT;

@@ -254,8 +254,8 @@ int main(int argc, char **argv)
 		return run_time();
 	if (!strcmp(argv[1], "profile")) { /* the mixed stream alone, for callgrind_annotate */
 		const char *one = getenv("BENCH_CASE"); /* one case only */
-		CALLGRIND_ZERO_STATS;
-		for (unsigned k = 0; k < 100; k++)
+		const char *reps = getenv("BENCH_ROUNDS");
+		for (unsigned k = 0; k < (reps ? (unsigned)atoi(reps) : 100u); k++)
 			for (int i = 0; i < NCASE; i++)
 				if (!one || atoi(one) == i)
 					bench_unit(&cases[i]);
