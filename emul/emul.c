@@ -52,10 +52,12 @@ static int emul_walk_one(struct emul *e, uint64_t la, unsigned access, uint64_t 
 	}
 	struct walk_ctl ctl = { .cr0 = r->cr0, .cr3 = r->cr3, .cr4 = r->cr4, .efer = r->efer,
 				.rflags = r->rflags, .cpl = r->cpl };
-	int ret;
+	int ret = emul_walk(&ctl, &e->env->mem, la, access, gpa, &e->fault);
 
 	if (ret > 0)
 		return EMUL_FAULT;
+	if (ret == -11) /* -EAGAIN: an entry kept changing under the A/D update */
+		return EMUL_RETRY;
 	/* a paging structure outside guest RAM: nothing sane to emulate */
 	return ret < 0 ? EMUL_UNSUPPORTED : 0;
 }
