@@ -153,7 +153,7 @@ boot_info:  .long 0
 
 	.bss
 	.align 4096
-	.global boot_pml4, boot_pdpt, boot_pd, boot_stack_top
+	.global boot_pml4, boot_pdpt, boot_pd, boot_stack, boot_stack_top
 boot_pml4:  .skip 4096
 boot_pdpt:  .skip 4096
 boot_pd:    .skip 4 * 4096
