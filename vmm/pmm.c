@@ -7,7 +7,7 @@
 #include <keel/string.h>
 
 static u64 *pmm_bits, *pmm_owned;
-static u64 pmm_npages, pmm_nfree, pmm_bitmap_pa, pmm_bitmap_end;
+static u64 pmm_npages, pmm_nfree, pmm_bitmap_pa, pmm_bitmap_end, pmm_hint;
 static volatile int pmm_lock_word;
 
 static void pmm_lock(void)
@@ -85,7 +85,7 @@ int pmm_init(const struct bi_range *map, unsigned nmap, const struct pmm_resv *r
 {
 	u64 top = pmm_ram_top(map, nmap);
 	pmm_npages = top / PAGE_SIZE;
-	pmm_nfree = 0;
+	pmm_nfree = pmm_hint = 0;
 	u64 half = ALIGN_UP(pmm_npages, 64) / 8, bytes = ALIGN_UP(2 * half, PAGE_SIZE);
 	pmm_bitmap_pa = pmm_place_bitmap(bytes, map, nmap, resv, nresv);
 	if (!pmm_npages || !pmm_bitmap_pa) {
@@ -125,28 +125,42 @@ static bool pmm_run_free(u64 pfn, u64 n)
 	return true;
 }
 
-u64 pmm_alloc_in(u64 n, u64 align, u64 lo, u64 hi)
+/* First fit over pfns [from, to) at multiples of step; 0 if nothing fits. */
+static u64 pmm_scan(u64 from, u64 to, u64 n, u64 step)
 {
-	u64 step = MAX(align, PAGE_SIZE) / PAGE_SIZE, found = 0;
-	if (!n || (step & (step - 1)) || !pmm_bits)
-		return 0;
-	pmm_lock();
-	u64 end = MIN(hi / PAGE_SIZE, pmm_npages);
-	for (u64 p = ALIGN_UP(MAX(lo / PAGE_SIZE, 1), step); p < end && end - p >= n; p += step) {
-		if (step == 1 && !pmm_bits[p / 64] && p % 64 == 0) {
+	for (u64 p = from; p < to && to - p >= n; p += step) {
+		if (step == 1 && p % 64 == 0 && !pmm_bits[p / 64]) {
 			p += 63; /* a whole word of used pages */
 			continue;
 		}
-		if (pmm_run_free(p, n)) {
-			for (u64 k = 0; k < n; k++)
-				bit_clear(p + k);
-			pmm_nfree -= n;
-			found = p * PAGE_SIZE;
-			break;
-		}
+		if (pmm_run_free(p, n))
+			return p;
+	}
+	return 0;
+}
+
+/* Next fit: the search starts where the last allocation ended and wraps around once, so
+ * allocating page after page costs O(1) each instead of rescanning from the bottom. */
+u64 pmm_alloc_in(u64 n, u64 align, u64 lo, u64 hi)
+{
+	u64 step = MAX(align, PAGE_SIZE) / PAGE_SIZE;
+	if (!n || (step & (step - 1)) || !pmm_bits)
+		return 0;
+	pmm_lock();
+	u64 end = MIN(hi / PAGE_SIZE, pmm_npages), start = ALIGN_UP(MAX(ALIGN_UP(lo, PAGE_SIZE) / PAGE_SIZE, 1), step);
+	u64 h = ALIGN_UP(pmm_hint, step), p = 0;
+	if (h > start && h < end)
+		p = pmm_scan(h, end, n, step);
+	if (!p)
+		p = pmm_scan(start, end, n, step);
+	if (p) {
+		for (u64 k = 0; k < n; k++)
+			bit_clear(p + k);
+		pmm_nfree -= n;
+		pmm_hint = p + n;
 	}
 	pmm_unlock();
-	return found;
+	return p * PAGE_SIZE;
 }
 
 u64 pmm_alloc(u64 n, u64 align)
