@@ -92,6 +92,7 @@ static void mem_setup(void)
 		const struct bi_module *m = &bi.mods[i];
 		pr_info("module %u '%s' [%#llx-%#llx) %llu bytes", i, m->name, (unsigned long long)m->start,
 			(unsigned long long)m->end, (unsigned long long)(m->end - m->start));
+		pr_debug("module %u '%s' args '%s'", i, m->name, m->args);
 	}
 	if (paging_init(pmm_top(), (u64)_text_end))
 		fatal("no memory for page tables");

@@ -5,7 +5,7 @@
 #include <arch/trap.h>
 #include <keel/printk.h>
 
-#define TRACE_MAX_FRAMES 24
+#define TRACE_MAX_FRAMES 64
 
 static bool stack_bounds(const struct percpu *c, u64 p, u64 *lo, u64 *hi)
 {
@@ -32,16 +32,26 @@ void stack_trace(u64 rbp)
 		return;
 	}
 	printk("keel:   stack trace (addr2line -e build/keel.elf):\n");
+	u64 last = 0, repeats = 0;
 	for (int n = 0; n < TRACE_MAX_FRAMES; n++) {
 		if (rbp < lo || rbp > hi - 16 || (rbp & 7))
-			return;
+			break;
 		const u64 *fp = (const u64 *)rbp;
 		if (!fp[1])
-			return;
-		printk("keel:     #%d %016llx\n", n, (unsigned long long)fp[1]);
+			break;
+		if (fp[1] == last) {
+			repeats++;
+		} else {
+			if (repeats)
+				printk("keel:     ... repeated %llu more times\n", (unsigned long long)repeats);
+			printk("keel:     #%d %016llx\n", n, (unsigned long long)fp[1]);
+			last = fp[1];
+			repeats = 0;
+		}
 		if (fp[0] <= rbp)
-			return;
+			break;
 		rbp = fp[0];
 	}
-	printk("keel:     ... (more than %d frames)\n", TRACE_MAX_FRAMES);
+	if (repeats)
+		printk("keel:     ... repeated %llu more times\n", (unsigned long long)repeats);
 }
