@@ -6,7 +6,7 @@ BOOT_HT_LIB := boot/mb2.c boot/mb1.c boot/bootinfo.c drivers/acpi_rsdp.c drivers
 	tests/host/hostenv.c tests/host/mbi_build.c tests/host/acpi_build.c
 BOOT_HT_LIB_OBJS := $(patsubst %.c,$(BOOT_HT)/%.o,$(BOOT_HT_LIB))
 BOOT_HT_PROGS := test_mb2 test_mb1 test_pmm test_acpi test_cmdline aml_probe
-BOOT_HT_TESTS := $(addprefix $(BOOT_HT)/,test_mb2 test_mb1 test_pmm test_acpi test_cmdline acpi_iasl.sh)
+BOOT_HT_TESTS := $(addprefix $(BOOT_HT)/,test_mb2 test_mb1 test_pmm test_acpi test_cmdline test_bootfuzz acpi_iasl.sh)
 
 $(BOOT_HT)/%.o: %.c
 	@mkdir -p $(@D)
@@ -14,6 +14,14 @@ $(BOOT_HT)/%.o: %.c
 
 $(addprefix $(BOOT_HT)/,$(BOOT_HT_PROGS)): $(BOOT_HT)/%: $(BOOT_HT)/tests/host/%.o $(BOOT_HT_LIB_OBJS)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $^
+
+# The mutation test runs the same sources built with AddressSanitizer and UBSan.
+BOOT_HT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+$(BOOT_HT)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) $(BOOT_HT_SAN) -c $< -o $@
+$(BOOT_HT)/test_bootfuzz: $(BOOT_HT)/asan/tests/host/test_bootfuzz.o $(patsubst %.c,$(BOOT_HT)/asan/%.o,$(BOOT_HT_LIB))
+	$(HOSTCC) $(HOST_CFLAGS) $(BOOT_HT_SAN) -o $@ $^
 
 # The iasl cross-check runs next to the aml_probe it drives.
 $(BOOT_HT)/acpi_iasl.sh: tests/host/acpi_iasl.sh $(BOOT_HT)/aml_probe

@@ -133,8 +133,10 @@ bool check(bool cond, const char *name, const char *fmt, ...)
 	va_end(ap);
 	if (cond) {
 		printf("VERDICT PASS %s\n", name);
+		fflush(stdout);
 	} else {
 		printf("VERDICT FAIL %s %s\n", name, why);
+		fflush(stdout);
 		failures++;
 	}
 	return cond;

@@ -124,6 +124,27 @@ static void test_efi_mmap_only(void)
 	      "mb2/efi-mmap-converted", "r=%d n=%u err=%s", r, bi.nmmap, bi.err);
 }
 
+static void test_efi_mmap_bad(void)
+{
+	static uint8_t p[8 + 300 * 40];
+	uint32_t dsz = 32;
+	memset(p, 0, sizeof(p));
+	memcpy(p, &dsz, 4);
+	mbi_init(&m);
+	mbi_tag(&m, 17, p, 8 + 2 * 32);
+	expect_fail("mb2/efi-mmap-descriptor-too-small", "descriptor size 32");
+	dsz = 40;
+	memcpy(p, &dsz, 4);
+	mbi_init(&m);
+	mbi_tag(&m, 17, p, sizeof(p));
+	expect_fail("mb2/efi-mmap-too-many-entries", "300 entries");
+	uint64_t huge = 1ULL << 60;
+	memcpy(p + 8 + 24, &huge, 8);
+	mbi_init(&m);
+	mbi_tag(&m, 17, p, 8 + 40);
+	expect_fail("mb2/efi-mmap-absurd-page-count", "pages");
+}
+
 static void test_header(void)
 {
 	mbi_bios();
@@ -290,6 +311,7 @@ int main(void)
 	test_good_bios();
 	test_uefi();
 	test_efi_mmap_only();
+	test_efi_mmap_bad();
 	test_header();
 	test_malformed_tags();
 	test_mmap_tags();
