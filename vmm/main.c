@@ -6,6 +6,7 @@
 #include <arch/percpu.h>
 #include <arch/smp.h>
 #include <keel/acpi.h>
+#include <keel/boot.h>
 #include <keel/bootinfo.h>
 #include <keel/cmdline.h>
 #include <keel/console.h>
@@ -28,6 +29,10 @@ static struct keel_opts opts;
 static struct pmm_resv resv[PMM_MAX_RESV];
 static unsigned nresv;
 static bool have_acpi;
+
+const struct bootinfo *boot_info(void) { return &bi; }
+const struct acpi_info *boot_acpi(void) { return have_acpi ? &acpi : NULL; }
+const struct keel_opts *boot_opts(void) { return &opts; }
 
 static void resv_add(u64 base, u64 end, const char *what)
 {
@@ -151,6 +156,7 @@ static __noreturn void test_finish(unsigned online, unsigned want)
 	else
 		verdict_fail("boot/smp", "%u of %u cpus online", online, want);
 	selftest_pmm(resv, nresv);
+	selftest_map_high();
 	if (opts.fault[0])
 		selftest_fault(opts.fault);
 	printk("KEEL EXIT %u\n", verdict_failures());

@@ -46,3 +46,30 @@ void selftest_pmm(const struct pmm_resv *resv, unsigned nresv)
 	else
 		verdict_pass("boot/pmm");
 }
+
+/* boot/map-high: RAM above 4 GiB is in the identity map and holds what is written to it. */
+void selftest_map_high(void)
+{
+	const u64 four_g = 4ULL << 30;
+	if (pmm_top() <= four_g) {
+		verdict_skip("boot/map-high", "no RAM above 4 GiB");
+		return;
+	}
+	u64 pa = pmm_alloc_in(1, PAGE_SIZE, four_g, ~0ULL), top = pmm_alloc_in(1, PAGE_SIZE, pmm_top() - (64ULL << 20), ~0ULL);
+	volatile u64 *a = pa ? phys_map(pa, PAGE_SIZE) : NULL, *b = top ? phys_map(top, PAGE_SIZE) : NULL;
+	bool ok = a && b;
+	for (unsigned i = 0; ok && i < PAGE_SIZE / 8; i++) {
+		a[i] = pa + i * 8;
+		b[i] = ~(top + i * 8);
+	}
+	for (unsigned i = 0; ok && i < PAGE_SIZE / 8; i++)
+		ok = a[i] == pa + i * 8 && b[i] == ~(top + i * 8);
+	if (ok)
+		verdict_pass("boot/map-high");
+	else
+		verdict_fail("boot/map-high", "pages %#llx and %#llx above 4 GiB not usable", (unsigned long long)pa,
+			     (unsigned long long)top);
+	pmm_free(pa, pa ? 1 : 0);
+	pmm_free(top, top ? 1 : 0);
+}
+
