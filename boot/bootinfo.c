@@ -85,8 +85,8 @@ static int bi_check_module(struct bootinfo *bi, unsigned i, u64 img0, u64 img1)
 	for (unsigned j = 0; j < i; j++) {
 		const struct bi_module *o = &bi->mods[j];
 		if (!strcmp(m->name, o->name))
-			return bi_fail(bi, EEXIST, "modules %u and %u are both named '%s'; module names must be unique",
-				       j, i, m->name);
+			return bi_fail(bi, EEXIST, "duplicate module name '%s' (modules %u and %u); module names must be unique",
+				       m->name, j, i);
 		if (ranges_overlap(s, e, o->start, o->end))
 			return bi_fail(bi, EINVAL, "module %u '%s' [%#llx-%#llx) overlaps module %u '%s' [%#llx-%#llx)",
 				       i, m->name, s, e, j, o->name, (unsigned long long)o->start,

@@ -150,7 +150,7 @@ static void test_bad(void)
 	expect_fail("mb1/module-end-below-start", "end is below start");
 	info_qemu();
 	put_mod(1, 0x201000, 0x202000, STR + 0x100);
-	expect_fail("mb1/duplicate-names", "both named 'cfg'");
+	expect_fail("mb1/duplicate-names", "duplicate module name 'cfg'");
 	info_qemu();
 	put_mmap(mm_qemu, mm_qemu_n, 16);
 	expect_fail("mb1/mmap-entry-too-small", "has size 16");

@@ -264,7 +264,7 @@ static void test_modules(void)
 	expect_fail("mb2/module-end-below-start", "end is below start");
 	mbi_bios();
 	mbi_module(&m, 0x400000, 0x401000, "/other/dir/cfg x");
-	expect_fail("mb2/duplicate-module-names", "both named 'cfg'");
+	expect_fail("mb2/duplicate-module-names", "duplicate module name 'cfg'");
 	mbi_bios();
 	mbi_module(&m, 0x400000, 0x401000, "   ");
 	expect_fail("mb2/module-without-name", "has no name");
