@@ -44,7 +44,7 @@ static bool opt_config(struct keel_opts *o, const char *v) { return opt_copy(o->
 
 static bool opt_fault(struct keel_opts *o, const char *v)
 {
-	static const char *const kinds[] = { "ud", "de", "gp", "pf", "bp", "df", "stack", "nmi", "panic" };
+	static const char *const kinds[] = { "ud", "de", "gp", "pf", "bp", "df", "stack", "nmi", "nx", "panic" };
 	for (unsigned i = 0; i < ARRAY_SIZE(kinds); i++)
 		if (!strcmp(v, kinds[i]))
 			return opt_copy(o->fault, sizeof(o->fault), v);
@@ -55,7 +55,7 @@ static const struct opt opts[] = {
 	{ "loglevel", opt_loglevel, "err|warn|info|debug" },
 	{ "test", opt_test, "0|1" },
 	{ "config", opt_config, "a module name (1-63 bytes)" },
-	{ "fault", opt_fault, "ud|de|gp|pf|bp|df|stack|nmi|panic" },
+	{ "fault", opt_fault, "ud|de|gp|pf|bp|df|stack|nmi|nx|panic" },
 };
 
 /* Handles one word; returns 1 if it drew a warning. */

@@ -5,6 +5,8 @@
 #include <arch/smp.h>
 #include <keel/format.h>
 #include <keel/panic.h>
+#include <keel/phys.h>
+#include <keel/pmm.h>
 #include <keel/selftest.h>
 #include <keel/string.h>
 #include <keel/time.h>
@@ -28,6 +30,18 @@ static void fault_de(void) { __asm__ volatile("xor %%edx, %%edx; xor %%ecx, %%ec
 static void fault_gp(void) { (void)*(volatile u64 *)0x8000000000000000ULL; }
 static void fault_pf(void) { (void)*(volatile u64 *)(1ULL << 46); }
 static void fault_stack(void) { fault_recurse(0); }
+/* A RET in a freshly allocated data page: with EFER.NXE and NX set on data, the fetch faults. */
+static void fault_nx(void)
+{
+	u64 pa = pmm_alloc_page();
+	u8 *p = pa ? phys_map(pa, PAGE_SIZE) : NULL;
+	if (!p)
+		return;
+	p[0] = 0xc3;
+	((void (*)(void))p)();
+	panic("fault=nx: code ran from data page %#llx", (unsigned long long)pa);
+}
+
 static void fault_panic(void) { panic("fault=panic self-test on cpu %u", this_cpu()->index); }
 
 /* RSP at the bottom of the stack: the push faults in the guard page, and so does delivering that
@@ -44,7 +58,7 @@ static const struct {
 } fault_kinds[] = {
 	{ "ud", fault_ud, 6 }, { "bp", fault_bp, 3 }, { "de", fault_de, 0 }, { "gp", fault_gp, 13 },
 	{ "pf", fault_pf, 14 }, { "df", fault_df, 8 }, { "stack", fault_stack, 8 }, { "nmi", NULL, 2 },
-	{ "panic", fault_panic, STOP_PANIC },
+	{ "nx", fault_nx, 14 }, { "panic", fault_panic, STOP_PANIC },
 };
 
 static void fault_run(void *fn) { ((void (*)(void))fn)(); }
