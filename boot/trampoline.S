@@ -37,6 +37,7 @@ tramp_pm32:
 	or TR_EFER(%ebx), %eax
 	wrmsr
 	mov %cr0, %eax
+	and $0x9fffffff, %eax           /* clear CD and NW: INIT leaves caching off (SDM Vol. 3A 9.1.1) */
 	or $0x80010021, %eax            /* PG | WP | NE | PE */
 	mov %eax, %cr0
 	ljmpl *TR_LM64(%ebx)

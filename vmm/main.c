@@ -155,6 +155,7 @@ static __noreturn void test_finish(unsigned online, unsigned want)
 		verdict_pass("boot/smp");
 	else
 		verdict_fail("boot/smp", "%u of %u cpus online", online, want);
+	smp_selftest();
 	selftest_pmm(resv, nresv);
 	selftest_map_high();
 	if (opts.fault[0])

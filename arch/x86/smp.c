@@ -13,6 +13,7 @@
 #include <keel/pmm.h>
 #include <keel/string.h>
 #include <keel/time.h>
+#include <keel/verdict.h>
 
 #define AP_START_TIMEOUT_US 500000
 #define AP_ONLINE_TIMEOUT_US 2000000
@@ -36,9 +37,17 @@ static void smp_park(struct percpu *c)
 	}
 }
 
+static void smp_record_state(struct percpu *c)
+{
+	c->cr0 = read_cr0();
+	c->cr4 = read_cr4();
+	c->efer = rdmsr(MSR_EFER);
+}
+
 static void smp_ap_entry(struct percpu *c)
 {
 	cpu_tables_load(c);
+	smp_record_state(c);
 	lapic_enable();
 	u32 id = lapic_id();
 	if (id != c->apic_id)
@@ -52,6 +61,7 @@ static void smp_ap_entry(struct percpu *c)
 /* An AP that answers after its start-up timed out: it has a stack but no slot; it just halts. */
 static void smp_ap_late(struct percpu *c)
 {
+	cpu_tables_load(c);
 	pr_warn("smp: the cpu started as index %u came up late; it stays halted", c->index);
 	for (;;)
 		__asm__ volatile("cli; hlt");
@@ -155,6 +165,7 @@ unsigned smp_online(void)
 unsigned smp_boot(const struct acpi_madt *madt)
 {
 	struct percpu *bsp = this_cpu();
+	smp_record_state(bsp);
 	bsp->apic_id = lapic_id();
 	lapic_enable();
 	pr_info("cpu 0 online apic %u", bsp->apic_id);
@@ -185,3 +196,21 @@ int smp_call(unsigned cpu, void (*fn)(void *), void *arg)
 	__atomic_store_n(&c->call_fn, fn, __ATOMIC_RELEASE);
 	return lapic_send_ipi(c->apic_id, ICR_FIXED | ICR_ASSERT | VEC_WAKE);
 }
+
+/* boot/ap-state: every AP runs with the boot CPU's CR0, CR4 and EFER (INIT leaves CR0.CD/NW set,
+ * SDM Vol. 3A 9.1.1; the trampoline must have cleared them and set NXE like the BSP). */
+void smp_selftest(void)
+{
+	const struct percpu *b = percpu_get(0);
+	for (unsigned i = 1; i < percpu_count(); i++) {
+		const struct percpu *c = percpu_get(i);
+		if (c->online && (c->cr0 != b->cr0 || c->cr4 != b->cr4 || c->efer != b->efer)) {
+			verdict_fail("boot/ap-state", "cpu %u cr0 %#llx cr4 %#llx efer %#llx; cpu 0 %#llx %#llx %#llx", i,
+				     (unsigned long long)c->cr0, (unsigned long long)c->cr4, (unsigned long long)c->efer,
+				     (unsigned long long)b->cr0, (unsigned long long)b->cr4, (unsigned long long)b->efer);
+			return;
+		}
+	}
+	verdict_pass("boot/ap-state");
+}
+

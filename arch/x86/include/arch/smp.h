@@ -13,5 +13,7 @@ unsigned smp_online(void);
 /* Runs fn(arg) on the (parked) CPU with this index; -EBUSY if it has work pending, -ENODEV if
  * it is not online. Does not wait for fn to finish. */
 int smp_call(unsigned cpu, void (*fn)(void *), void *arg);
+/* Test mode: checks every AP's CR0/CR4/EFER against the BSP's (verdict boot/ap-state). */
+void smp_selftest(void);
 
 #endif
