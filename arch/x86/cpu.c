@@ -28,3 +28,14 @@ void cpu_enable_nx(void)
 	if (cpu_has_ext_edx(20))
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 }
+
+/* Firmware leaves different bits behind (the Bochs BIOS even leaves CR0.CD/NW set on the boot
+ * CPU, OVMF leaves OSFXSR and friends): caching on, write protection, native FPU error
+ * reporting, machine-check exceptions on (SDM Vol. 3A 2.5). */
+void cpu_state_init(void)
+{
+	write_cr0(CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG);
+	write_cr4(CR4_PAE | CR4_MCE);
+	cpu_enable_nx();
+}
+

@@ -87,6 +87,7 @@ void cpu_bsp_early(void)
 		c->ist_base[i] = (u64)bsp_ist[i];
 		c->ist_top[i] = (u64)bsp_ist[i] + sizeof(bsp_ist[i]);
 	}
+	cpu_state_init();
 	idt_init();
 	cpu_tables_load(c);
 	c->started = 1;

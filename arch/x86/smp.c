@@ -47,6 +47,7 @@ static void smp_record_state(struct percpu *c)
 static void smp_ap_entry(struct percpu *c)
 {
 	cpu_tables_load(c);
+	cpu_state_init();
 	smp_record_state(c);
 	lapic_enable();
 	u32 id = lapic_id();

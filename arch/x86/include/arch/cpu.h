@@ -9,8 +9,14 @@
 #define MSR_GS_BASE 0xc0000101
 #define EFER_LME BIT(8)
 #define EFER_NXE BIT(11)
+#define CR0_PE BIT(0)
+#define CR0_MP BIT(1)
+#define CR0_ET BIT(4)
+#define CR0_NE BIT(5)
 #define CR0_WP BIT(16)
+#define CR0_PG BIT(31)
 #define CR4_PAE BIT(5)
+#define CR4_MCE BIT(6)
 
 struct cpuid_regs {
 	u32 a, b, c, d;
@@ -75,5 +81,8 @@ static inline bool cpu_has_ext_edx(unsigned bit)
 
 void cpu_report(void);
 void cpu_enable_nx(void);
+/* Puts this CPU's CR0, CR4 and EFER.NXE in Keel's one defined state, whatever firmware or INIT
+ * left there. */
+void cpu_state_init(void);
 
 #endif
