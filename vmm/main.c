@@ -19,6 +19,7 @@
 #include <keel/time.h>
 #include <keel/unaligned.h>
 #include <keel/verdict.h>
+#include <keel/vmm.h>
 
 void kmain(u32 magic, u32 info);
 
@@ -149,7 +150,7 @@ static void bochs_shutdown(void)
 		outb(0x8900, (u8)*s);
 }
 
-static __noreturn void test_finish(unsigned online, unsigned want)
+static __noreturn void test_finish(unsigned online, unsigned want, unsigned guest_failed)
 {
 	if (online == want)
 		verdict_pass("boot/smp");
@@ -160,7 +161,7 @@ static __noreturn void test_finish(unsigned online, unsigned want)
 	selftest_map_high();
 	if (opts.fault[0])
 		selftest_fault(opts.fault);
-	printk("KEEL EXIT %u\n", verdict_failures());
+	printk("KEEL EXIT %u\n", verdict_failures() + guest_failed);
 	console_flush();
 	if (have_acpi)
 		acpi_poweroff(&acpi);
@@ -190,8 +191,9 @@ void kmain(u32 magic, u32 info)
 	platform_report();
 	unsigned online = smp_boot(have_acpi ? &acpi.madt : NULL);
 	unsigned want = have_acpi && acpi.madt.valid ? acpi.madt.nenabled : 1;
+	unsigned guest_failed = vmm_run();
 	if (opts.test)
-		test_finish(online, want);
+		test_finish(online, want, guest_failed);
 	if (opts.fault[0])
 		selftest_fault(opts.fault);
 	pr_info("boot: done; nothing else to run yet");
