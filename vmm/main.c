@@ -4,12 +4,14 @@
 #include <arch/io.h>
 
 void kmain(u32 magic, u32 info);
+void vmx_selftest_boot(u32 magic, u32 info);
 
 void kmain(u32 magic, u32 info)
 {
 	console_init();
 	printk("Keel microhypervisor\n");
 	printk("boot: magic %#x info %#x\n", magic, info);
+	vmx_selftest_boot(magic, info);
 	console_flush();
 	cpu_halt_forever();
 }

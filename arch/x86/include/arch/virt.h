@@ -39,13 +39,26 @@ struct virt_ops {
 	bool (*vcpu_can_take_intr)(struct vcpu *v);
 	void (*vcpu_clear_shadow)(struct vcpu *v);
 
-	/* The guest-physical address space: entry encodings and activation. */
+	/* The guest-physical address space: entry encodings and activation. level: 1 = 4 KiB page
+	 * (PTE), 2 = 2 MiB page (PDE), 3 = 1 GiB page (PDPTE). npt_leaf returns 0 (not present)
+	 * when the CPU cannot map a page of that level: the caller then uses smaller pages. */
 	u64 (*npt_leaf)(u64 hpa, unsigned prot, enum npt_memtype mt, unsigned level);
 	u64 (*npt_table)(u64 hpa);
 	void (*npt_activate)(struct vcpu *v, u64 root_hpa);
 	void (*npt_flush)(struct vcpu *v);
 
 	void (*vcpu_set_tsc_offset)(struct vcpu *v, u64 offset);
+	/* Pass-through: let the guest access ports [port, port + count) or an MSR without an exit
+	 * (-ERANGE when outside the bitmaps; read/write false intercepts again). */
+	int (*vcpu_allow_io)(struct vcpu *v, u16 port, u32 count);
+	int (*vcpu_allow_msr)(struct vcpu *v, u32 msr, bool read, bool write);
+	/* Exceptions (bit n = vector n) that exit as VEXIT_EXCEPTION instead of reaching the guest. */
+	void (*vcpu_set_exc_intercepts)(struct vcpu *v, u32 vectors);
+	/* Application processors: park the vCPU until a start-up IPI, and start it at a vector
+	 * (real mode, CS = vector << 8, IP = 0, the rest as after INIT; SDM Vol. 3A 9.4.4). */
+	void (*vcpu_wait_sipi)(struct vcpu *v);
+	void (*vcpu_start_at)(struct vcpu *v, u8 vector);
+
 	/* The hypercall instruction's bytes for this vendor (guests are told through CPUID). */
 	u8 hypercall_insn[3];
 };
