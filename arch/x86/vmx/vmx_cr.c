@@ -6,8 +6,10 @@
 static u64 cr0_force1, cr0_force0, cr4_force1, cr4_force0;
 
 /* Bits VMX fixes (IA32_VMX_CRx_FIXED0/1, SDM Vol. 3D A.7/A.8) are owned by Keel: the guest
- * reads its own value from the shadow. Unrestricted guest frees CR0.PE/PG (26.3.1.1). CR4.VMXE
- * stays masked even where not fixed: guests are not offered VMX. */
+ * reads its own value from the shadow. Unrestricted guest frees CR0.PE/PG (26.3.1.1). CR0.CD/NW
+ * are never loaded by VM entry or exit (26.3.2.1, 27.5.1): the CPU keeps the host's, so the
+ * guest's are virtual (caching follows the EPT memory type). CR4.VMXE stays masked even where
+ * not fixed: guests are not offered VMX. */
 void vmx_cr_masks(void)
 {
 	cr0_force1 = (u32)vmx_caps.cr0_fixed0 & ~(u32)(CR0_PE | CR0_PG);
@@ -16,7 +18,7 @@ void vmx_cr_masks(void)
 	cr4_force0 = ~vmx_caps.cr4_fixed1 & 0xffffffffull;
 }
 
-static u64 vmx_cr0_mask(void) { return cr0_force1 | cr0_force0; }
+static u64 vmx_cr0_mask(void) { return cr0_force1 | cr0_force0 | CR0_CD | CR0_NW; }
 static u64 vmx_cr4_mask(void) { return cr4_force1 | cr4_force0 | CR4_VMXE; }
 
 void vmx_cr_setup(void)
@@ -25,7 +27,7 @@ void vmx_cr_setup(void)
 	vmcs_write(CR4_MASK, vmx_cr4_mask());
 }
 
-u64 vmx_cr0_real(u64 guest) { return (guest | cr0_force1) & ~cr0_force0; }
+u64 vmx_cr0_real(u64 guest) { return ((guest & ~(CR0_CD | CR0_NW)) | cr0_force1) & ~cr0_force0; }
 u64 vmx_cr4_real(u64 guest) { return (guest | cr4_force1) & ~cr4_force0; }
 
 static u64 vmx_cr0_view(void)

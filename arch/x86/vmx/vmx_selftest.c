@@ -207,7 +207,7 @@ static void vst_sipi(const struct virt_ops *ops)
 	ops->vcpu_run(v);
 	u64 t1 = vst_rdtsc(), g = (u64)(u32)v->regs.gpr[VCPU_RDX] << 32 | (u32)v->regs.gpr[VCPU_RAX];
 	ops->vcpu_get_sregs(v, &s);
-	bool ok = v->exit.kind == VEXIT_HYPERCALL && v->regs.rip == 3 &&
+	bool ok = v->exit.kind == VEXIT_HYPERCALL && v->regs.rip == 2 &&
 		  s.seg[SEG_CS].sel == VST_SIPI_VEC << 8 && s.seg[SEG_CS].base == VST_SIPI_VEC << 12 &&
 		  s.efer == 0 && s.cr0 == 0x60000010;
 	snprintf(why, sizeof(why), "exit %u rip %#llx cs %#x base %#llx efer %#llx cr0 %#llx",

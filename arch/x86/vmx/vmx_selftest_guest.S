@@ -19,7 +19,7 @@
 	.short \p\()_final_at - \p\()_start, \p\()_final_end - \p\()_start
 	.short \p\()_msr_start - \p\()_start, \p\()_msr_at - \p\()_start, \p\()_msr_end - \p\()_start
 	.short \p\()_handler - \p\()_start, \p\()_handler_end - \p\()_start
-	.short \p\()_end - \p\()_start
+	.short \p\()_iret - \p\()_start, \p\()_end - \p\()_start
 .endm
 
 	.section .rodata.vst, "a"
@@ -109,6 +109,8 @@ g16_handler:
 	vmcall
 g16_handler_end:
 	jmp g16_handler
+g16_iret:
+	iret
 g16_end:
 
 /* ---- 32-bit protected mode, paging off ---- */
@@ -188,6 +190,8 @@ g32_handler:
 	vmcall
 g32_handler_end:
 	jmp g32_handler
+g32_iret:
+	iret
 g32_end:
 
 /* ---- 64-bit long mode ---- */
@@ -283,6 +287,8 @@ g64_handler:
 	vmcall
 g64_handler_end:
 	jmp g64_handler
+g64_iret:
+	iretq
 g64_end:
 
 	.global vst_marks16, vst_marks32, vst_marks64

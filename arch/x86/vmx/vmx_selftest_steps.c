@@ -237,7 +237,23 @@ static void vst_next_nmi_window(struct vst *t)
 }
 
 static bool vst_check_nmi(struct vst *t) { return vst_frame(t, false, 0, M_HLT2_END); }
-static void vst_next_nmi(struct vst *t) { vst_restore(t, M_HLT2_END); }
+/* IRET out of the NMI handler ends virtual-NMI blocking (SDM Vol. 3C 25.3). Bochs 2.7 also
+ * needs it: its VM entry never clears a blocking left by another VMCS (Bochs bug #1456). */
+static void vst_next_nmi(struct vst *t)
+{
+	t->ops->vcpu_window(t->v, false, true);
+	vst_resume(t, M_IRET);
+}
+
+static bool vst_check_iret(struct vst *t)
+{
+	if (t->v->regs.gpr[VCPU_RSP] != t->saved_rsp)
+		return FAIL("rsp %#llx after IRET, expected %#llx", ULL(t->v->regs.gpr[VCPU_RSP]),
+			    ULL(t->saved_rsp));
+	return true;
+}
+
+static void vst_next_iret(struct vst *t) { vst_resume(t, M_HLT2_END); }
 
 /* Patterns from the guest blobs; R8-R15 keep the values the test started with outside
  * 64-bit mode, where the guest cannot reach them. */
@@ -295,6 +311,8 @@ static const struct vst_step vst_steps[] = {
 	{ "inject-pf", VEXIT_HYPERCALL, M_HANDLER, M_HANDLER_END, ALL, vst_check_pf, vst_next_pf },
 	{ "nmi-window", VEXIT_NMI_WINDOW, M_HLT2_END, NOLEN, ALL, NULL, vst_next_nmi_window },
 	{ "inject-nmi", VEXIT_HYPERCALL, M_HANDLER, M_HANDLER_END, ALL, vst_check_nmi, vst_next_nmi },
+	{ "iret-unblocks-nmi", VEXIT_NMI_WINDOW, M_HLT2_END, NOLEN, ALL, vst_check_iret,
+	  vst_next_iret },
 	{ "hypercall-regs", VEXIT_HYPERCALL, M_FINAL_AT, M_FINAL_END, ALL, vst_check_regs,
 	  vst_next_regs },
 	{ "passthrough-io-msr", VEXIT_RDMSR, M_MSR_AT, M_MSR_END, LONG_ONLY, vst_check_passthrough,
@@ -342,7 +360,7 @@ int vst_run_steps(struct vst *t)
 		t->why[0] = 0;
 		bool ok = vst_step_ok(t, s);
 		vst_verdict(mode, s->name, ok, t->why);
-		if (t->v->exit.kind != s->kind) {
+			if (t->v->exit.kind != s->kind) {
 			alive = false;
 			continue;
 		}
