@@ -81,8 +81,9 @@ static void vst_gate(const struct vst *t, u8 vector, u64 target)
  * identity 2 MiB page covers all test addresses). */
 static void vst_memory(struct vst *t, const u8 *blob)
 {
-	static const u64 gdt[4] = { 0, 0x00af9b000000ffffull, 0x00cf93000000ffffull,
-				    0x00cf9b000000ffffull };
+	/* null, code64, data, code32, and a 32-bit TSS at 0x5000 for the task-switch exit */
+	static const u64 gdt[5] = { 0, 0x00af9b000000ffffull, 0x00cf93000000ffffull,
+				    0x00cf9b000000ffffull, 0x0000890050000067ull };
 	static const u8 vectors[] = { 2, 13, 14, 0x40 };
 
 	for (unsigned i = 0; i < VST_RAM_PAGES; i++)
@@ -116,7 +117,7 @@ static void vst_sregs(const struct vst *t, struct vcpu_sregs *s)
 	s->ldtr = (struct emul_seg){ .attr = SEG_ATTR_UNUSABLE };
 	s->tr = (struct emul_seg){ .limit = 0x67, .attr = 0x8b };
 	s->gdtr_base = flat ? VST_GDT : 0;
-	s->gdtr_limit = flat ? 0x1f : 0xffff;
+	s->gdtr_limit = flat ? 0x27 : 0xffff;
 	s->idtr_base = flat ? VST_IDT : 0;
 	s->idtr_limit = t->mode == VST_REAL ? 0x3ff : 0xfff;
 	s->cr0 = t->cr0;

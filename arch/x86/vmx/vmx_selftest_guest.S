@@ -2,7 +2,9 @@
  * guest-physical 0x1000 with CS base 0. Every blob has the same labelled points, listed in the
  * same order as enum vst_mark in vmx_selftest.h, so the test knows where each exit must be
  * from the assembler and not from the backend. Addresses: 0x40120 and 0x41008 have nothing
- * mapped; the stack page 0x20000 is mapped only after the first fault on it. */
+ * mapped; the stack page 0x20000 is mapped only after the first fault on it. The "extra"
+ * part differs by mode: an intercepted INT3 (real), a JMP to a TSS (protected), RDMSR/OUT
+ * pass-through (long). */
 
 .macro MARKS p
 	.short \p\()_cpuid_at - \p\()_start, \p\()_cpuid_end - \p\()_start
@@ -17,7 +19,7 @@
 	.short \p\()_win_at - \p\()_start
 	.short \p\()_hlt2_at - \p\()_start, \p\()_hlt2_end - \p\()_start
 	.short \p\()_final_at - \p\()_start, \p\()_final_end - \p\()_start
-	.short \p\()_msr_start - \p\()_start, \p\()_msr_at - \p\()_start, \p\()_msr_end - \p\()_start
+	.short \p\()_extra_start - \p\()_start, \p\()_extra_at - \p\()_start, \p\()_extra_end - \p\()_start
 	.short \p\()_handler - \p\()_start, \p\()_handler_end - \p\()_start
 	.short \p\()_iret - \p\()_start, \p\()_end - \p\()_start
 .endm
@@ -101,10 +103,11 @@ g16_hlt2_end:
 g16_final_at:
 	vmcall
 g16_final_end:
-g16_msr_start:
-g16_msr_at:
-g16_msr_end:
-	jmp g16_msr_end
+g16_extra_start:
+g16_extra_at:
+	int3
+g16_extra_end:
+	jmp g16_extra_end
 g16_handler:
 	vmcall
 g16_handler_end:
@@ -182,10 +185,11 @@ g32_hlt2_end:
 g32_final_at:
 	vmcall
 g32_final_end:
-g32_msr_start:
-g32_msr_at:
-g32_msr_end:
-	jmp g32_msr_end
+g32_extra_start:
+g32_extra_at:
+	ljmp $0x20, $0
+g32_extra_end:
+	jmp g32_extra_end
 g32_handler:
 	vmcall
 g32_handler_end:
@@ -271,7 +275,7 @@ g64_hlt2_end:
 g64_final_at:
 	vmcall
 g64_final_end:
-g64_msr_start:
+g64_extra_start:
 	mov $0xc0000100, %ecx
 	rdmsr
 	mov %eax, %r8d
@@ -279,10 +283,10 @@ g64_msr_start:
 	mov $0x5a, %al
 	out %al, $0x80
 	mov $0x1b, %ecx
-g64_msr_at:
+g64_extra_at:
 	rdmsr
-g64_msr_end:
-	jmp g64_msr_end
+g64_extra_end:
+	jmp g64_extra_end
 g64_handler:
 	vmcall
 g64_handler_end:

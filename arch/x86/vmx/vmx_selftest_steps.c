@@ -9,6 +9,8 @@
 
 #define NOLEN 0xff          /* the exit defines no instruction length: expect 0 */
 #define ALL 0x7u
+#define REAL_ONLY (1u << VST_REAL)
+#define PROT_ONLY (1u << VST_PROT32)
 #define LONG_ONLY (1u << VST_LONG64)
 
 struct vst_step {
@@ -276,10 +278,33 @@ static bool vst_check_regs(struct vst *t)
 
 static void vst_next_regs(struct vst *t)
 {
-	if (t->mode != VST_LONG64)
-		return;
-	t->ops->vcpu_allow_io(t->v, 0x80, 1);
-	vst_resume(t, M_MSR_START);
+	if (t->mode == VST_LONG64)
+		t->ops->vcpu_allow_io(t->v, 0x80, 1);
+	if (t->mode == VST_REAL)
+		t->ops->vcpu_set_exc_intercepts(t->v, BIT(3));
+	vst_resume(t, M_EXTRA_START);
+}
+
+/* INT3 with #BP intercepted: a software exception, so the length is reported. */
+static bool vst_check_int3(struct vst *t)
+{
+	const struct vexit *e = &t->v->exit;
+
+	if (e->exc.vector != 3 || e->exc.has_error || e->in_delivery)
+		return FAIL("vector %u error %d delivery %d", e->exc.vector, e->exc.has_error,
+			    e->in_delivery);
+	return true;
+}
+
+/* JMP FAR to a TSS selector always exits (SDM Vol. 3C 25.1.2). */
+static bool vst_check_task(struct vst *t)
+{
+	const struct vexit *e = &t->v->exit;
+
+	if (e->task.sel != 0x20 || e->task.source != VTASK_JMP || e->task.idt_event)
+		return FAIL("selector %#x source %u idt %d", e->task.sel, e->task.source,
+			    e->task.idt_event);
+	return true;
 }
 
 /* RDMSR of FS_BASE and OUT to port 0x80 passed through; RDMSR of APIC_BASE exits. */
@@ -315,7 +340,10 @@ static const struct vst_step vst_steps[] = {
 	  vst_next_iret },
 	{ "hypercall-regs", VEXIT_HYPERCALL, M_FINAL_AT, M_FINAL_END, ALL, vst_check_regs,
 	  vst_next_regs },
-	{ "passthrough-io-msr", VEXIT_RDMSR, M_MSR_AT, M_MSR_END, LONG_ONLY, vst_check_passthrough,
+	{ "exception-intercept", VEXIT_EXCEPTION, M_EXTRA_AT, M_EXTRA_END, REAL_ONLY, vst_check_int3,
+	  NULL },
+	{ "task-switch", VEXIT_TASK_SWITCH, M_EXTRA_AT, M_EXTRA_END, PROT_ONLY, vst_check_task, NULL },
+	{ "passthrough-io-msr", VEXIT_RDMSR, M_EXTRA_AT, M_EXTRA_END, LONG_ONLY, vst_check_passthrough,
 	  NULL },
 };
 
