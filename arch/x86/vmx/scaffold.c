@@ -90,3 +90,50 @@ void scaffold_poweroff(void)
 	for (const char *s = "Shutdown"; *s; s++)
 		outb(0x8900, (u8)*s);
 }
+
+/* A host IDT with two handlers that count and return, so the self-test can check that host
+ * interrupts taken on VM exit reach the host's handlers; and a local-APIC self-IPI. */
+#define LAPIC 0xfee00000ul
+
+volatile u32 scaffold_irq_count, scaffold_nmi_count;
+void scaffold_irq_entry(void);
+void scaffold_nmi_entry(void);
+__asm__(".text\n"
+	"scaffold_irq_entry:\n"
+	"	lock incl scaffold_irq_count(%rip)\n"
+	"	push %rax\n"
+	"	mov $0xfee000b0, %eax\n" /* EOI */
+	"	movl $0, (%rax)\n"
+	"	pop %rax\n"
+	"	iretq\n"
+	"scaffold_nmi_entry:\n"
+	"	lock incl scaffold_nmi_count(%rip)\n"
+	"	iretq\n");
+
+static u64 idt[256][2] __aligned(16);
+
+static void scaffold_gate(u8 vector, void (*fn)(void))
+{
+	u64 a = (u64)(uintptr_t)fn;
+	idt[vector][0] = (a & 0xffff) | 0x08ull << 16 | 0x8eull << 40 | ((a >> 16) & 0xffff) << 48;
+	idt[vector][1] = a >> 32;
+}
+
+void scaffold_host_idt(u8 irq_vector)
+{
+	scaffold_gate(2, scaffold_nmi_entry);
+	scaffold_gate(irq_vector, scaffold_irq_entry);
+	struct vmx_dtr d = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
+	__asm__ volatile("lidt %0" : : "m"(d) : "memory");
+}
+
+static volatile u32 *lapic(u32 reg) { return (volatile u32 *)(uintptr_t)(LAPIC + reg); }
+
+/* A fixed self-IPI (SDM Vol. 3A 10.6.1), left pending while the host runs with IF = 0. */
+void scaffold_self_ipi(u8 vector)
+{
+	*lapic(0xf0) |= 0x100; /* software-enable the local APIC */
+	*lapic(0x300) = 1u << 18 | vector;
+	for (unsigned spin = 0; (*lapic(0x300) & BIT(12)) && spin < 100000; spin++)
+		cpu_relax();
+}

@@ -9,5 +9,8 @@ bool scaffold_has_word(const char *cmdline, const char *word);
 void scaffold_host_tables(void);
 void scaffold_mask_pic(void);
 void scaffold_poweroff(void);
+void scaffold_host_idt(u8 irq_vector);
+void scaffold_self_ipi(u8 vector);
+extern volatile u32 scaffold_irq_count, scaffold_nmi_count;
 
 #endif

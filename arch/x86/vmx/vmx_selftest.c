@@ -14,6 +14,7 @@ extern const u8 vst_blob16[], vst_blob32[], vst_blob64[];
 extern const u16 vst_marks16[], vst_marks32[], vst_marks64[];
 void vst_verdict(const char *mode, const char *name, bool ok, const char *why);
 unsigned vst_failures(void);
+void vst_host_tests(const struct virt_ops *ops, u64 root);
 void vmx_selftest_boot(u32 magic, u32 info);
 
 static u8 *vst_ram[VST_RAM_PAGES], *vst_late;
@@ -240,6 +241,7 @@ static int vst_all(void)
 	for (int m = 0; m < VST_MODES; m++)
 		vst_mode(ops, (enum vst_mode)m);
 	vst_sipi(ops);
+	vst_host_tests(ops, vst_root);
 	return (int)vst_failures();
 }
 
@@ -251,6 +253,7 @@ void vmx_selftest_boot(u32 magic, u32 info)
 		return;
 	scaffold_mask_pic();
 	scaffold_host_tables();
+	scaffold_host_idt(0x40);
 	int failed = vst_all();
 	if (scaffold_has_word(cmdline, "test=1")) {
 		printk("KEEL EXIT %d\n", failed);

@@ -183,7 +183,7 @@ void vmx_start_at(struct vcpu *v, u8 vector)
 
 static void vmx_dump_seg(const char *name, unsigned i)
 {
-	pr_err("vmx:   %s sel %#06llx base %#llx limit %#llx ar %#llx", name,
+	pr_err("vmx:   %s sel %#llx base %#llx limit %#llx ar %#llx", name,
 	       (unsigned long long)vmcs_read(GUEST_SEL + 2 * i),
 	       (unsigned long long)vmcs_read(GUEST_BASE + 2 * i),
 	       (unsigned long long)vmcs_read(GUEST_LIMIT + 2 * i),
