@@ -2,9 +2,9 @@
 #include <keel/console.h>
 #include <keel/printk.h>
 #include <arch/io.h>
+#include <arch/virt.h>
 
 void kmain(u32 magic, u32 info);
-void vmx_selftest_boot(u32 magic, u32 info);
 
 void kmain(u32 magic, u32 info)
 {

@@ -176,16 +176,24 @@ int vmx_vcpu_init(struct vcpu *v)
 	return 0;
 }
 
-int vmx_allow_io(struct vcpu *v, u16 port, u32 count)
+int vmx_allow_io(struct vcpu *v, u32 port, u32 count)
 {
 	struct vmx_vcpu *x = vmx_of(v);
 
-	if ((u32)port + count > 0x10000)
+	if (port > 0xffff || count > 0x10000 - port)
 		return -ERANGE;
 	/* Bitmap A covers ports 0-7FFFh, B 8000h-FFFFh; a set bit exits (SDM Vol. 3C 24.6.4). */
-	for (u32 p = port; p < (u32)port + count; p++)
+	for (u32 p = port; p < port + count; p++)
 		x->io_bitmap[p >> 15][(p & 0x7fff) >> 3] &= (u8)~(1u << (p & 7));
 	return 0;
+}
+
+/* EFER stays with the common code (it emulates it through the sregs, which keeps the
+ * "IA-32e mode guest" control in step); the VMX MSRs describe the host, not the guest. */
+static bool vmx_msr_owned(u32 msr)
+{
+	return msr == MSR_EFER || msr == MSR_FEATURE_CONTROL ||
+	       (msr >= MSR_VMX_BASIC && msr <= MSR_VMX_BASIC + 0x13);
 }
 
 int vmx_allow_msr(struct vcpu *v, u32 msr, bool read, bool write)
@@ -193,6 +201,8 @@ int vmx_allow_msr(struct vcpu *v, u32 msr, bool read, bool write)
 	struct vmx_vcpu *x = vmx_of(v);
 	u32 base, idx;
 
+	if ((read || write) && vmx_msr_owned(msr))
+		return -EPERM;
 	/* Read bitmaps at 0 (low MSRs) and 400h (C0000000h-C0001FFFh), write bitmaps 800h
 	 * further (SDM Vol. 3C 24.6.9). */
 	if (msr <= 0x1fff) {
@@ -210,10 +220,10 @@ int vmx_allow_msr(struct vcpu *v, u32 msr, bool read, bool write)
 	return 0;
 }
 
-void vmx_set_exc_intercepts(struct vcpu *v, u32 vectors)
+void vmx_set_exc_intercepts(struct vcpu *v, u32 mask)
 {
 	vmx_load(vmx_of(v));
-	vmcs_write(EXC_BITMAP, vectors);
+	vmcs_write(EXC_BITMAP, mask);
 }
 
 void vmx_set_tsc_offset(struct vcpu *v, u64 offset)

@@ -303,9 +303,9 @@ void *vmx_page_alloc(void);
 int vmx_vcpu_init(struct vcpu *v);
 void vmx_load(struct vmx_vcpu *x);
 void vmx_host_state(void);
-int vmx_allow_io(struct vcpu *v, u16 port, u32 count);
+int vmx_allow_io(struct vcpu *v, u32 port, u32 count);
 int vmx_allow_msr(struct vcpu *v, u32 msr, bool read, bool write);
-void vmx_set_exc_intercepts(struct vcpu *v, u32 vectors);
+void vmx_set_exc_intercepts(struct vcpu *v, u32 mask);
 void vmx_set_tsc_offset(struct vcpu *v, u64 offset);
 void vmx_set_proc(struct vmx_vcpu *x, u32 bits, bool on);
 

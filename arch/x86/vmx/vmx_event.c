@@ -161,8 +161,8 @@ void vmx_events_exit(struct vcpu *v, u32 reason, u64 qual)
 	struct vmx_vcpu *x = vmx_of(v);
 	u32 info = (u32)vmcs_read(IDT_VEC_INFO), type = (info >> INTR_TYPE_SHIFT) & 7;
 
-	v->exit.in_delivery = info & INTR_INFO_VALID;
-	if (!v->exit.in_delivery || (reason == 9 && (qual >> 30) == 3))
+	v->exit.vectoring = info & INTR_INFO_VALID;
+	if (!v->exit.vectoring || (reason == 9 && (qual >> 30) == 3))
 		return;
 	x->reinject_info = info & ~INTR_INFO_NMI_UNBLOCK; /* bit 12 is undefined here */
 	x->reinject_err = (info & INTR_INFO_ERR) ? (u32)vmcs_read(IDT_VEC_ERR) : 0;
@@ -177,7 +177,7 @@ void vmx_events_exit(struct vcpu *v, u32 reason, u64 qual)
  * in force (SDM Vol. 3C 27.2.3 "NMI unblocking due to IRET"). */
 void vmx_nmi_unblock_fixup(struct vcpu *v, bool iret_unblocked)
 {
-	if (iret_unblocked && !v->exit.in_delivery)
+	if (iret_unblocked && !v->exit.vectoring)
 		vmcs_write(GUEST_INTERRUPTIBILITY, vmcs_read(GUEST_INTERRUPTIBILITY) | BLOCK_NMI);
 }
 

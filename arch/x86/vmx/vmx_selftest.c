@@ -15,7 +15,6 @@ extern const u16 vst_marks16[], vst_marks32[], vst_marks64[];
 void vst_verdict(const char *mode, const char *name, bool ok, const char *why);
 unsigned vst_failures(void);
 void vst_host_tests(const struct virt_ops *ops, u64 root);
-void vmx_selftest_boot(u32 magic, u32 info);
 
 static u8 *vst_ram[VST_RAM_PAGES], *vst_late;
 static u64 *vst_pt;
@@ -245,11 +244,19 @@ static int vst_all(void)
 	return (int)vst_failures();
 }
 
-void vmx_selftest_boot(u32 magic, u32 info)
+static bool vst_intel(void)
 {
-	const char *cmdline = scaffold_cmdline(magic, info);
+	u32 r[4];
 
-	if (!scaffold_has_word(cmdline, "virt_selftest=1"))
+	vmx_cpuid(0, 0, r);
+	return r[1] == 0x756e6547 && r[3] == 0x49656e69 && r[2] == 0x6c65746e; /* GenuineIntel */
+}
+
+void vmx_selftest_boot(u32 mb_magic, u32 mb_info)
+{
+	const char *cmdline = scaffold_cmdline(mb_magic, mb_info);
+
+	if (!scaffold_has_word(cmdline, "virt_selftest=1") || !vst_intel())
 		return;
 	scaffold_mask_pic();
 	scaffold_host_tables();

@@ -1,5 +1,6 @@
 /* Self-test cases around the guest rather than in it: EPT entry encodings, the interrupt
  * shadow, VM-entry failures reported by number, and host interrupts taken on exit. */
+#include <keel/errno.h>
 #include <keel/format.h>
 #include <keel/printk.h>
 #include <keel/string.h>
@@ -101,6 +102,20 @@ static void vst_host_events(const struct virt_ops *ops, struct vcpu *v)
 	vst_verdict("vmx", "guest-runs-after-host-events", v->exit.kind == VEXIT_HYPERCALL, why);
 }
 
+/* Requests the bitmaps cannot express, or for MSRs the backend keeps, are refused. */
+static void vst_intercept_errors(const struct virt_ops *ops, struct vcpu *v)
+{
+	int a = ops->vcpu_allow_msr(v, 0xc0000080, true, true);   /* EFER */
+	int b = ops->vcpu_allow_msr(v, 0x40000000, true, false);  /* outside both ranges */
+	int c = ops->vcpu_allow_io(v, 0xffff, 2);
+	int d = ops->vcpu_allow_io(v, 0xfff0, 16);
+	char why[96];
+
+	snprintf(why, sizeof(why), "efer %d hv-range %d io-wrap %d io-last %d", a, b, c, d);
+	vst_verdict("vmx", "intercept-api-errors", a == -EPERM && b == -ERANGE && c == -ERANGE &&
+		    d == 0, why);
+}
+
 void vst_host_tests(const struct virt_ops *ops, u64 root)
 {
 	static struct vcpu v;
@@ -113,6 +128,7 @@ void vst_host_tests(const struct virt_ops *ops, u64 root)
 		return;
 	}
 	ops->npt_activate(&v, root);
+	vst_intercept_errors(ops, &v);
 	vst_shadow(ops, &v);
 	ops->vcpu_start_at(&v, VST_SIPI_VEC);
 	vst_entry_failures(ops, &v);

@@ -125,10 +125,10 @@ static bool vst_check_npf(struct vst *t, u64 gpa, bool write)
 	const struct vexit *e = &t->v->exit;
 
 	if (e->npf.gpa != gpa || !e->npf.gla_valid || e->npf.gla != gpa || e->npf.write != write ||
-	    e->npf.fetch || e->npf.present || e->in_delivery)
+	    e->npf.fetch || e->npf.present || e->vectoring)
 		return FAIL("gpa %#llx gla %#llx (valid %d) write %d fetch %d present %d delivery %d",
 			    ULL(e->npf.gpa), ULL(e->npf.gla), e->npf.gla_valid, e->npf.write,
-			    e->npf.fetch, e->npf.present, e->in_delivery);
+			    e->npf.fetch, e->npf.present, e->vectoring);
 	return true;
 }
 
@@ -190,8 +190,8 @@ static bool vst_check_delivery(struct vst *t)
 {
 	const struct vexit *e = &t->v->exit;
 
-	if (!e->in_delivery || !e->npf.write || e->npf.gpa >> 12 != VST_LATE >> 12)
-		return FAIL("delivery %d write %d gpa %#llx", e->in_delivery, e->npf.write,
+	if (!e->vectoring || !e->npf.write || e->npf.gpa >> 12 != VST_LATE >> 12)
+		return FAIL("delivery %d write %d gpa %#llx", e->vectoring, e->npf.write,
 			    ULL(e->npf.gpa));
 	return true;
 }
@@ -290,9 +290,9 @@ static bool vst_check_int3(struct vst *t)
 {
 	const struct vexit *e = &t->v->exit;
 
-	if (e->exc.vector != 3 || e->exc.has_error || e->in_delivery)
+	if (e->exc.vector != 3 || e->exc.has_error || e->vectoring)
 		return FAIL("vector %u error %d delivery %d", e->exc.vector, e->exc.has_error,
-			    e->in_delivery);
+			    e->vectoring);
 	return true;
 }
 
