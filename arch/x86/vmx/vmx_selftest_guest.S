@@ -295,6 +295,18 @@ g64_iret:
 	iretq
 g64_end:
 
+/* ---- 32-bit protected mode turning on PAE paging together with CR0.NE: the write exits
+ * (NE is Keel's), so the backend must load the PDPTEs itself ---- */
+	.code32
+	.global vst_blob_pae, vst_pae_read_at, vst_pae_end
+vst_blob_pae:
+	mov %cr0, %eax
+	or $0x80000020, %eax
+	mov %eax, %cr0
+vst_pae_read_at:
+	mov 0x40120, %eax
+vst_pae_end:
+
 	.global vst_marks16, vst_marks32, vst_marks64
 	.balign 2
 vst_marks16:

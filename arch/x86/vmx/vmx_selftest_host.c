@@ -116,6 +116,41 @@ static void vst_intercept_errors(const struct virt_ops *ops, struct vcpu *v)
 		    d == 0, why);
 }
 
+extern const u8 vst_blob_pae[], vst_pae_read_at[], vst_pae_end[];
+
+/* PAE paging switched on by a CR0 write the backend completes: the PDPTE from guest memory
+ * must reach the VMCS, and the read through it must fault on EPT at the identity address. */
+static void vst_pae(const struct virt_ops *ops, struct vcpu *v)
+{
+	const u64 code = 0xa000, pdpt = 0x7000, pdpte0 = 0x6000 | 1;
+	struct vcpu_sregs s;
+	char why[160];
+
+	memcpy(vst_gpa(code), vst_blob_pae, (size_t)(vst_pae_end - vst_blob_pae));
+	memset(vst_gpa(pdpt), 0, 32);
+	memcpy(vst_gpa(pdpt), &pdpte0, 8);
+	ops->vcpu_get_sregs(v, &s);
+	for (unsigned i = 0; i < SEG_COUNT; i++)
+		s.seg[i] = (struct emul_seg){ .limit = 0xffffffff, .sel = 0x10, .attr = 0xc093 };
+	s.seg[SEG_CS] = (struct emul_seg){ .limit = 0xffffffff, .sel = 0x18, .attr = 0xc09b };
+	s.cr0 = CR0_PE | CR0_ET;
+	s.cr4 = CR4_PAE;
+	s.cr3 = pdpt;
+	ops->vcpu_set_sregs(v, &s);
+	vcpu_set_rip(v, code);
+	do
+		ops->vcpu_run(v);
+	while (v->exit.kind == VEXIT_NONE && v->regs.rip < code + 16);
+	ops->vcpu_get_sregs(v, &s);
+	u64 got = vmcs_read(GUEST_PDPTE0);
+	snprintf(why, sizeof(why), "exit %u rip %#llx gpa %#llx cr0 %#llx pdpte0 %#llx", v->exit.kind,
+		 ULL(v->regs.rip), ULL(v->exit.npf.gpa), ULL(s.cr0), ULL(got));
+	vst_verdict("vmx", "pae-pdpte-load", v->exit.kind == VEXIT_NPF &&
+		    v->regs.rip == code + (u64)(vst_pae_read_at - vst_blob_pae) &&
+		    v->exit.npf.gpa == VST_READ_GPA && s.cr0 == (CR0_PG | CR0_NE | CR0_PE | CR0_ET) &&
+		    !(s.efer & EFER_LMA) && got == pdpte0, why);
+}
+
 void vst_host_tests(const struct virt_ops *ops, u64 root)
 {
 	static struct vcpu v;
@@ -135,4 +170,5 @@ void vst_host_tests(const struct virt_ops *ops, u64 root)
 	memcpy(vst_gpa(VST_SIPI_VEC << 12), code, sizeof(code));
 	ops->vcpu_start_at(&v, VST_SIPI_VEC);
 	vst_host_events(ops, &v);
+	vst_pae(ops, &v);
 }
