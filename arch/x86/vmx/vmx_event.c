@@ -132,6 +132,8 @@ void vmx_events_entry(struct vcpu *v)
 		vmx_inject(v, &v->pending);
 		v->pending.type = VEVENT_NONE;
 	}
+	if (!x->reinject_info && x->exc.type == VEVENT_NONE && !x->nmi && !x->intr)
+		return;
 	if (vmcs_read(GUEST_ACTIVITY) == ACTIVITY_WAIT_SIPI)
 		return; /* no injection into wait-for-SIPI (SDM Vol. 3C 26.3.1.5) */
 	u32 block = (u32)vmcs_read(GUEST_INTERRUPTIBILITY);

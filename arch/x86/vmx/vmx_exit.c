@@ -63,8 +63,7 @@ static u32 vmx_exit_task(struct vcpu *v, u64 qual)
 {
 	u32 idt = (u32)vmcs_read(IDT_VEC_INFO), type = (idt >> INTR_TYPE_SHIFT) & 7;
 
-	v->exit.task.sel = (u16)qual;
-	v->exit.task.source = (u8)((qual >> 30) & 3);
+	v->exit.task = (__typeof__(v->exit.task)){ .sel = (u16)qual, .source = (u8)((qual >> 30) & 3) };
 	if (v->exit.task.source == VTASK_IDT && (idt & INTR_INFO_VALID)) {
 		v->exit.task.idt_event = true;
 		v->exit.task.vector = (u8)idt;
@@ -222,12 +221,24 @@ static u32 vmx_decode(struct vcpu *v, u32 reason)
 	return d->fn ? d->fn(v, qual) : d->kind;
 }
 
+static u64 vmx_save_flags(void)
+{
+	u64 f;
+	__asm__ volatile("pushfq; pop %0" : "=r"(f));
+	return f;
+}
+
 int vmx_vcpu_run(struct vcpu *v)
 {
 	struct vmx_vcpu *x = vmx_of(v);
 	struct vmx_dtr gdt, idt;
+	u64 host_flags = vmx_save_flags();
 
-	memset(&v->exit, 0, sizeof(v->exit));
+	/* Each decoder fills its own union member; memset here would cost a byte loop per exit. */
+	v->exit.kind = VEXIT_NONE;
+	v->exit.raw = 0;
+	v->exit.insn_len = 0;
+	v->exit.vectoring = false;
 	if (x->triple) {
 		v->exit.kind = VEXIT_SHUTDOWN;
 		return 0;
@@ -253,5 +264,8 @@ int vmx_vcpu_run(struct vcpu *v)
 	v->regs.gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
 	v->regs.rflags = vmcs_read(GUEST_RFLAGS);
 	v->exit.kind = vmx_decode(v, reason & 0xffff);
+	/* A VM exit clears RFLAGS.IF (SDM Vol. 3C 27.5.3); host interrupts were taken above. */
+	if (host_flags & RFLAGS_IF)
+		__asm__ volatile("sti");
 	return 0;
 }

@@ -151,6 +151,34 @@ static void vst_pae(const struct virt_ops *ops, struct vcpu *v)
 		    !(s.efer & EFER_LMA) && got == pdpte0, why);
 }
 
+static u64 vst_tsc(void)
+{
+	u32 lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (u64)hi << 32 | lo;
+}
+
+/* Host TSC ticks per CPUID exit round trip (guest CPUID, exit, decode, RIP write, entry);
+ * under Bochs the TSC advances once per emulated instruction (platform.md §3). */
+static void vst_bench_cpuid(const struct virt_ops *ops, struct vcpu *v)
+{
+	static const u8 code[] = { 0x0f, 0xa2 }; /* CPUID */
+	const u64 at = 0xb000;
+	const unsigned n = 1000;
+	unsigned ok = 0;
+
+	memcpy(vst_gpa(at), code, sizeof(code));
+	u64 t0 = vst_tsc();
+	for (unsigned i = 0; i < n; i++) {
+		vcpu_set_rip(v, at);
+		ops->vcpu_run(v);
+		ok += v->exit.kind == VEXIT_CPUID;
+	}
+	u64 t1 = vst_tsc();
+	vst_verdict("vmx", "cpuid-exit-loop", ok == n, "an iteration did not exit with CPUID");
+	printk("bench vmx-cpuid-exit-roundtrip %llu tsc-ticks\n", ULL((t1 - t0) / n));
+}
+
 void vst_host_tests(const struct virt_ops *ops, u64 root)
 {
 	static struct vcpu v;
@@ -171,4 +199,5 @@ void vst_host_tests(const struct virt_ops *ops, u64 root)
 	ops->vcpu_start_at(&v, VST_SIPI_VEC);
 	vst_host_events(ops, &v);
 	vst_pae(ops, &v);
+	vst_bench_cpuid(ops, &v);
 }
