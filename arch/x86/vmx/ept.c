@@ -9,10 +9,10 @@
 #define EPT_IPAT      BIT(6)
 #define EPT_LARGE     BIT(7)
 
-/* Leaf entries (SDM Vol. 3C 29.3.2, Tables 29-4/29-5/29-6): R/W/X in bits 2:0, the EPT memory
+/* Leaf entries (SDM Vol. 3C 28.2.2, Tables 28-1 to 28-6): R/W/X in bits 2:0, the EPT memory
  * type in 5:3, ignore-PAT in 6, page size in 7. RAM is write-back with ignore-PAT so a guest
  * PAT cannot make it uncacheable; other types leave the guest's PAT in the combination
- * (29.3.7.2) so it can still ask for write-combining on device memory. */
+ * (28.2.6.2) so it can still ask for write-combining on device memory. */
 u64 vmx_npt_leaf(u64 hpa, unsigned prot, enum npt_memtype mt, unsigned level)
 {
 	static const u64 level_cap[] = { 0, ~0ull, EPT_CAP_2M, EPT_CAP_1G };
@@ -27,7 +27,7 @@ u64 vmx_npt_leaf(u64 hpa, unsigned prot, enum npt_memtype mt, unsigned level)
 	prot &= NPT_RWX;
 	if (!prot)
 		return 0;
-	/* Write without read is a misconfiguration; execute-only needs EPT_CAP_XONLY (29.3.3.1). */
+	/* Write without read is a misconfiguration; execute-only needs EPT_CAP_XONLY (28.2.3.1). */
 	if ((prot & NPT_W) || (prot == NPT_X && !(vmx_caps.ept_vpid & EPT_CAP_XONLY)))
 		prot |= NPT_R;
 	u64 e = (hpa & EPT_ADDR_MASK) | prot | (u64)mt << 3;
@@ -77,7 +77,7 @@ void vmx_vpid_flush(struct vmx_vcpu *x)
 	u64 type = (vmx_caps.ept_vpid & VPID_CAP_CTX) ? 1 : 2;
 
 	if (!x->vpid)
-		return; /* without VPID every entry flushes already (SDM Vol. 3C 28.3.3.3) */
+		return; /* without VPID every entry flushes already (SDM Vol. 3C 28.3.3.1) */
 	__asm__ volatile("invvpid %0, %1" : : "m"(desc), "r"(type) : "cc", "memory");
 }
 

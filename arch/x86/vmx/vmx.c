@@ -145,7 +145,7 @@ static int vmx_probe_ept(void)
 	return missing;
 }
 
-/* VPID needs INVVPID with a usable type to be worth enabling (SDM Vol. 3C 28.3.3.3). */
+/* VPID needs INVVPID with a usable type to be worth enabling (SDM Vol. 3C 28.3.3.1). */
 static void vmx_probe_vpid(void)
 {
 	u64 cap = vmx_caps.ept_vpid;
@@ -254,7 +254,7 @@ static int vmx_cpu_enable(void)
 	return 0;
 }
 
-/* VM-instruction error numbers (SDM Vol. 3C 31.4, Table 31-1). */
+/* VM-instruction error numbers (SDM Vol. 3C 30.4, Table 30-1; 31.4 in later editions). */
 static const char *const vmx_insn_errors[] = {
 	[1] = "VMCALL executed in VMX root operation",
 	[2] = "VMCLEAR with invalid physical address",

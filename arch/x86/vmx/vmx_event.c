@@ -156,7 +156,7 @@ void vmx_events_entry(struct vcpu *v)
 	vmx_arm_windows(x);
 }
 
-/* IDT-vectoring information (SDM Vol. 3C 27.2.4): an event whose delivery caused the exit is
+/* IDT-vectoring information (SDM Vol. 3C 27.2.3): an event whose delivery caused the exit is
  * injected again at the next entry, unless a task switch through a task gate consumed it. */
 void vmx_events_exit(struct vcpu *v, u32 reason, u64 qual)
 {
@@ -170,13 +170,13 @@ void vmx_events_exit(struct vcpu *v, u32 reason, u64 qual)
 	x->reinject_err = (info & INTR_INFO_ERR) ? (u32)vmcs_read(IDT_VEC_ERR) : 0;
 	x->reinject_len = (type >= INTR_SOFTINT) ? (u32)vmcs_read(EXIT_INSN_LEN) : 0;
 	/* The aborted NMI delivery left virtual-NMI blocking set; injecting an NMI with it set
-	 * fails the entry (SDM Vol. 3C 26.3.1.5, 27.2.3). */
+	 * fails the entry (SDM Vol. 3C 26.3.1.5, 27.1). */
 	if (type == INTR_NMI)
 		vmcs_write(GUEST_INTERRUPTIBILITY, vmcs_read(GUEST_INTERRUPTIBILITY) & ~BLOCK_NMI);
 }
 
 /* An exit inside an IRET that unblocked NMIs: the IRET runs again, so blocking must be back
- * in force (SDM Vol. 3C 27.2.3 "NMI unblocking due to IRET"). */
+ * in force (SDM Vol. 3C 27.2.2, 31.7.1.2). */
 void vmx_nmi_unblock_fixup(struct vcpu *v, bool iret_unblocked)
 {
 	if (iret_unblocked && !v->exit.vectoring)

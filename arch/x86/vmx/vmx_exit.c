@@ -9,7 +9,7 @@ typedef u32 (*vmx_exit_fn)(struct vcpu *v, u64 qual);
 
 struct vmx_exit_desc {
 	u8 kind;     /* enum vexit_kind when fn is NULL */
-	bool len;    /* the VM-exit instruction length is defined (SDM Vol. 3C 27.2.5) */
+	bool len;    /* the VM-exit instruction length is defined (SDM Vol. 3C 27.2.4) */
 	bool known;
 	vmx_exit_fn fn;
 };
@@ -161,7 +161,7 @@ static u32 vmx_entry_fail(struct vcpu *v, u32 reason)
 	return VEXIT_ENTRY_FAIL;
 }
 
-/* VMLAUNCH/VMRESUME itself failed: VMfailValid carries an error number (SDM Vol. 3C 31.4). */
+/* VMLAUNCH/VMRESUME itself failed: VMfailValid carries an error number (SDM Vol. 3C 30.4). */
 static int vmx_insn_fail(struct vcpu *v, int rc)
 {
 	const char *insn = vmx_of(v)->launched ? "VMRESUME" : "VMLAUNCH";

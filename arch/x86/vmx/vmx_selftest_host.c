@@ -13,7 +13,7 @@
 
 void vst_verdict(const char *mode, const char *name, bool ok, const char *why);
 
-/* Expected entries built from the bit layout of SDM Vol. 3C Tables 29-4/29-6 by hand. */
+/* Expected entries built from the bit layout of SDM Vol. 3C Tables 28-4/28-6 by hand. */
 static void vst_ept_encodings(const struct virt_ops *ops)
 {
 	static const struct {

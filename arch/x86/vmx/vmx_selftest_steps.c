@@ -296,7 +296,7 @@ static bool vst_check_int3(struct vst *t)
 	return true;
 }
 
-/* JMP FAR to a TSS selector always exits (SDM Vol. 3C 25.1.2). */
+/* JMP FAR to a TSS selector always exits (SDM Vol. 3C 25.2). */
 static bool vst_check_task(struct vst *t)
 {
 	const struct vexit *e = &t->v->exit;

@@ -33,7 +33,7 @@ static void vmx_seg_read(unsigned i, struct emul_seg *s)
 
 static bool vmx_xcr0_valid(u64 xcr0)
 {
-	/* XCR0 rules of XSETBV (SDM Vol. 2D): x87 always on, AVX needs SSE, no unknown bits. */
+	/* XCR0 rules of XSETBV (SDM Vol. 2, XSETBV): x87 always on, AVX needs SSE, no unknown bits. */
 	return (xcr0 & 1) && !(xcr0 & ~vmx_caps.xcr0_mask) && (!(xcr0 & 4) || (xcr0 & 2));
 }
 
@@ -175,7 +175,7 @@ void vmx_wait_sipi(struct vcpu *v)
 void vmx_start_at(struct vcpu *v, u8 vector)
 {
 	vmx_reset_state(v);
-	/* A SIPI starts real mode at CS = vector << 8, IP = 0 (SDM Vol. 3A 9.4.4.1). */
+	/* A SIPI starts real mode at CS = vector << 8, IP = 0 (SDM Vol. 3A 10.6.1, 8.4.4). */
 	vmcs_write(GUEST_SEL + 2 * SEG_CS, (u64)vector << 8);
 	vmcs_write(GUEST_BASE + 2 * SEG_CS, (u64)vector << 12);
 	v->regs.rip = 0;

@@ -30,7 +30,7 @@ struct virt_ops {
 	void (*vcpu_get_sregs)(struct vcpu *v, struct vcpu_sregs *s);
 	/* Application processors: park the vCPU until a start-up IPI (exit VEXIT_SIPI), and start
 	 * it at a vector: real mode, CS = vector << 8, IP = 0, the rest as after INIT (SDM Vol. 3A
-	 * 9.4.4). Both reset the vCPU to the INIT state first. */
+	 * 8.4.4). Both reset the vCPU to the INIT state first. */
 	void (*vcpu_wait_sipi)(struct vcpu *v);
 	void (*vcpu_start_at)(struct vcpu *v, u8 vector);
 	/* Enter the guest until the next exit; v->exit and v->regs are filled on return.
