@@ -1,6 +1,7 @@
 /* EPT entry encodings, EPTP activation, INVEPT/INVVPID, and a small EPT walker the backend
  * uses to read guest memory (PAE PDPTEs). */
 #include <keel/errno.h>
+#include <keel/phys.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include "vmx.h"
@@ -81,8 +82,8 @@ void vmx_vpid_flush(struct vmx_vcpu *x)
 	__asm__ volatile("invvpid %0, %1" : : "m"(desc), "r"(type) : "cc", "memory");
 }
 
-/* Guest-physical → host-physical through x's EPT (identity-mapped host memory); returns
- * 0 with *hpa set or -EFAULT when nothing readable is mapped there. */
+/* Guest-physical → host-physical through x's EPT; returns 0 with *hpa set or -EFAULT when
+ * nothing readable is mapped there. */
 static int vmx_ept_translate(struct vmx_vcpu *x, u64 gpa, u64 *hpa)
 {
 	u64 table = x->eptp & EPT_ADDR_MASK;
@@ -91,7 +92,10 @@ static int vmx_ept_translate(struct vmx_vcpu *x, u64 gpa, u64 *hpa)
 		return -EFAULT;
 	for (int level = 4; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (unsigned)(level - 1);
-		u64 e = ((const u64 *)(uintptr_t)table)[(gpa >> shift) & 511];
+		const u64 *t = phys_map(table, PAGE_SIZE);
+		if (!t)
+			return -EFAULT;
+		u64 e = t[(gpa >> shift) & 511];
 		if (!(e & NPT_R))
 			return -EFAULT;
 		if (level == 1 || (level <= 3 && (e & EPT_LARGE))) {
@@ -111,9 +115,10 @@ int vmx_gpa_read(struct vmx_vcpu *x, u64 gpa, void *buf, u32 len)
 	while (len) {
 		u64 hpa;
 		u32 chunk = (u32)MIN((u64)len, PAGE_SIZE - (gpa & 0xfff));
-		if (vmx_ept_translate(x, gpa, &hpa) < 0)
+		const void *src;
+		if (vmx_ept_translate(x, gpa, &hpa) < 0 || !(src = phys_map(hpa, chunk)))
 			return -EFAULT;
-		memcpy(out, (const void *)(uintptr_t)hpa, chunk);
+		memcpy(out, src, chunk);
 		out += chunk;
 		gpa += chunk;
 		len -= chunk;

@@ -1,5 +1,7 @@
 /* VMCS setup: controls, host state, I/O and MSR bitmaps, per-vCPU intercept settings. */
 #include <keel/errno.h>
+#include <keel/phys.h>
+#include <keel/pmm.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include "vmx.h"
@@ -12,6 +14,16 @@ static const u32 vmx_guest_msrs[] = {
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_SYSENTER_CS, MSR_SYSENTER_ESP,
 	MSR_SYSENTER_EIP, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
 };
+
+void *vmx_page_alloc(void)
+{
+	u64 pa = pmm_alloc_page();
+	void *p = pa ? phys_map(pa, PAGE_SIZE) : NULL;
+
+	if (p)
+		memset(p, 0, PAGE_SIZE);
+	return p;
+}
 
 static u32 vmx_next_vpid = 1;
 
@@ -61,20 +73,20 @@ void vmx_host_state(void)
 	/* Host selectors must have RPL = TI = 0 (SDM Vol. 3C 26.2.3). */
 	for (int i = 0; i < 7; i++)
 		vmcs_write(sel_field[i], vmx_read_sel(i) & 0xfff8);
-	vmcs_write(HOST_CR0, vmx_read_cr0());
-	vmcs_write(HOST_CR3, vmx_read_cr3());
-	vmcs_write(HOST_CR4, vmx_read_cr4());
-	vmcs_write(HOST_FS_BASE, vmx_rdmsr(MSR_FS_BASE));
-	vmcs_write(HOST_GS_BASE, vmx_rdmsr(MSR_GS_BASE));
+	vmcs_write(HOST_CR0, read_cr0());
+	vmcs_write(HOST_CR3, read_cr3());
+	vmcs_write(HOST_CR4, read_cr4());
+	vmcs_write(HOST_FS_BASE, rdmsr(MSR_FS_BASE));
+	vmcs_write(HOST_GS_BASE, rdmsr(MSR_GS_BASE));
 	vmcs_write(HOST_TR_BASE, vmx_tr_base(&gdt, vmx_read_sel(6)));
 	vmcs_write(HOST_GDTR_BASE, gdt.base);
 	vmcs_write(HOST_IDTR_BASE, idt.base);
-	vmcs_write(HOST_SYSENTER_CS, vmx_rdmsr(MSR_SYSENTER_CS));
-	vmcs_write(HOST_SYSENTER_ESP, vmx_rdmsr(MSR_SYSENTER_ESP));
-	vmcs_write(HOST_SYSENTER_EIP, vmx_rdmsr(MSR_SYSENTER_EIP));
-	vmcs_write(HOST_EFER, vmx_rdmsr(MSR_EFER));
-	vmcs_write(HOST_PAT, vmx_rdmsr(MSR_PAT));
-	vmcs_write(HOST_RIP, (u64)(uintptr_t)vmx_exit_point);
+	vmcs_write(HOST_SYSENTER_CS, rdmsr(MSR_SYSENTER_CS));
+	vmcs_write(HOST_SYSENTER_ESP, rdmsr(MSR_SYSENTER_ESP));
+	vmcs_write(HOST_SYSENTER_EIP, rdmsr(MSR_SYSENTER_EIP));
+	vmcs_write(HOST_EFER, rdmsr(MSR_EFER));
+	vmcs_write(HOST_PAT, rdmsr(MSR_PAT));
+	vmcs_write(HOST_RIP, vmx_pa(vmx_exit_point));
 	if (!vmx_read_sel(6))
 		pr_err("vmx: host TR is 0: VM entry will fail (SDM Vol. 3C 26.2.3 needs a TSS)");
 }
@@ -117,9 +129,9 @@ static void vmx_controls(struct vmx_vcpu *x)
 	vmcs_write(PF_EC_MASK, 0);
 	vmcs_write(PF_EC_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
-	vmcs_write(IO_BITMAP_A, (u64)(uintptr_t)x->io_bitmap[0]);
-	vmcs_write(IO_BITMAP_B, (u64)(uintptr_t)x->io_bitmap[1]);
-	vmcs_write(MSR_BITMAP, (u64)(uintptr_t)x->msr_bitmap);
+	vmcs_write(IO_BITMAP_A, vmx_pa(x->io_bitmap[0]));
+	vmcs_write(IO_BITMAP_B, vmx_pa(x->io_bitmap[1]));
+	vmcs_write(MSR_BITMAP, vmx_pa(x->msr_bitmap));
 	vmcs_write(EXIT_MSR_STORE_COUNT, 0);
 	vmcs_write(EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write(ENTRY_MSR_LOAD_COUNT, 0);
@@ -147,7 +159,7 @@ static int vmx_pages(struct vmx_vcpu *x)
 	memset(x->io_bitmap[1], 0xff, PAGE_SIZE);
 	memset(x->msr_bitmap, 0xff, PAGE_SIZE);
 	*(u32 *)x->vmcs = vmx_caps.revision;
-	x->vmcs_pa = (u64)(uintptr_t)x->vmcs;
+	x->vmcs_pa = vmx_pa(x->vmcs);
 	return 0;
 }
 

@@ -85,7 +85,7 @@ static const struct vmx_ctl_set vmx_ctl_sets[] = {
 static int vmx_ctl_adjust(const struct vmx_ctl_set *cs)
 {
 	bool use_true = cs->true_msr && (vmx_caps.basic & BASIC_TRUE_CTLS);
-	u64 cap = vmx_rdmsr(use_true ? cs->true_msr : cs->msr);
+	u64 cap = rdmsr(use_true ? cs->true_msr : cs->msr);
 	u32 must1 = (u32)cap, may1 = (u32)(cap >> 32), want = 0;
 	int missing = 0;
 
@@ -108,7 +108,7 @@ static int vmx_ctl_adjust(const struct vmx_ctl_set *cs)
  * disabled VMX; unlocked, Keel enables VMX and locks it (a locked MSR cannot change until reset). */
 static int vmx_feature_control(void)
 {
-	u64 fc = vmx_rdmsr(MSR_FEATURE_CONTROL);
+	u64 fc = rdmsr(MSR_FEATURE_CONTROL);
 
 	if (fc & FEATURE_CONTROL_LOCK) {
 		if (fc & FEATURE_CONTROL_VMX_OUT)
@@ -117,7 +117,7 @@ static int vmx_feature_control(void)
 		       "VMX outside SMX)", (unsigned long long)fc);
 		return -ENODEV;
 	}
-	vmx_wrmsr(MSR_FEATURE_CONTROL, fc | FEATURE_CONTROL_VMX_OUT | FEATURE_CONTROL_LOCK);
+	wrmsr(MSR_FEATURE_CONTROL, fc | FEATURE_CONTROL_VMX_OUT | FEATURE_CONTROL_LOCK);
 	return 0;
 }
 
@@ -160,38 +160,33 @@ static void vmx_probe_vpid(void)
 
 static void vmx_probe_xsave(void)
 {
-	u32 r[4];
-
-	vmx_cpuid(1, 0, r);
-	if (!(r[2] & BIT(26)))
+	if (!(cpuid(1, 0).c & BIT(26)))
 		return;
-	vmx_cpuid(0xd, 0, r);
-	vmx_caps.xcr0_mask = (u64)r[3] << 32 | r[0];
+	struct cpuid_regs r = cpuid(0xd, 0);
+	vmx_caps.xcr0_mask = (u64)r.d << 32 | r.a;
 }
 
 static int vmx_probe(void)
 {
-	u32 r[4];
 	int missing = 0;
 
-	vmx_cpuid(1, 0, r);
-	if (!(r[2] & BIT(5))) {
+	if (!(cpuid(1, 0).c & BIT(5))) {
 		pr_err("vmx: CPU has no VMX (CPUID.1:ECX.VMX[bit 5] = 0)");
 		return -ENODEV;
 	}
 	if (vmx_feature_control() < 0)
 		return -ENODEV;
-	vmx_caps.basic = vmx_rdmsr(MSR_VMX_BASIC);
-	vmx_caps.misc = vmx_rdmsr(MSR_VMX_MISC);
-	vmx_caps.cr0_fixed0 = vmx_rdmsr(MSR_VMX_CR0_FIXED0);
-	vmx_caps.cr0_fixed1 = vmx_rdmsr(MSR_VMX_CR0_FIXED1);
-	vmx_caps.cr4_fixed0 = vmx_rdmsr(MSR_VMX_CR4_FIXED0);
-	vmx_caps.cr4_fixed1 = vmx_rdmsr(MSR_VMX_CR4_FIXED1);
+	vmx_caps.basic = rdmsr(MSR_VMX_BASIC);
+	vmx_caps.misc = rdmsr(MSR_VMX_MISC);
+	vmx_caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
+	vmx_caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
+	vmx_caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
+	vmx_caps.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
 	if (!(vmx_caps.basic & BASIC_TRUE_CTLS))
 		pr_info("vmx: no TRUE capability MSRs: default1 controls stay set");
 	for (unsigned i = 0; i < ARRAY_SIZE(vmx_ctl_sets); i++)
 		missing += vmx_ctl_adjust(&vmx_ctl_sets[i]);
-	vmx_caps.ept_vpid = (vmx_caps.proc2 & PROC2_EPT) ? vmx_rdmsr(MSR_VMX_EPT_VPID_CAP) : 0;
+	vmx_caps.ept_vpid = (vmx_caps.proc2 & PROC2_EPT) ? rdmsr(MSR_VMX_EPT_VPID_CAP) : 0;
 	if (vmx_caps.proc2 & PROC2_EPT)
 		missing += vmx_probe_ept();
 	/* VMCS and VMXON regions live in write-back memory (SDM Vol. 3D A.1, bits 53:50). */
@@ -220,8 +215,8 @@ static int vmx_probe(void)
 /* CR0/CR4 must respect IA32_VMX_CRx_FIXED0/1 before VMXON (SDM Vol. 3C 23.8). */
 static int vmx_host_crs(void)
 {
-	u64 cr0 = vmx_read_cr0() | vmx_caps.cr0_fixed0;
-	u64 cr4 = vmx_read_cr4() | vmx_caps.cr4_fixed0 | CR4_VMXE;
+	u64 cr0 = read_cr0() | vmx_caps.cr0_fixed0;
+	u64 cr4 = read_cr4() | vmx_caps.cr4_fixed0 | CR4_VMXE;
 
 	if (vmx_caps.xcr0_mask)
 		cr4 |= CR4_OSXSAVE; /* guests' XCR0 is loaded with XSETBV from the host */
@@ -230,8 +225,8 @@ static int vmx_host_crs(void)
 		       (unsigned long long)cr0, (unsigned long long)cr4);
 		return -EIO;
 	}
-	vmx_write_cr0(cr0);
-	vmx_write_cr4(cr4);
+	write_cr0(cr0);
+	write_cr4(cr4);
 	return 0;
 }
 
@@ -247,7 +242,7 @@ static int vmx_cpu_enable(void)
 		return -ENOMEM;
 	}
 	region[0] = vmx_caps.revision;
-	if (vmx_vmxon((u64)(uintptr_t)region)) {
+	if (vmx_vmxon(vmx_pa(region))) {
 		pr_err("vmx: VMXON failed on this CPU (already in VMX operation, or a bad region)");
 		return -EIO;
 	}

@@ -4,6 +4,7 @@
 #define ARCH_VMX_VMX_H
 
 #include <keel/types.h>
+#include <arch/cpu.h>
 #include <arch/vcpu.h>
 #include <arch/virt.h>
 
@@ -30,13 +31,11 @@
 #define MSR_VMX_TRUE_PROCBASED 0x48e
 #define MSR_VMX_TRUE_EXIT     0x48f
 #define MSR_VMX_TRUE_ENTRY    0x490
-#define MSR_EFER              0xc0000080
 #define MSR_STAR              0xc0000081
 #define MSR_LSTAR             0xc0000082
 #define MSR_CSTAR             0xc0000083
 #define MSR_SFMASK            0xc0000084
 #define MSR_FS_BASE           0xc0000100
-#define MSR_GS_BASE           0xc0000101
 #define MSR_KERNEL_GS_BASE    0xc0000102
 #define MSR_TSC_AUX           0xc0000103
 
@@ -61,18 +60,11 @@
 #define VPID_CAP_CTX       BIT(41)
 #define VPID_CAP_ALL       BIT(42)
 
-#define CR0_PE BIT(0)
-#define CR0_ET BIT(4)
-#define CR0_NE BIT(5)
-#define CR0_WP BIT(16)
 #define CR0_NW BIT(29)
 #define CR0_CD BIT(30)
-#define CR0_PG BIT(31)
-#define CR4_PAE     BIT(5)
 #define CR4_VMXE    BIT(13)
 #define CR4_PCIDE   BIT(17)
 #define CR4_OSXSAVE BIT(18)
-#define EFER_LME BIT(8)
 #define EFER_LMA BIT(10)
 #define RFLAGS_IF BIT(9)
 
@@ -257,37 +249,6 @@ static inline void vmcs_write(u32 field, u64 val)
 		vmx_field_error(field, true);
 }
 
-/* CPU helpers (private until arch/x86 offers them). */
-static inline u64 vmx_rdmsr(u32 msr)
-{
-	u32 lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (u64)hi << 32 | lo;
-}
-
-static inline void vmx_wrmsr(u32 msr, u64 v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
-}
-
-static inline void vmx_cpuid(u32 leaf, u32 sub, u32 r[4])
-{
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
-}
-
-#define VMX_CR_ACCESSORS(n)                                                                  \
-	static inline u64 vmx_read_cr##n(void)                                               \
-	{                                                                                    \
-		u64 v;                                                                       \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                            \
-		return v;                                                                    \
-	}                                                                                    \
-	static inline void vmx_write_cr##n(u64 v) { __asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); }
-VMX_CR_ACCESSORS(0)
-VMX_CR_ACCESSORS(2)
-VMX_CR_ACCESSORS(3)
-VMX_CR_ACCESSORS(4)
-
 struct vmx_dtr {
 	u16 limit;
 	u64 base;
@@ -296,8 +257,10 @@ struct vmx_dtr {
 /* vmx.c */
 const char *vmx_insn_error_str(u32 err);
 
-/* scaffold.c: a zeroed 4 KiB page, until the boot branch's page allocator lands. */
+/* vmcs.c: a zeroed page from the page allocator, or NULL. Keel maps memory identically, so
+ * its address is also its physical address (docs/boot.md). */
 void *vmx_page_alloc(void);
+static inline u64 vmx_pa(const void *p) { return (u64)(uintptr_t)p; }
 
 /* vmcs.c */
 int vmx_vcpu_init(struct vcpu *v);

@@ -196,7 +196,7 @@ static void vmx_entry_state(struct vcpu *v, struct vmx_vcpu *x)
 		x->pdpte_load = false;
 	}
 	if (x->cr2_load) {
-		vmx_write_cr2(x->cr2);
+		write_cr2(x->cr2);
 		x->cr2_load = false;
 	}
 	if (x->xcr0_load) {

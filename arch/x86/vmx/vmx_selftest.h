@@ -42,6 +42,9 @@ struct vst {
 };
 
 u64 vst_rip(const struct vst *t, enum vst_mark m);
+void vst_verdict(const char *mode, const char *name, bool ok, const char *why);
+void vst_host_tests(const struct virt_ops *ops, u64 root);
+void vst_ap_tests(u64 root);
 void *vst_gpa(u64 gpa);
 void vst_map_late(struct vst *t);
 int vst_run_steps(struct vst *t);

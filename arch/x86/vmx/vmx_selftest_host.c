@@ -4,14 +4,22 @@
 #include <keel/format.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <arch/lapic.h>
+#include <arch/trap.h>
 #include "vmx.h"
 #include "vmx_selftest.h"
-#include "scaffold.h"
 
 #define ULL(x) ((unsigned long long)(x))
 #define VST_HOST_VECTOR 0x40
 
-void vst_verdict(const char *mode, const char *name, bool ok, const char *why);
+static volatile u32 vst_irqs;
+
+static void vst_irq(struct trap_frame *f)
+{
+	(void)f;
+	vst_irqs++;
+	lapic_eoi();
+}
 
 /* Expected entries built from the bit layout of SDM Vol. 3C Tables 28-4/28-6 by hand. */
 static void vst_ept_encodings(const struct virt_ops *ops)
@@ -87,16 +95,18 @@ static void vst_entry_failures(const struct virt_ops *ops, struct vcpu *v)
 static void vst_host_events(const struct virt_ops *ops, struct vcpu *v)
 {
 	char why[128];
-	u32 irqs = scaffold_irq_count;
+	u32 irqs = vst_irqs;
+	int rc;
 
+	trap_register(VST_HOST_VECTOR, vst_irq);
 	v->regs.rflags = 0x202;
 	v->dirty |= VCPU_DIRTY_RFLAGS;
-	scaffold_self_ipi(VST_HOST_VECTOR);
+	rc = lapic_send_ipi(lapic_id(), ICR_FIXED | ICR_ASSERT | VST_HOST_VECTOR);
 	ops->vcpu_run(v);
-	snprintf(why, sizeof(why), "kind %u raw %llu, handler ran %u times", v->exit.kind,
-		 ULL(v->exit.raw), scaffold_irq_count - irqs);
+	snprintf(why, sizeof(why), "ipi %d, kind %u raw %llu, handler ran %u times", rc, v->exit.kind,
+		 ULL(v->exit.raw), vst_irqs - irqs);
 	vst_verdict("vmx", "host-interrupt-exit", v->exit.kind == VEXIT_NONE && v->exit.raw == 1 &&
-		    scaffold_irq_count == irqs + 1, why);
+		    vst_irqs == irqs + 1, why);
 	ops->vcpu_run(v);
 	snprintf(why, sizeof(why), "kind %u rip %#llx", v->exit.kind, ULL(v->regs.rip));
 	vst_verdict("vmx", "guest-runs-after-host-events", v->exit.kind == VEXIT_HYPERCALL, why);
@@ -151,13 +161,6 @@ static void vst_pae(const struct virt_ops *ops, struct vcpu *v)
 		    !(s.efer & EFER_LMA) && got == pdpte0, why);
 }
 
-static u64 vst_tsc(void)
-{
-	u32 lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (u64)hi << 32 | lo;
-}
-
 /* Host TSC ticks per CPUID exit round trip (guest CPUID, exit, decode, RIP write, entry);
  * under Bochs the TSC advances once per emulated instruction (platform.md §3). */
 static void vst_bench_cpuid(const struct virt_ops *ops, struct vcpu *v)
@@ -168,13 +171,13 @@ static void vst_bench_cpuid(const struct virt_ops *ops, struct vcpu *v)
 	unsigned ok = 0;
 
 	memcpy(vst_gpa(at), code, sizeof(code));
-	u64 t0 = vst_tsc();
+	u64 t0 = rdtsc();
 	for (unsigned i = 0; i < n; i++) {
 		vcpu_set_rip(v, at);
 		ops->vcpu_run(v);
 		ok += v->exit.kind == VEXIT_CPUID;
 	}
-	u64 t1 = vst_tsc();
+	u64 t1 = rdtsc();
 	vst_verdict("vmx", "cpuid-exit-loop", ok == n, "an iteration did not exit with CPUID");
 	printk("bench vmx-cpuid-exit-roundtrip %llu tsc-ticks\n", ULL((t1 - t0) / n));
 }

@@ -4,6 +4,7 @@
 #include <keel/format.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/verdict.h>
 #include "vmx.h"
 #include "vmx_selftest.h"
 
@@ -23,23 +24,20 @@ struct vst_step {
 };
 
 static const char *const vst_mode_names[] = { "real", "prot32", "long64" };
-static unsigned vst_failed, vst_passed;
 
 #define FAIL(...) (snprintf(t->why, sizeof(t->why), __VA_ARGS__), false)
 #define ULL(x) ((unsigned long long)(x))
 
 void vst_verdict(const char *mode, const char *name, bool ok, const char *why)
 {
-	if (ok) {
-		vst_passed++;
-		printk("VERDICT PASS virt/%s/%s\n", mode, name);
-	} else {
-		vst_failed++;
-		printk("VERDICT FAIL virt/%s/%s %s\n", mode, name, why);
-	}
-}
+	char full[64];
 
-unsigned vst_failures(void) { return vst_failed; }
+	snprintf(full, sizeof(full), "virt/%s/%s", mode, name);
+	if (ok)
+		verdict_pass(full);
+	else
+		verdict_fail(full, "%s", why);
+}
 
 static u64 vst_reg(const struct vst *t, int n)
 {

@@ -115,7 +115,7 @@ void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
 	s->cr4 = (vmcs_read(GUEST_CR4) & ~m4) | (vmcs_read(CR4_SHADOW) & m4);
 	s->cr3 = vmcs_read(GUEST_CR3);
 	/* CR2 is not in the VMCS: the guest's value stays in the register across exits. */
-	s->cr2 = x->cr2_load ? x->cr2 : vmx_read_cr2();
+	s->cr2 = x->cr2_load ? x->cr2 : read_cr2();
 	s->efer = vmcs_read(GUEST_EFER);
 	s->pat = vmcs_read(GUEST_PAT);
 	s->xcr0 = (vmx_caps.xcr0_mask && !x->xcr0_load) ? vmx_xgetbv0() : x->xcr0;

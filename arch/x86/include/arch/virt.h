@@ -75,9 +75,9 @@ extern const struct virt_ops *virt;
 /* Pick the backend from CPUID (GenuineIntel → VMX, AuthenticAMD → SVM) and probe it. */
 int virt_select(void);
 
-/* VMX backend self-test (arch/x86/vmx/vmx_selftest.c): runs when the multiboot command line
- * holds virt_selftest=1 on an Intel CPU, prints VERDICT lines (suite virt/...) and, with
- * test=1 as well, KEEL EXIT <failures> and powers off. Returns at once otherwise. */
-void vmx_selftest_boot(u32 mb_magic, u32 mb_info);
+/* VMX backend self-test (arch/x86/vmx/vmx_selftest.c), run by kmain after SMP bring-up when
+ * the command line holds virt_selftest=1: on an Intel CPU it prints VERDICT lines (suite
+ * virt/...) through the verdict API; elsewhere it returns at once. */
+void vmx_selftest(void);
 
 #endif
