@@ -31,6 +31,14 @@ static bool opt_test(struct keel_opts *o, const char *v)
 	return true;
 }
 
+static bool opt_virt_selftest(struct keel_opts *o, const char *v)
+{
+	if (strcmp(v, "0") && strcmp(v, "1"))
+		return false;
+	o->virt_selftest = v[0] == '1';
+	return true;
+}
+
 static bool opt_copy(char *dst, size_t n, const char *v)
 {
 	size_t len = strlen(v);
@@ -56,6 +64,7 @@ static const struct opt opts[] = {
 	{ "test", opt_test, "0|1" },
 	{ "config", opt_config, "a module name (1-63 bytes)" },
 	{ "fault", opt_fault, "ud|de|gp|pf|bp|df|stack|nmi|nx|panic" },
+	{ "virt_selftest", opt_virt_selftest, "0|1" },
 };
 
 /* Handles one word; returns 1 if it drew a warning. */
