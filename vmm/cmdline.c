@@ -31,6 +31,14 @@ static bool opt_test(struct keel_opts *o, const char *v)
 	return true;
 }
 
+static bool opt_virt_selftest(struct keel_opts *o, const char *v)
+{
+	if (strcmp(v, "0") && strcmp(v, "1"))
+		return false;
+	o->virt_selftest = v[0] == '1';
+	return true;
+}
+
 static bool opt_copy(char *dst, size_t n, const char *v)
 {
 	size_t len = strlen(v);
@@ -88,6 +96,7 @@ static const struct opt opts[] = {
 	{ "guest_mode", opt_guest_mode, "long64|prot32|real" },
 	{ "guest_mem", opt_guest_mem, "an even number of MiB, at least 4" },
 	{ "lencheck", opt_lencheck, "0|1" },
+	{ "virt_selftest", opt_virt_selftest, "0|1" },
 };
 
 /* Handles one word; returns 1 if it drew a warning. */

@@ -5,6 +5,7 @@
 #include <arch/paging.h>
 #include <arch/percpu.h>
 #include <arch/smp.h>
+#include <arch/virt.h>
 #include <keel/acpi.h>
 #include <keel/boot.h>
 #include <keel/bootinfo.h>
@@ -192,6 +193,8 @@ void kmain(u32 magic, u32 info)
 	unsigned online = smp_boot(have_acpi ? &acpi.madt : NULL);
 	unsigned want = have_acpi && acpi.madt.valid ? acpi.madt.nenabled : 1;
 	unsigned guest_failed = vmm_run();
+	if (opts.virt_selftest)
+		vmx_selftest();
 	if (opts.test)
 		test_finish(online, want, guest_failed);
 	if (opts.fault[0])

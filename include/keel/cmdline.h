@@ -1,6 +1,11 @@
 /* Keel's own command line (vmm/cmdline.c): `loglevel=err|warn|info|debug`, `test=0|1`,
+<<<<<<< HEAD
  * `config=NAME`, `fault=KIND` (in-core fault-handling self-test, docs/boot.md), `guest=NAME`,
  * `guest_mode=long64|prot32|real`, `guest_mem=MiB`, `lencheck=0|1` (docs/boot.md). */
+=======
+ * `config=NAME`, `fault=KIND` (in-core fault-handling self-test, docs/boot.md),
+ * `virt_selftest=0|1` (the virtualization backend's self-test, docs/vmx.md). */
+>>>>>>> main
 #ifndef KEEL_CMDLINE_H
 #define KEEL_CMDLINE_H
 
@@ -13,6 +18,7 @@
 struct keel_opts {
 	enum log_level loglevel;
 	bool test;
+	bool virt_selftest;
 	char config[CMDLINE_NAME_MAX]; /* "" when absent */
 	char fault[16];                /* "" when absent */
 	/* Until a configuration names partitions: one guest partition per CPU running this module. */
