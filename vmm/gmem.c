@@ -8,7 +8,8 @@
 #include <arch/virt.h>
 
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
-#define LEVEL_SHIFT(l) (12 + 9 * (l)) /* level 0 = 4 KiB leaf, 1 = 2 MiB, 2 = 1 GiB, 3 = PML4 */
+#define LEVEL_SHIFT(l) (12 + 9 * (l)) /* level 0 = 4 KiB leaf, 1 = 2 MiB, 2 = 1 GiB, 3 = PML4;
+					* virt_ops numbers them one higher (1 = 4 KiB) */
 #define NPT_LEVELS 4
 
 static u64 *gmem_table(u64 hpa) { return (u64 *)(uintptr_t)hpa; }
@@ -39,7 +40,7 @@ static int gmem_map_one(struct gmem *g, u64 gpa, u64 hpa, unsigned leaf_level, u
 		table = gmem_table(*e & PTE_ADDR_MASK);
 	}
 	table[(gpa >> LEVEL_SHIFT(leaf_level)) & 511] =
-		virt->npt_leaf(hpa, prot, (enum npt_memtype)mt, leaf_level);
+		virt->npt_leaf(hpa, prot, (enum npt_memtype)mt, leaf_level + 1);
 	return 0;
 }
 
@@ -47,10 +48,11 @@ int gmem_map(struct gmem *g, u64 gpa, u64 hpa, u64 size, unsigned prot, unsigned
 {
 	if ((gpa | hpa | size) & (PAGE_SIZE - 1))
 		return -EINVAL;
+	bool big_ok = virt->npt_leaf(0, prot, (enum npt_memtype)memtype, 2) != 0;
 	while (size) {
 		unsigned level = 0;
 		u64 big = 1ull << LEVEL_SHIFT(1);
-		if (!((gpa | hpa) & (big - 1)) && size >= big)
+		if (big_ok && !((gpa | hpa) & (big - 1)) && size >= big)
 			level = 1;
 		int rc = gmem_map_one(g, gpa, hpa, level, prot, memtype);
 		if (rc)

@@ -102,15 +102,19 @@ static int partition_vcpu_create(struct partition *p, const struct partition_spe
 	v->part = p;
 	v->tsc_dirty = true;
 	p->vcpu[i] = v;
+	loader_entry_state(s->entry_mode, p->entry, &v->regs, &v->start);
+	v->dirty = VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
+	return mmio_vcpu_init(v);
+}
+
+/* VMCS/VMCB work must happen on the CPU the vCPU is pinned to (a VMCS is current on one CPU). */
+int vcpu_start(struct vcpu *v)
+{
 	int rc = virt->vcpu_init(v);
-	if (!rc)
-		rc = mmio_vcpu_init(v);
 	if (rc)
 		return rc;
-	struct vcpu_sregs sr;
-	loader_entry_state(s->entry_mode, p->entry, &v->regs, &sr);
-	v->dirty = VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
-	virt->vcpu_set_sregs(v, &sr);
+	virt->npt_activate(v, v->part->mem.npt_root);
+	virt->vcpu_set_sregs(v, &v->start);
 	return 0;
 }
 

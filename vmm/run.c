@@ -9,6 +9,7 @@
 #include <keel/printk.h>
 #include <keel/format.h>
 #include <keel/vcpu_run.h>
+#include <arch/exit.h>
 #include <arch/insn.h>
 #include <arch/io.h>
 #include <arch/percpu.h>
@@ -34,7 +35,11 @@ static void run_enable(void *arg)
 static void run_vcpu(void *arg)
 {
 	struct cpu_job *j = arg;
-	vcpu_loop(j->vcpu);
+	int rc = vcpu_start(j->vcpu);
+	if (rc)
+		exit_stop(j->vcpu, "could not create the vCPU (%d)", rc);
+	else
+		vcpu_loop(j->vcpu);
 	partition_vcpu_stopped(j->vcpu);
 	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
 }

@@ -56,6 +56,9 @@ struct partition_spec {
 /* Creates the partition, loads its image and prepares its vCPUs. Returns NULL after printing
  * one line naming the partition and the problem. */
 struct partition *partition_create(const struct partition_spec *spec);
+/* On the vCPU's own CPU: create its VMCS/VMCB, attach the nested page tables, load its entry
+ * state. */
+int vcpu_start(struct vcpu *v);
 /* Prints "keel: partition <name>: <state> ..." (verdict counts, stop reason, exits). */
 void partition_report(const struct partition *p);
 /* Called by a vCPU's CPU when the vCPU stops; the partition stops with its last vCPU. */

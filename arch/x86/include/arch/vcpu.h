@@ -136,6 +136,7 @@ struct vcpu {
 	void *emul;              /* the emulation in progress (arch/x86/mmio.c) */
 	struct vexit exit;
 	struct vevent pending;   /* delivered at the next entry */
+	struct vcpu_sregs start; /* the state vcpu_start loads on the vCPU's own CPU */
 	bool stopped;
 	bool kick;                /* set by another CPU to wake a blocked vCPU */
 	bool tsc_dirty;           /* the partition's TSC offset changed: reload it at entry */
