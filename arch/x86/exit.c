@@ -28,12 +28,35 @@ void exit_inject_gp0(struct vcpu *v)
 	exit_inject_exc(v, 13, true, 0);
 }
 
+/* The last state of a vCPU that stops, so a crash can be diagnosed from the console alone. */
+static void exit_dump(struct vcpu *v)
+{
+	struct vcpu_sregs s;
+	const u64 *g = v->regs.gpr;
+	virt->vcpu_get_sregs(v, &s);
+	pr_info("%s: vcpu %u: rip %#llx rsp %#llx rflags %#llx cr0 %#llx cr3 %#llx cr4 %#llx "
+		"efer %#llx cs %#x/%#x ss %#x", v->part->name, v->id,
+		(unsigned long long)v->regs.rip, (unsigned long long)g[VCPU_RSP],
+		(unsigned long long)v->regs.rflags, (unsigned long long)s.cr0,
+		(unsigned long long)s.cr3, (unsigned long long)s.cr4, (unsigned long long)s.efer,
+		s.seg[SEG_CS].sel, s.seg[SEG_CS].attr, s.seg[SEG_SS].sel);
+	pr_info("%s: vcpu %u: rax %#llx rbx %#llx rcx %#llx rdx %#llx rsi %#llx rdi %#llx "
+		"exits %llu last exit %u (%s %#llx)", v->part->name, v->id,
+		(unsigned long long)g[VCPU_RAX], (unsigned long long)g[VCPU_RBX],
+		(unsigned long long)g[VCPU_RCX], (unsigned long long)g[VCPU_RDX],
+		(unsigned long long)g[VCPU_RSI], (unsigned long long)g[VCPU_RDI],
+		(unsigned long long)v->stat[KEEL_STAT_EXITS], v->exit.kind, virt->name,
+		(unsigned long long)v->exit.raw);
+}
+
 enum exit_action exit_stop(struct vcpu *v, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(v->part->stop_reason, sizeof(v->part->stop_reason), fmt, ap);
 	va_end(ap);
+	pr_info("%s: vcpu %u stops: %s", v->part->name, v->id, v->part->stop_reason);
+	exit_dump(v);
 	v->stopped = true;
 	return EXIT_STOP;
 }
