@@ -110,11 +110,14 @@ static int partition_vcpu_create(struct partition *p, const struct partition_spe
 /* VMCS/VMCB work must happen on the CPU the vCPU is pinned to (a VMCS is current on one CPU). */
 int vcpu_start(struct vcpu *v)
 {
+	struct vcpu_regs entry = v->regs; /* vcpu_init resets the vCPU to its INIT state */
 	int rc = virt->vcpu_init(v);
 	if (rc)
 		return rc;
 	virt->npt_activate(v, v->part->mem.npt_root);
 	virt->vcpu_set_sregs(v, &v->start);
+	v->regs = entry;
+	v->dirty = VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
 	return 0;
 }
 
