@@ -38,12 +38,17 @@ enum emul_mode {
 	EMUL_MODE_LONG64, /* EFER.LMA = 1 and CS.L = 1 */
 };
 
-/* Access kinds for emul_seg_linear (in addition to the WALK_* bits: WALK_WRITE, WALK_FETCH). */
+/* Access kinds for emul_seg_linear: the WALK_* bits (WALK_WRITE, WALK_FETCH) plus SEG_LA57,
+ * which the caller sets when CR4.LA57 = 1 so that 64-bit canonical checks use 57 bits instead
+ * of 48. emul_walk ignores SEG_LA57, so one access word can be passed to both. */
+#define SEG_LA57 0x100u
 
 /* Turn segment `sr` + effective address `ea` (already truncated to the address size) for an
  * access of `size` bytes into a linear address: base added except for CS/DS/ES/SS in 64-bit mode,
  * limit, type and presence checks outside 64-bit mode, canonical checks in 64-bit mode.
- * Returns 0 with *la set or 1 with *fault set (#GP(0), or #SS(0) for SS-relative accesses). */
+ * Returns 0 with *la set or 1 with *fault set (#GP(0), or #SS(0) for SS-relative accesses).
+ * Outside 64-bit mode *la is 32 bits and the access's later bytes wrap at 4 GiB. In real mode
+ * the fault carries no error code (real-mode delivery pushes none). See docs/pagewalk.md. */
 int emul_seg_linear(const struct emul_seg *segs, enum emul_mode mode, enum emul_segreg sr,
 		    uint64_t ea, uint32_t size, unsigned access, uint64_t *la,
 		    struct emul_fault *fault);

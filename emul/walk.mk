@@ -1,0 +1,2 @@
+# emul/: guest page walker and segment checks (owner: walk branch).
+CORE_SRCS += emul/walk.c emul/seg.c
