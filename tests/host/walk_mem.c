@@ -108,7 +108,7 @@ static int fakemem_cmpxchg(void *ctx, uint64_t gpa, uint64_t old, uint64_t new, 
 	uint64_t cur;
 
 	m->cmpxchgs++;
-	if ((size != 4 && size != 8) || !fakemem_ptr(m, gpa, size)) {
+	if ((size != 4 && size != 8) || !fakemem_ptr(m, gpa, size) || m->cmpxchg_refuse) {
 		m->refused++;
 		return -1;
 	}

@@ -19,6 +19,7 @@ struct fakemem {
 	unsigned reads, cmpxchgs, refused;
 	unsigned interfere;      /* the next N cmpxchg calls find the entry changed */
 	uint64_t interfere_xor;  /* ... by this XOR, applied to the entry just before comparing */
+	bool cmpxchg_refuse;     /* cmpxchg reports "outside RAM" (a ROM-like region) */
 };
 
 void fakemem_init(struct fakemem *m);
