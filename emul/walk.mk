@@ -37,3 +37,20 @@ $(WALK_HOST)/walk_fuzz.sh: tests/host/walk_fuzz.sh $(WALK_HOST)/walk_fuzz
 .PHONY: walk-test
 walk-test: $(WALK_HOST)/walk_test $(WALK_HOST)/seg_test $(WALK_HOST)/walk_fuzz.sh
 	@rc=0; for t in $^; do $$t || rc=1; done; exit $$rc
+
+# Differential test against QEMU's page walker: a small i386/x86-64 probe kernel booted with
+# qemu -kernel runs the generated cases on the emulated CPU (tests/host/walkq/).
+WALKQ_CFLAGS := -m32 -std=gnu11 -O2 $(WARN) -ffreestanding -fno-pic -fno-pie -nostdlib \
+	-fno-stack-protector -mno-sse -mno-mmx -fno-asynchronous-unwind-tables -Itests/host/walkq
+$(WALK_HOST)/walkq/%.o: tests/host/walkq/%.c tests/host/walkq/walkq.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(WALKQ_CFLAGS) -c $< -o $@
+$(WALK_HOST)/walkq/%.o: tests/host/walkq/%.S
+	@mkdir -p $(@D)
+	$(HOSTCC) $(WALKQ_CFLAGS) -c $< -o $@
+$(WALK_HOST)/walkq.elf: $(WALK_HOST)/walkq/entry.o $(WALK_HOST)/walkq/kmain.o tests/host/walkq/kernel.ld
+	ld -m elf_i386 -T tests/host/walkq/kernel.ld --no-warn-rwx-segments -o $@ $(filter %.o,$^)
+$(WALK_HOST)/walk_qemu: $(addprefix $(WALK_HOST)/,walk_qemu.o walk_mem.o emul_walk.o) $(WALK_HOST)/walkq.elf
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(filter %.o,$^)
+HOST_TESTS += $(WALK_HOST)/walk_qemu
+walk-test: $(WALK_HOST)/walk_qemu
