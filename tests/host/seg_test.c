@@ -130,63 +130,77 @@ static unsigned edge_offsets(enum emul_mode mode, uint32_t limit, uint64_t *out,
 
 static const char *const mode_names[] = { "real", "vm86", "prot16", "prot32", "long64" };
 
-static void seg_matrix(enum emul_mode mode)
+struct srun {
+	unsigned long cases, bad;
+	char first[240];
+};
+
+/* One access through segment register sr holding `seg`, checked against the oracle. */
+static void seg_one(enum emul_mode mode, enum emul_segreg sr, const struct emul_seg *seg,
+		    uint64_t ea, uint32_t size, unsigned acc, struct srun *r)
+{
+	struct emul_seg segs[SEG_COUNT] = { 0 };
+	struct emul_fault f = { 0 };
+	uint64_t la = ~0ull;
+	struct sexp x;
+	bool ok;
+	int ret;
+
+	segs[sr] = *seg;
+	x = oracle_seg(seg, mode, sr, ea, size, acc);
+	ret = emul_seg_linear(segs, mode, sr, ea, size, acc, &la, &f);
+	if (x.vector)
+		ok = ret == 1 && f.vector == x.vector && f.has_error == x.has_error && f.error == 0;
+	else
+		ok = ret == 0 && la == x.la;
+	r->cases++;
+	if (!ok && !r->bad++)
+		snprintf(r->first, sizeof(r->first), "sr %u attr %#x limit %#x base %#llx ea %#llx "
+			 "size %u access %#x: r %d vector %u la %#llx (want vector %d la %#llx)", sr,
+			 seg->attr, seg->limit, (unsigned long long)seg->base, (unsigned long long)ea,
+			 size, acc, ret, f.vector, (unsigned long long)la, x.vector,
+			 (unsigned long long)x.la);
+}
+
+/* Every segment register with one descriptor cache, at the edge offsets and sizes. */
+static void seg_sweep(enum emul_mode mode, uint32_t attr, uint32_t limit, struct srun *r)
 {
 	static const uint64_t bases[] = { 0, 0x12340, 0xfffff000, 0x123456789000ull };
 	static const unsigned accs[] = { 0, WALK_WRITE, WALK_FETCH, SEG_LA57, WALK_WRITE | SEG_LA57 };
-	unsigned long cases = 0, bad = 0;
-	char name[64], first[220] = "";
 	uint64_t offs[5 * 35];
+	unsigned no = edge_offsets(mode, limit, offs, mode <= EMUL_MODE_VM86 && (attr & 1));
 
-	for (unsigned attrv = 0; attrv < 0x80; attrv++) {
-		/* attrv: type 3:0, S 4, P 5, DB 6; plus the unusable bit on two types */
-		uint32_t attr = (attrv & 0xf) | ((attrv & 0x10) ? SEG_ATTR_S : 0) |
-				((attrv & 0x20) ? SEG_ATTR_P : 0) | ((attrv & 0x40) ? SEG_ATTR_DB : 0);
+	for (unsigned oi = 0; oi < no; oi++)
+		for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++)
+			for (unsigned sr = 0; sr < SEG_COUNT; sr++) {
+				struct emul_seg seg = { .base = bases[(oi + sr) & 3], .limit = limit,
+							.sel = 0x10, .attr = attr };
 
-		for (unsigned u = 0; u < 2; u++) {
-			if (u && (attrv & 0xf) != 3 && (attrv & 0xf) != 0xb)
-				continue;
-			for (size_t li = 0; li < sizeof(limits) / sizeof(limits[0]); li++) {
-				unsigned no = edge_offsets(mode, limits[li], offs,
-							   mode <= EMUL_MODE_VM86 && (attrv & 1));
-
-				for (unsigned oi = 0; oi < no; oi++) {
-					for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
-						for (unsigned sr = 0; sr < SEG_COUNT; sr++) {
-							struct emul_seg segs[SEG_COUNT] = { 0 };
-							uint64_t base = bases[(oi + sr) & 3], la = ~0ull;
-							unsigned acc = accs[(oi + si + sr) % 5];
-							struct emul_fault f = { 0 };
-							struct sexp x;
-							int r;
-
-							segs[sr] = (struct emul_seg){ .base = base,
-								.limit = limits[li], .sel = 0x10,
-								.attr = attr | (u ? SEG_ATTR_UNUSABLE : 0) };
-							x = oracle_seg(&segs[sr], mode, sr, offs[oi],
-								       sizes[si], acc);
-							r = emul_seg_linear(segs, mode, sr, offs[oi],
-									    sizes[si], acc, &la, &f);
-							cases++;
-							if ((x.vector ? (r != 1 || f.vector != x.vector ||
-									 f.has_error != x.has_error ||
-									 f.error != 0)
-								      : (r != 0 || la != x.la)) && !bad++)
-								snprintf(first, sizeof(first),
-									 "sr %u attr %#x limit %#x ea %#llx size %u acc %#x base %#llx: r %d vec %u la %#llx (want vec %d la %#llx)",
-									 sr, segs[sr].attr, limits[li],
-									 (unsigned long long)offs[oi], sizes[si], acc,
-									 (unsigned long long)base, r, f.vector,
-									 (unsigned long long)la, x.vector,
-									 (unsigned long long)x.la);
-						}
-					}
-				}
+				seg_one(mode, sr, &seg, offs[oi], sizes[si],
+					accs[(oi + si + sr) % 5], r);
 			}
+}
+
+/* Types 0-15 x S x P x B (plus unusable on two types) x limits, in one mode. */
+static void seg_matrix(enum emul_mode mode)
+{
+	struct srun r = { 0 };
+	char name[64];
+
+	for (unsigned v = 0; v < 0x80; v++) {
+		uint32_t attr = (v & 0xf) | ((v & 0x10) ? SEG_ATTR_S : 0) |
+				((v & 0x20) ? SEG_ATTR_P : 0) | ((v & 0x40) ? SEG_ATTR_DB : 0);
+		bool unusable_too = (v & 0xf) == 3 || (v & 0xf) == 0xb;
+
+		for (size_t li = 0; li < sizeof(limits) / sizeof(limits[0]); li++) {
+			seg_sweep(mode, attr, limits[li], &r);
+			if (unusable_too)
+				seg_sweep(mode, attr | SEG_ATTR_UNUSABLE, limits[li], &r);
 		}
 	}
 	snprintf(name, sizeof(name), "seg/matrix/%s", mode_names[mode]);
-	sverdict(name, !bad, "%lu cases, %lu mismatches %s", cases, bad, first);
+	sverdict(name, !r.bad, "%lu cases, %lu mismatches%s%s", r.cases, r.bad,
+		 r.bad ? "; first: " : "", r.first);
 }
 
 int main(void)

@@ -434,70 +434,84 @@ static void compare(struct fakemem *m, const struct wq_case *cases, char *out, u
 	}
 }
 
+static void report(const struct tally *t, unsigned mode)
+{
+	bool pass = t->cases > 0 && !t->bad;
+	char devs[400] = "";
+	size_t len = 0;
+
+	failures += !pass;
+	for (unsigned d = 0; d < DEV_COUNT && len < sizeof(devs); d++)
+		if (t->dev[d])
+			len += (size_t)snprintf(devs + len, sizeof(devs) - len, "%s%s %u",
+						len ? ", " : "; QEMU departures from the SDM set aside: ",
+						dev_names[d], t->dev[d]);
+	printf("VERDICT %s walk_qemu/%s %u cases (completed %u, #PF not-present %u, protection %u, "
+	       "reserved %u, key %u, #GP %u), %u mismatches, %u skipped%s%s%s\n",
+	       pass ? "PASS" : "FAIL", mode_names[mode], t->cases, t->out[OUT_OK], t->out[OUT_NP],
+	       t->out[OUT_PROT], t->out[OUT_RSVD], t->out[OUT_PK], t->out[OUT_GP], t->bad,
+	       t->skipped, devs, t->bad ? "; first: " : "", t->first);
+}
+
+/* Replays QEMU's answers (after the "F maxphyaddr features" line) through emul_walk. */
+static void replay(const struct wq_case *cases, char *out, unsigned maxphy)
+{
+	struct tally t[4] = { 0 };
+	struct fakemem m;
+	char *p = strchr(out, '\n');
+
+	fakemem_init(&m);
+	fakemem_add(&m, WQ_BLOB_GPA, WQ_BLOB_SIZE);
+	fakemem_add(&m, WQ_FILL_GPA, WQ_FILL_END - WQ_FILL_GPA);
+	memset(m.r[1].buf, 0xcc, WQ_FILL_END - WQ_FILL_GPA);
+	compare(&m, cases, p ? p + 1 : out, maxphy, t);
+	for (unsigned i = 0; i < 4; i++)
+		report(&t[i], i);
+	fakemem_free(&m);
+}
+
+static bool kernel_path(char *buf, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return false;
+	self[n] = 0;
+	*strrchr(self, '/') = 0;
+	return (size_t)snprintf(buf, size, "%s/walkq.elf", self) < size;
+}
+
 int main(void)
 {
 	static struct wq_case cases[NCASES];
-	char self[PATH_MAX], kernel[PATH_MAX + 16], dir[] = "/tmp/walk_qemu.XXXXXX", *out, *p;
-	struct tally t[4] = { 0 };
+	char kernel[PATH_MAX], dir[] = "/tmp/walk_qemu.XXXXXX", cmd[64], *out;
 	unsigned maxphy = 0, feat = 0;
-	struct fakemem m;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	if (n <= 0 || !mkdtemp(dir)) {
-		printf("VERDICT FAIL walk_qemu/setup cannot find myself or make a temp dir\n");
-		return 1;
-	}
-	self[n] = 0;
-	*strrchr(self, '/') = 0;
-	snprintf(kernel, sizeof(kernel), "%s/walkq.elf", self);
 	if (system("command -v qemu-system-x86_64 >/dev/null") != 0) {
 		printf("VERDICT SKIP walk_qemu/all qemu-system-x86_64 not installed\n");
 		return 0;
+	}
+	if (!kernel_path(kernel, sizeof(kernel)) || !mkdtemp(dir)) {
+		printf("VERDICT FAIL walk_qemu/setup cannot find the probe kernel or make a temp dir\n");
+		return 1;
 	}
 	for (unsigned i = 0; i < NCASES; i++)
 		gen_case(&cases[i], i % 4);
 	out = run_qemu(kernel, dir, cases, NCASES);
 	if (!out || sscanf(out, "F %x %x", &maxphy, &feat) != 2 || !strstr(out, "\nE\n")) {
-		printf("VERDICT FAIL walk_qemu/run probe kernel did not finish (see %s)\n", dir);
+		printf("VERDICT FAIL walk_qemu/run the probe kernel did not finish (see %s)\n", dir);
 		return 1;
 	}
-	if (maxphy != 40 || !(feat & FEAT_1G)) {
+	if (maxphy != 40 || !(feat & FEAT_1G))
 		printf("VERDICT SKIP walk_qemu/all the emulated CPU has MAXPHYADDR %u and %s "
 		       "1-GByte pages; the cases assume 40 and 1-GByte pages\n", maxphy,
 		       (feat & FEAT_1G) ? "has" : "lacks");
-		return 0;
-	}
-	fakemem_init(&m);
-	fakemem_add(&m, WQ_BLOB_GPA, WQ_BLOB_SIZE);
-	fakemem_add(&m, WQ_FILL_GPA, WQ_FILL_END - WQ_FILL_GPA);
-	memset(m.r[1].buf, 0xcc, WQ_FILL_END - WQ_FILL_GPA);
-	p = strchr(out, '\n');
-	compare(&m, cases, p ? p + 1 : out, maxphy, t);
-	for (unsigned i = 0; i < 4; i++) {
-		bool pass = t[i].cases > 0 && !t[i].bad;
-
-		failures += !pass;
-		char devs[200] = "";
-		int len = 0;
-
-		for (unsigned d = 0; d < DEV_COUNT; d++)
-			if (t[i].dev[d])
-				len += snprintf(devs + len, sizeof(devs) - (size_t)len, "%s%s %u",
-						len ? ", " : "; QEMU deviations from the SDM set aside: ",
-						dev_names[d], t[i].dev[d]);
-		printf("VERDICT %s walk_qemu/%s %u cases (completed %u, #PF not-present %u, "
-		       "protection %u, reserved %u, key %u, #GP %u), %u mismatches, %u skipped%s%s%s\n",
-		       pass ? "PASS" : "FAIL", mode_names[i], t[i].cases, t[i].out[OUT_OK],
-		       t[i].out[OUT_NP], t[i].out[OUT_PROT], t[i].out[OUT_RSVD], t[i].out[OUT_PK],
-		       t[i].out[OUT_GP], t[i].bad, t[i].skipped, devs, t[i].bad ? "; first: " : "",
-		       t[i].first);
-	}
-	fakemem_free(&m);
+	else
+		replay(cases, out, maxphy);
 	free(out);
-	if (!failures) {
-		snprintf(self, sizeof(self), "rm -rf %s", dir);
-		if (system(self) != 0)
-			fprintf(stderr, "walk_qemu: could not remove %s\n", dir);
-	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (!failures && system(cmd) != 0)
+		fprintf(stderr, "walk_qemu: could not remove %s\n", dir);
 	return failures ? 1 : 0;
 }

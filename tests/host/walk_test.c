@@ -220,58 +220,80 @@ static void texpect(const struct tcfg *c, struct oracle_access *o, int first_xd,
 	}
 }
 
+/* The running result of one matrix: case count and the first mismatch. */
+struct trun {
+	unsigned long cases, bad;
+	char first[300];
+};
+
+static void trun_verdict(const struct trun *r, const char *group, const struct tcfg *c)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "walk/%s/%s", group, c->name);
+	verdict(name, !r->bad, "%lu cases, %lu mismatches%s%s", r->cases, r->bad,
+		r->bad ? "; first: " : "", r->first);
+}
+
+/* Writes the entries, walks, and checks the result against the oracle's expectation. */
+static void trun_walk(struct tenv *e, const struct tcfg *c, const struct tstate *t,
+		      const struct tacc *a, const uint64_t *flags, struct oracle_access *o,
+		      int first_xd, struct trun *r, const char *what)
+{
+	struct walk_ctl ctl = tctl(c->mode, e->b.cr3, t);
+	struct emul_fault f = { 0 };
+	uint64_t gpa = 0;
+	struct texp x;
+	const char *why;
+	int ret;
+
+	for (unsigned i = 0; i <= c->leaf; i++)
+		ptb_set(&e->b, &e->p, i, flags[i]);
+	texpect(c, o, first_xd, &x);
+	ret = emul_walk(&ctl, &e->ops, c->la, tacc_bits(a), &gpa, &f);
+	why = tcheck(c, &e->b, &e->p, flags, &x, ret, gpa, &f);
+	r->cases++;
+	if (why && !r->bad++)
+		snprintf(r->first, sizeof(r->first), "%s %c%c cpl %u: %s", what, a->who, a->op,
+			 a->cpl, why);
+}
+
+static void rights_one(struct tenv *e, const struct tcfg *c, unsigned combo, unsigned st,
+		       const struct tacc *a, struct trun *r)
+{
+	struct tstate t = { .wp = st & 1, .smap = st & 2, .smep = st & 4, .ac = st & 8,
+			    .nxe = st & 16, .pse = true, .cpl = a->cpl };
+	struct oracle_access o = { .mode = c->mode, .who = a->who, .op = a->op, .wp = t.wp,
+				   .smap = t.smap, .smep = t.smep, .ac = t.ac, .nxe = t.nxe };
+	uint64_t flags[5];
+	char what[64];
+	int first_xd;
+
+	tcombo(c, combo, flags, &o, &first_xd);
+	snprintf(what, sizeof(what), "combo %#o state %#x", combo, st);
+	trun_walk(e, c, &t, a, flags, &o, first_xd, r, what);
+}
+
+/* Every U/S, R/W, XD combination per level x CR0.WP, CR4.SMAP, CR4.SMEP, RFLAGS.AC,
+ * EFER.NXE x access kind, against the SDM 4.6 decision table. */
 static void test_rights(const struct tcfg *c)
 {
+	unsigned nrl = c->leaf + 1 - (c->mode == PTM_PAE);
+	struct trun r = { 0 };
 	struct tenv e;
-	unsigned nrl = c->leaf + 1 - (c->mode == PTM_PAE), bits = c->mode == PTM_32 ? 2 : 3;
-	unsigned long cases = 0, bad = 0;
-	char name[64];
-	const char *first = NULL;
-	static char firstbuf[256];
 
 	tenv_init(&e, c);
 	for (unsigned combo = 0; combo < (1u << (3 * nrl)); combo++) {
-		if (bits == 2 && (combo & 044444)) /* 32-bit paging has no XD bit */
+		if (c->mode == PTM_32 && (combo & 044444)) /* 32-bit paging has no XD bit */
 			continue;
 		/* 5-level 4 KiB: a fixed quarter of the 2^15 combinations keeps the run short. */
 		if (nrl == 5 && ((combo * 0x9e3779b1u) >> 30))
 			continue;
-		for (unsigned st = 0; st < 32; st++) {
-			for (size_t ai = 0; ai < sizeof(taccs) / sizeof(taccs[0]); ai++) {
-				const struct tacc *a = &taccs[ai];
-				struct tstate t = { .wp = st & 1, .smap = st & 2, .smep = st & 4,
-						    .ac = st & 8, .nxe = st & 16, .pse = true,
-						    .cpl = a->cpl };
-				struct oracle_access o = { .mode = c->mode, .who = a->who,
-							   .op = a->op, .wp = t.wp,
-							   .smap = t.smap, .smep = t.smep,
-							   .ac = t.ac, .nxe = t.nxe };
-				struct walk_ctl ctl = tctl(c->mode, e.b.cr3, &t);
-				uint64_t flags[5], gpa = 0;
-				struct emul_fault f = { 0 };
-				struct texp x;
-				int first_xd, ret;
-				const char *why;
-
-				tcombo(c, combo, flags, &o, &first_xd);
-				for (unsigned i = 0; i <= c->leaf; i++)
-					ptb_set(&e.b, &e.p, i, flags[i]);
-				texpect(c, &o, first_xd, &x);
-				ret = emul_walk(&ctl, &e.ops, c->la, tacc_bits(a), &gpa, &f);
-				why = tcheck(c, &e.b, &e.p, flags, &x, ret, gpa, &f);
-				cases++;
-				if (why && !bad++) {
-					snprintf(firstbuf, sizeof(firstbuf),
-						 "combo %#o st %#x %c%c cpl %u: %s", combo, st,
-						 a->who, a->op, a->cpl, why);
-					first = firstbuf;
-				}
-			}
-		}
+		for (unsigned st = 0; st < 32; st++)
+			for (size_t ai = 0; ai < sizeof(taccs) / sizeof(taccs[0]); ai++)
+				rights_one(&e, c, combo, st, &taccs[ai], &r);
 	}
-	snprintf(name, sizeof(name), "walk/rights/%s", c->name);
-	verdict(name, !bad, "%lu cases, %lu mismatches%s%s", cases, bad, first ? "; first: " : "",
-		first ? first : "");
+	trun_verdict(&r, "rights", c);
 	fakemem_free(&e.m);
 }
 
@@ -283,69 +305,49 @@ static uint32_t trand(void)
 	return t_rand_state >> 1 ^ t_rand_state << 17;
 }
 
-/* Protection keys (SDM 4.6.2): PKRU/PKRS x key x page mode x access, keys also planted in the
- * non-leaf entries (where bits 62:59 are ignored). */
+/* One protection-key case: the leaf carries `key`, the other levels other keys (ignored
+ * there); st picks CR0.WP, CR4.PKE, CR4.PKS, a user or supervisor page, R/W, CR4.SMAP. */
+static void pkeys_one(struct tenv *e, const struct tcfg *c, uint32_t reg, unsigned st,
+		      unsigned key, const struct tacc *a, struct trun *r)
+{
+	struct tstate t = { .wp = st & 1, .pke = st & 2, .pks = st & 4, .smap = st & 32,
+			    .nxe = true, .cpl = a->cpl, .pkru = reg, .pkrs = ~reg };
+	struct oracle_access o = { .mode = c->mode, .who = a->who, .op = a->op, .wp = t.wp,
+				   .smap = t.smap, .nxe = true, .pke = t.pke, .pks = t.pks,
+				   .pkru = reg, .pkrs = ~reg, .key = key, .n = c->leaf + 1 };
+	uint64_t flags[5];
+	char what[64];
+
+	for (unsigned i = 0; i <= c->leaf; i++) {
+		uint64_t k = i == c->leaf ? key : (key + 7 + i) & 15;
+
+		o.us[i] = (st & 8) || i != c->leaf;
+		o.rw[i] = (st & 16) || i != 0;
+		o.xd[i] = false;
+		flags[i] = E_P | (o.us[i] ? E_US : 0) | (o.rw[i] ? E_RW : 0) | k << 59 |
+			   (i == c->leaf && i + 1 < ptgeo[c->mode].levels ? E_PS : 0);
+	}
+	snprintf(what, sizeof(what), "reg %#x state %#x key %u", reg, st, key);
+	trun_walk(e, c, &t, a, flags, &o, -1, r, what);
+}
+
+/* Protection keys (SDM 4.6.2): PKRU/PKRS values x key x page kind x state x access. */
 static void test_pkeys(const struct tcfg *c)
 {
 	static const uint32_t fixed[] = { 0, 0x55555555u, 0xaaaaaaaau, 0xffffffffu };
+	struct trun r = { 0 };
 	struct tenv e;
-	unsigned long cases = 0, bad = 0;
-	char name[64], first[256] = "";
 
 	tenv_init(&e, c);
 	for (unsigned v = 0; v < 24; v++) {
 		uint32_t reg = v < 4 ? fixed[v] : trand();
 
-		for (unsigned st = 0; st < 64; st++) {
-			for (unsigned key = 0; key < 16; key++) {
-				for (size_t ai = 0; ai < sizeof(taccs) / sizeof(taccs[0]); ai++) {
-					const struct tacc *a = &taccs[ai];
-					bool upage = st & 8, rw = st & 16, smap = st & 32;
-					struct tstate t = { .wp = st & 1, .pke = st & 2,
-							    .pks = st & 4, .smap = smap,
-							    .nxe = true, .cpl = a->cpl,
-							    .pkru = reg, .pkrs = ~reg };
-					struct oracle_access o = {
-						.mode = c->mode, .who = a->who, .op = a->op,
-						.wp = t.wp, .smap = smap, .nxe = true,
-						.pke = t.pke, .pks = t.pks, .pkru = reg,
-						.pkrs = ~reg, .key = key
-					};
-					struct walk_ctl ctl = tctl(c->mode, e.b.cr3, &t);
-					uint64_t flags[5], gpa = 0;
-					struct emul_fault f = { 0 };
-					struct texp x;
-					int ret;
-					const char *why;
-
-					o.n = c->leaf + 1;
-					for (unsigned i = 0; i <= c->leaf; i++) {
-						uint64_t k = i == c->leaf ? key : (key + 7 + i) & 15;
-
-						o.us[i] = upage || i != c->leaf;
-						o.rw[i] = rw || i != 0;
-						o.xd[i] = false;
-						flags[i] = E_P | (o.us[i] ? E_US : 0) |
-							   (o.rw[i] ? E_RW : 0) | k << 59 |
-							   (i == c->leaf && i + 1 < ptgeo[c->mode].levels
-								    ? E_PS : 0);
-						ptb_set(&e.b, &e.p, i, flags[i]);
-					}
-					texpect(c, &o, -1, &x);
-					ret = emul_walk(&ctl, &e.ops, c->la, tacc_bits(a), &gpa, &f);
-					why = tcheck(c, &e.b, &e.p, flags, &x, ret, gpa, &f);
-					cases++;
-					if (why && !bad++)
-						snprintf(first, sizeof(first),
-							 "reg %#x st %#x key %u %c%c: %s", reg, st,
-							 key, a->who, a->op, why);
-				}
-			}
-		}
+		for (unsigned st = 0; st < 64; st++)
+			for (unsigned key = 0; key < 16; key++)
+				for (size_t ai = 0; ai < sizeof(taccs) / sizeof(taccs[0]); ai++)
+					pkeys_one(&e, c, reg, st, key, &taccs[ai], &r);
 	}
-	snprintf(name, sizeof(name), "walk/pkeys/%s", c->name);
-	verdict(name, !bad, "%lu cases, %lu mismatches%s%s", cases, bad, *first ? "; first: " : "",
-		first);
+	trun_verdict(&r, "pkeys", c);
 	fakemem_free(&e.m);
 }
 
@@ -400,72 +402,79 @@ static unsigned tpabit(const struct tcfg *c, unsigned bit)
 	return c->mode == PTM_32 && c->leaf == 0 && bit < 22 ? bit + 19 : bit;
 }
 
+/* One flipped bit: the expected outcome from the SDM entry-format tables, or skip. */
+static bool rsvd_expect(const struct tcfg *c, unsigned lvl, unsigned m, bool nxe, unsigned bit,
+			int *xret, uint32_t *xerr, uint64_t *want)
+{
+	enum oracle_ekind k = tkind(c, lvl);
+	uint64_t b = 1ull << bit, addr = oracle_addr(c->mode, lvl, k, m);
+
+	*xret = 0;
+	*xerr = 0;
+	*want = tcfg_gpa(c);
+	if (bit == 0) {
+		*xret = 1;
+	} else if (oracle_rsvd(c->mode, lvl, k, m, nxe) & b) {
+		*xret = 1;
+		*xerr = 0x9;
+	} else if ((bit == 7 && k != EK_PAGE_4K) || ((addr & b) && lvl != c->leaf)) {
+		return false; /* the entry changes kind, or points to another table */
+	} else if (addr & b) {
+		*want ^= 1ull << tpabit(c, bit);
+	}
+	return true;
+}
+
+static void rsvd_one(struct tenv *e, const struct tcfg *c, unsigned m, bool nxe, unsigned lvl,
+		     unsigned bit, struct trun *r, unsigned long *skipped)
+{
+	struct tstate t = { .wp = true, .pse = true, .nxe = nxe, .m = m };
+	struct walk_ctl ctl = tctl(c->mode, e->b.cr3, &t);
+	struct emul_fault f = { 0 };
+	uint64_t gpa = 0, want;
+	uint32_t xerr;
+	int ret, xret;
+
+	if (!rsvd_expect(c, lvl, m, nxe, bit, &xret, &xerr, &want)) {
+		(*skipped)++;
+		return;
+	}
+	for (unsigned i = 0; i <= c->leaf; i++)
+		ptb_set(&e->b, &e->p, i, i == 0 && c->mode == PTM_PAE ? E_P :
+			E_P | E_RW | E_US | E_A | (tkind(c, i) == EK_TABLE ? 0 : E_D) |
+			(tkind(c, i) == EK_PAGE_LARGE ? E_PS : 0));
+	fakemem_wr(&e->m, e->p.gpa[lvl], ptb_get(&e->b, &e->p, lvl) ^ (1ull << bit),
+		   ptgeo[c->mode].esize);
+	ret = emul_walk(&ctl, &e->ops, c->la, 0, &gpa, &f);
+	r->cases++;
+	if ((ret != xret || (ret == 0 && gpa != want) ||
+	     (ret == 1 && (f.vector != 14 || f.error != xerr))) && !r->bad++)
+		snprintf(r->first, sizeof(r->first),
+			 "M %u nxe %u level %u bit %u: r %d error %#x gpa %#llx (want r %d error "
+			 "%#x gpa %#llx)", m, nxe, lvl, bit, ret, f.error, (unsigned long long)gpa,
+			 xret, xerr, (unsigned long long)want);
+}
+
 /* Flips each bit of each entry in turn and checks the outcome the SDM's entry-format tables
  * give (walk_oracle.c): reserved -> #PF with RSVD, leaf address bit -> another page, ignored ->
  * the same page. A flipped P gives not-present; PS in a table entry changes its kind (skipped). */
 static void test_rsvd(const struct tcfg *c)
 {
 	static const unsigned ms[] = { 36, 40, 46, 52 };
+	unsigned long skipped = 0;
+	struct trun r = { 0 };
 	struct tenv e;
-	unsigned long cases = 0, skipped = 0, bad = 0;
-	char name[64], first[200] = "";
+	char name[64];
 
 	tenv_init(&e, c);
-	for (unsigned mi = 0; mi < 4; mi++) {
-		for (unsigned st = 0; st < 2; st++) {
-			struct tstate t = { .wp = true, .pse = true, .nxe = st, .m = ms[mi] };
-			struct walk_ctl ctl = tctl(c->mode, e.b.cr3, &t);
-
-			for (unsigned lvl = 0; lvl <= c->leaf; lvl++) {
-				enum oracle_ekind k = tkind(c, lvl);
-				uint64_t rsvd = oracle_rsvd(c->mode, lvl, k, ms[mi], st);
-				uint64_t addr = oracle_addr(c->mode, lvl, k, ms[mi]);
-
-				for (unsigned bit = 0; bit < 8 * ptgeo[c->mode].esize; bit++) {
-					uint64_t flags[5], gpa = 0, want = tcfg_gpa(c), b = 1ull << bit;
-					struct emul_fault f = { 0 };
-					int ret, xret = 0;
-					uint32_t xerr = 0;
-
-					if (bit == 0) {
-						xret = 1;
-					} else if (rsvd & b) {
-						xret = 1;
-						xerr = 0x9;
-					} else if ((bit == 7 && k != EK_PAGE_4K) ||
-						   ((addr & b) && lvl != c->leaf)) {
-						skipped++;
-						continue;
-					} else if (addr & b) {
-						want ^= 1ull << tpabit(c, bit);
-					}
-					for (unsigned i = 0; i <= c->leaf; i++) {
-						flags[i] = i == 0 && c->mode == PTM_PAE ? E_P :
-							   E_P | E_RW | E_US | E_A |
-							   (tkind(c, i) == EK_TABLE ? 0 : E_D) |
-							   (tkind(c, i) == EK_PAGE_LARGE ? E_PS : 0);
-						ptb_set(&e.b, &e.p, i, flags[i]);
-					}
-					fakemem_wr(&e.m, e.p.gpa[lvl], ptb_get(&e.b, &e.p, lvl) ^ b,
-						   ptgeo[c->mode].esize);
-					ret = emul_walk(&ctl, &e.ops, c->la, 0, &gpa, &f);
-					cases++;
-					if ((ret != xret || (ret == 0 && gpa != want) ||
-					     (ret == 1 && (f.vector != 14 || f.error != xerr))) &&
-					    !bad++)
-						snprintf(first, sizeof(first),
-							 "M %u nxe %u level %u bit %u: r %d error %#x "
-							 "gpa %#llx (want r %d error %#x gpa %#llx)",
-							 ms[mi], st, lvl, bit, ret, f.error,
-							 (unsigned long long)gpa, xret, xerr,
-							 (unsigned long long)want);
-				}
-			}
-		}
-	}
+	for (unsigned mi = 0; mi < 4; mi++)
+		for (unsigned nxe = 0; nxe < 2; nxe++)
+			for (unsigned lvl = 0; lvl <= c->leaf; lvl++)
+				for (unsigned bit = 0; bit < 8 * ptgeo[c->mode].esize; bit++)
+					rsvd_one(&e, c, ms[mi], nxe, lvl, bit, &r, &skipped);
 	snprintf(name, sizeof(name), "walk/rsvd/%s", c->name);
-	verdict(name, !bad, "%lu cases (%lu skipped), %lu mismatches %s", cases, skipped, bad,
-		first);
+	verdict(name, !r.bad, "%lu cases (%lu skipped), %lu mismatches%s%s", r.cases, skipped,
+		r.bad, r.bad ? "; first: " : "", r.first);
 	fakemem_free(&e.m);
 }
 

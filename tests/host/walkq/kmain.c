@@ -147,6 +147,9 @@ static uint32_t features(uint32_t *maxphy)
 	return f;
 }
 
+static void report_case(const struct wq_case *c, uint32_t idx);
+
+/* Lays out the case's tables, runs the access in its paging mode, reports. */
 static void run_case(const struct wq_case *c, uint32_t idx)
 {
 	struct wq_run r = { 0 };
@@ -174,6 +177,12 @@ static void run_case(const struct wq_case *c, uint32_t idx)
 		wq_run_long(&r);
 	else
 		wq_run_legacy(&r);
+	report_case(c, idx);
+}
+
+/* "R idx vector error cr2 [off=value ...]": the exception and the entries that changed. */
+static void report_case(const struct wq_case *c, uint32_t idx)
+{
 	puts_("R ");
 	puthex(idx);
 	puts_(" ");
