@@ -49,7 +49,7 @@ struct walk_mode {
 	struct walk_level lv[5];
 };
 
-/* SDM Vol. 3A Figures 4-2, 4-5, 4-8 and 4-9: how each mode splits a linear address. */
+/* SDM Vol. 3A 4.3, 4.4.2, 4.5.4: how each mode splits a linear address. */
 static const struct walk_mode walk_modes[] = {
 	[WALK_K32] = { 2, 4, { { 22, 10, LV_PS_PSE }, { 12, 10, 0 } } },
 	[WALK_KPAE] = { 3, 8, { { 30, 2, LV_PDPTE }, { 21, 9, LV_PS_PAGE }, { 12, 9, 0 } } },
@@ -103,8 +103,9 @@ static int walk_gp0(struct emul_fault *f)
 	return 1;
 }
 
-/* Reserved bits of an entry (SDM Tables 4-4..4-6 32-bit, 4-8..4-11 PAE, 4-14..4-20 IA-32e). */
-static uint64_t walk_rsvd(const struct walk *w, const struct walk_level *lv, bool page)
+/* Reserved bits of an entry; `large` if it maps a page above the last level (the entry-format
+ * tables of SDM Vol. 3A 4.3 for 32-bit, 4.4.2 for PAE and 4.5.4 for 4-/5-level paging). */
+static uint64_t walk_rsvd(const struct walk *w, const struct walk_level *lv, bool large)
 {
 	uint64_t xd = w->nxe ? 0 : PTE_XD;
 	unsigned m40 = w->m < 40 ? w->m : 40;
@@ -112,7 +113,7 @@ static uint64_t walk_rsvd(const struct walk *w, const struct walk_level *lv, boo
 
 	switch (w->kind) {
 	case WALK_K32:
-		return page ? walk_bits(21, m40 - 19) : 0;
+		return large ? walk_bits(21, m40 - 19) : 0;
 	case WALK_KPAE:
 		if (lv->flags & LV_PDPTE)
 			return walk_bits(63, w->m) | walk_bits(8, 5) | walk_bits(2, 1);
@@ -124,7 +125,7 @@ static uint64_t walk_rsvd(const struct walk *w, const struct walk_level *lv, boo
 			r |= PTE_PS;
 		break;
 	}
-	return page ? r | walk_bits(lv->shift - 1, 13) : r;
+	return large ? r | walk_bits(lv->shift - 1, 13) : r;
 }
 
 /* Physical address an entry points to: a table, or the base of the page it maps. */
@@ -251,7 +252,7 @@ static int walk_tables(struct walk *w, uint64_t *gpa, struct emul_fault *f)
 	w->xd = false;
 	for (unsigned i = 0; i < md->nlevels; i++) {
 		const struct walk_level *lv = &md->lv[i];
-		bool page;
+		bool last = i + 1 == md->nlevels, large;
 
 		egpa = base + ((w->la >> lv->shift) & ((1ull << lv->bits) - 1)) * md->esize;
 		r = walk_read(w, lv, egpa, &e);
@@ -261,15 +262,15 @@ static int walk_tables(struct walk *w, uint64_t *gpa, struct emul_fault *f)
 		}
 		if (!(e & PTE_P))
 			return walk_pf(w, 0, f);
-		page = walk_is_page(w, lv, e) || i + 1 == md->nlevels;
-		if (e & walk_rsvd(w, lv, page && i + 1 < md->nlevels))
+		large = !last && walk_is_page(w, lv, e);
+		if (e & walk_rsvd(w, lv, large))
 			return walk_pf(w, WALK_PF_P | WALK_PF_RSVD, f);
 		if (!(lv->flags & LV_PDPTE)) {
 			w->us &= !!(e & PTE_US);
 			w->rw &= !!(e & PTE_RW);
 			w->xd |= w->nxe && (e & PTE_XD);
 		}
-		if (page) {
+		if (large || last) {
 			w->leaf = e;
 			w->leaf_gpa = egpa;
 			w->leaf_shift = lv->shift;
