@@ -38,7 +38,7 @@ static bool seg_canonical(uint64_t la, unsigned width)
 static int seg_long(const struct emul_seg *s, enum emul_segreg sr, uint64_t ea, uint32_t size,
 		    unsigned access, uint64_t *la, struct emul_fault *f)
 {
-	unsigned width = (access & SEG_LA57) ? 57 : 48;
+	unsigned width = (access & SEG_LA48) && !(access & SEG_LA57) ? 48 : 57;
 	uint64_t lin = ea + ((sr == SEG_FS || sr == SEG_GS) ? s->base : 0);
 
 	if (!seg_canonical(lin, width) || !seg_canonical(lin + size - 1, width))

@@ -38,10 +38,18 @@ enum emul_mode {
 	EMUL_MODE_LONG64, /* EFER.LMA = 1 and CS.L = 1 */
 };
 
-/* Access kinds for emul_seg_linear: the WALK_* bits (WALK_WRITE, WALK_FETCH) plus SEG_LA57,
- * which the caller sets when CR4.LA57 = 1 so that 64-bit canonical checks use 57 bits instead
- * of 48. emul_walk ignores SEG_LA57, so one access word can be passed to both. */
+/* Access kinds for emul_seg_linear: the WALK_* bits (WALK_WRITE, WALK_FETCH) plus the width
+ * of 64-bit canonical checks, SEG_LA48 (CR4.LA57 = 0) or SEG_LA57 (emul_seg_width() picks).
+ * With neither, 57 bits are checked here and emul_walk checks the paging mode's own width,
+ * so a 4-level guest still faults, with #GP(0) even for an SS-relative access. emul_walk
+ * ignores both bits: one access word can be passed to both functions. */
 #define SEG_LA57 0x100u
+#define SEG_LA48 0x200u
+
+static inline unsigned emul_seg_width(uint64_t cr4)
+{
+	return (cr4 & (1u << 12)) ? SEG_LA57 : SEG_LA48; /* CR4.LA57 */
+}
 
 /* Turn segment `sr` + effective address `ea` (already truncated to the address size) for an
  * access of `size` bytes into a linear address: base added except for CS/DS/ES/SS in 64-bit mode,

@@ -107,17 +107,32 @@ static const struct scase scases[] = {
 	{ "long/cs-write", EMUL_MODE_LONG64, SEG_CS, { 0, 0, 8, A_CODE_X | SEG_ATTR_L }, 0x1000, 8,
 	  WALK_WRITE, 0, true, 0x1000 },
 	/* SDM 3.3.7.1: non-canonical -> #GP(0), #SS(0) through SS; every byte counts. */
-	{ "long/noncanonical", EMUL_MODE_LONG64, SEG_DS, { 0 }, 0x0000800000000000ull, 1, 0, 13,
-	  true, 0 },
+	{ "long/noncanonical", EMUL_MODE_LONG64, SEG_DS, { 0 }, 0x0000800000000000ull, 1, SEG_LA48,
+	  13, true, 0 },
 	{ "long/noncanonical-ss", EMUL_MODE_LONG64, SEG_SS, { 0 }, 0xffff7ffffffffff8ull, 8,
-	  WALK_WRITE, 12, true, 0 },
-	{ "long/straddle", EMUL_MODE_LONG64, SEG_DS, { 0 }, 0x00007ffffffffffeull, 4, 0, 13, true, 0 },
-	{ "long/top-wrap", EMUL_MODE_LONG64, SEG_DS, { 0 }, 0xfffffffffffffffeull, 4, 0, 0, true,
-	  0xfffffffffffffffeull },
+	  WALK_WRITE | SEG_LA48, 12, true, 0 },
+	{ "long/straddle", EMUL_MODE_LONG64, SEG_DS, { 0 }, 0x00007ffffffffffeull, 4, SEG_LA48, 13,
+	  true, 0 },
+	{ "long/top-wrap", EMUL_MODE_LONG64, SEG_DS, { 0 }, 0xfffffffffffffffeull, 4, SEG_LA48, 0,
+	  true, 0xfffffffffffffffeull },
 	{ "long/la57", EMUL_MODE_LONG64, SEG_DS, { 0 }, 0x00fffffffffff000ull, 8, SEG_LA57, 0, true,
 	  0x00fffffffffff000ull },
-	{ "long/la48", EMUL_MODE_LONG64, SEG_DS, { 0 }, 0x00fffffffffff000ull, 8, 0, 13, true, 0 },
+	{ "long/la48", EMUL_MODE_LONG64, SEG_DS, { 0 }, 0x00fffffffffff000ull, 8, SEG_LA48, 13, true,
+	  0 },
+	/* Neither width given: 57 bits here, the walker checks its own paging mode. */
+	{ "long/width-default", EMUL_MODE_LONG64, SEG_DS, { 0 }, 0x00fffffffffff000ull, 8, 0, 0,
+	  true, 0x00fffffffffff000ull },
+	{ "long/width-default-bad", EMUL_MODE_LONG64, SEG_SS, { 0 }, 0x0100000000000000ull, 8, 0, 12,
+	  true, 0 },
 };
+
+static void seg_width(void)
+{
+	bool ok = emul_seg_width(0) == SEG_LA48 && emul_seg_width(1u << 12) == SEG_LA57 &&
+		  emul_seg_width(~(uint64_t)(1u << 12)) == SEG_LA48;
+
+	sverdict("seg/width-helper", ok, "CR4.LA57 picks SEG_LA57, else SEG_LA48");
+}
 
 static void seg_hand(void)
 {
@@ -185,5 +200,6 @@ static void seg_mode_of(void)
 void seg_cases(void)
 {
 	seg_hand();
+	seg_width();
 	seg_mode_of();
 }

@@ -79,7 +79,7 @@ static struct sexp oracle_seg(const struct emul_seg *s, enum emul_mode mode, enu
 	if (mode == EMUL_MODE_LONG64) { /* SDM 3.4.4, 5.3.1: FS/GS base only, canonical bytes */
 		x.la = ea + ((sr == SEG_FS || sr == SEG_GS) ? s->base : 0);
 		for (uint32_t i = 0; i < size; i++)
-			if (!canonical(x.la + i, (access & SEG_LA57) ? 57 : 48))
+			if (!canonical(x.la + i, (access & SEG_LA48) && !(access & SEG_LA57) ? 48 : 57))
 				x.vector = lim_vec;
 		return x;
 	}
@@ -166,7 +166,8 @@ static void seg_one(enum emul_mode mode, enum emul_segreg sr, const struct emul_
 static void seg_sweep(enum emul_mode mode, uint32_t attr, uint32_t limit, struct srun *r)
 {
 	static const uint64_t bases[] = { 0, 0x12340, 0xfffff000, 0x123456789000ull };
-	static const unsigned accs[] = { 0, WALK_WRITE, WALK_FETCH, SEG_LA57, WALK_WRITE | SEG_LA57 };
+	static const unsigned accs[] = { SEG_LA48, WALK_WRITE | SEG_LA48, WALK_FETCH | SEG_LA48,
+					 SEG_LA57, WALK_WRITE | SEG_LA57, 0, WALK_WRITE };
 	uint64_t offs[5 * 35];
 	unsigned no = edge_offsets(mode, limit, offs, mode <= EMUL_MODE_VM86 && (attr & 1));
 
@@ -177,7 +178,7 @@ static void seg_sweep(enum emul_mode mode, uint32_t attr, uint32_t limit, struct
 							.sel = 0x10, .attr = attr };
 
 				seg_one(mode, sr, &seg, offs[oi], sizes[si],
-					accs[(oi + si + sr) % 5], r);
+					accs[(oi + si + sr) % 7], r);
 			}
 }
 
