@@ -2,6 +2,7 @@
 #include <arch/exit.h>
 #include <arch/virt.h>
 #include <keel/partition.h>
+#include <keel/format.h>
 #include <keel/printk.h>
 #include <keel/testdev.h>
 #include <abi/hypercall.h>
@@ -23,8 +24,9 @@ static u64 hc_version(struct vcpu *v, struct hc_args *h)
 
 static u64 hc_exit(struct vcpu *v, struct hc_args *h)
 {
-	pr_info("%s: vcpu %u exit %llu", v->part->name, v->id, (unsigned long long)h->a);
-	exit_stop(v, "exit code %llu", (unsigned long long)h->a);
+	snprintf(v->part->stop_reason, sizeof(v->part->stop_reason), "exit code %llu",
+		 (unsigned long long)h->a);
+	v->stopped = true;
 	return KEEL_OK;
 }
 
