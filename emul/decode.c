@@ -38,6 +38,7 @@ static void dec_size_table(const struct emul_insn *in, uint8_t t[16])
 	t[S_Z] = in->osz == 2 ? 2 : 4;
 	t[S_Y] = w ? 8 : 4;
 	t[S_X] = in->vex_l ? 32 : 16;
+	t[S_F] = in->mode == EMUL_MODE_LONG64 ? 8 : 4;
 }
 
 unsigned emul_opnd_bytes(const struct emul_insn *in, uint8_t o)
@@ -206,13 +207,17 @@ static int dec_modrm32(struct dec *d, struct emul_insn *in, unsigned mod, unsign
 	return 0;
 }
 
-static int dec_memory(struct dec *d, struct emul_insn *in)
+static int dec_memory(struct dec *d, struct emul_insn *in, const struct emul_opdesc *op)
 {
 	unsigned mod = in->modrm >> 6, rm = in->modrm & 7;
 	int r;
 
-	if (mod == 3)
-		return EMUL_DEC_UNSUPPORTED; /* register forms never reach the MMIO path */
+	if (mod == 3) {
+		if (!(op->flags & F_REGOK))
+			return EMUL_DEC_UNSUPPORTED; /* register forms never reach the MMIO path */
+		in->base = (uint8_t)(rm | ((in->rex & 1) << 3));
+		return 0;
+	}
 	in->has_mem = true;
 	in->seg = SEG_DS;
 	r = in->asz == 2 ? dec_modrm16(d, in, mod, rm) : dec_modrm32(d, in, mod, rm);
@@ -251,11 +256,14 @@ static void dec_sizes(struct emul_insn *in, const struct emul_opdesc *op)
 	}
 }
 
-static int dec_check(const struct emul_insn *in, const struct emul_opdesc *op)
+static int dec_check(const struct emul_insn *in, const struct emul_opdesc *op, bool lenonly)
 {
-	static const uint16_t osz_flag[9] = { [2] = F_O16, [4] = F_O32, [8] = F_O64 };
+	static const uint32_t osz_flag[9] = { [2] = F_O16, [4] = F_O32, [8] = F_O64 };
 
-	if (op->op == OP_NONE || !(op->modes & mode_bit[in->mode]))
+	if (op->op == OP_NONE || !(op->modes & mode_bit[in->mode]) ||
+	    (op->op == OP_LEN && !lenonly))
+		return EMUL_DEC_UNSUPPORTED;
+	if ((op->flags & F_NP) && (in->pfx & (EMUL_PFX_OSZ | EMUL_PFX_REP | EMUL_PFX_REPNE)))
 		return EMUL_DEC_UNSUPPORTED;
 	/* SDM Vol. 2A LOCK: #UD unless the form is lockable (and has a memory destination) */
 	if ((in->pfx & EMUL_PFX_LOCK) && !(op->flags & F_LOCK))
@@ -308,7 +316,10 @@ static int dec_tail(struct dec *d, struct emul_insn *in, const struct emul_opdes
 	return 0;
 }
 
-int emul_decode(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct emul_insn *in)
+static const struct emul_opdesc dec_none; /* OP_NONE: unsupported */
+
+static int dec_run(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct emul_insn *in,
+		   bool lenonly)
 {
 	struct dec d = { bytes, len, 0 };
 	const struct emul_opdesc *op;
@@ -327,15 +338,17 @@ int emul_decode(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct 
 			return r;
 		in->modrm = d.b[d.p++];
 	}
-	while (op->flags & (F_GROUP | F_PFXTAB)) {
+	while (op->flags & (F_GROUP | F_PFXTAB | F_RMTAB)) {
 		if (op->flags & F_GROUP)
 			op = &emul_groups[op->sub][(in->modrm >> 3) & 7];
+		else if (op->flags & F_RMTAB)
+			op = in->modrm >= 0xc0 ? &emul_rmtabs[op->sub][in->modrm & 0x3f] : &dec_none;
 		else
 			op = &emul_pfxtabs[op->sub][in->mand == 0x66 ? 1 : in->mand == 0xf3 ? 2 :
 						    in->mand == 0xf2 ? 3 : 0];
 	}
 	dec_sizes(in, op);
-	r = dec_check(in, op);
+	r = dec_check(in, op, lenonly);
 	if (r)
 		return r;
 	in->d = op;
@@ -345,7 +358,7 @@ int emul_decode(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct 
 		in->opsz[i] = szt[OPND_SIZE(op->opnd[i])];
 	in->reg = ((in->modrm >> 3) & 7) | ((in->rex & 4) << 1);
 	if (op->flags & F_MODRM) {
-		r = dec_memory(&d, in);
+		r = dec_memory(&d, in, op);
 		if (r)
 			return r;
 	}
@@ -358,4 +371,15 @@ int emul_decode(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct 
 		in->seg = in->segovr;
 	in->len = (uint8_t)d.p;
 	return EMUL_DEC_OK;
+}
+
+int emul_decode(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct emul_insn *in)
+{
+	return dec_run(bytes, len, mode, in, false);
+}
+
+int emul_decode_length(const uint8_t *bytes, unsigned len, enum emul_mode mode,
+		       struct emul_insn *in)
+{
+	return dec_run(bytes, len, mode, in, true);
 }

@@ -42,24 +42,22 @@ int emul_set_fault(struct emul *e, uint8_t vector, bool has_error, uint32_t erro
 
 static int emul_walk_one(struct emul *e, uint64_t la, unsigned access, uint64_t *gpa)
 {
-	const struct emul_regs *r = e->regs;
 	const struct emul_exit *x = e->exit;
+	struct walk_ctl ctl;
+	int ret;
 
 	if (x && x->la_valid && (x->la >> 12) == (la >> 12) && (x->write || !(access & WALK_WRITE)) &&
 	    !(access & WALK_FETCH)) {
 		*gpa = (x->gpa & ~0xfffull) | (la & 0xfff);
 		return 0;
 	}
-	struct walk_ctl ctl = { .cr0 = r->cr0, .cr3 = r->cr3, .cr4 = r->cr4, .efer = r->efer,
-				.rflags = r->rflags, .cpl = r->cpl };
-	int ret = emul_walk(&ctl, &e->env->mem, la, access, gpa, &e->fault);
-
+	emul_walk_ctl(e->regs, &ctl);
+	ret = emul_walk(&ctl, &e->env->mem, la, access, gpa, &e->fault);
 	if (ret > 0)
 		return EMUL_FAULT;
-	if (ret == -11) /* -EAGAIN: an entry kept changing under the A/D update */
+	if (ret == EMUL_EAGAIN) /* an entry kept changing under the A/D update */
 		return EMUL_RETRY;
-	/* a paging structure outside guest RAM: nothing sane to emulate */
-	return ret < 0 ? EMUL_UNSUPPORTED : 0;
+	return ret < 0 ? EMUL_BAD_TABLES : 0;
 }
 
 /* Segment checks, alignment, page walk and classification of one memory operand, before any
@@ -309,47 +307,25 @@ int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_reg
 	return r ? r : emul_begin(e, exit);
 }
 
-/* Fetch at CS:RIP: the bytes up to the page end, the next page only if decoding needs it. */
+/* Fetch at CS:RIP (both pages if the instruction may span them), then as emul_start_bytes. */
 int emul_start(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
 	       const struct emul_exit *exit)
 {
 	enum emul_mode mode = emul_mode_of(regs->cr0, regs->efer, regs->rflags, &regs->seg[SEG_CS]);
 	uint8_t buf[EMUL_INSN_MAX];
-	unsigned n = 0, chunk;
-	uint64_t la, gpa, ip = regs->rip;
-	int r;
+	unsigned n;
+	int st, r;
 
 	e->env = env;
 	e->regs = regs;
 	e->exit = exit;
 	e->state = ES_IDLE;
-	e->in.mode = (uint8_t)mode;
-	for (;;) {
-		if (emul_seg_linear(regs->seg, mode, SEG_CS, ip, 1, WALK_FETCH, &la, &e->fault))
-			return EMUL_FAULT;
-		r = emul_walk_one(e, la, WALK_FETCH, &gpa);
-		if (r)
-			return r;
-		chunk = 0x1000 - (unsigned)(la & 0xfff);
-		chunk = chunk < EMUL_INSN_MAX - n ? chunk : EMUL_INSN_MAX - n;
-		if (env->mem.read(env->mem.ctx, gpa, buf + n, chunk))
-			return EMUL_UNSUPPORTED; /* executing from a device: not emulated */
-		n += chunk;
-		r = emul_decode(buf, n, mode, &e->in);
-		if (r != EMUL_DEC_SHORT || n == EMUL_INSN_MAX)
-			break;
-		ip = regs->rip + n;
-		if (mode != EMUL_MODE_LONG64)
-			ip &= 0xffffffffu;
-	}
+	st = emul_fetch_run(&env->mem, regs, mode, buf, &n, &e->fault);
+	r = emul_decode(buf, n, mode, &e->in);
+	if (r == EMUL_DEC_SHORT && st)
+		return st; /* the fetch stopped where the instruction goes on */
 	r = emul_decoded(e, r);
-	if (r)
-		return r;
-	/* the whole instruction must lie within CS (SDM Vol. 3A 5.3) */
-	if (emul_seg_linear(regs->seg, mode, SEG_CS, regs->rip, e->in.len, WALK_FETCH, &la,
-			    &e->fault))
-		return EMUL_FAULT;
-	return emul_begin(e, exit);
+	return r ? r : emul_begin(e, exit);
 }
 
 int emul_complete(struct emul *e, const void *data, uint32_t len)

@@ -20,6 +20,7 @@ enum emul_status {
 	EMUL_FAULT,       /* inject e->fault (registers unchanged) */
 	EMUL_UNSUPPORTED, /* outside the coverage manifest: inject #UD */
 	EMUL_RETRY,       /* re-enter the guest unchanged (the instruction does not match the exit) */
+	EMUL_BAD_TABLES,  /* a guest paging structure lies outside guest RAM: stop the vCPU */
 };
 
 enum emul_gpr {
@@ -147,6 +148,24 @@ enum emul_decode_status {
 
 /* Decode `len` bytes (never reads beyond them) in `mode`. */
 int emul_decode(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct emul_insn *out);
+/* The same, also accepting the length-only forms (intercepted instructions such as CPUID, HLT,
+ * VMMCALL, RDMSR: `len` in emul/manifest.tsv): for the core to skip an instruction whose length
+ * the hardware does not report. EMUL_DEC_SHORT when the bytes end before the instruction. */
+int emul_decode_length(const uint8_t *bytes, unsigned len, enum emul_mode mode,
+		       struct emul_insn *out);
+
+#define EMUL_EAGAIN (-11) /* -EAGAIN */
+#define EMUL_EFAULT (-14) /* -EFAULT */
+
+/* Fetch up to EMUL_INSN_MAX bytes at CS:RIP through the segment checks and the page walk,
+ * stopping at the CS limit or before a page that cannot be read. Returns 0 with *len >= 1 (if
+ * the fetch stopped early at a fault, *fault holds it: a caller whose decode then says
+ * EMUL_DEC_SHORT injects it), 1 when not even the first byte can be fetched (*fault set), or,
+ * when nothing can be read and there is no fault to inject, EMUL_EFAULT (a paging structure or
+ * the code itself lies outside guest RAM: stop the vCPU) or EMUL_EAGAIN (the walk kept racing
+ * with the guest's page-table updates: re-enter the guest). */
+int emul_fetch(const struct emul_mem *mem, const struct emul_regs *r, uint8_t buf[EMUL_INSN_MAX],
+	       unsigned *len, struct emul_fault *fault);
 
 #define EMUL_ARENA 576
 #define EMUL_EINVAL (-22) /* -EINVAL: emul_complete() without a matching pending access */

@@ -34,6 +34,7 @@ enum opnd_size {
 	S_X,   /* 16, or 32 with VEX.L */
 	S_DQ,  /* 16 */
 	S_CL,  /* cache line (CLFLUSH) */
+	S_F,   /* 8 in 64-bit mode, else 4, whatever the prefixes (VMX instructions) */
 };
 
 /* Mode classes an entry is valid in. */
@@ -62,11 +63,16 @@ enum opnd_size {
 #define F_VEXW   0x2000u /* VEX.W selects 64-bit operand size (in 64-bit mode) */
 #define F_IMM    0x4000u /* an operand is an immediate or moffs (set by the table macro) */
 #define F_SEGX   0x8000u /* string source: segment override applies */
+#define F_NP     0x10000u /* 66, F2 or F3 make it another (unsupported) instruction */
+#define F_REGOK  0x20000u /* ModRM.mod = 11b is valid (length-only entries) */
+#define F_RMTAB  0x40000u /* mod = 11b: sub indexes a register-form table by ModRM[5:0] */
 
 enum emul_op {
 	OP_NONE, OP_MOV, OP_MOVZX, OP_MOVSX, OP_ALU, OP_TEST, OP_INCDEC, OP_NOT, OP_NEG,
 	OP_BT, OP_XCHG, OP_CMPXCHG, OP_XADD, OP_IMUL, OP_BEXTR, OP_MOVBE, OP_PUSH, OP_POP,
-	OP_CLFLUSH, OP_IN, OP_OUT, OP_STR, OP_VMOV, OP_COUNT,
+	OP_CLFLUSH, OP_IN, OP_OUT, OP_STR, OP_VMOV,
+	OP_LEN, /* decoded for its length only (intercepted instructions), never emulated */
+	OP_COUNT,
 };
 
 enum alu_sub { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
@@ -78,7 +84,7 @@ struct emul_opdesc {
 	uint8_t sub;
 	uint8_t modes;
 	uint8_t opnd[3];
-	uint16_t flags;
+	uint32_t flags;
 };
 
 /* emul_prefix_kind values. */
@@ -89,6 +95,7 @@ extern const struct emul_opdesc emul_map1[256], emul_map0f[256], emul_map0f38[25
 extern const struct emul_opdesc emul_vex0f[256], emul_vex0f38[256];
 extern const struct emul_opdesc emul_groups[][8];
 extern const struct emul_opdesc emul_pfxtabs[][4]; /* none, 66, F3, F2 */
+extern const struct emul_opdesc emul_rmtabs[][64]; /* mod = 11b forms by ModRM[5:0] */
 extern const uint8_t emul_prefix_kind[256];
 
 /* Bytes of an operand, 0 for none. */
@@ -108,6 +115,19 @@ int emul_translate(struct emul *e, struct emul_memop *m, enum emul_segreg sr, ui
 int emul_dev_batch(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr, unsigned size,
 		   unsigned count, int stride, const void *wdata, const uint8_t **rdata);
 int emul_set_fault(struct emul *e, uint8_t vector, bool has_error, uint32_t error);
+
+/* The walk control state from the register file. */
+static inline void emul_walk_ctl(const struct emul_regs *r, struct walk_ctl *c)
+{
+	*c = (struct walk_ctl){ .cr0 = r->cr0, .cr3 = r->cr3, .cr4 = r->cr4, .efer = r->efer,
+				.rflags = r->rflags, .cpl = r->cpl };
+}
+
+/* fetch.c: fetch at CS:RIP; *len bytes read, returns 0 (15 bytes) or the status that stopped
+ * the fetch (EMUL_FAULT with *fault set, EMUL_RETRY, EMUL_BAD_TABLES, EMUL_UNSUPPORTED for
+ * code outside guest RAM). */
+int emul_fetch_run(const struct emul_mem *mem, const struct emul_regs *r, enum emul_mode mode,
+		   uint8_t *buf, unsigned *len, struct emul_fault *fault);
 
 /* Register helpers (ops_alu.c). */
 uint64_t emul_reg_get(const struct emul *e, unsigned reg, unsigned size);

@@ -203,6 +203,29 @@ static void t_ip_wrap_in(void)
 	      "IP not wrapped or EAX not zero-extended");
 }
 
+/* Length-only forms: emul_start declines them (never emulated); emul_fetch + emul_decode_length
+ * measure them, prefixes included (66 0F A2 is CPUID, SDM Vol. 2A 2.1). */
+static void t_length_only(void)
+{
+	static const uint8_t cpuid66[] = { 0x66, 0x0f, 0xa2 }, vmcall66[] = { 0x66, 0x0f, 0x01, 0xc1 };
+	struct emul_fault fault;
+	struct emul_insn in;
+	uint8_t buf[EMUL_INSN_MAX];
+	unsigned n = 0;
+
+	guest(EMUL_MODE_LONG64, cpuid66, sizeof(cpuid66));
+	int st = emul_start(&e, &f.env, &r, NULL);
+	int fr = emul_fetch(&f.env.mem, &r, buf, &n, &fault);
+	int dr = emul_decode_length(buf, n, EMUL_MODE_LONG64, &in);
+	check(st == EMUL_UNSUPPORTED && fr == 0 && n == EMUL_INSN_MAX && dr == EMUL_DEC_OK &&
+	      in.len == 3, "cpuid_66_length", "not declined by emul_start or wrong length");
+	check(emul_decode_length(buf, 2, EMUL_MODE_LONG64, &in) == EMUL_DEC_SHORT, "length_short",
+	      "two bytes of 66 0F A2 not EMUL_DEC_SHORT");
+	/* VMCALL with 66 is #UD on the CPU (no exit) and not measured */
+	check(emul_decode_length(vmcall66, 4, EMUL_MODE_LONG64, &in) == EMUL_DEC_UNSUPPORTED,
+	      "vmcall_66_declined", "66 0F 01 C1 measured");
+}
+
 int main(void)
 {
 	t_rep_ins();
@@ -214,5 +237,6 @@ int main(void)
 	t_cmpxchg_writes();
 	t_state();
 	t_ip_wrap_in();
+	t_length_only();
 	return failures ? 1 : 0;
 }
