@@ -45,7 +45,7 @@ static const struct config_key config_keys[] = {
 	{ "mmio", SEC_PARTITION, 3, 6, false, 0, config_key_region,
 	  "mmio ADDR SIZE incore DEVICE|forward MODEL [irq PIN]|posted MODEL [irq PIN]|passthrough|none" },
 	{ "port", SEC_PARTITION, 3, 6, false, 0, config_key_region,
-	  "port PORT SIZE incore DEVICE|forward MODEL [irq PIN]|posted MODEL [irq PIN]|passthrough|none" },
+	  "port ADDR SIZE incore DEVICE|forward MODEL [irq PIN]|posted MODEL [irq PIN]|passthrough|none" },
 };
 
 static const struct config_key *config_key_find(const struct config_tok *t, u8 sec, bool *elsewhere)
