@@ -49,5 +49,6 @@ test-config: $(B)/host/config_test $(B)/keel-config $(B)/host/config_fuzz
 FUZZ_TIME ?= 600
 fuzz-config: $(B)/host/config_fuzz
 	@mkdir -p $(B)/host/config-corpus
-	$(B)/host/config_fuzz -max_total_time=$(FUZZ_TIME) -dict=tests/host/config-fuzz.dict \
+	$(B)/host/config_fuzz -max_total_time=$(FUZZ_TIME) -dict=tests/host/config-fuzz.dict -max_len=70000 \
+		-artifact_prefix=$(B)/host/config-fuzz- \
 		-print_final_stats=1 $(B)/host/config-corpus configs tests/host/config-bad
