@@ -21,8 +21,8 @@ struct tool_opts {
 
 static int tool_usage(const char *why)
 {
-	fprintf(stderr, "keel-config: %s\n"
-		"usage: keel-config check|dump FILE [--cpus N] [--modules A,B,...] [--keel BASE+SIZE]\n", why);
+	fprintf(stderr, "keel-config: %s\n", why);
+	fprintf(stderr, "usage: keel-config check|dump FILE [--cpus N] [--modules A,B,...] [--keel BASE+SIZE]\n");
 	return 2;
 }
 
@@ -30,7 +30,8 @@ static int tool_modules(struct tool_opts *o, char *list)
 {
 	o->m.modules = o->modules;
 	o->m.nmodules = 0;
-	for (char *save = NULL, *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *name = strtok_r(list, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
 		if (o->m.nmodules == TOOL_MODULES_MAX)
 			return -1;
 		o->modules[o->m.nmodules++] = name;

@@ -24,7 +24,10 @@ static void dump_line(struct config_out *o, const char *fmt, ...)
 /* 64M, 1G, 8K; anything else in hex. */
 static const char *dump_size(char *buf, size_t size, u64 v)
 {
-	static const struct { char suffix; int shift; } units[] = { { 'T', 40 }, { 'G', 30 }, { 'M', 20 }, { 'K', 10 } };
+	static const struct {
+		char suffix;
+		int shift;
+	} units[] = { { 'T', 40 }, { 'G', 30 }, { 'M', 20 }, { 'K', 10 } };
 	for (u32 i = 0; v && i < ARRAY_SIZE(units); i++) {
 		if (v % (1ull << units[i].shift) == 0) {
 			snprintf(buf, size, "%llu%c", X(v >> units[i].shift), units[i].suffix);
@@ -47,7 +50,8 @@ static const char *dump_cpus(char *buf, size_t size, u64 mask)
 		while (last + 1 < CONFIG_CPUS_MAX && (mask & BIT(last + 1)))
 			last++;
 		n += (size_t)(last == cpu ? snprintf(buf + n, size - n, "%s%u", n ? "," : "", cpu)
-				   : snprintf(buf + n, size - n, "%s%u-%u", n ? "," : "", cpu, last));
+					  : snprintf(buf + n, size - n, "%s%u-%u", n ? "," : "", cpu,
+						     last));
 		cpu = last;
 	}
 	return buf;
@@ -90,7 +94,8 @@ static void dump_region(struct config_out *o, const struct config_region *r)
 	if (r->handler == CONFIG_PASSTHROUGH || r->handler == CONFIG_NOTHING)
 		dump_line(o, "  %s 0x%llx 0x%llx %s", space, X(r->base), X(r->size), h);
 	else if (r->irq != CONFIG_IRQ_NONE)
-		dump_line(o, "  %s 0x%llx 0x%llx %s %s irq %u", space, X(r->base), X(r->size), h, r->device, r->irq);
+		dump_line(o, "  %s 0x%llx 0x%llx %s %s irq %u", space, X(r->base), X(r->size), h,
+			  r->device, r->irq);
 	else
 		dump_line(o, "  %s 0x%llx 0x%llx %s %s", space, X(r->base), X(r->size), h, r->device);
 }
@@ -107,7 +112,8 @@ static void dump_partition(struct config_out *o, const struct config_partition *
 		dump_line(o, "  memory %s gpa 0x%llx hpa 0x%llx", dump_size(a, sizeof(a), p->ram_size),
 			  X(p->ram_gpa), X(p->ram_hpa));
 	else if (p->ram_size)
-		dump_line(o, "  memory %s gpa 0x%llx", dump_size(a, sizeof(a), p->ram_size), X(p->ram_gpa));
+		dump_line(o, "  memory %s gpa 0x%llx", dump_size(a, sizeof(a), p->ram_size),
+			  X(p->ram_gpa));
 	if (p->image[0])
 		dump_line(o, "  image %s", p->image);
 	dump_line(o, "  entry %s", config_entry_names[p->entry]);

@@ -6,6 +6,8 @@
 
 #define CONFIG_TOKENS_MAX 8
 #define CONFIG_ECHO_MAX   48 /* characters of a token quoted back in a message */
+#define CONFIG_REGION_USAGE \
+	"ADDR SIZE incore DEVICE|forward MODEL [irq PIN]|posted MODEL [irq PIN]|passthrough|none"
 
 /* A word or a quoted string (s/len: between the quotes, escapes still in). */
 struct config_tok {

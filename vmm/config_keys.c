@@ -141,8 +141,14 @@ static void config_module(struct config_ctx *x, char *dst, size_t size)
 		config_copy(dst, size, t->s, t->len);
 }
 
-void config_key_image(struct config_ctx *x) { config_module(x, x->p->image, sizeof(x->p->image)); }
-void config_key_initrd(struct config_ctx *x) { config_module(x, x->p->initrd, sizeof(x->p->initrd)); }
+void config_key_image(struct config_ctx *x)
+{
+	config_module(x, x->p->image, sizeof(x->p->image));
+}
+void config_key_initrd(struct config_ctx *x)
+{
+	config_module(x, x->p->initrd, sizeof(x->p->initrd));
+}
 
 void config_key_args(struct config_ctx *x)
 {
@@ -151,7 +157,8 @@ void config_key_args(struct config_ctx *x)
 	size_t n = 0;
 
 	if (t->len >= CONFIG_ARGS_MAX) {
-		config_err(x, "the string is %u characters long; the limit is %u", t->len, CONFIG_ARGS_MAX - 1);
+		config_err(x, "the string is %u characters long; the limit is %u", t->len,
+			   CONFIG_ARGS_MAX - 1);
 		return;
 	}
 	for (u32 i = 0; i < t->len; i++) {
@@ -225,7 +232,8 @@ void config_key_cpus(struct config_ctx *x)
 	x->p->ncpus = n;
 }
 
-static bool config_ram_aligned(struct config_ctx *x, const char *what, const struct config_tok *t, u64 v)
+static bool config_ram_aligned(struct config_ctx *x, const char *what, const struct config_tok *t,
+			       u64 v)
 {
 	if (v % CONFIG_RAM_ALIGN == 0)
 		return true;
@@ -241,8 +249,11 @@ void config_key_memory(struct config_ctx *x)
 	u64 size, gpa = 0, hpa = 0;
 
 	for (u32 i = 2; i < x->ntok; i += 2) {
-		const struct config_tok **slot = config_tok_is(&x->tok[i], "gpa") ? &gt
-						 : config_tok_is(&x->tok[i], "hpa") ? &ht : NULL;
+		const struct config_tok **slot = NULL;
+		if (config_tok_is(&x->tok[i], "gpa"))
+			slot = &gt;
+		else if (config_tok_is(&x->tok[i], "hpa"))
+			slot = &ht;
 		if (!slot || *slot || i + 1 == x->ntok) {
 			config_err(x, "usage: memory SIZE [gpa ADDR] [hpa ADDR]");
 			return;
@@ -256,15 +267,19 @@ void config_key_memory(struct config_ctx *x)
 		config_err(x, "size must not be 0");
 		return;
 	}
-	if (!config_ram_aligned(x, "size", st, size) || (gt && !config_ram_aligned(x, "gpa", gt, gpa)) ||
+	if (!config_ram_aligned(x, "size", st, size) ||
+	    (gt && !config_ram_aligned(x, "gpa", gt, gpa)) ||
 	    (ht && !config_ram_aligned(x, "hpa", ht, hpa)))
 		return;
 	if (size > CONFIG_PHYS_LIMIT) {
 		config_err(x, "size %.*s is more than 256 TiB", TOK(st));
 		return;
 	}
-	const struct config_tok *past = gpa > CONFIG_PHYS_LIMIT - size ? gt
-				      : hpa > CONFIG_PHYS_LIMIT - size ? ht : NULL;
+	const struct config_tok *past = NULL;
+	if (gpa > CONFIG_PHYS_LIMIT - size)
+		past = gt;
+	else if (hpa > CONFIG_PHYS_LIMIT - size)
+		past = ht;
 	if (past) {
 		config_err(x, "%s %.*s + size %.*s goes past 256 TiB", past == gt ? "gpa" : "hpa",
 			   TOK(past), TOK(st));

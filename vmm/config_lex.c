@@ -28,8 +28,8 @@ void config_problem(struct config_problems *pr, u32 line, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void config_vperr(struct config_problems *pr, u32 line, const char *pname,
-			 const char *field, const char *fmt, va_list ap)
+static void config_vperr(struct config_problems *pr, u32 line, const char *pname, const char *field,
+			 const char *fmt, va_list ap)
 {
 	struct config_problem *q = config_slot(pr, line);
 	if (!q)
@@ -59,9 +59,18 @@ void config_err(struct config_ctx *x, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool lex_space(u8 ch) { return ch == ' ' || ch == '\t'; }
-static bool lex_text(u8 ch) { return ch == '\t' || (ch >= 0x20 && ch < 0x7f); }
-static bool lex_comment_byte(u8 ch) { return ch == '\t' || (ch >= 0x20 && ch != 0x7f); }
+static bool lex_space(u8 ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+static bool lex_text(u8 ch)
+{
+	return ch == '\t' || (ch >= 0x20 && ch < 0x7f);
+}
+static bool lex_comment_byte(u8 ch)
+{
+	return ch == '\t' || (ch >= 0x20 && ch != 0x7f);
+}
 
 static int lex_bad_byte(struct config_ctx *x, u8 ch, size_t col)
 {
@@ -90,8 +99,8 @@ static int lex_string(struct config_ctx *x, const char *s, size_t len, size_t *i
 			j++;
 			continue;
 		}
-		config_problem(x->pr, x->line, "bad escape in column %zu (a string knows only \\\" and \\\\)",
-			       j + 1);
+		config_problem(x->pr, x->line,
+			       "bad escape in column %zu (a string knows only \\\" and \\\\)", j + 1);
 		return -EINVAL;
 	}
 	if (j == len) {
@@ -103,7 +112,8 @@ static int lex_string(struct config_ctx *x, const char *s, size_t len, size_t *i
 	t->quoted = true;
 	*i = j + 1;
 	if (*i < len && !lex_space((u8)s[*i]) && s[*i] != '#') {
-		config_problem(x->pr, x->line, "a space must follow the closing quote in column %zu", j + 1);
+		config_problem(x->pr, x->line, "a space must follow the closing quote in column %zu",
+			       j + 1);
 		return -EINVAL;
 	}
 	return 0;
@@ -125,7 +135,8 @@ int config_tokenize(struct config_ctx *x, const char *s, size_t len)
 		if (ch == '#')
 			return lex_comment(x, s, i, len);
 		if (x->ntok == CONFIG_TOKENS_MAX) {
-			config_problem(x->pr, x->line, "more than %d words on one line", CONFIG_TOKENS_MAX);
+			config_problem(x->pr, x->line, "more than %d words on one line",
+				       CONFIG_TOKENS_MAX);
 			return -EINVAL;
 		}
 		struct config_tok *t = &x->tok[x->ntok++];
@@ -146,9 +157,13 @@ int config_tokenize(struct config_ctx *x, const char *s, size_t len)
 
 static int lex_digit(char ch, unsigned base)
 {
-	int d = ch >= '0' && ch <= '9' ? ch - '0'
-		: ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-		: ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : 99;
+	int d = 99;
+	if (ch >= '0' && ch <= '9')
+		d = ch - '0';
+	else if (ch >= 'a' && ch <= 'f')
+		d = ch - 'a' + 10;
+	else if (ch >= 'A' && ch <= 'F')
+		d = ch - 'A' + 10;
 	return d < (int)base ? d : -1;
 }
 
@@ -190,7 +205,8 @@ int config_number(struct config_ctx *x, const struct config_tok *t, bool suffix,
 	if (!bad && !big && shift && v > (~0ull >> shift))
 		big = true;
 	if (bad || big) {
-		config_err(x, bad ? "bad number '%.*s'" : "number '%.*s' does not fit in 64 bits", TOK(t));
+		config_err(x, bad ? "bad number '%.*s'" : "number '%.*s' does not fit in 64 bits",
+			   TOK(t));
 		return -EINVAL;
 	}
 	*out = v << shift;
@@ -212,9 +228,10 @@ int config_choice(struct config_ctx *x, const struct config_tok *t, const char *
 		if (config_tok_is(t, names[i]))
 			return (int)i;
 	list[0] = 0;
-	for (u32 i = 0; i < n && o < sizeof(list); i++)
-		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i == 0 ? "" : i + 1 < n ? ", " : " or ",
-				      names[i]);
+	for (u32 i = 0; i < n && o < sizeof(list); i++) {
+		const char *sep = i == 0 ? "" : i + 1 < n ? ", " : " or ";
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", sep, names[i]);
+	}
 	config_err(x, "'%.*s' is not %s", TOK(t), list);
 	return -EINVAL;
 }

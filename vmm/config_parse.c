@@ -30,7 +30,8 @@ static const struct config_key config_keys[] = {
 	{ "console-escape", SEC_PLATFORM, 1, 1, false, PL(console_escape), config_key_console_escape,
 	  "console-escape ctrl-LETTER" },
 	{ "kind", SEC_PARTITION, 1, 1, false, PA(kind), config_key_kind, "kind guest|service" },
-	{ "cpus", SEC_PARTITION, 1, 1, false, PA(cpus), config_key_cpus, "cpus LIST (e.g. 1,2 or 1-3)" },
+	{ "cpus", SEC_PARTITION, 1, 1, false, PA(cpus), config_key_cpus,
+	  "cpus LIST (e.g. 1,2 or 1-3)" },
 	{ "memory", SEC_PARTITION, 1, 5, false, PA(memory), config_key_memory,
 	  "memory SIZE [gpa ADDR] [hpa ADDR]" },
 	{ "image", SEC_PARTITION, 1, 1, false, PA(image), config_key_image, "image MODULE" },
@@ -43,9 +44,9 @@ static const struct config_key config_keys[] = {
 	{ "console", SEC_PARTITION, 1, 1, false, PA(console), config_key_console,
 	  "console incore|forward|none" },
 	{ "mmio", SEC_PARTITION, 3, 6, false, 0, config_key_region,
-	  "mmio ADDR SIZE incore DEVICE|forward MODEL [irq PIN]|posted MODEL [irq PIN]|passthrough|none" },
+	  "mmio " CONFIG_REGION_USAGE },
 	{ "port", SEC_PARTITION, 3, 6, false, 0, config_key_region,
-	  "port ADDR SIZE incore DEVICE|forward MODEL [irq PIN]|posted MODEL [irq PIN]|passthrough|none" },
+	  "port " CONFIG_REGION_USAGE },
 };
 
 static const struct config_key *config_key_find(const struct config_tok *t, u8 sec, bool *elsewhere)
@@ -79,9 +80,10 @@ static void config_key(struct config_ctx *x)
 
 	x->field = NULL;
 	if (!k) {
-		config_err(x, "unknown key '%.*s'%s", TOK(&x->tok[0]),
-			   !elsewhere ? "" : x->sec == SEC_PLATFORM ? " (it belongs in a partition)"
-								    : " (it belongs in platform)");
+		const char *hint = !elsewhere ? ""
+				   : x->sec == SEC_PLATFORM ? " (it belongs in a partition)"
+				   : " (it belongs in platform)";
+		config_err(x, "unknown key '%.*s'%s", TOK(&x->tok[0]), hint);
 		return;
 	}
 	x->field = k->name;
@@ -122,8 +124,9 @@ static void config_partition_start(struct config_ctx *x)
 		return;
 	}
 	if (c->npartitions == CONFIG_PARTITIONS_MAX) {
-		config_problem(x->pr, x->line, "partition '%.*s': too many partitions (the limit is %u)",
-			       TOK(t), CONFIG_PARTITIONS_MAX);
+		config_problem(x->pr, x->line,
+			       "partition '%.*s': too many partitions (the limit is %u)", TOK(t),
+			       CONFIG_PARTITIONS_MAX);
 		return;
 	}
 	struct config_partition *p = &c->part[c->npartitions++];
@@ -135,7 +138,8 @@ static void config_partition_start(struct config_ctx *x)
 	x->field = NULL;
 	if (!config_name_ok(t)) {
 		config_problem(x->pr, x->line,
-			       "partition '%.*s': a name is 1-31 characters of a-z, 0-9, '_' and '-'", TOK(t));
+			       "partition '%.*s': a name is 1-31 characters of a-z, 0-9, '_' and '-'",
+			       TOK(t));
 		return;
 	}
 	for (u32 i = 0; i + 1 < c->npartitions; i++)

@@ -21,7 +21,10 @@ static const struct config_incore_dev config_incore_devs[] = {
 /* The service VM's device models (include/abi/ring.h). */
 static const char *const config_models[] = { "uart16550", "testdev", "silent", "counter" };
 
-static const char *config_space_name(u8 space) { return space == CONFIG_MMIO ? "mmio" : "port I/O"; }
+static const char *config_space_name(u8 space)
+{
+	return space == CONFIG_MMIO ? "mmio" : "port I/O";
+}
 
 static int config_region_geometry(struct config_ctx *x, struct config_region *r)
 {
@@ -40,7 +43,8 @@ static int config_region_geometry(struct config_ctx *x, struct config_region *r)
 		return -EINVAL;
 	}
 	if (r->base % CONFIG_PAGE || r->size % CONFIG_PAGE) {
-		config_err(x, "%s %.*s is not a multiple of 4 KiB", r->base % CONFIG_PAGE ? "address" : "size",
+		config_err(x, "%s %.*s is not a multiple of 4 KiB",
+			   r->base % CONFIG_PAGE ? "address" : "size",
 			   TOK(r->base % CONFIG_PAGE ? at : st));
 		return -EINVAL;
 	}
@@ -58,8 +62,8 @@ static int config_region_incore(struct config_ctx *x, struct config_region *r)
 		if (!config_tok_is(t, d->name))
 			continue;
 		if (d->space != r->space) {
-			config_err(x, "in-core device '%s' is %s, not %s", d->name, config_space_name(d->space),
-				   config_space_name(r->space));
+			config_err(x, "in-core device '%s' is %s, not %s", d->name,
+				   config_space_name(d->space), config_space_name(r->space));
 			return -EINVAL;
 		}
 		if (d->size != r->size) {
@@ -83,7 +87,8 @@ static int config_region_model(struct config_ctx *x, struct config_region *r)
 	while (i < ARRAY_SIZE(config_models) && !config_tok_is(t, config_models[i]))
 		i++;
 	if (i == ARRAY_SIZE(config_models)) {
-		config_err(x, "unknown device model '%.*s' (uart16550, testdev, silent or counter)", TOK(t));
+		config_err(x, "unknown device model '%.*s' (uart16550, testdev, silent or counter)",
+			   TOK(t));
 		return -EINVAL;
 	}
 	config_copy(r->device, sizeof(r->device), t->s, t->len);
@@ -121,8 +126,7 @@ void config_key_region(struct config_ctx *x)
 		return;
 	r.handler = (u8)h;
 	if (!config_region_args_ok(x, r.handler)) {
-		config_err(x, "usage: %s ADDR SIZE incore DEVICE|forward MODEL [irq PIN]|posted MODEL "
-			   "[irq PIN]|passthrough|none", x->field);
+		config_err(x, "usage: %s " CONFIG_REGION_USAGE, x->field);
 		return;
 	}
 	if (config_region_geometry(x, &r))
@@ -142,16 +146,20 @@ void config_console_region(struct config_problems *pr, struct config_partition *
 {
 	bool fwd = p->console == CONFIG_CONSOLE_FORWARD;
 	struct config_region r = {
-		.base = CONFIG_CONSOLE_PORT, .size = CONFIG_CONSOLE_SIZE,
-		.line = p->line.console ? p->line.console : p->line.header, .space = CONFIG_PIO,
+		.base = CONFIG_CONSOLE_PORT,
+		.size = CONFIG_CONSOLE_SIZE,
+		.line = p->line.console ? p->line.console : p->line.header,
+		.space = CONFIG_PIO,
 		.handler = fwd ? CONFIG_FORWARD : CONFIG_INCORE,
-		.irq = fwd ? CONFIG_CONSOLE_IRQ : CONFIG_IRQ_NONE, .console = true,
+		.irq = fwd ? CONFIG_CONSOLE_IRQ : CONFIG_IRQ_NONE,
+		.console = true,
 	};
 
 	if (p->console == CONFIG_CONSOLE_NONE)
 		return;
 	if (p->nregions == CONFIG_REGIONS_MAX) {
-		config_perr(pr, r.line, p->name, "console", "no room for the console's UART (the limit is %u regions)",
+		config_perr(pr, r.line, p->name, "console",
+			    "no room for the console's UART (the limit is %u regions)",
 			    CONFIG_REGIONS_MAX);
 		return;
 	}

@@ -31,8 +31,8 @@ const char *config_region_field(const struct config_region *r)
 /* "mmio 0xfeb00000+0x2000", "port 0x80+0x1", "the console UART 0x3f8+0x8" */
 void config_region_desc(char *buf, size_t size, const struct config_region *r)
 {
-	snprintf(buf, size, "%s 0x%llx+0x%llx", r->console ? "the console UART" : config_region_field(r),
-		 X(r->base), X(r->size));
+	snprintf(buf, size, "%s 0x%llx+0x%llx",
+		 r->console ? "the console UART" : config_region_field(r), X(r->base), X(r->size));
 }
 
 static bool config_forwards(const struct config_region *r)
@@ -42,7 +42,10 @@ static bool config_forwards(const struct config_region *r)
 
 static void config_valid_fields(struct config_problems *pr, const struct config_partition *p)
 {
-	static const struct { u32 off; const char *field; } required[] = {
+	static const struct {
+		u32 off;
+		const char *field;
+	} required[] = {
 		{ __builtin_offsetof(struct config_part_lines, cpus), "cpus" },
 		{ __builtin_offsetof(struct config_part_lines, memory), "memory" },
 		{ __builtin_offsetof(struct config_part_lines, image), "image" },
@@ -59,8 +62,9 @@ static void config_valid_fields(struct config_problems *pr, const struct config_
 	for (u32 w = 0; p->ram_size && w < ARRAY_SIZE(config_apic_windows); w++) {
 		const struct config_window *win = &config_apic_windows[w];
 		if (config_overlap(p->ram_gpa, p->ram_size, win->base, win->size))
-			config_perr(pr, p->line.memory, p->name, "memory", "RAM 0x%llx+0x%llx overlaps %s 0x%llx+0x%llx",
-				    X(p->ram_gpa), X(p->ram_size), win->what, X(win->base), X(win->size));
+			config_perr(pr, p->line.memory, p->name, "memory",
+				    "RAM 0x%llx+0x%llx overlaps %s 0x%llx+0x%llx", X(p->ram_gpa),
+				    X(p->ram_size), win->what, X(win->base), X(win->size));
 	}
 }
 
@@ -70,14 +74,17 @@ static void config_valid_region(struct config_problems *pr, const struct config_
 	const struct config_region *r = &p->region[j];
 	char self[64], other[64];
 
-	if (r->space == CONFIG_MMIO && p->ram_size && config_overlap(r->base, r->size, p->ram_gpa, p->ram_size))
-		config_perr(pr, r->line, p->name, "mmio", "0x%llx+0x%llx overlaps the RAM 0x%llx+0x%llx (line %u)",
-			    X(r->base), X(r->size), X(p->ram_gpa), X(p->ram_size), p->line.memory);
+	if (r->space == CONFIG_MMIO && p->ram_size &&
+	    config_overlap(r->base, r->size, p->ram_gpa, p->ram_size))
+		config_perr(pr, r->line, p->name, "mmio",
+			    "0x%llx+0x%llx overlaps the RAM 0x%llx+0x%llx (line %u)", X(r->base),
+			    X(r->size), X(p->ram_gpa), X(p->ram_size), p->line.memory);
 	for (u32 w = 0; r->space == CONFIG_MMIO && w < ARRAY_SIZE(config_apic_windows); w++) {
 		const struct config_window *win = &config_apic_windows[w];
 		if (config_overlap(r->base, r->size, win->base, win->size))
-			config_perr(pr, r->line, p->name, "mmio", "0x%llx+0x%llx overlaps %s 0x%llx+0x%llx",
-				    X(r->base), X(r->size), win->what, X(win->base), X(win->size));
+			config_perr(pr, r->line, p->name, "mmio",
+				    "0x%llx+0x%llx overlaps %s 0x%llx+0x%llx", X(r->base), X(r->size),
+				    win->what, X(win->base), X(win->size));
 	}
 	for (u32 i = 0; i < j; i++) {
 		const struct config_region *q = &p->region[i];
@@ -86,14 +93,15 @@ static void config_valid_region(struct config_problems *pr, const struct config_
 		snprintf(self, sizeof(self), "0x%llx+0x%llx", X(rep->base), X(rep->size));
 		config_region_desc(other, sizeof(other), oth);
 		if (q->space == r->space && config_overlap(r->base, r->size, q->base, q->size))
-			config_perr(pr, rep->line, p->name, config_region_field(rep), "%s overlaps %s (line %u)",
-				    self, other, oth->line);
+			config_perr(pr, rep->line, p->name, config_region_field(rep),
+				    "%s overlaps %s (line %u)", self, other, oth->line);
 		if (r->irq != CONFIG_IRQ_NONE && r->irq == q->irq)
-			config_perr(pr, rep->line, p->name, config_region_field(rep), "irq %u is also used by %s (line %u)",
-				    r->irq, other, oth->line);
+			config_perr(pr, rep->line, p->name, config_region_field(rep),
+				    "irq %u is also used by %s (line %u)", r->irq, other, oth->line);
 	}
 	if (p->kind == CONFIG_SERVICE && config_forwards(r))
-		config_perr(pr, r->line, p->name, config_region_field(r), "a service partition cannot forward to itself");
+		config_perr(pr, r->line, p->name, config_region_field(r),
+			    "a service partition cannot forward to itself");
 }
 
 /* The ring window lies in the service VM's guest-physical space. */
@@ -104,20 +112,21 @@ static void config_valid_ring_window(const struct keel_config *c, struct config_
 
 	if (p->ram_size && config_overlap(rb, rs, p->ram_gpa, p->ram_size))
 		config_perr(pr, p->line.memory, p->name, "memory",
-			    "RAM 0x%llx+0x%llx overlaps the ring window 0x%llx+0x%llx (line %u)", X(p->ram_gpa),
-			    X(p->ram_size), X(rb), X(rs), c->line.ring);
+			    "RAM 0x%llx+0x%llx overlaps the ring window 0x%llx+0x%llx (line %u)",
+			    X(p->ram_gpa), X(p->ram_size), X(rb), X(rs), c->line.ring);
 	for (u32 i = 0; i < p->nregions; i++) {
 		const struct config_region *r = &p->region[i];
 		if (r->space == CONFIG_MMIO && config_overlap(rb, rs, r->base, r->size))
 			config_perr(pr, r->line, p->name, "mmio",
-				    "0x%llx+0x%llx overlaps the ring window 0x%llx+0x%llx (line %u)", X(r->base),
-				    X(r->size), X(rb), X(rs), c->line.ring);
+				    "0x%llx+0x%llx overlaps the ring window 0x%llx+0x%llx (line %u)",
+				    X(r->base), X(r->size), X(rb), X(rs), c->line.ring);
 	}
 	for (u32 w = 0; w < ARRAY_SIZE(config_apic_windows); w++) {
 		const struct config_window *win = &config_apic_windows[w];
 		if (config_overlap(rb, rs, win->base, win->size))
-			config_perr(pr, c->line.ring, NULL, "ring", "the ring window 0x%llx+0x%llx overlaps %s 0x%llx+0x%llx",
-				    X(rb), X(rs), win->what, X(win->base), X(win->size));
+			config_perr(pr, c->line.ring, NULL, "ring",
+				    "the ring window 0x%llx+0x%llx overlaps %s 0x%llx+0x%llx", X(rb),
+				    X(rs), win->what, X(win->base), X(win->size));
 	}
 }
 
@@ -132,7 +141,8 @@ static void config_valid_service(struct keel_config *c, struct config_problems *
 		if (c->service == CONFIG_NONE)
 			c->service = i;
 		else
-			config_perr(pr, p->line.kind, p->name, "kind", "a second service partition ('%s' is one, line %u)",
+			config_perr(pr, p->line.kind, p->name, "kind",
+				    "a second service partition ('%s' is one, line %u)",
 				    c->part[c->service].name, c->part[c->service].line.header);
 	}
 	for (u32 i = 0; i < c->npartitions; i++) {
@@ -142,7 +152,8 @@ static void config_valid_service(struct keel_config *c, struct config_problems *
 			if (!config_forwards(r) || p->kind == CONFIG_SERVICE)
 				continue;
 			if (c->service == CONFIG_NONE)
-				config_perr(pr, r->line, p->name, config_region_field(r), "forwarded, but there is no service partition");
+				config_perr(pr, r->line, p->name, config_region_field(r),
+					    "forwarded, but there is no service partition");
 			else if (++forwarded == KEEL_RING_DEVICES_MAX + 1)
 				config_perr(pr, r->line, p->name, config_region_field(r),
 					    "more than %u forwarded regions in all (the ring's device table)",
@@ -156,7 +167,8 @@ static void config_valid_service(struct keel_config *c, struct config_problems *
 	}
 	const struct config_partition *s = &c->part[c->service];
 	if (!c->ring)
-		config_perr(pr, s->line.kind, s->name, "kind", "a service partition needs a ring (platform: ring ADDR)");
+		config_perr(pr, s->line.kind, s->name, "kind",
+			    "a service partition needs a ring (platform: ring ADDR)");
 	else
 		config_valid_ring_window(c, pr, s);
 }
@@ -177,9 +189,11 @@ static void config_valid_console(struct keel_config *c, struct config_problems *
 		return;
 	}
 	if (c->console_first == CONFIG_NONE)
-		config_perr(pr, c->line.console_first, NULL, "console-first", "no partition named '%s'", want);
+		config_perr(pr, c->line.console_first, NULL, "console-first", "no partition named '%s'",
+			    want);
 	else if (c->part[c->console_first].console == CONFIG_CONSOLE_NONE)
-		config_perr(pr, c->line.console_first, NULL, "console-first", "partition '%s' has no console", want);
+		config_perr(pr, c->line.console_first, NULL, "console-first",
+			    "partition '%s' has no console", want);
 }
 
 int config_validate(struct keel_config *c, struct config_problems *pr, const struct config_machine *m)
