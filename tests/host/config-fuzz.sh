@@ -6,7 +6,7 @@
 set -u
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 fuzz=$root/build/host/config_fuzz
-runs=${CONFIG_FUZZ_RUNS:-30000}
+runs=${CONFIG_FUZZ_RUNS:-20000}
 
 if [[ ! -x $fuzz ]]; then
 	echo "VERDICT FAIL config/fuzz $fuzz is not built (make build/host/config_fuzz)"
