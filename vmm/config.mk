@@ -19,6 +19,7 @@ $(B)/keel-config: $(B)/host/tools/keel-config.o $(CONFIG_HOST_OBJS)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $^
 
 all: $(B)/keel-config
+CLEAN_EXTRA += $(B)/keel-config
 
 CONFIG_TEST_SRCS := tests/host/config_test.c tests/host/config_test_fields.c \
 	tests/host/config_cases_syntax.c tests/host/config_cases_keys.c tests/host/config_cases_check.c
