@@ -77,6 +77,9 @@ struct vexit {
 	u32 kind;       /* enum vexit_kind */
 	u64 raw;        /* the vendor's exit code, for logs */
 	u32 insn_len;   /* length the hardware reports, 0 when it reports none (QEMU SVM) */
+	bool vectoring; /* the exit interrupted the delivery of an event (VMX IDT-vectoring info,
+			 * SVM EXITINTINFO); the backend re-injects it at the next entry, so RIP
+			 * does not point at an instruction to emulate for this exit */
 	union {
 		struct {
 			u64 gpa;

@@ -46,12 +46,26 @@ struct virt_ops {
 	void (*npt_flush)(struct vcpu *v);
 
 	void (*vcpu_set_tsc_offset)(struct vcpu *v, u64 offset);
+
+	/* Intercept control the common code decides (all ports and MSRs exit by default):
+	 * let the guest use ports [port, port + count) directly (-ERANGE past 0xffff); let it read
+	 * and/or write an MSR directly (-EPERM for MSRs the backend owns, such as EFER; -ERANGE
+	 * for MSRs the bitmap cannot express); which exception vectors exit as VEXIT_EXCEPTION
+	 * (bit n = vector n). */
+	int (*vcpu_allow_io)(struct vcpu *v, u32 port, u32 count);
+	int (*vcpu_allow_msr)(struct vcpu *v, u32 msr, bool read, bool write);
+	void (*vcpu_set_exc_intercepts)(struct vcpu *v, u32 mask);
 	/* The hypercall instruction's bytes for this vendor (guests are told through CPUID). */
 	u8 hypercall_insn[3];
 };
 
 extern const struct virt_ops vmx_ops;
 extern const struct virt_ops svm_ops;
+
+/* Backend self-test (arch/x86/svm/svm_selftest.c): runs when the multiboot command line
+ * holds virt_selftest=1, prints VERDICT lines (suite virt/...) and, with test=1 as well,
+ * KEEL EXIT <failures> and powers off. Returns at once otherwise. */
+void svm_selftest_boot(u32 mb_magic, u32 mb_info);
 
 /* The backend chosen at boot (NULL before virt_select or when none is usable). */
 extern const struct virt_ops *virt;

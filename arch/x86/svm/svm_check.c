@@ -1,0 +1,113 @@
+/* VMEXIT_INVALID says only that VMRUN refused the state. These are the consistency checks of
+ * APM Vol. 2 15.5.1 (and the event-injection rules of 15.20), re-done in software so the log
+ * can name the rule that failed. */
+#include "svm.h"
+
+/* EFER bits that may be 1: SCE, LME, LMA, NXE, SVME, LMSLE, FFXSR, TCE, MCOMMIT, INTWB. */
+#define EFER_DEFINED (BIT(0) | BIT(8) | BIT(10) | BIT(11) | BIT(12) | BIT(13) | BIT(14) | \
+		      BIT(15) | BIT(17) | BIT(18))
+
+struct svm_rule {
+	const char *what;
+	bool (*broken)(const struct vmcb *m);
+};
+
+static u32 phys_bits(void)
+{
+	u32 r[4];
+
+	svm_cpuid(0x80000000, 0, r);
+	if (r[0] < 0x80000008)
+		return 36;
+	svm_cpuid(0x80000008, 0, r);
+	return r[0] & 0xff;
+}
+
+static bool long_paging(const struct vmcb *m)
+{
+	return (m->save.efer & EFER_LME) && (m->save.cr0 & CR0_PG);
+}
+
+static bool no_svme(const struct vmcb *m) { return !(m->save.efer & EFER_SVME); }
+static bool nw_no_cd(const struct vmcb *m) { return (m->save.cr0 & CR0_NW) && !(m->save.cr0 & CR0_CD); }
+static bool cr0_high(const struct vmcb *m) { return m->save.cr0 >> 32; }
+static bool cr4_high(const struct vmcb *m) { return m->save.cr4 >> 32; }
+static bool dr6_high(const struct vmcb *m) { return m->save.dr6 >> 32; }
+static bool dr7_high(const struct vmcb *m) { return m->save.dr7 >> 32; }
+static bool efer_rsvd(const struct vmcb *m) { return m->save.efer & ~EFER_DEFINED; }
+static bool lm_no_pae(const struct vmcb *m) { return long_paging(m) && !(m->save.cr4 & CR4_PAE); }
+static bool lm_no_pe(const struct vmcb *m) { return long_paging(m) && !(m->save.cr0 & CR0_PE); }
+static bool no_vmrun_icpt(const struct vmcb *m) { return !(m->ctl.icpt2 & ICPT2_VMRUN); }
+static bool asid_zero(const struct vmcb *m) { return m->ctl.asid == 0; }
+
+static bool cr3_wide(const struct vmcb *m)
+{
+	return (m->save.efer & EFER_LMA) && (m->save.cr3 >> phys_bits());
+}
+
+/* CS.L and CS.D together are reserved in long mode. */
+static bool cs_l_and_d(const struct vmcb *m)
+{
+	return long_paging(m) && (m->save.cr4 & CR4_PAE) && (m->save.cs.attrib & 0x200) &&
+	       (m->save.cs.attrib & 0x400);
+}
+
+static bool maps_wide(const struct vmcb *m)
+{
+	u64 limit = 1ull << phys_bits();
+
+	return m->ctl.iopm_pa >= limit - SVM_IOPM_PAGES * PAGE_SIZE ||
+	       m->ctl.msrpm_pa >= limit - SVM_MSRPM_PAGES * PAGE_SIZE;
+}
+
+static bool bad_eventinj(const struct vmcb *m)
+{
+	u64 e = m->ctl.eventinj;
+	u32 type = EVT_TYPE(e);
+
+	if (!(e & EVT_V))
+		return false;
+	if (type == 1 || type > EVT_TYPE_SOFT)
+		return true;
+	return type == EVT_TYPE_EXC && (EVT_VECTOR(e) == 2 || EVT_VECTOR(e) > 31);
+}
+
+static bool bad_gpat(const struct vmcb *m)
+{
+	if (!(m->ctl.np_ctl & 1))
+		return false;
+	for (unsigned i = 0; i < 8; i++) {
+		u8 t = (u8)(m->save.g_pat >> (8 * i));
+		if (t > 7 || t == 2 || t == 3)
+			return true;
+	}
+	return false;
+}
+
+static const struct svm_rule svm_rules[] = {
+	{ "EFER.SVME is clear", no_svme },
+	{ "CR0.NW is set while CR0.CD is clear", nw_no_cd },
+	{ "CR0 bits 63:32 are not zero", cr0_high },
+	{ "CR3 has bits above the physical address width (long mode)", cr3_wide },
+	{ "CR4 bits 63:32 are not zero", cr4_high },
+	{ "DR6 bits 63:32 are not zero", dr6_high },
+	{ "DR7 bits 63:32 are not zero", dr7_high },
+	{ "EFER has reserved bits set", efer_rsvd },
+	{ "EFER.LME and CR0.PG are set but CR4.PAE is clear", lm_no_pae },
+	{ "EFER.LME and CR0.PG are set but CR0.PE is clear", lm_no_pe },
+	{ "long mode with CS.L and CS.D both set", cs_l_and_d },
+	{ "the VMRUN intercept is clear", no_vmrun_icpt },
+	{ "the IOPM or MSRPM lies beyond the physical address width", maps_wide },
+	{ "the ASID is 0", asid_zero },
+	{ "EVENTINJ has an illegal type or vector", bad_eventinj },
+	{ "gPAT holds an invalid memory type", bad_gpat },
+};
+
+/* The first rule the VMCB breaks, or NULL. */
+const char *svm_check_state(const struct vmcb *vmcb)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(svm_rules); i++)
+		if (svm_rules[i].broken(vmcb))
+			return svm_rules[i].what;
+	return NULL;
+}
