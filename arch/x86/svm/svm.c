@@ -108,19 +108,6 @@ static int svm_probe(void)
 	return 0;
 }
 
-static void svm_xsave_enable(void)
-{
-	u64 cr4;
-
-	if (!svm_feat.xsave)
-		return;
-	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-	/* Guest XCR0 is loaded into the CPU before VMRUN (VMRUN does not switch it, APM 15.5.1):
-	 * XSETBV needs CR4.OSXSAVE on the host (APM Vol. 3 XSETBV). */
-	if (!(cr4 & CR4_OSXSAVE))
-		__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | CR4_OSXSAVE));
-}
-
 /* On every CPU: EFER.SVME and a host save area (APM 15.4, 15.30.4). */
 static int svm_cpu_enable(void)
 {
@@ -145,7 +132,6 @@ static int svm_cpu_enable(void)
 	/* NX in nested entries is honoured only with the host's EFER.NXE (APM 15.25.5). */
 	svm_wrmsr(MSR_EFER, efer | EFER_SVME | (svm_feat.nx ? EFER_NXE : 0));
 	svm_wrmsr(MSR_VM_HSAVE_PA, svm_pa(hsave));
-	svm_xsave_enable();
 	return 0;
 }
 

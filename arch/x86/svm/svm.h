@@ -182,7 +182,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_EXIT_IOIO     0x7bu
 #define SVM_EXIT_MSR      0x7cu
 #define SVM_EXIT_NPF      0x400u
-#define SVM_EXIT_INVALID  (~0ull)
+#define SVM_EXIT_INVALID  0xffffffffu /* -1; QEMU stores it zero-extended */
 
 #define SVM_IOPM_PAGES  3
 #define SVM_MSRPM_PAGES 2
@@ -198,6 +198,14 @@ struct svm_features {
 };
 
 extern struct svm_features svm_feat;
+
+/* The VMCB fields VMRUN's consistency checks read, copied before each VMRUN: after a failed
+ * VMRUN QEMU has already overwritten the save area with host state (docs/svm.md). */
+struct svm_snap {
+	u64 efer, cr0, cr3, cr4, dr6, dr7, g_pat, eventinj, np_ctl, iopm_pa, msrpm_pa;
+	u32 asid, icpt2;
+	u16 cs_attrib;
+};
 
 /* Backend-private state of one vCPU (v->arch). */
 struct svm_vcpu {
@@ -218,6 +226,7 @@ struct svm_vcpu {
 	u64 iret_rip;
 	u64 injected;       /* EVENTINJ written for this entry, to recognise it in EXITINTINFO */
 	u64 xcr0;
+	struct svm_snap snap;
 };
 
 static inline struct svm_vcpu *svm_of(struct vcpu *v) { return v->arch; }
@@ -272,7 +281,8 @@ void svm_event_on_iret(struct vcpu *v);
 bool svm_event_on_db(struct vcpu *v);
 u32 svm_event_window_kind(struct vcpu *v, bool vintr);
 /* svm_check.c */
-const char *svm_check_state(const struct vmcb *vmcb);
+void svm_snap_take(const struct vmcb *m, struct svm_snap *s);
+const char *svm_check_state(const struct svm_snap *s);
 /* npt.c */
 u64 svm_npt_leaf(u64 hpa, unsigned prot, enum npt_memtype mt, unsigned level);
 u64 svm_npt_table(u64 hpa);

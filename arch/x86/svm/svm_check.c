@@ -9,8 +9,19 @@
 
 struct svm_rule {
 	const char *what;
-	bool (*broken)(const struct vmcb *m);
+	bool (*broken)(const struct svm_snap *m);
 };
+
+void svm_snap_take(const struct vmcb *v, struct svm_snap *s)
+{
+	*s = (struct svm_snap){
+		.efer = v->save.efer, .cr0 = v->save.cr0, .cr3 = v->save.cr3, .cr4 = v->save.cr4,
+		.dr6 = v->save.dr6, .dr7 = v->save.dr7, .g_pat = v->save.g_pat,
+		.eventinj = v->ctl.eventinj, .np_ctl = v->ctl.np_ctl, .iopm_pa = v->ctl.iopm_pa,
+		.msrpm_pa = v->ctl.msrpm_pa, .asid = v->ctl.asid, .icpt2 = v->ctl.icpt2,
+		.cs_attrib = v->save.cs.attrib,
+	};
+}
 
 static u32 phys_bits(void)
 {
@@ -23,46 +34,46 @@ static u32 phys_bits(void)
 	return r[0] & 0xff;
 }
 
-static bool long_paging(const struct vmcb *m)
+static bool long_paging(const struct svm_snap *m)
 {
-	return (m->save.efer & EFER_LME) && (m->save.cr0 & CR0_PG);
+	return (m->efer & EFER_LME) && (m->cr0 & CR0_PG);
 }
 
-static bool no_svme(const struct vmcb *m) { return !(m->save.efer & EFER_SVME); }
-static bool nw_no_cd(const struct vmcb *m) { return (m->save.cr0 & CR0_NW) && !(m->save.cr0 & CR0_CD); }
-static bool cr0_high(const struct vmcb *m) { return m->save.cr0 >> 32; }
-static bool cr4_high(const struct vmcb *m) { return m->save.cr4 >> 32; }
-static bool dr6_high(const struct vmcb *m) { return m->save.dr6 >> 32; }
-static bool dr7_high(const struct vmcb *m) { return m->save.dr7 >> 32; }
-static bool efer_rsvd(const struct vmcb *m) { return m->save.efer & ~EFER_DEFINED; }
-static bool lm_no_pae(const struct vmcb *m) { return long_paging(m) && !(m->save.cr4 & CR4_PAE); }
-static bool lm_no_pe(const struct vmcb *m) { return long_paging(m) && !(m->save.cr0 & CR0_PE); }
-static bool no_vmrun_icpt(const struct vmcb *m) { return !(m->ctl.icpt2 & ICPT2_VMRUN); }
-static bool asid_zero(const struct vmcb *m) { return m->ctl.asid == 0; }
+static bool no_svme(const struct svm_snap *m) { return !(m->efer & EFER_SVME); }
+static bool nw_no_cd(const struct svm_snap *m) { return (m->cr0 & CR0_NW) && !(m->cr0 & CR0_CD); }
+static bool cr0_high(const struct svm_snap *m) { return m->cr0 >> 32; }
+static bool cr4_high(const struct svm_snap *m) { return m->cr4 >> 32; }
+static bool dr6_high(const struct svm_snap *m) { return m->dr6 >> 32; }
+static bool dr7_high(const struct svm_snap *m) { return m->dr7 >> 32; }
+static bool efer_rsvd(const struct svm_snap *m) { return m->efer & ~EFER_DEFINED; }
+static bool lm_no_pae(const struct svm_snap *m) { return long_paging(m) && !(m->cr4 & CR4_PAE); }
+static bool lm_no_pe(const struct svm_snap *m) { return long_paging(m) && !(m->cr0 & CR0_PE); }
+static bool no_vmrun_icpt(const struct svm_snap *m) { return !(m->icpt2 & ICPT2_VMRUN); }
+static bool asid_zero(const struct svm_snap *m) { return m->asid == 0; }
 
-static bool cr3_wide(const struct vmcb *m)
+static bool cr3_wide(const struct svm_snap *m)
 {
-	return (m->save.efer & EFER_LMA) && (m->save.cr3 >> phys_bits());
+	return (m->efer & EFER_LMA) && (m->cr3 >> phys_bits());
 }
 
 /* CS.L and CS.D together are reserved in long mode. */
-static bool cs_l_and_d(const struct vmcb *m)
+static bool cs_l_and_d(const struct svm_snap *m)
 {
-	return long_paging(m) && (m->save.cr4 & CR4_PAE) && (m->save.cs.attrib & 0x200) &&
-	       (m->save.cs.attrib & 0x400);
+	return long_paging(m) && (m->cr4 & CR4_PAE) && (m->cs_attrib & 0x200) &&
+	       (m->cs_attrib & 0x400);
 }
 
-static bool maps_wide(const struct vmcb *m)
+static bool maps_wide(const struct svm_snap *m)
 {
 	u64 limit = 1ull << phys_bits();
 
-	return m->ctl.iopm_pa >= limit - SVM_IOPM_PAGES * PAGE_SIZE ||
-	       m->ctl.msrpm_pa >= limit - SVM_MSRPM_PAGES * PAGE_SIZE;
+	return m->iopm_pa >= limit - SVM_IOPM_PAGES * PAGE_SIZE ||
+	       m->msrpm_pa >= limit - SVM_MSRPM_PAGES * PAGE_SIZE;
 }
 
-static bool bad_eventinj(const struct vmcb *m)
+static bool bad_eventinj(const struct svm_snap *m)
 {
-	u64 e = m->ctl.eventinj;
+	u64 e = m->eventinj;
 	u32 type = EVT_TYPE(e);
 
 	if (!(e & EVT_V))
@@ -72,12 +83,12 @@ static bool bad_eventinj(const struct vmcb *m)
 	return type == EVT_TYPE_EXC && (EVT_VECTOR(e) == 2 || EVT_VECTOR(e) > 31);
 }
 
-static bool bad_gpat(const struct vmcb *m)
+static bool bad_gpat(const struct svm_snap *m)
 {
-	if (!(m->ctl.np_ctl & 1))
+	if (!(m->np_ctl & 1))
 		return false;
 	for (unsigned i = 0; i < 8; i++) {
-		u8 t = (u8)(m->save.g_pat >> (8 * i));
+		u8 t = (u8)(m->g_pat >> (8 * i));
 		if (t > 7 || t == 2 || t == 3)
 			return true;
 	}
@@ -103,11 +114,11 @@ static const struct svm_rule svm_rules[] = {
 	{ "gPAT holds an invalid memory type", bad_gpat },
 };
 
-/* The first rule the VMCB breaks, or NULL. */
-const char *svm_check_state(const struct vmcb *vmcb)
+/* The first rule the state breaks, or NULL. */
+const char *svm_check_state(const struct svm_snap *s)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(svm_rules); i++)
-		if (svm_rules[i].broken(vmcb))
+		if (svm_rules[i].broken(s))
 			return svm_rules[i].what;
 	return NULL;
 }

@@ -33,26 +33,44 @@ static u64 svm_xgetbv(void)
 }
 
 /* VMRUN does not switch XCR0 (APM 15.5.1): the guest's value is loaded here and left in the
- * CPU, which only this vCPU uses; the core itself never touches extended state. */
+ * CPU, which only this vCPU uses; the core itself never touches extended state. XSETBV needs
+ * CR4.OSXSAVE on the host, set only once a guest moves XCR0 away from its reset value 1:
+ * QEMU 7.2 TCG without xsaveopt never retires a MOV to CR4 that sets OSXSAVE (docs/svm.md). */
 static void svm_load_xcr0(const struct svm_vcpu *s)
 {
-	if (!svm_feat.xsave || svm_xgetbv() == s->xcr0)
+	u64 cr4;
+
+	if (!svm_feat.xsave)
 		return;
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((u32)s->xcr0), "d"((u32)(s->xcr0 >> 32)));
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	if (!(cr4 & CR4_OSXSAVE)) {
+		if (s->xcr0 == 1)
+			return;
+		__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | CR4_OSXSAVE));
+	}
+	if (svm_xgetbv() != s->xcr0)
+		__asm__ volatile("xsetbv" : : "c"(0), "a"((u32)s->xcr0), "d"((u32)(s->xcr0 >> 32)));
 }
 
+/* The guest state in the VMCB is undefined now (QEMU writes host state into it): v->regs
+ * keeps what was entered, the caller sets the rest again with vcpu_set_sregs. */
 static void svm_entry_failed(struct vcpu *v)
 {
-	const struct vmcb *vmcb = svm_of(v)->vmcb;
-	const char *why = svm_check_state(vmcb);
+	struct svm_vcpu *s = svm_of(v);
+	const struct svm_snap *sn = &s->snap;
+	const char *why = svm_check_state(sn);
+
+	v->exit.kind = VEXIT_ENTRY_FAIL;
+	v->exit.fail.qual = s->vmcb->ctl.exitinfo1;
+	s->vmcb->ctl.eventinj = s->injected; /* not delivered: keep it for the next entry */
+	v->dirty |= VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
 
 	pr_err("svm: vcpu %u: VMRUN failed (VMEXIT_INVALID): %s", v->id,
 	       why ? why : "no consistency rule Keel knows is broken");
-	pr_err("svm: cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx cs %#x/%#x rip %#llx eventinj %#llx",
-	       (unsigned long long)vmcb->save.cr0, (unsigned long long)vmcb->save.cr3,
-	       (unsigned long long)vmcb->save.cr4, (unsigned long long)vmcb->save.efer,
-	       vmcb->save.cs.sel, vmcb->save.cs.attrib, (unsigned long long)vmcb->save.rip,
-	       (unsigned long long)vmcb->ctl.eventinj);
+	pr_err("svm: entered with cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx cs.attr %#x rip %#llx "
+	       "eventinj %#llx", (unsigned long long)sn->cr0, (unsigned long long)sn->cr3,
+	       (unsigned long long)sn->cr4, (unsigned long long)sn->efer, sn->cs_attrib,
+	       (unsigned long long)v->regs.rip, (unsigned long long)sn->eventinj);
 }
 
 int svm_vcpu_run(struct vcpu *v)
@@ -74,18 +92,16 @@ int svm_vcpu_run(struct vcpu *v)
 	vmcb->ctl.tlb_control = s->tlb_flush;
 	vmcb->ctl.clean = 0; /* Keel does not track VMCB clean bits: everything is reloaded */
 	svm_load_xcr0(s);
+	svm_snap_take(vmcb, &s->snap);
 	svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa);
 	s->tlb_flush = TLB_NOTHING;
 	vmcb->ctl.tlb_control = TLB_NOTHING;
-	svm_regs_from_vmcb(v, &vmcb->save);
 	v->exit.raw = vmcb->ctl.exitcode;
-	if (vmcb->ctl.exitcode == SVM_EXIT_INVALID) {
-		v->exit.kind = VEXIT_ENTRY_FAIL;
-		v->exit.fail.qual = vmcb->ctl.exitinfo1;
-		vmcb->ctl.eventinj = s->injected; /* not delivered: keep it for the next entry */
+	if ((u32)vmcb->ctl.exitcode == SVM_EXIT_INVALID) {
 		svm_entry_failed(v);
 		return 0;
 	}
+	svm_regs_from_vmcb(v, &vmcb->save);
 	svm_event_after_exit(v);
 	svm_exit_decode(v);
 	return 0;

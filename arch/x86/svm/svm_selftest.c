@@ -1,0 +1,366 @@
+/* Backend self-test driver: boot hook, guest memory and nested tables, the step runner,
+ * VMRUN-failure cases. The per-mode steps live in selftest_modes.c. */
+#include <keel/console.h>
+#include <keel/format.h>
+#include <keel/printk.h>
+#include <keel/string.h>
+#include <arch/io.h>
+#include "selftest.h"
+
+#define ST_MAX_ENTRIES 16 /* VEXIT_NONE exits tolerated while waiting for one step */
+#define MB2_MAGIC 0x36d76289u
+#define MB1_MAGIC 0x2badb002u
+
+static struct vcpu st_vcpus[4];
+static u64 *st_npt_root;
+
+static u64 st_rdtsc(void)
+{
+	u32 lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo | (u64)hi << 32;
+}
+
+u64 st_rip(const struct st *t, const u8 *p) { return t->m->rip_base + (u64)(p - t->m->blob); }
+
+int st_fail(struct st *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(t->why, sizeof(t->why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void st_verdict(struct st *t, const char *suite, const char *name, int rc)
+{
+	if (rc == 0) {
+		printk("VERDICT PASS virt/%s/%s\n", suite, name);
+		t->passed++;
+	} else if (rc > 0) {
+		printk("VERDICT SKIP virt/%s/%s %s\n", suite, name, t->why);
+	} else {
+		printk("VERDICT FAIL virt/%s/%s %s\n", suite, name, t->why);
+		t->failed++;
+	}
+}
+
+void st_skip_insn(struct st *t, const struct step *s) { vcpu_set_rip(t->v, st_rip(t, s->end)); }
+
+void st_act_none(struct st *t, const struct step *s)
+{
+	(void)t;
+	(void)s;
+}
+
+void st_set_gpr(struct st *t, unsigned r, u64 val)
+{
+	t->v->regs.gpr[r] = val;
+	if (r == VCPU_RAX)
+		t->v->dirty |= VCPU_DIRTY_RAX;
+	if (r == VCPU_RSP)
+		t->v->dirty |= VCPU_DIRTY_RSP;
+}
+
+bool st_has_nx(void) { return svm_feat.nx; }
+
+/* Maps a fresh zeroed page at gpa (below 2 MiB) with prot; returns it. */
+u8 *st_map(struct st *t, u64 gpa, unsigned prot)
+{
+	u8 *page = svm_page_alloc(1);
+
+	if (!page)
+		return NULL;
+	memset(page, 0, PAGE_SIZE);
+	t->npt_pt[gpa >> 12] = t->ops->npt_leaf(svm_pa(page), prot, NPT_MT_WB, 1);
+	t->ops->npt_flush(t->v);
+	return page;
+}
+
+/* Nested tables for GPA [0, 2 MiB): RAM pages RWX, write-back, everything else absent. */
+static int st_npt_init(struct st *t)
+{
+	u64 *pml4 = svm_page_alloc(1), *pdpt = svm_page_alloc(1), *pd = svm_page_alloc(1);
+	u64 *pt = svm_page_alloc(1);
+	u8 *ram = svm_page_alloc(ST_RAM / PAGE_SIZE);
+
+	if (!pml4 || !pdpt || !pd || !pt || !ram)
+		return st_fail(t, "no memory for guest RAM and nested tables");
+	pml4[0] = t->ops->npt_table(svm_pa(pdpt));
+	pdpt[0] = t->ops->npt_table(svm_pa(pd));
+	pd[0] = t->ops->npt_table(svm_pa(pt));
+	for (u64 gpa = 0; gpa < ST_RAM; gpa += PAGE_SIZE)
+		pt[gpa >> 12] = t->ops->npt_leaf(svm_pa(ram + gpa), NPT_RWX, NPT_MT_WB, 1);
+	st_npt_root = pml4;
+	t->npt_pt = pt;
+	t->ram = ram;
+	return 0;
+}
+
+/* GDT (null, code32 0x08, data 0x10, code64 0x18), identity guest page tables, code. */
+static void st_guest_load(struct st *t, const struct mode *m)
+{
+	u64 *gdt = (u64 *)(t->ram + ST_GDT), *pml4 = (u64 *)(t->ram + ST_PML4);
+	u64 *pdpt = pml4 + 512, *pd = pml4 + 1024;
+
+	memset(t->ram, 0, ST_RAM);
+	gdt[1] = 0x00cf9b000000ffffull;
+	gdt[2] = 0x00cf93000000ffffull;
+	gdt[3] = 0x00af9b000000ffffull;
+	pml4[0] = (ST_PML4 + 0x1000) | 3;
+	for (u64 i = 0; i < 4; i++)
+		pdpt[i] = (ST_PML4 + 0x2000 + i * 0x1000) | 3;
+	for (u64 i = 0; i < 4 * 512; i++)
+		pd[i] = (i << 21) | 0x83;
+	memcpy(t->ram + ST_DATA, "abc", 3);
+	memcpy(t->ram + ST_CODE, m->blob, (size_t)(m->blob_end - m->blob));
+}
+
+static int st_run(struct st *t)
+{
+	for (int i = 0; i < ST_MAX_ENTRIES; i++) {
+		t->tsc_before = st_rdtsc();
+		int rc = t->ops->vcpu_run(t->v);
+		t->tsc_after = st_rdtsc();
+		if (rc)
+			return st_fail(t, "vcpu_run returned %d", rc);
+		if (t->v->exit.kind != VEXIT_NONE)
+			return 0;
+	}
+	return st_fail(t, "only VEXIT_NONE in %d entries", ST_MAX_ENTRIES);
+}
+
+static bool kind_is_insn(u32 k)
+{
+	return k == VEXIT_CPUID || k == VEXIT_HLT || k == VEXIT_HYPERCALL || k == VEXIT_RDMSR ||
+	       k == VEXIT_WRMSR || k == VEXIT_IO || k == VEXIT_XSETBV;
+}
+
+/* insn_len comes from nRIP (NRIPS only) or, for IOIO, from EXITINFO2 (always). */
+static int st_check_len(struct st *t, const struct step *s)
+{
+	const struct vexit *x = &t->v->exit;
+
+	if (!s->at || !kind_is_insn(x->kind))
+		return 0;
+	u32 len = (u32)(s->end - s->at);
+	u32 want = (x->kind == VEXIT_IO || svm_feat.nrips) ? len : 0;
+	if (x->insn_len != want)
+		return st_fail(t, "insn_len %u, expected %u", x->insn_len, want);
+	if (x->kind == VEXIT_IO && x->io.next_rip != st_rip(t, s->end))
+		return st_fail(t, "io.next_rip %#llx, expected %#llx",
+			       (unsigned long long)x->io.next_rip,
+			       (unsigned long long)st_rip(t, s->end));
+	return 0;
+}
+
+/* -2: the guest is not where the script expects it, so later steps cannot run. */
+static int st_check(struct st *t, const struct step *s)
+{
+	const struct vexit *x = &t->v->exit;
+	const char *why;
+
+	if (x->kind != s->kind) {
+		st_fail(t, "exit kind %u (raw %#llx), expected %u", x->kind,
+			(unsigned long long)x->raw, s->kind);
+		return -2;
+	}
+	if (s->at && t->v->regs.rip != st_rip(t, s->at)) {
+		st_fail(t, "rip %#llx, expected %#llx", (unsigned long long)t->v->regs.rip,
+			(unsigned long long)st_rip(t, s->at));
+		return -2;
+	}
+	why = svm_check_state(&svm_of(t->v)->snap);
+	if (why)
+		return st_fail(t, "the VMRUN checker flags a state the CPU ran: %s", why);
+	if (st_check_len(t, s))
+		return -1;
+	return s->check ? s->check(t, s) : 0;
+}
+
+static void st_run_mode(struct st *t, const struct mode *m, struct vcpu *v)
+{
+	int rc = t->ops->vcpu_init(v);
+	bool alive = rc == 0, set_up = rc == 0;
+
+	t->m = m;
+	t->v = v;
+	if (rc) {
+		st_fail(t, "vcpu_init returned %d", rc);
+	} else {
+		st_guest_load(t, m);
+		t->ops->npt_activate(v, svm_pa(st_npt_root));
+		m->setup(t);
+	}
+	for (u32 i = 0; i < m->nsteps; i++) {
+		const struct step *s = &m->steps[i];
+		if (s->applies && !s->applies()) {
+			snprintf(t->why, sizeof(t->why), "the CPU lacks the feature");
+			st_verdict(t, m->name, s->name, 1);
+			continue;
+		}
+		if (!alive) {
+			st_verdict(t, m->name, s->name, -1);
+			continue;
+		}
+		rc = st_run(t);
+		if (rc == 0)
+			rc = st_check(t, s);
+		st_verdict(t, m->name, s->name, rc);
+		if (rc == 0 || rc == -1)
+			(s->act ? s->act : st_skip_insn)(t, s);
+		if (rc != 0 && rc != -1) {
+			alive = false;
+			snprintf(t->why, sizeof(t->why), "not reached (an earlier step failed)");
+		}
+	}
+	if (m->teardown && set_up)
+		m->teardown(t);
+}
+
+/* VMRUN refuses these states (APM 15.5.1): the exit must say so and the checker must name
+ * the rule; afterwards a valid state must run again. */
+static int st_fail_case(struct st *t, u64 cr0, u64 cr4, u64 efer, const char *rule)
+{
+	struct vcpu_sregs s;
+	const char *why;
+
+	st_sregs_real(&s);
+	s.cr0 = cr0;
+	s.cr4 = cr4;
+	s.efer = efer;
+	t->ops->vcpu_set_sregs(t->v, &s);
+	if (st_run(t))
+		return -1;
+	if (t->v->exit.kind != VEXIT_ENTRY_FAIL)
+		return st_fail(t, "exit kind %u (raw %#llx, rip %#llx), expected VEXIT_ENTRY_FAIL",
+			       t->v->exit.kind, (unsigned long long)t->v->exit.raw,
+			       (unsigned long long)t->v->regs.rip);
+	why = svm_check_state(&svm_of(t->v)->snap);
+	if (!why || strcmp(why, rule))
+		return st_fail(t, "checker says '%s'", why ? why : "(nothing)");
+	return 0;
+}
+
+static void st_fail_tests(struct st *t, struct vcpu *v)
+{
+	extern const u8 g16_cpuid[];
+	struct vcpu_sregs s;
+
+	t->m = &st_mode_real;
+	t->v = v;
+	if (t->ops->vcpu_init(v)) {
+		st_fail(t, "vcpu_init failed");
+		st_verdict(t, "svm", "vmrun-fail-nw", -1);
+		return;
+	}
+	st_guest_load(t, t->m);
+	t->ops->npt_activate(v, svm_pa(st_npt_root));
+	vcpu_set_rip(v, 0);
+	st_verdict(t, "svm", "vmrun-fail-nw",
+		   st_fail_case(t, 0x20000010, 0, 0, "CR0.NW is set while CR0.CD is clear"));
+	st_verdict(t, "svm", "vmrun-fail-lme-nopae",
+		   st_fail_case(t, 0x80000011, 0, BIT(8),
+				"EFER.LME and CR0.PG are set but CR4.PAE is clear"));
+	st_sregs_real(&s);
+	t->ops->vcpu_set_sregs(v, &s);
+	int rc = st_run(t);
+	if (!rc && (v->exit.kind != VEXIT_CPUID || v->regs.rip != st_rip(t, g16_cpuid)))
+		rc = st_fail(t, "exit kind %u at %#llx, expected CPUID", v->exit.kind,
+			     (unsigned long long)v->regs.rip);
+	st_verdict(t, "svm", "vmrun-recover", rc);
+}
+
+static bool st_is_amd(void)
+{
+	u32 r[4];
+
+	svm_cpuid(0, 0, r);
+	return r[1] == 0x68747541 && r[3] == 0x69746e65 && r[2] == 0x444d4163; /* AuthenticAMD */
+}
+
+static u32 svm_selftest(void)
+{
+	struct st t = { .ops = &svm_ops };
+	int rc;
+
+	if (!st_is_amd()) {
+		snprintf(t.why, sizeof(t.why), "not an AMD CPU");
+		st_verdict(&t, "svm", "probe", 1);
+		return 0;
+	}
+	rc = t.ops->probe();
+	st_fail(&t, "probe returned %d", rc);
+	st_verdict(&t, "svm", "probe", rc);
+	if (rc)
+		return t.failed;
+	rc = t.ops->cpu_enable();
+	if (!rc && !(svm_rdmsr(MSR_EFER) & EFER_SVME))
+		rc = st_fail(&t, "EFER.SVME is clear after cpu_enable");
+	else if (rc)
+		st_fail(&t, "cpu_enable returned %d", rc);
+	st_verdict(&t, "svm", "enable", rc);
+	for (u32 i = 0; i < ARRAY_SIZE(st_vcpus); i++)
+		st_vcpus[i].id = i;
+	if (rc || st_npt_init(&t)) {
+		st_verdict(&t, "svm", "setup", -1);
+		return t.failed;
+	}
+	st_run_mode(&t, &st_mode_real, &st_vcpus[0]);
+	st_run_mode(&t, &st_mode_prot32, &st_vcpus[1]);
+	st_run_mode(&t, &st_mode_long64, &st_vcpus[2]);
+	st_fail_tests(&t, &st_vcpus[3]);
+	printk("virt: svm self-test: %u passed, %u failed\n", t.passed, t.failed);
+	return t.failed;
+}
+
+/* Scaffolding until the boot work parses the command line: find it in the multiboot info. */
+static const char *st_cmdline(u32 magic, u32 info)
+{
+	const u8 *mbi = (const u8 *)(uintptr_t)info;
+
+	if (!info)
+		return NULL;
+	if (magic == MB1_MAGIC)
+		return (*(const u32 *)mbi & BIT(2)) ? (const char *)(uintptr_t)((const u32 *)mbi)[4]
+						    : NULL;
+	if (magic != MB2_MAGIC)
+		return NULL;
+	u32 total = *(const u32 *)mbi;
+	for (u32 off = 8; total <= 0x100000 && off + 8 <= total;) {
+		u32 type = *(const u32 *)(mbi + off), size = *(const u32 *)(mbi + off + 4);
+		if (type == 0 || size < 8 || size > total - off)
+			break;
+		if (type == 1)
+			return (const char *)(mbi + off + 8);
+		off += (size + 7) & ~7u;
+	}
+	return NULL;
+}
+
+static bool st_flag(const char *cmd, const char *flag)
+{
+	size_t n = strlen(flag), len = strnlen(cmd, 4096);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if ((i == 0 || cmd[i - 1] == ' ') && !strncmp(cmd + i, flag, n) &&
+		    (cmd[i + n] == ' ' || cmd[i + n] == 0))
+			return true;
+	return false;
+}
+
+void svm_selftest_boot(u32 mb_magic, u32 mb_info)
+{
+	const char *cmd = st_cmdline(mb_magic, mb_info);
+
+	if (!cmd || !st_flag(cmd, "virt_selftest=1"))
+		return;
+	u32 failed = svm_selftest();
+	if (!st_flag(cmd, "test=1"))
+		return;
+	printk("KEEL EXIT %u\n", failed);
+	console_flush();
+	outw(0x604, 0x2000);  /* QEMU PIIX4 PM1a_CNT: S5 */
+	outw(0xb004, 0x2000); /* Bochs PM1a_CNT: S5 */
+	cpu_halt_forever();
+}
