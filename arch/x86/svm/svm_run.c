@@ -54,6 +54,17 @@ static void svm_load_xcr0(const struct svm_vcpu *s)
 
 /* The guest state in the VMCB is undefined now (QEMU writes host state into it): v->regs
  * keeps what was entered, the caller sets the rest again with vcpu_set_sregs. */
+/* VMRUN loads CR2 from the VMCB on hardware (APM 15.5.1) and #VMEXIT leaves the guest's value
+ * in the CPU; Bochs 2.7 does not load it, so it is put there first (docs/svm.md). */
+static void svm_load_cr2(const struct vmcb *vmcb)
+{
+	u64 cr2;
+
+	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	if (cr2 != vmcb->save.cr2)
+		__asm__ volatile("mov %0, %%cr2" : : "r"(vmcb->save.cr2));
+}
+
 static void svm_entry_failed(struct vcpu *v)
 {
 	struct svm_vcpu *s = svm_of(v);
@@ -92,6 +103,7 @@ int svm_vcpu_run(struct vcpu *v)
 	vmcb->ctl.tlb_control = s->tlb_flush;
 	vmcb->ctl.clean = 0; /* Keel does not track VMCB clean bits: everything is reloaded */
 	svm_load_xcr0(s);
+	svm_load_cr2(vmcb);
 	svm_snap_take(vmcb, &s->snap);
 	svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa);
 	s->tlb_flush = TLB_NOTHING;
