@@ -91,7 +91,7 @@ int svm_vcpu_run(struct vcpu *v)
 	if (!s)
 		return -ENODEV;
 	struct vmcb *vmcb = s->vmcb;
-	memset(&v->exit, 0, sizeof(v->exit));
+	v->exit = (struct vexit){ .kind = VEXIT_NONE };
 	/* Without nested paging the guest would address host memory directly. */
 	if (!(vmcb->ctl.np_ctl & 1)) {
 		pr_err("svm: vcpu %u: nested paging not activated; refusing to enter", v->id);

@@ -271,6 +271,28 @@ static void st_fail_tests(struct st *t, struct vcpu *v)
 	st_verdict(t, "svm", "vmrun-recover", rc);
 }
 
+/* Cost of one hypercall round trip through vcpu_run (entry, VMMCALL, exit decode), in TSC
+ * ticks: instructions under qemu -icount shift=0 (platform.md section 4). */
+static void st_bench(struct st *t, struct vcpu *v)
+{
+	extern const u8 g64_done[];
+	enum { ROUNDS = 1000 };
+	u64 start, best = ~0ull;
+
+	t->m = &st_mode_long64;
+	t->v = v;
+	for (int i = 0; i < ROUNDS; i++) {
+		vcpu_set_rip(v, st_rip(t, g64_done));
+		start = st_rdtsc();
+		if (t->ops->vcpu_run(v) || v->exit.kind != VEXIT_HYPERCALL) {
+			printk("virt: bench: exit kind %u instead of a hypercall\n", v->exit.kind);
+			return;
+		}
+		best = MIN(best, st_rdtsc() - start);
+	}
+	printk("bench svm-hypercall-roundtrip %llu tsc-ticks\n", (unsigned long long)best);
+}
+
 static bool st_is_amd(void)
 {
 	u32 r[4];
@@ -309,6 +331,7 @@ static u32 svm_selftest(void)
 	st_run_mode(&t, &st_mode_real, &st_vcpus[0]);
 	st_run_mode(&t, &st_mode_prot32, &st_vcpus[1]);
 	st_run_mode(&t, &st_mode_long64, &st_vcpus[2]);
+	st_bench(&t, &st_vcpus[2]);
 	st_fail_tests(&t, &st_vcpus[3]);
 	printk("virt: svm self-test: %u passed, %u failed\n", t.passed, t.failed);
 	return t.failed;
