@@ -254,17 +254,19 @@ void svm_event_on_iret(struct vcpu *v)
 	s->iret_rip = s->vmcb->save.rip;
 }
 
-/* A #DB that ended Keel's single step is Keel's, unless the guest was stepping too. */
+/* A #DB that ended Keel's single step is Keel's, unless the guest was stepping too or one of
+ * its breakpoints (DR6.B0-B3) hit: then it is reported, or reflected when not intercepted. */
 bool svm_event_on_db(struct vcpu *v)
 {
 	struct svm_vcpu *s = svm_of(v);
+	struct vmcb_save *st = &s->vmcb->save;
 
 	if (!s->stepped)
 		return false;
-	if (!s->step_guest_tf) {
-		s->vmcb->save.dr6 &= ~DR6_BS;
+	if (!s->step_guest_tf)
+		st->dr6 &= ~DR6_BS;
+	if (!s->step_guest_tf && !(st->dr6 & 0xf))
 		return true;
-	}
 	if (s->exc_user & BIT(EXC_DB))
 		return false;
 	struct vevent db = { .type = VEVENT_EXCEPTION, .vector = EXC_DB };

@@ -52,8 +52,6 @@ static void svm_load_xcr0(const struct svm_vcpu *s)
 		__asm__ volatile("xsetbv" : : "c"(0), "a"((u32)s->xcr0), "d"((u32)(s->xcr0 >> 32)));
 }
 
-/* The guest state in the VMCB is undefined now (QEMU writes host state into it): v->regs
- * keeps what was entered, the caller sets the rest again with vcpu_set_sregs. */
 /* VMRUN loads CR2 from the VMCB on hardware (APM 15.5.1) and #VMEXIT leaves the guest's value
  * in the CPU; Bochs 2.7 does not load it, so it is put there first (docs/svm.md). */
 static void svm_load_cr2(const struct vmcb *vmcb)
@@ -65,6 +63,8 @@ static void svm_load_cr2(const struct vmcb *vmcb)
 		__asm__ volatile("mov %0, %%cr2" : : "r"(vmcb->save.cr2));
 }
 
+/* The guest state in the VMCB is undefined now (QEMU writes host state into it): v->regs
+ * keeps what was entered, the caller sets the rest again with vcpu_set_sregs. */
 static void svm_entry_failed(struct vcpu *v)
 {
 	struct svm_vcpu *s = svm_of(v);
@@ -75,7 +75,6 @@ static void svm_entry_failed(struct vcpu *v)
 	v->exit.fail.qual = s->vmcb->ctl.exitinfo1;
 	s->vmcb->ctl.eventinj = s->injected; /* not delivered: keep it for the next entry */
 	v->dirty |= VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
-
 	pr_err("svm: vcpu %u: VMRUN failed (VMEXIT_INVALID): %s", v->id,
 	       why ? why : "no consistency rule Keel knows is broken");
 	pr_err("svm: entered with cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx cs.attr %#x rip %#llx "
