@@ -34,7 +34,6 @@ struct mode {
 	u64 npf_gpa;                    /* unmapped GPA the base sequence reads (+0x10: writes) */
 	u32 gpr_sum;                    /* what the guest sums from the GPRs the host set at HLT */
 	void (*setup)(struct st *t);
-	void (*teardown)(struct st *t);
 	const struct step *steps;
 	u32 nsteps;
 };

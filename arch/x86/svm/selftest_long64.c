@@ -10,15 +10,13 @@ EXT(g64_reinj); EXT(g64_done); EXT(g64_h14_err); EXT(g64_h14_cr2); EXT(g64_h41_o
 extern const u8 g64_start[], g64_end[], g64_h14[], g64_h41[];
 
 #define TSC_OFFSET (1ull << 40)
-#define HOST_GS    0x0000123456789000ull
-#define HOST_KGS   0x00000abcdef00000ull
 #define GUEST_GS   0x777000ull
 #define GUEST_KGS  0x55667788ull
 #define NX_PAGE    0x31000ull
 #define RO_PAGE    0x32000ull
 #define STACK_PAGE 0x30000ull
 
-static u64 saved_gs, saved_kgs;
+static u64 host_gs, host_kgs;
 
 static void gate64(struct st *t, u8 vec, const u8 *handler)
 {
@@ -40,17 +38,8 @@ static void setup_long64(struct st *t)
 	if (nx)
 		nx[0] = 0xc3; /* ret, so a CPU without NX comes back */
 	st_map(t, RO_PAGE, NPT_R | NPT_X);
-	saved_gs = svm_rdmsr(MSR_GS_BASE);
-	saved_kgs = svm_rdmsr(MSR_KERNEL_GS);
-	svm_wrmsr(MSR_GS_BASE, HOST_GS);
-	svm_wrmsr(MSR_KERNEL_GS, HOST_KGS);
-}
-
-static void teardown_long64(struct st *t)
-{
-	(void)t;
-	svm_wrmsr(MSR_GS_BASE, saved_gs);
-	svm_wrmsr(MSR_KERNEL_GS, saved_kgs);
+	host_gs = rdmsr(MSR_GS_BASE);
+	host_kgs = rdmsr(MSR_KERNEL_GS);
 }
 
 /* The guest read FS_BASE with RDMSR (not intercepted): VMLOAD gave it the VMCB's value. */
@@ -87,16 +76,18 @@ static void act_efer(struct st *t, const struct step *s)
 	st_skip_insn(t, s);
 }
 
-/* The host's GS bases survived the guest; the guest's KERNEL_GS_BASE write went to the VMCB. */
+/* The host's GS bases (GS: its per-CPU pointer) survived the guest's; the guest's
+ * KERNEL_GS_BASE write went to the VMCB. */
 static int chk_kgs(struct st *t, const struct step *s)
 {
 	const struct vmcb_save *st = &svm_of(t->v)->vmcb->save;
-	u64 gs = svm_rdmsr(MSR_GS_BASE), kgs = svm_rdmsr(MSR_KERNEL_GS);
+	u64 gs = rdmsr(MSR_GS_BASE), kgs = rdmsr(MSR_KERNEL_GS);
 
 	(void)s;
-	if (gs != HOST_GS || kgs != HOST_KGS)
-		return st_fail(t, "host GS_BASE %#llx KERNEL_GS_BASE %#llx changed by the guest",
-			       (unsigned long long)gs, (unsigned long long)kgs);
+	if (gs != host_gs || kgs != host_kgs)
+		return st_fail(t, "host GS_BASE %#llx KERNEL_GS_BASE %#llx, were %#llx %#llx",
+			       (unsigned long long)gs, (unsigned long long)kgs,
+			       (unsigned long long)host_gs, (unsigned long long)host_kgs);
 	if (st->kernel_gs_base != GUEST_KGS || st->gs.base != GUEST_GS)
 		return st_fail(t, "VMCB KERNEL_GS_BASE %#llx GS %#llx, expected %#llx %#llx",
 			       (unsigned long long)st->kernel_gs_base,
@@ -242,5 +233,5 @@ static const struct step long64_steps[] = {
 const struct mode st_mode_long64 = {
 	.name = "long64", .blob = g64_start, .blob_end = g64_end, .rip_base = ST_CODE,
 	.sp = ST_STACK, .npf_gpa = 0xfeb00000, .gpr_sum = 105, .setup = setup_long64,
-	.teardown = teardown_long64, .steps = long64_steps, .nsteps = ARRAY_SIZE(long64_steps),
+	.steps = long64_steps, .nsteps = ARRAY_SIZE(long64_steps),
 };

@@ -1,5 +1,7 @@
 /* AMD SVM backend: feature probe, per-CPU enable, ASIDs and the ops table (APM Vol. 2 ch. 15). */
 #include <keel/errno.h>
+#include <keel/phys.h>
+#include <keel/pmm.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include "svm.h"
@@ -8,24 +10,19 @@ struct svm_features svm_feat;
 static bool svm_probed;
 static u32 svm_asid_next = 1;
 
-/* Scaffolding until the physical page allocator lands on main: a static, never-freed pool.
- * The core is identity-mapped, so these addresses are also physical. */
-#define SVM_POOL_PAGES 256
-static u8 svm_pool[SVM_POOL_PAGES][PAGE_SIZE] __aligned(PAGE_SIZE);
-static u32 svm_pool_used;
-
+/* Zeroed, physically contiguous pages from the page allocator (never freed: vCPUs live as
+ * long as Keel). */
 void *svm_page_alloc(u32 pages)
 {
-	u32 old = __atomic_load_n(&svm_pool_used, __ATOMIC_RELAXED);
-	do {
-		if (pages == 0 || pages > SVM_POOL_PAGES - old) {
-			pr_err("svm: out of backend pages (%u of %u used, %u wanted)", old,
-			       SVM_POOL_PAGES, pages);
-			return NULL;
-		}
-	} while (!__atomic_compare_exchange_n(&svm_pool_used, &old, old + pages, false,
-					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
-	return svm_pool[old];
+	u64 pa = pages ? pmm_alloc(pages, PAGE_SIZE) : 0;
+	void *p = pa ? phys_map(pa, pages * PAGE_SIZE) : NULL;
+
+	if (!p) {
+		pr_err("svm: no memory for %u contiguous pages", pages);
+		return NULL;
+	}
+	memset(p, 0, pages * PAGE_SIZE);
+	return p;
 }
 
 /* One ASID per vCPU for its whole life: vCPUs are pinned, so no cross-CPU TLB shootdown is
@@ -43,51 +40,45 @@ int svm_asid_alloc(void)
 
 static void svm_probe_optional(void)
 {
-	u32 r[4];
+	struct cpuid_regs r = cpuid(0x80000001, 0);
 
-	svm_cpuid(0x80000001, 0, r);
-	svm_feat.nx = r[3] & BIT(20);
-	svm_feat.gbpages = r[3] & BIT(26);
-	svm_feat.rdtscp = r[3] & BIT(27);
-	svm_cpuid(1, 0, r);
-	svm_feat.xsave = r[2] & BIT(26);
+	svm_feat.nx = r.d & BIT(20);
+	svm_feat.gbpages = r.d & BIT(26);
+	svm_feat.rdtscp = r.d & BIT(27);
+	svm_feat.xsave = cpuid(1, 0).c & BIT(26);
 	svm_feat.xcr0_mask = 1;
 	if (svm_feat.xsave) {
-		svm_cpuid(0xd, 0, r);
-		svm_feat.xcr0_mask = r[0] | (u64)r[3] << 32;
+		r = cpuid(0xd, 0);
+		svm_feat.xcr0_mask = r.a | (u64)r.d << 32;
 	}
-	svm_feat.host_pat = svm_rdmsr(MSR_PAT);
+	svm_feat.host_pat = rdmsr(MSR_PAT);
 	svm_npt_pat_setup(svm_feat.host_pat);
 }
 
 /* CPUID 8000_0001h ECX.SVM, VM_CR.SVMDIS, 8000_000Ah EDX.NP (APM 15.4, 15.30.1). */
 static int svm_probe(void)
 {
-	u32 r[4];
 	int missing = 0;
 
-	svm_cpuid(0x80000000, 0, r);
-	u32 max_ext = r[0];
-	svm_cpuid(0x80000001, 0, r);
-	if (max_ext < 0x8000000a || !(r[2] & BIT(2))) {
+	if (cpuid(0x80000000, 0).a < 0x8000000a || !(cpuid(0x80000001, 0).c & BIT(2))) {
 		pr_err("svm: this CPU has no SVM (CPUID 8000_0001h ECX.SVM=0)");
 		return -ENODEV;
 	}
-	u64 vm_cr = svm_rdmsr(MSR_VM_CR);
+	u64 vm_cr = rdmsr(MSR_VM_CR);
 	if (vm_cr & VM_CR_SVMDIS) {
 		pr_err("svm: SVM disabled by firmware (VM_CR.SVMDIS=1%s)",
 		       (vm_cr & VM_CR_LOCK) ? ", locked: enable it in the BIOS setup" : "");
 		missing++;
 	}
-	svm_cpuid(0x8000000a, 0, r);
-	svm_feat.rev = r[0] & 0xff;
-	svm_feat.nasid = r[1];
-	svm_feat.nrips = r[3] & BIT(3);
-	svm_feat.vmcb_clean = r[3] & BIT(5);
-	svm_feat.flush_asid = r[3] & BIT(6);
-	svm_feat.decode_assists = r[3] & BIT(7);
-	svm_feat.pause_filter = r[3] & BIT(10);
-	if (!(r[3] & BIT(0))) {
+	struct cpuid_regs r = cpuid(0x8000000a, 0);
+	svm_feat.rev = r.a & 0xff;
+	svm_feat.nasid = r.b;
+	svm_feat.nrips = r.d & BIT(3);
+	svm_feat.vmcb_clean = r.d & BIT(5);
+	svm_feat.flush_asid = r.d & BIT(6);
+	svm_feat.decode_assists = r.d & BIT(7);
+	svm_feat.pause_filter = r.d & BIT(10);
+	if (!(r.d & BIT(0))) {
 		pr_err("svm: no nested paging (CPUID 8000_000Ah EDX.NP=0); Keel needs NPT");
 		missing++;
 	}
@@ -113,25 +104,25 @@ static int svm_cpu_enable(void)
 {
 	if (!svm_probed)
 		return -ENODEV;
-	if (svm_rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
 		pr_err("svm: SVM disabled by firmware on this CPU (VM_CR.SVMDIS=1)");
 		return -ENODEV;
 	}
-	u64 pat = svm_rdmsr(MSR_PAT);
+	u64 pat = rdmsr(MSR_PAT);
 	if (pat != svm_feat.host_pat) {
 		pr_err("svm: this CPU's IA32_PAT %#llx differs from the boot CPU's %#llx",
 		       (unsigned long long)pat, (unsigned long long)svm_feat.host_pat);
 		return -EINVAL;
 	}
-	u64 efer = svm_rdmsr(MSR_EFER);
-	if ((efer & EFER_SVME) && svm_rdmsr(MSR_VM_HSAVE_PA))
+	u64 efer = rdmsr(MSR_EFER);
+	if ((efer & EFER_SVME) && rdmsr(MSR_VM_HSAVE_PA))
 		return 0;
 	void *hsave = svm_page_alloc(1);
 	if (!hsave)
 		return -ENOMEM;
 	/* NX in nested entries is honoured only with the host's EFER.NXE (APM 15.25.5). */
-	svm_wrmsr(MSR_EFER, efer | EFER_SVME | (svm_feat.nx ? EFER_NXE : 0));
-	svm_wrmsr(MSR_VM_HSAVE_PA, svm_pa(hsave));
+	wrmsr(MSR_EFER, efer | EFER_SVME | (svm_feat.nx ? EFER_NXE : 0));
+	wrmsr(MSR_VM_HSAVE_PA, svm_pa(hsave));
 	return 0;
 }
 

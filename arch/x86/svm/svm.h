@@ -3,17 +3,16 @@
 #ifndef SVM_SVM_H
 #define SVM_SVM_H
 
+#include <arch/cpu.h>
 #include <arch/virt.h>
 
 /* MSRs (APM Vol. 2 15.30, Vol. 3 appendix). */
 #define MSR_PAT          0x277u
-#define MSR_EFER         0xc0000080u
 #define MSR_STAR         0xc0000081u
 #define MSR_LSTAR        0xc0000082u
 #define MSR_CSTAR        0xc0000083u
 #define MSR_SFMASK       0xc0000084u
 #define MSR_FS_BASE      0xc0000100u
-#define MSR_GS_BASE      0xc0000101u
 #define MSR_KERNEL_GS    0xc0000102u
 #define MSR_TSC_AUX      0xc0000103u
 #define MSR_SYSENTER_CS  0x174u
@@ -22,18 +21,13 @@
 #define MSR_VM_CR        0xc0010114u
 #define MSR_VM_HSAVE_PA  0xc0010117u
 
-#define EFER_LME  BIT(8)
 #define EFER_LMA  BIT(10)
-#define EFER_NXE  BIT(11)
 #define EFER_SVME BIT(12)
 #define VM_CR_LOCK   BIT(3)
 #define VM_CR_SVMDIS BIT(4)
 
-#define CR0_PE BIT(0)
 #define CR0_NW BIT(29)
 #define CR0_CD BIT(30)
-#define CR0_PG BIT(31)
-#define CR4_PAE     BIT(5)
 #define CR4_OSXSAVE BIT(18)
 #define RFLAGS_TF BIT(8)
 #define RFLAGS_IF BIT(9)
@@ -231,25 +225,8 @@ struct svm_vcpu {
 
 static inline struct svm_vcpu *svm_of(struct vcpu *v) { return v->arch; }
 
-/* CPU helpers. */
-static inline u64 svm_rdmsr(u32 msr)
-{
-	u32 lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return lo | (u64)hi << 32;
-}
-
-static inline void svm_wrmsr(u32 msr, u64 val)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((u32)val), "d"((u32)(val >> 32)) : "memory");
-}
-
-static inline void svm_cpuid(u32 leaf, u32 sub, u32 r[4])
-{
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
-}
-
-static inline u64 svm_pa(const void *p) { return (u64)(uintptr_t)p; } /* identity-mapped core */
+/* The core runs on an identity map of all RAM (docs/boot.md), so pointers are physical. */
+static inline u64 svm_pa(const void *p) { return (u64)(uintptr_t)p; }
 
 /* svm.c */
 void *svm_page_alloc(u32 pages);

@@ -25,13 +25,9 @@ void svm_snap_take(const struct vmcb *v, struct svm_snap *s)
 
 static u32 phys_bits(void)
 {
-	u32 r[4];
-
-	svm_cpuid(0x80000000, 0, r);
-	if (r[0] < 0x80000008)
+	if (cpuid(0x80000000, 0).a < 0x80000008)
 		return 36;
-	svm_cpuid(0x80000008, 0, r);
-	return r[0] & 0xff;
+	return cpuid(0x80000008, 0).a & 0xff;
 }
 
 static bool long_paging(const struct svm_snap *m)

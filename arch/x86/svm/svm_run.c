@@ -38,15 +38,13 @@ static u64 svm_xgetbv(void)
  * QEMU 7.2 TCG without xsaveopt never retires a MOV to CR4 that sets OSXSAVE (docs/svm.md). */
 static void svm_load_xcr0(const struct svm_vcpu *s)
 {
-	u64 cr4;
-
 	if (!svm_feat.xsave)
 		return;
-	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	u64 cr4 = read_cr4();
 	if (!(cr4 & CR4_OSXSAVE)) {
 		if (s->xcr0 == 1)
 			return;
-		__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | CR4_OSXSAVE));
+		write_cr4(cr4 | CR4_OSXSAVE);
 	}
 	if (svm_xgetbv() != s->xcr0)
 		__asm__ volatile("xsetbv" : : "c"(0), "a"((u32)s->xcr0), "d"((u32)(s->xcr0 >> 32)));
@@ -56,11 +54,8 @@ static void svm_load_xcr0(const struct svm_vcpu *s)
  * in the CPU; Bochs 2.7 does not load it, so it is put there first (docs/svm.md). */
 static void svm_load_cr2(const struct vmcb *vmcb)
 {
-	u64 cr2;
-
-	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
-	if (cr2 != vmcb->save.cr2)
-		__asm__ volatile("mov %0, %%cr2" : : "r"(vmcb->save.cr2));
+	if (read_cr2() != vmcb->save.cr2)
+		write_cr2(vmcb->save.cr2);
 }
 
 /* The guest state in the VMCB is undefined now (QEMU writes host state into it): v->regs

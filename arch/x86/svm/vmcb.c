@@ -106,7 +106,6 @@ static void vmcb_seg_reset(struct vmcb_seg *sg, u16 sel, u64 base, u16 attrib)
 static void vmcb_reset(struct vcpu *v, struct vmcb_save *st)
 {
 	struct vmcb_seg *data[] = { &st->es, &st->ss, &st->ds, &st->fs, &st->gs };
-	u32 r[4];
 
 	for (unsigned i = 0; i < ARRAY_SIZE(data); i++)
 		vmcb_seg_reset(data[i], 0, 0, 0x93);
@@ -125,8 +124,7 @@ static void vmcb_reset(struct vcpu *v, struct vmcb_save *st)
 	st->rip = 0xfff0;
 	st->rsp = st->rax = 0;
 	st->g_pat = GPAT_DEFAULT;
-	svm_cpuid(1, 0, r);
-	v->regs.gpr[VCPU_RDX] = r[0]; /* processor signature in EDX after RESET */
+	v->regs.gpr[VCPU_RDX] = cpuid(1, 0).a; /* processor signature in EDX after RESET */
 	v->regs.gpr[VCPU_RAX] = 0;
 	v->regs.gpr[VCPU_RSP] = 0;
 	v->regs.rip = st->rip;

@@ -62,10 +62,10 @@ struct virt_ops {
 extern const struct virt_ops vmx_ops;
 extern const struct virt_ops svm_ops;
 
-/* Backend self-test (arch/x86/svm/svm_selftest.c): runs when the multiboot command line
- * holds virt_selftest=1, prints VERDICT lines (suite virt/...) and, with test=1 as well,
- * KEEL EXIT <failures> and powers off. Returns at once otherwise. */
-void svm_selftest_boot(u32 mb_magic, u32 mb_info);
+/* Backend self-test (arch/x86/svm/svm_selftest.c, command line virt_selftest=1): small guests
+ * in real, 32-bit and 64-bit mode on the calling CPU; VERDICT lines virt/...; SKIP lines on a
+ * CPU that is not AMD. */
+void svm_selftest(void);
 
 /* The backend chosen at boot (NULL before virt_select or when none is usable). */
 extern const struct virt_ops *virt;
