@@ -4,7 +4,9 @@
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/verdict.h>
+#include <keel/time.h>
 #include <arch/io.h>
+#include <arch/smp.h>
 #include "selftest.h"
 
 #define ST_MAX_ENTRIES 16 /* VEXIT_NONE exits tolerated while waiting for one step */
@@ -292,6 +294,54 @@ static bool st_is_amd(void)
 	return r.b == 0x68747541 && r.d == 0x69746e65 && r.c == 0x444d4163; /* AuthenticAMD */
 }
 
+struct st_enable {
+	int rc;
+	bool svme, hsave;
+	u32 done;
+};
+
+static void st_enable_here(void *arg)
+{
+	struct st_enable *e = arg;
+
+	e->rc = svm_ops.cpu_enable();
+	e->svme = rdmsr(MSR_EFER) & EFER_SVME;
+	e->hsave = rdmsr(MSR_VM_HSAVE_PA) != 0;
+	__atomic_store_n(&e->done, 1, __ATOMIC_RELEASE);
+}
+
+static bool st_enable_done(void *arg)
+{
+	return __atomic_load_n(&((struct st_enable *)arg)->done, __ATOMIC_ACQUIRE);
+}
+
+/* cpu_enable on every other online CPU, run there through smp_call; the CPU's own EFER and
+ * VM_HSAVE_PA are the evidence. */
+static int st_enable_aps(struct st *t)
+{
+	unsigned n = smp_online();
+
+	if (n < 2) {
+		snprintf(t->why, sizeof(t->why), "one CPU online");
+		return 1;
+	}
+	/* Static: a CPU that answers after the timeout must not write into a dead stack frame. */
+	static struct st_enable e;
+
+	for (unsigned cpu = 1; cpu < n; cpu++) {
+		e = (struct st_enable){ .rc = -1 };
+		int rc = smp_call(cpu, st_enable_here, &e);
+		if (rc)
+			return st_fail(t, "smp_call(cpu %u) returned %d", cpu, rc);
+		if (!time_wait_us(st_enable_done, &e, 1000000))
+			return st_fail(t, "cpu %u did not answer within 1 s", cpu);
+		if (e.rc || !e.svme || !e.hsave)
+			return st_fail(t, "cpu %u: cpu_enable %d, EFER.SVME %d, VM_HSAVE_PA set %d", cpu,
+				       e.rc, e.svme, e.hsave);
+	}
+	return 0;
+}
+
 /* What CPUID and VM_CR say, read here apart from probe: SVM, not disabled, NPT, 2+ ASIDs. */
 static bool st_svm_usable(void)
 {
@@ -329,6 +379,7 @@ void svm_selftest(void)
 	else if (rc)
 		st_fail(&t, "cpu_enable returned %d", rc);
 	st_verdict(&t, "svm", "enable", rc);
+	st_verdict(&t, "svm", "enable-aps", st_enable_aps(&t));
 	for (u32 i = 0; i < ARRAY_SIZE(st_vcpus); i++)
 		st_vcpus[i].id = i;
 	if (rc || st_npt_init(&t)) {
