@@ -31,6 +31,14 @@ static bool opt_test(struct keel_opts *o, const char *v)
 	return true;
 }
 
+static bool opt_virt_selftest(struct keel_opts *o, const char *v)
+{
+	if (strcmp(v, "0") && strcmp(v, "1"))
+		return false;
+	o->virt_selftest = v[0] == '1';
+	return true;
+}
+
 static bool opt_copy(char *dst, size_t n, const char *v)
 {
 	size_t len = strlen(v);
@@ -49,14 +57,6 @@ static bool opt_fault(struct keel_opts *o, const char *v)
 		if (!strcmp(v, kinds[i]))
 			return opt_copy(o->fault, sizeof(o->fault), v);
 	return false;
-}
-
-static bool opt_virt_selftest(struct keel_opts *o, const char *v)
-{
-	if (strcmp(v, "0") && strcmp(v, "1"))
-		return false;
-	o->virt_selftest = v[0] == '1';
-	return true;
 }
 
 static const struct opt opts[] = {

@@ -1,6 +1,6 @@
 /* Keel's own command line (vmm/cmdline.c): `loglevel=err|warn|info|debug`, `test=0|1`,
  * `config=NAME`, `fault=KIND` (in-core fault-handling self-test, docs/boot.md),
- * `virt_selftest=0|1` (the virtualization backend's self-test, docs/svm.md). */
+ * `virt_selftest=0|1` (the virtualization backend's self-test, docs/vmx.md, docs/svm.md). */
 #ifndef KEEL_CMDLINE_H
 #define KEEL_CMDLINE_H
 
@@ -13,9 +13,9 @@
 struct keel_opts {
 	enum log_level loglevel;
 	bool test;
+	bool virt_selftest;
 	char config[CMDLINE_NAME_MAX]; /* "" when absent */
 	char fault[16];                /* "" when absent */
-	bool virt_selftest;
 };
 
 /* Parses `s` into *o (defaults first). Bad values and unknown options are warned about, never

@@ -16,7 +16,8 @@ static int parse(const char *s)
 int main(void)
 {
 	int w = parse("");
-	check(w == 0 && o.loglevel == LOG_INFO && !o.test && !o.config[0] && !o.fault[0], "cmdline/defaults", "w=%d", w);
+	check(w == 0 && o.loglevel == LOG_INFO && !o.test && !o.config[0] && !o.fault[0] && !o.virt_selftest,
+	      "cmdline/defaults", "w=%d", w);
 	w = parse("  loglevel=debug   test=1 config=cfg.txt\tfault=df ");
 	check(w == 0 && o.loglevel == LOG_DEBUG && o.test && !strcmp(o.config, "cfg.txt") && !strcmp(o.fault, "df"),
 	      "cmdline/all-options", "w=%d last=%s", w, log_last);
@@ -34,6 +35,11 @@ int main(void)
 	check(w == 5 && o.loglevel == LOG_INFO && !o.test && !o.config[0] && !o.fault[0] && log_seen("loglevel=loud") &&
 		      log_seen("expected err|warn|info|debug"),
 	      "cmdline/bad-values-warned", "w=%d last=%s", w, log_last);
+	w = parse("virt_selftest=1");
+	check(w == 0 && o.virt_selftest, "cmdline/virt-selftest", "w=%d", w);
+	w = parse("virt_selftest=yes");
+	check(w == 1 && !o.virt_selftest && log_seen("virt_selftest=yes"), "cmdline/virt-selftest-bad-value",
+	      "w=%d last=%s", w, log_last);
 	char longw[300];
 	memset(longw, 'a', 299);
 	longw[299] = 0;

@@ -217,6 +217,7 @@ struct svm_vcpu {
 	bool stepped;       /* ... and this exit ended such a step */
 	bool step_guest_tf; /* the guest had TF set itself */
 	bool shutdown;      /* a triple fault was formed while combining events */
+	bool parked;        /* waiting for a start-up IPI: vcpu_run does not enter */
 	u64 iret_rip;
 	u64 injected;       /* EVENTINJ written for this entry, to recognise it in EXITINTINFO */
 	u64 xcr0;
@@ -233,6 +234,9 @@ void *svm_page_alloc(u32 pages);
 int svm_asid_alloc(void);
 /* vmcb.c */
 void vmcb_init(struct vcpu *v);
+void svm_reset_state(struct vcpu *v);
+void svm_wait_sipi(struct vcpu *v);
+void svm_start_at(struct vcpu *v, u8 vector);
 void svm_exc_update(struct svm_vcpu *s);
 void svm_set_exc_intercepts(struct vcpu *v, u32 mask);
 int svm_allow_io(struct vcpu *v, u32 port, u32 count);

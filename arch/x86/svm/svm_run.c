@@ -86,6 +86,8 @@ int svm_vcpu_run(struct vcpu *v)
 		return -ENODEV;
 	struct vmcb *vmcb = s->vmcb;
 	v->exit = (struct vexit){ .kind = VEXIT_NONE };
+	if (s->parked)
+		return 0;
 	/* Without nested paging the guest would address host memory directly. */
 	if (!(vmcb->ctl.np_ctl & 1)) {
 		pr_err("svm: vcpu %u: nested paging not activated; refusing to enter", v->id);

@@ -102,9 +102,12 @@ static void vmcb_seg_reset(struct vmcb_seg *sg, u16 sel, u64 base, u16 attrib)
 	*sg = (struct vmcb_seg){ .sel = sel, .attrib = attrib, .limit = 0xffff, .base = base };
 }
 
-/* The processor's RESET state (APM Vol. 2 14.1.3), so a fresh VMCB is always enterable. */
-static void vmcb_reset(struct vcpu *v, struct vmcb_save *st)
+/* The processor's state after RESET or INIT (APM Vol. 2 14.1.3), so a fresh VMCB is always
+ * enterable; pending events, windows and the NMI bookkeeping start over too. */
+void svm_reset_state(struct vcpu *v)
 {
+	struct svm_vcpu *s = svm_of(v);
+	struct vmcb_save *st = &s->vmcb->save;
 	struct vmcb_seg *data[] = { &st->es, &st->ss, &st->ds, &st->fs, &st->gs };
 
 	for (unsigned i = 0; i < ARRAY_SIZE(data); i++)
@@ -124,12 +127,38 @@ static void vmcb_reset(struct vcpu *v, struct vmcb_save *st)
 	st->rip = 0xfff0;
 	st->rsp = st->rax = 0;
 	st->g_pat = GPAT_DEFAULT;
-	v->regs.gpr[VCPU_RDX] = cpuid(1, 0).a; /* processor signature in EDX after RESET */
-	v->regs.gpr[VCPU_RAX] = 0;
-	v->regs.gpr[VCPU_RSP] = 0;
+	s->vmcb->ctl.eventinj = 0;
+	s->vmcb->ctl.int_state = 0;
+	s->want_intr = s->want_nmi = s->nmi_blocked = s->iret_seen = s->stepping = false;
+	s->shutdown = s->parked = false;
+	svm_exc_update(s);
+	svm_npt_flush(v);
+	memset(&v->regs, 0, sizeof(v->regs));
+	v->regs.gpr[VCPU_RDX] = cpuid(1, 0).a; /* processor signature in EDX */
 	v->regs.rip = st->rip;
 	v->regs.rflags = st->rflags;
 	v->dirty = 0;
+	v->pending.type = VEVENT_NONE;
+}
+
+/* Parked until the common code delivers a start-up IPI with vcpu_start_at: SVM has no
+ * wait-for-SIPI state, and a SIPI sent to a running AMD CPU is ignored (docs/svm.md). */
+void svm_wait_sipi(struct vcpu *v)
+{
+	svm_reset_state(v);
+	svm_of(v)->parked = true;
+}
+
+/* A start-up IPI starts real mode at CS = vector << 8, IP = 0 (SDM Vol. 3A 10.6.1, 8.4.4). */
+void svm_start_at(struct vcpu *v, u8 vector)
+{
+	struct vmcb_save *st = &svm_of(v)->vmcb->save;
+
+	svm_reset_state(v);
+	st->cs.sel = (u16)(vector << 8);
+	st->cs.base = (u64)vector << 12;
+	st->rip = 0;
+	v->regs.rip = 0;
 }
 
 void vmcb_init(struct vcpu *v)
@@ -152,7 +181,5 @@ void vmcb_init(struct vcpu *v)
 	/* Guest RFLAGS.IF masks only virtual interrupts; the host's IF governs physical ones,
 	 * which then exit through the INTR intercept (APM 15.21.1). */
 	c->vintr = VINTR_MASKING;
-	s->tlb_flush = svm_feat.flush_asid ? TLB_FLUSH_ASID : TLB_FLUSH_ALL;
-	svm_exc_update(s);
-	vmcb_reset(v, &s->vmcb->save);
+	svm_reset_state(v);
 }
