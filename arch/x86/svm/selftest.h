@@ -22,6 +22,7 @@ struct step {
 	const u8 *at, *end;
 	u8 kind;
 	bool (*applies)(void);                            /* NULL: always */
+	const char *skip_why;                             /* when it does not apply */
 	int (*check)(struct st *t, const struct step *s); /* 0, or st_fail() */
 	void (*act)(struct st *t, const struct step *s);  /* NULL: RIP = end */
 };
@@ -61,6 +62,7 @@ void st_sregs_prot32(struct vcpu_sregs *s);
 void st_sregs_long64(struct vcpu_sregs *s);
 void st_act_none(struct st *t, const struct step *s);
 bool st_has_nx(void);
+bool st_task_switch_exits(void);
 
 extern const struct mode st_mode_real, st_mode_prot32, st_mode_long64;
 

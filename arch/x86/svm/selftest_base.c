@@ -169,7 +169,7 @@ void st_sregs_prot32(struct vcpu_sregs *s)
 		seg(&s->seg[i], 0x10, 0, 0xffffffff, 0xc093);
 	seg(&s->seg[SEG_CS], 0x08, 0, 0xffffffff, 0xc09b);
 	s->gdtr_base = ST_GDT;
-	s->gdtr_limit = 0x1f;
+	s->gdtr_limit = 0x27;
 	s->idtr_base = ST_IDT;
 	s->idtr_limit = 0x7ff;
 	s->cr0 = 0x11;

@@ -41,8 +41,8 @@ g16_start:
 	nop
 g16_after_sti:
 	T g16_done, vmmcall
-1:	hlt
-	jmp 1b
+	T g16_park, hlt
+	jmp g16_park
 	T g16_h_nmi, outb %al, $0x82
 	iret
 g16_h40:
@@ -80,6 +80,8 @@ g32_start:
 	mov $0x5b, %ax
 	T g32_gp, movw %ax, %ds
 	T g32_inj, vmmcall
+	T g32_tss_go, vmmcall
+	T g32_tss, ljmp $0x20, $0
 	T g32_done, vmmcall
 1:	hlt
 	jmp 1b

@@ -221,6 +221,7 @@ static const struct step long64_steps[] = {
 	{ .name = "npf-fetch", .end = g64_fetch_end, .kind = VEXIT_NPF, .check = chk_fetch,
 	  .act = act_ret },
 	{ .name = "npf-nx", .end = g64_nx_end, .kind = VEXIT_NPF, .applies = st_has_nx,
+	  .skip_why = "the CPU has no NX",
 	  .check = chk_nx, .act = act_ret },
 	STEP("npf-readonly", g64_ro, VEXIT_NPF, .check = chk_ro),
 	STEP("reinject-request", g64_reinj, VEXIT_HYPERCALL, .act = act_reinj),

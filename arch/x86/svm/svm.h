@@ -220,6 +220,7 @@ struct svm_vcpu {
 	bool parked;        /* waiting for a start-up IPI: vcpu_run does not enter */
 	u64 iret_rip;
 	u64 injected;       /* EVENTINJ written for this entry, to recognise it in EXITINTINFO */
+	u8 soft_len;        /* INTn/INT3/INTO in EVENTINJ: return address is RIP + soft_len */
 	u64 xcr0;
 	struct svm_snap snap;
 };

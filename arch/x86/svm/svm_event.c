@@ -50,11 +50,18 @@ static void evt_park(struct vcpu *v, const struct vevent *e)
 	v->pending = *e;
 }
 
+static bool evt_soft(u64 ev)
+{
+	return EVT_TYPE(ev) == EVT_TYPE_SOFT ||
+	       (EVT_TYPE(ev) == EVT_TYPE_EXC && (EVT_VECTOR(ev) == EXC_BP || EVT_VECTOR(ev) == EXC_OF));
+}
+
 static void evt_write(struct vcpu *v, const struct vevent *e)
 {
 	struct svm_vcpu *s = svm_of(v);
 
 	s->vmcb->ctl.eventinj = evt_encode(s, e);
+	s->soft_len = evt_soft(s->vmcb->ctl.eventinj) ? e->insn_len : 0;
 	if (e->has_cr2)
 		s->vmcb->save.cr2 = e->cr2;
 	if (e->type == VEVENT_NMI)
@@ -184,6 +191,17 @@ static void arm_nmi_window(struct vcpu *v, bool need)
 	svm_exc_update(s);
 }
 
+/* An injected INTn/INT3/INTO returns past the instruction: the CPU pushes NextRIP with NRIPS
+ * and the VMCB's RIP without (QEMU, Bochs), so both point there (APM 15.20, 15.7.1). */
+static void soft_return(struct svm_vcpu *s)
+{
+	if (!(s->vmcb->ctl.eventinj & EVT_V) || !evt_soft(s->vmcb->ctl.eventinj))
+		return;
+	s->vmcb->save.rip += s->soft_len;
+	s->vmcb->ctl.nrip = s->vmcb->save.rip;
+	s->soft_len = 0;
+}
+
 /* Returns false when an exit was made up without entering the guest. */
 bool svm_event_before_entry(struct vcpu *v)
 {
@@ -203,6 +221,7 @@ bool svm_event_before_entry(struct vcpu *v)
 	arm_intr_window(v, s->want_intr || v->pending.type == VEVENT_EXTINT);
 	arm_nmi_window(v, s->want_nmi || v->pending.type == VEVENT_NMI);
 	s->injected = s->vmcb->ctl.eventinj;
+	soft_return(s);
 	return true;
 }
 
@@ -217,10 +236,8 @@ static void reinject(struct vcpu *v)
 	if (!(ii & EVT_V))
 		return;
 	v->exit.vectoring = true;
-	u8 type = EVT_TYPE(ii), vec = EVT_VECTOR(ii);
 	bool ours = (s->injected & EVT_V) && (u32)s->injected == (u32)ii;
-	bool soft = type == EVT_TYPE_SOFT || (type == EVT_TYPE_EXC && (vec == EXC_BP || vec == EXC_OF));
-	if (!soft || ours)
+	if (!evt_soft(ii) || ours)
 		s->vmcb->ctl.eventinj = ii & (EVT_V | EVT_EV | 0x7ffull | 0xffffffff00000000ull);
 }
 

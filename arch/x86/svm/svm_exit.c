@@ -38,6 +38,28 @@ static void msr_decode(struct vcpu *v)
 	v->exit.kind = svm_of(v)->vmcb->ctl.exitinfo1 ? VEXIT_WRMSR : VEXIT_RDMSR;
 }
 
+/* Task switch (APM 15.14.5): EXITINFO1 = the new TSS selector; EXITINFO2 bit 36 IRET, 38 JMP,
+ * 44 an error code in bits 31:0. A switch through a task gate has the event in EXITINTINFO: the
+ * common code's switch delivers it, so it is not re-injected. */
+static void task_decode(struct vcpu *v)
+{
+	struct vmcb_control *c = &svm_of(v)->vmcb->ctl;
+	struct vexit *x = &v->exit;
+	u64 info2 = c->exitinfo2, ii = c->exitintinfo;
+
+	x->task.sel = (u16)c->exitinfo1;
+	x->task.source = (info2 & BIT(36)) ? VTASK_IRET : (info2 & BIT(38)) ? VTASK_JMP
+					     : (ii & EVT_V) ? VTASK_IDT : VTASK_CALL;
+	x->task.has_error = info2 & BIT(44);
+	x->task.error = x->task.has_error ? (u32)info2 : 0;
+	if (x->task.source == VTASK_IDT) {
+		x->task.idt_event = true;
+		x->task.vector = EVT_VECTOR(ii);
+		c->eventinj = 0;
+		x->vectoring = false;
+	}
+}
+
 static void vintr_decode(struct vcpu *v) { v->exit.kind = svm_event_window_kind(v, true); }
 
 static void iret_decode(struct vcpu *v)
@@ -60,7 +82,7 @@ static const struct exit_map exit_map[] = {
 	[0x7a - 0x60] = { VEXIT_VIRT_INSN, X_KNOWN | X_INSN, NULL },      /* INVLPGA */
 	[0x7b - 0x60] = { VEXIT_IO, X_KNOWN, io_decode },
 	[0x7c - 0x60] = { VEXIT_RDMSR, X_KNOWN | X_INSN, msr_decode },
-	[0x7d - 0x60] = { VEXIT_TASK_SWITCH, X_KNOWN, NULL },
+	[0x7d - 0x60] = { VEXIT_TASK_SWITCH, X_KNOWN, task_decode },
 	[0x7f - 0x60] = { VEXIT_SHUTDOWN, X_KNOWN, NULL },
 	[0x80 - 0x60] = { VEXIT_VIRT_INSN, X_KNOWN | X_INSN, NULL },      /* VMRUN */
 	[0x81 - 0x60] = { VEXIT_HYPERCALL, X_KNOWN | X_INSN, NULL },      /* VMMCALL */
