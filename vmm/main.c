@@ -191,8 +191,10 @@ void kmain(u32 magic, u32 info)
 	platform_report();
 	unsigned online = smp_boot(have_acpi ? &acpi.madt : NULL);
 	unsigned want = have_acpi && acpi.madt.valid ? acpi.madt.nenabled : 1;
-	if (opts.virt_selftest)
+	if (opts.virt_selftest) {
 		vmx_selftest();
+		svm_selftest();
+	}
 	if (opts.test)
 		test_finish(online, want);
 	if (opts.fault[0])

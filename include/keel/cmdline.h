@@ -1,6 +1,6 @@
 /* Keel's own command line (vmm/cmdline.c): `loglevel=err|warn|info|debug`, `test=0|1`,
  * `config=NAME`, `fault=KIND` (in-core fault-handling self-test, docs/boot.md),
- * `virt_selftest=0|1` (the virtualization backend's self-test, docs/vmx.md). */
+ * `virt_selftest=0|1` (the virtualization backend's self-test, docs/vmx.md, docs/svm.md). */
 #ifndef KEEL_CMDLINE_H
 #define KEEL_CMDLINE_H
 
