@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from ktest import caseconf, emulator, judge  # noqa: E402
 from ktest.hostrun import run_host  # noqa: E402
-from ktest.report import Tally, read_results, write_results  # noqa: E402
+from ktest.report import Tally, clear_results, read_results, write_results  # noqa: E402
 
 MAX_REASONS = 8
 _print_lock = threading.Lock()
@@ -43,7 +43,7 @@ def run_case(case, suite, elf, build):
         return "FAIL", time.monotonic() - start, [str(e)], ""
     reasons = judge.judge(case, con, facts, expected)
     if reasons:
-        return "FAIL", facts.seconds, reasons, paths.console
+        return "FAIL", facts.seconds, reasons, f"{paths.console} (emulator: {paths.emu})"
     return "PASS", facts.seconds, [judge.summary(case, con, expected)], paths.console
 
 
@@ -81,6 +81,7 @@ def load_cases(paths, only_emulator):
 
 def cmd_boot(a):
     suite = a.suite or a.emulator or "boot"
+    clear_results(a.build, suite)
     cases, bad = load_cases(a.cases, a.emulator)
     tally = Tally()
     for name, err in bad:
@@ -110,7 +111,11 @@ def finish(build, suite, tally):
 
 
 def cmd_host(a):
+    clear_results(a.build, a.suite)
     tally = run_host(a.exes, a.build, a.jobs, a.timeout, out)
+    if not a.built:
+        tally.add("FAIL")
+        out("FAIL build (0.0s): some HOST_TESTS did not build (see the make output above)")
     return finish(a.build, a.suite, tally)
 
 
@@ -168,6 +173,7 @@ def parse_args(argv):
     h.add_argument("-j", "--jobs", type=int, default=2)
     h.add_argument("--timeout", type=int, default=600, help="seconds per program (default 600)")
     h.add_argument("--suite", default="host")
+    h.add_argument("--built", type=int, choices=(0, 1), default=1, help="0: the build failed")
     h.add_argument("exes", nargs="*")
     b = sub.add_parser("boot", help="boot case files in emulators")
     b.add_argument("-j", "--jobs", type=int, default=2, help="emulators at once (default 2)")

@@ -92,7 +92,7 @@ elif [[ $uefi -eq 1 ]]; then
 		vars=$(mktemp "${TMPDIR:-/tmp}/keel-vars.XXXXXX")
 		cleanup=$vars
 	fi
-	[[ $dry -eq 1 ]] || cp "$OVMF_VARS" "$vars"
+	[[ $dry -eq 1 ]] || { mkdir -p "$(dirname "$vars")" && cp "$OVMF_VARS" "$vars"; }
 	cmd+=(-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
 		-drive "if=pflash,format=raw,file=$vars" -cdrom "$iso")
 else

@@ -159,14 +159,17 @@ def check_patterns(case, con, facts, expected):
 
 CHECKS = (check_run, check_fatal, check_boot, check_cpu, check_smp, check_verdicts, check_exit,
           check_patterns)
+# What still says something useful when the run never got to its end.
+CHECKS_UNFINISHED = (check_run, check_fatal, check_boot, check_cpu, check_verdicts)
 
 
 def judge(case, con, facts, expected):
     """All reasons the run failed, in check order, each once."""
+    unfinished = bool(check_run(case, con, facts, expected))
     reasons = []
-    for check in CHECKS:
+    for check in CHECKS_UNFINISHED if unfinished else CHECKS:
         for r in check(case, con, facts, expected):
-            if r not in reasons:
+            if r not in reasons and not (unfinished and r.startswith("no '")):
                 reasons.append(r)
     return reasons
 

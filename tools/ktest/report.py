@@ -31,6 +31,14 @@ def results_path(build, suite):
     return os.path.join(build, "test-results", suite + ".res")
 
 
+def clear_results(build, suite):
+    """A suite that dies before its end must not leave an older run's results behind."""
+    try:
+        os.remove(results_path(build, suite))
+    except FileNotFoundError:
+        pass
+
+
 def write_results(build, suite, tally):
     path = results_path(build, suite)
     os.makedirs(os.path.dirname(path), exist_ok=True)
