@@ -22,7 +22,7 @@ EOF
 }
 set -euo pipefail
 
-iso= model=corei7_haswell_4770 cpus=1 mem=512 ips=50000000 dir= serial= log= tmo=300 dry=0
+iso='' model=corei7_haswell_4770 cpus=1 mem=512 ips=50000000 dir='' serial='' log='' tmo=300 dry=0
 need() { [[ $# -ge 2 ]] || { echo "bochs.sh: $1 needs a value" >&2; usage; }; }
 while [[ $# -gt 0 ]]; do
 	case $1 in

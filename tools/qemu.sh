@@ -30,8 +30,8 @@ set -euo pipefail
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 
-iso= uefi=0 kernel= append= initrd= cpu=qemu64,+svm,+npt smp=1 mem=512 icount=0
-serial_log= vars= gdb= reboot=0 tmo= dry=0 serials=() extra=()
+iso='' uefi=0 kernel='' append='' initrd='' cpu=qemu64,+svm,+npt smp=1 mem=512 icount=0
+serial_log='' vars='' gdb='' reboot=0 tmo='' dry=0 serials=() extra=()
 need() { [[ $# -ge 2 ]] || { echo "qemu.sh: $1 needs a value" >&2; usage; }; }
 while [[ $# -gt 0 ]]; do
 	case $1 in
