@@ -34,6 +34,10 @@ enum keel_hypercall {
 	KEEL_HC_TESTDEV = 3,
 	/* RBX = failed verdicts, RCX = passed verdicts this guest reported: counted into KEEL EXIT. */
 	KEEL_HC_VERDICTS = 4,
+	/* Service VM only: answers were published on the ring (docs/ring.md §6). */
+	KEEL_HC_RING_KICK = 5,
+	/* Service VM only: RBX = partition, RCX = IOAPIC pin, RDX = 0 deassert, 1 assert, 2 pulse. */
+	KEEL_HC_IRQ = 6,
 };
 
 /* Per-vCPU counters readable with KEEL_HC_STAT. */

@@ -45,7 +45,11 @@ struct vevent {
 	u32 error;
 	bool has_cr2; /* #PF: CR2 is set before injection */
 	u64 cr2;
+	u8 insn_len;  /* VEVENT_SOFTINT, #BP, #OF: length of the INT instruction at RIP */
 };
+
+/* What started a task switch (VEXIT_TASK_SWITCH). */
+enum vtask_source { VTASK_CALL, VTASK_IRET, VTASK_JMP, VTASK_IDT };
 
 /* Normalised exit reasons; each backend maps its own codes onto these. */
 enum vexit_kind {
@@ -77,6 +81,9 @@ struct vexit {
 	u32 kind;       /* enum vexit_kind */
 	u64 raw;        /* the vendor's exit code, for logs */
 	u32 insn_len;   /* length the hardware reports, 0 when it reports none (QEMU SVM) */
+	bool vectoring; /* the exit interrupted the delivery of an event (VMX IDT-vectoring info,
+			 * SVM EXITINTINFO); the backend re-injects it at the next entry, so RIP
+			 * does not point at an instruction to emulate for this exit */
 	union {
 		struct {
 			u64 gpa;
@@ -104,6 +111,17 @@ struct vexit {
 		struct {
 			u64 qual;      /* VM-entry failure qualification / SVM EXITINFO1 */
 		} fail;
+		struct {
+			u8 vector;     /* VEXIT_SIPI: the start-up vector (start at vector << 12) */
+		} sipi;
+		struct {
+			u16 sel;       /* VEXIT_TASK_SWITCH: the new task's TSS selector */
+			u8 source;     /* enum vtask_source */
+			bool idt_event; /* through an IDT task gate: the event below caused it */
+			u8 vector;
+			bool has_error;
+			u32 error;
+		} task;
 	};
 };
 

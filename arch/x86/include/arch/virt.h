@@ -28,6 +28,11 @@ struct virt_ops {
 	/* Set the whole architectural state (loaders, reset, INIT/SIPI). */
 	void (*vcpu_set_sregs)(struct vcpu *v, const struct vcpu_sregs *s);
 	void (*vcpu_get_sregs)(struct vcpu *v, struct vcpu_sregs *s);
+	/* Application processors: park the vCPU until a start-up IPI (exit VEXIT_SIPI), and start
+	 * it at a vector: real mode, CS = vector << 8, IP = 0, the rest as after INIT (SDM Vol. 3A
+	 * 8.4.4). Both reset the vCPU to the INIT state first. */
+	void (*vcpu_wait_sipi)(struct vcpu *v);
+	void (*vcpu_start_at)(struct vcpu *v, u8 vector);
 	/* Enter the guest until the next exit; v->exit and v->regs are filled on return.
 	 * Returns 0, or a negative errno when the entry itself failed in a way Keel caused. */
 	int (*vcpu_run)(struct vcpu *v);
@@ -39,13 +44,24 @@ struct virt_ops {
 	bool (*vcpu_can_take_intr)(struct vcpu *v);
 	void (*vcpu_clear_shadow)(struct vcpu *v);
 
-	/* The guest-physical address space: entry encodings and activation. */
+	/* The guest-physical address space: entry encodings and activation. level: 1 = 4 KiB page
+	 * (PTE), 2 = 2 MiB page (PDE), 3 = 1 GiB page (PDPTE). npt_leaf returns 0 (not present)
+	 * when the CPU cannot map a page of that level: the caller then uses smaller pages. */
 	u64 (*npt_leaf)(u64 hpa, unsigned prot, enum npt_memtype mt, unsigned level);
 	u64 (*npt_table)(u64 hpa);
 	void (*npt_activate)(struct vcpu *v, u64 root_hpa);
 	void (*npt_flush)(struct vcpu *v);
 
 	void (*vcpu_set_tsc_offset)(struct vcpu *v, u64 offset);
+
+	/* Intercept control the common code decides (all ports and MSRs exit by default):
+	 * let the guest use ports [port, port + count) directly (-ERANGE past 0xffff); let it read
+	 * and/or write an MSR directly (-EPERM for MSRs the backend owns, such as EFER; -ERANGE
+	 * for MSRs the bitmap cannot express); which exception vectors exit as VEXIT_EXCEPTION
+	 * (bit n = vector n). */
+	int (*vcpu_allow_io)(struct vcpu *v, u32 port, u32 count);
+	int (*vcpu_allow_msr)(struct vcpu *v, u32 msr, bool read, bool write);
+	void (*vcpu_set_exc_intercepts)(struct vcpu *v, u32 mask);
 	/* The hypercall instruction's bytes for this vendor (guests are told through CPUID). */
 	u8 hypercall_insn[3];
 };
@@ -58,5 +74,10 @@ extern const struct virt_ops *virt;
 
 /* Pick the backend from CPUID (GenuineIntel → VMX, AuthenticAMD → SVM) and probe it. */
 int virt_select(void);
+
+/* VMX backend self-test (arch/x86/vmx/vmx_selftest.c), run by kmain after SMP bring-up when
+ * the command line holds virt_selftest=1: on an Intel CPU it prints VERDICT lines (suite
+ * virt/...) through the verdict API; elsewhere it returns at once. */
+void vmx_selftest(void);
 
 #endif

@@ -1,0 +1,227 @@
+/* Opcode tables: one entry per opcode byte (SDM Vol. 2D Appendix A opcode maps), group tables
+ * indexed by ModRM.reg, mandatory-prefix tables indexed by none/66/F3/F2 (or VEX.pp).
+ * Only the forms in emul/manifest.tsv have entries; every other byte is OP_NONE (unsupported). */
+#include "emul_internal.h"
+
+#define IMMK(o) (((o) & 15) == K_I || ((o) & 15) == K_IS || ((o) & 15) == K_IP || ((o) & 15) == K_O)
+#define E_(op, sub, modes, o0, o1, o2, fl) \
+	{ op, sub, modes, { o0, o1, o2 }, (fl) | (IMMK(o0) || IMMK(o1) || IMMK(o2) ? F_IMM : 0) }
+#define GRP(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_GROUP)
+#define PFX(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_PFXTAB)
+#define PFXM(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_PFXTAB)
+
+#define Eb OPND(K_E, S_B)
+#define Ew OPND(K_E, S_W)
+#define Ed OPND(K_E, S_D)
+#define Ev OPND(K_E, S_V)
+#define Ey OPND(K_E, S_Y)
+#define Eq OPND(K_E, S_Q)
+#define Edq OPND(K_E, S_DQ)
+#define Ex OPND(K_E, S_X)
+#define Ecl OPND(K_E, S_CL)
+#define Gb OPND(K_G, S_B)
+#define Gv OPND(K_G, S_V)
+#define Gy OPND(K_G, S_Y)
+#define By OPND(K_B, S_Y)
+#define Ib OPND(K_I, S_B)
+#define Iz OPND(K_I, S_Z)
+#define Ibs OPND(K_IS, S_V)
+#define ALb OPND(K_ACC, S_B)
+#define rAX OPND(K_ACC, S_V)
+#define eAX OPND(K_ACC, S_Z)
+#define Ob OPND(K_O, S_B)
+#define Ov OPND(K_O, S_V)
+#define Xb OPND(K_XS, S_B)
+#define Xv OPND(K_XS, S_V)
+#define Xz OPND(K_XS, S_Z)
+#define Yb OPND(K_YD, S_B)
+#define Yv OPND(K_YD, S_V)
+#define Yz OPND(K_YD, S_Z)
+#define DXw OPND(K_DX, S_W)
+#define IPb OPND(K_IP, S_B)
+#define Vy OPND(K_V, S_Y)
+#define Vq OPND(K_V, S_Q)
+#define Vdq OPND(K_V, S_DQ)
+#define Vx OPND(K_V, S_X)
+#define STKv OPND(K_STK, S_V)
+
+#define MR (F_MODRM | F_OALL)
+#define RMW (F_MODRM | F_OALL | F_RMW)
+#define LRMW (RMW | F_LOCK)
+
+/* The eight ALU rows of 00-3F (SDM Vol. 2A: ADD/OR/ADC/SBB/AND/SUB/XOR/CMP). */
+#define ALU_ROW(n, wb)                                                        \
+	[(n) * 8 + 0] = E_(OP_ALU, n, M_ALL, Eb, Gb, 0, RMW | (wb)),          \
+	[(n) * 8 + 1] = E_(OP_ALU, n, M_ALL, Ev, Gv, 0, RMW | (wb)),          \
+	[(n) * 8 + 2] = E_(OP_ALU, n, M_ALL, Gb, Eb, 0, RMW | ((wb) & F_NOWB)), \
+	[(n) * 8 + 3] = E_(OP_ALU, n, M_ALL, Gv, Ev, 0, RMW | ((wb) & F_NOWB)), \
+	[(n) * 8 + 4] = E_(OP_ALU, n, M_ALL, ALb, Ib, 0, F_OALL | F_RMW | ((wb) & F_NOWB)), \
+	[(n) * 8 + 5] = E_(OP_ALU, n, M_ALL, rAX, Iz, 0, F_OALL | F_RMW | ((wb) & F_NOWB))
+
+#define STR(sub, o0, o1, fl) E_(OP_STR, sub, M_ALL, o0, o1, 0, F_OALL | (fl))
+
+const struct emul_opdesc emul_map1[256] = {
+	ALU_ROW(ALU_ADD, F_LOCK), ALU_ROW(ALU_OR, F_LOCK), ALU_ROW(ALU_ADC, F_LOCK),
+	ALU_ROW(ALU_SBB, F_LOCK), ALU_ROW(ALU_AND, F_LOCK), ALU_ROW(ALU_SUB, F_LOCK),
+	ALU_ROW(ALU_XOR, F_LOCK), ALU_ROW(ALU_CMP, F_NOWB),
+	[0x63] = E_(OP_MOVSX, 0, M_L64, Gv, Ed, 0, F_MODRM | F_O32 | F_O64),
+	[0x6c] = STR(STR_INS, Yb, DXw, F_REP),
+	[0x6d] = STR(STR_INS, Yz, DXw, F_REP),
+	[0x6e] = STR(STR_OUTS, DXw, Xb, F_REP | F_SEGX),
+	[0x6f] = STR(STR_OUTS, DXw, Xz, F_REP | F_SEGX),
+	[0x80] = GRP(0), [0x81] = GRP(1), [0x83] = GRP(2),
+	[0x84] = E_(OP_TEST, 0, M_ALL, Eb, Gb, 0, MR | F_NOWB),
+	[0x85] = E_(OP_TEST, 0, M_ALL, Ev, Gv, 0, MR | F_NOWB),
+	[0x86] = E_(OP_XCHG, 0, M_ALL, Eb, Gb, 0, LRMW),
+	[0x87] = E_(OP_XCHG, 0, M_ALL, Ev, Gv, 0, LRMW),
+	[0x88] = E_(OP_MOV, 0, M_ALL, Eb, Gb, 0, MR),
+	[0x89] = E_(OP_MOV, 0, M_ALL, Ev, Gv, 0, MR),
+	[0x8a] = E_(OP_MOV, 0, M_ALL, Gb, Eb, 0, MR),
+	[0x8b] = E_(OP_MOV, 0, M_ALL, Gv, Ev, 0, MR),
+	[0x8f] = GRP(7),
+	[0xa0] = E_(OP_MOV, 0, M_ALL, ALb, Ob, 0, F_OALL),
+	[0xa1] = E_(OP_MOV, 0, M_ALL, rAX, Ov, 0, F_OALL),
+	[0xa2] = E_(OP_MOV, 0, M_ALL, Ob, ALb, 0, F_OALL),
+	[0xa3] = E_(OP_MOV, 0, M_ALL, Ov, rAX, 0, F_OALL),
+	[0xa4] = STR(STR_MOVS, Yb, Xb, F_REP | F_SEGX),
+	[0xa5] = STR(STR_MOVS, Yv, Xv, F_REP | F_SEGX),
+	[0xa6] = STR(STR_CMPS, Xb, Yb, F_REPCC | F_SEGX),
+	[0xa7] = STR(STR_CMPS, Xv, Yv, F_REPCC | F_SEGX),
+	[0xa8] = E_(OP_TEST, 0, M_ALL, ALb, Ib, 0, F_OALL | F_NOWB),
+	[0xa9] = E_(OP_TEST, 0, M_ALL, rAX, Iz, 0, F_OALL | F_NOWB),
+	[0xaa] = STR(STR_STOS, Yb, ALb, F_REP),
+	[0xab] = STR(STR_STOS, Yv, rAX, F_REP),
+	[0xac] = STR(STR_LODS, ALb, Xb, F_REP | F_SEGX),
+	[0xad] = STR(STR_LODS, rAX, Xv, F_REP | F_SEGX),
+	[0xae] = STR(STR_SCAS, ALb, Yb, F_REPCC),
+	[0xaf] = STR(STR_SCAS, rAX, Yv, F_REPCC),
+	[0xc6] = GRP(8), [0xc7] = GRP(9),
+	[0xe4] = E_(OP_IN, 0, M_ALL, ALb, IPb, 0, F_OALL),
+	[0xe5] = E_(OP_IN, 0, M_ALL, eAX, IPb, 0, F_OALL),
+	[0xe6] = E_(OP_OUT, 0, M_ALL, IPb, ALb, 0, F_OALL),
+	[0xe7] = E_(OP_OUT, 0, M_ALL, IPb, eAX, 0, F_OALL),
+	[0xec] = E_(OP_IN, 0, M_ALL, ALb, DXw, 0, F_OALL),
+	[0xed] = E_(OP_IN, 0, M_ALL, eAX, DXw, 0, F_OALL),
+	[0xee] = E_(OP_OUT, 0, M_ALL, DXw, ALb, 0, F_OALL),
+	[0xef] = E_(OP_OUT, 0, M_ALL, DXw, eAX, 0, F_OALL),
+	[0xf6] = GRP(3), [0xf7] = GRP(4), [0xfe] = GRP(5), [0xff] = GRP(6),
+};
+
+#define BTR_(sub, o1, fl) E_(OP_BT, sub, M_ALL, Ev, o1, 0, F_MODRM | F_OALL | (fl))
+
+const struct emul_opdesc emul_map0f[256] = {
+	[0x10] = PFXM(0), [0x11] = PFXM(1), [0x28] = PFXM(2), [0x29] = PFXM(3),
+	[0x6e] = PFXM(4), [0x7e] = PFXM(5), [0x6f] = PFXM(6), [0x7f] = PFXM(7),
+	[0xd6] = PFXM(8), [0xe7] = PFXM(9), [0xc3] = PFXM(10),
+	[0xa3] = BTR_(BT_BT, Gv, F_NOWB),
+	[0xab] = BTR_(BT_BTS, Gv, F_RMW | F_LOCK),
+	[0xb3] = BTR_(BT_BTR, Gv, F_RMW | F_LOCK),
+	[0xbb] = BTR_(BT_BTC, Gv, F_RMW | F_LOCK),
+	[0xae] = GRP(11),
+	[0xaf] = E_(OP_IMUL, 0, M_ALL, Gv, Ev, 0, RMW),
+	[0xb0] = E_(OP_CMPXCHG, 0, M_ALL, Eb, Gb, 0, LRMW),
+	[0xb1] = E_(OP_CMPXCHG, 0, M_ALL, Ev, Gv, 0, LRMW),
+	[0xb6] = E_(OP_MOVZX, 0, M_ALL, Gv, Eb, 0, MR),
+	[0xb7] = E_(OP_MOVZX, 0, M_ALL, Gv, Ew, 0, MR),
+	[0xba] = GRP(10),
+	[0xbe] = E_(OP_MOVSX, 0, M_ALL, Gv, Eb, 0, MR),
+	[0xbf] = E_(OP_MOVSX, 0, M_ALL, Gv, Ew, 0, MR),
+	[0xc0] = E_(OP_XADD, 0, M_ALL, Eb, Gb, 0, LRMW),
+	[0xc1] = E_(OP_XADD, 0, M_ALL, Ev, Gv, 0, LRMW),
+};
+
+const struct emul_opdesc emul_map0f38[256] = {
+	[0xf0] = PFXM(11), [0xf1] = PFXM(12),
+};
+
+const struct emul_opdesc emul_vex0f[256] = {
+	[0x10] = PFXM(15), [0x11] = PFXM(16), [0x28] = PFXM(17), [0x29] = PFXM(18),
+	[0x6f] = PFXM(19), [0x7f] = PFXM(20), [0xe7] = PFXM(21),
+};
+
+const struct emul_opdesc emul_vex0f38[256] = {
+	[0xf7] = PFXM(22),
+};
+
+const struct emul_opdesc emul_groups[][8] = {
+	/* 0-2: group 1 (80, 81, 83) */
+	[0] = { E_(OP_ALU, 0, M_ALL, Eb, Ib, 0, LRMW), E_(OP_ALU, 1, M_ALL, Eb, Ib, 0, LRMW),
+		E_(OP_ALU, 2, M_ALL, Eb, Ib, 0, LRMW), E_(OP_ALU, 3, M_ALL, Eb, Ib, 0, LRMW),
+		E_(OP_ALU, 4, M_ALL, Eb, Ib, 0, LRMW), E_(OP_ALU, 5, M_ALL, Eb, Ib, 0, LRMW),
+		E_(OP_ALU, 6, M_ALL, Eb, Ib, 0, LRMW), E_(OP_ALU, 7, M_ALL, Eb, Ib, 0, RMW | F_NOWB) },
+	[1] = { E_(OP_ALU, 0, M_ALL, Ev, Iz, 0, LRMW), E_(OP_ALU, 1, M_ALL, Ev, Iz, 0, LRMW),
+		E_(OP_ALU, 2, M_ALL, Ev, Iz, 0, LRMW), E_(OP_ALU, 3, M_ALL, Ev, Iz, 0, LRMW),
+		E_(OP_ALU, 4, M_ALL, Ev, Iz, 0, LRMW), E_(OP_ALU, 5, M_ALL, Ev, Iz, 0, LRMW),
+		E_(OP_ALU, 6, M_ALL, Ev, Iz, 0, LRMW), E_(OP_ALU, 7, M_ALL, Ev, Iz, 0, RMW | F_NOWB) },
+	[2] = { E_(OP_ALU, 0, M_ALL, Ev, Ibs, 0, LRMW), E_(OP_ALU, 1, M_ALL, Ev, Ibs, 0, LRMW),
+		E_(OP_ALU, 2, M_ALL, Ev, Ibs, 0, LRMW), E_(OP_ALU, 3, M_ALL, Ev, Ibs, 0, LRMW),
+		E_(OP_ALU, 4, M_ALL, Ev, Ibs, 0, LRMW), E_(OP_ALU, 5, M_ALL, Ev, Ibs, 0, LRMW),
+		E_(OP_ALU, 6, M_ALL, Ev, Ibs, 0, LRMW), E_(OP_ALU, 7, M_ALL, Ev, Ibs, 0, RMW | F_NOWB) },
+	/* 3: F6 */
+	[3] = { [0] = E_(OP_TEST, 0, M_ALL, Eb, Ib, 0, MR | F_NOWB),
+		[2] = E_(OP_NOT, 0, M_ALL, Eb, 0, 0, LRMW),
+		[3] = E_(OP_NEG, 0, M_ALL, Eb, 0, 0, LRMW) },
+	/* 4: F7 */
+	[4] = { [0] = E_(OP_TEST, 0, M_ALL, Ev, Iz, 0, MR | F_NOWB),
+		[2] = E_(OP_NOT, 0, M_ALL, Ev, 0, 0, LRMW),
+		[3] = E_(OP_NEG, 0, M_ALL, Ev, 0, 0, LRMW) },
+	/* 5: FE */
+	[5] = { [0] = E_(OP_INCDEC, 0, M_ALL, Eb, 0, 0, LRMW),
+		[1] = E_(OP_INCDEC, 1, M_ALL, Eb, 0, 0, LRMW) },
+	/* 6: FF */
+	[6] = { [0] = E_(OP_INCDEC, 0, M_ALL, Ev, 0, 0, LRMW),
+		[1] = E_(OP_INCDEC, 1, M_ALL, Ev, 0, 0, LRMW),
+		[6] = E_(OP_PUSH, 0, M_ALL, STKv, Ev, 0, MR | F_D64) },
+	/* 7: 8F */
+	[7] = { [0] = E_(OP_POP, 0, M_ALL, Ev, STKv, 0, MR | F_D64) },
+	/* 8: C6, 9: C7 */
+	[8] = { [0] = E_(OP_MOV, 0, M_ALL, Eb, Ib, 0, MR) },
+	[9] = { [0] = E_(OP_MOV, 0, M_ALL, Ev, Iz, 0, MR) },
+	/* 10: 0F BA */
+	[10] = { [4] = BTR_(BT_BT, Ib, F_NOWB), [5] = BTR_(BT_BTS, Ib, F_RMW | F_LOCK),
+		 [6] = BTR_(BT_BTR, Ib, F_RMW | F_LOCK), [7] = BTR_(BT_BTC, Ib, F_RMW | F_LOCK) },
+	/* 11: 0F AE (memory forms) */
+	[11] = { [6] = PFXM(13), [7] = PFXM(14) },
+};
+
+#define SSE(o0, o1, fl) E_(OP_VMOV, 0, M_ALL, o0, o1, 0, F_MODRM | F_OALL | (fl))
+#define AVX(o0, o1, fl) E_(OP_VMOV, 0, M_NOR, o0, o1, 0, F_MODRM | F_OALL | (fl))
+#define MOVBE(o0, o1) E_(OP_MOVBE, 0, M_ALL, o0, o1, 0, MR)
+#define CLF(sub) E_(OP_CLFLUSH, sub, M_ALL, Ecl, 0, 0, MR)
+
+const struct emul_opdesc emul_pfxtabs[][4] = {
+	[0] = { SSE(Vdq, Edq, 0) },                 /* 0F 10 MOVUPS */
+	[1] = { SSE(Edq, Vdq, 0) },                 /* 0F 11 MOVUPS */
+	[2] = { SSE(Vdq, Edq, F_ALIGN) },           /* 0F 28 MOVAPS */
+	[3] = { SSE(Edq, Vdq, F_ALIGN) },           /* 0F 29 MOVAPS */
+	[4] = { [1] = SSE(Vy, Ey, 0) },             /* 66 0F 6E MOVD/MOVQ */
+	[5] = { [1] = SSE(Ey, Vy, 0), [2] = SSE(Vq, Eq, 0) }, /* 66 0F 7E MOVD/MOVQ, F3 0F 7E MOVQ */
+	[6] = { [1] = SSE(Vdq, Edq, F_ALIGN), [2] = SSE(Vdq, Edq, 0) }, /* 0F 6F MOVDQA/MOVDQU */
+	[7] = { [1] = SSE(Edq, Vdq, F_ALIGN), [2] = SSE(Edq, Vdq, 0) }, /* 0F 7F MOVDQA/MOVDQU */
+	[8] = { [1] = SSE(Eq, Vq, 0) },             /* 66 0F D6 MOVQ */
+	[9] = { [1] = SSE(Edq, Vdq, F_ALIGN) },     /* 66 0F E7 MOVNTDQ */
+	[10] = { E_(OP_MOV, 0, M_ALL, Ey, Gy, 0, MR) }, /* 0F C3 MOVNTI */
+	[11] = { MOVBE(Gv, Ev), MOVBE(Gv, Ev) },    /* 0F 38 F0 MOVBE */
+	[12] = { MOVBE(Ev, Gv), MOVBE(Ev, Gv) },    /* 0F 38 F1 MOVBE */
+	[13] = { [1] = CLF(2) },                    /* 66 0F AE /6 CLWB */
+	[14] = { CLF(0), CLF(1) },                  /* 0F AE /7 CLFLUSH, 66: CLFLUSHOPT */
+	[15] = { AVX(Vx, Ex, 0) },                  /* VEX 0F 10 VMOVUPS */
+	[16] = { AVX(Ex, Vx, 0) },                  /* VEX 0F 11 VMOVUPS */
+	[17] = { AVX(Vx, Ex, F_ALIGN) },            /* VEX 0F 28 VMOVAPS */
+	[18] = { AVX(Ex, Vx, F_ALIGN) },            /* VEX 0F 29 VMOVAPS */
+	[19] = { [1] = AVX(Vx, Ex, F_ALIGN), [2] = AVX(Vx, Ex, 0) }, /* VMOVDQA/VMOVDQU */
+	[20] = { [1] = AVX(Ex, Vx, F_ALIGN), [2] = AVX(Ex, Vx, 0) }, /* VMOVDQA/VMOVDQU */
+	[21] = { [1] = AVX(Ex, Vx, F_ALIGN) },      /* VEX 66 0F E7 VMOVNTDQ */
+	[22] = { E_(OP_BEXTR, 0, M_NOR, Gy, Ey, By, MR | F_VEXW) }, /* VEX 0F38 F7 BEXTR */
+};
+
+/* Legacy prefixes and REX (SDM Vol. 2A 2.1.1, 2.2.1). */
+const uint8_t emul_prefix_kind[256] = {
+	[0xf0] = PK_LOCK, [0xf2] = PK_REPNE, [0xf3] = PK_REP, [0x66] = PK_OSZ, [0x67] = PK_ASZ,
+	[0x26] = PK_SEG + SEG_ES, [0x2e] = PK_SEG + SEG_CS, [0x36] = PK_SEG + SEG_SS,
+	[0x3e] = PK_SEG + SEG_DS, [0x64] = PK_SEG + SEG_FS, [0x65] = PK_SEG + SEG_GS,
+	[0x40] = PK_REX, [0x41] = PK_REX, [0x42] = PK_REX, [0x43] = PK_REX,
+	[0x44] = PK_REX, [0x45] = PK_REX, [0x46] = PK_REX, [0x47] = PK_REX,
+	[0x48] = PK_REX, [0x49] = PK_REX, [0x4a] = PK_REX, [0x4b] = PK_REX,
+	[0x4c] = PK_REX, [0x4d] = PK_REX, [0x4e] = PK_REX, [0x4f] = PK_REX,
+};

@@ -1,0 +1,195 @@
+/* Keel's MMIO/port-I/O instruction emulator: fetch, decode, emulate, as a request/complete state
+ * machine. The caller (VMX/SVM exit code) fills struct emul_regs, calls emul_start(), answers each
+ * EMUL_ACCESS with emul_complete() (in-core device or the ring) and writes the registers back after
+ * EMUL_DONE. No callback into the device side ever holds instruction state. See docs/emulator.md. */
+#ifndef EMUL_EMUL_H
+#define EMUL_EMUL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "seg.h"
+#include "walk.h"
+
+#define EMUL_INSN_MAX 15          /* SDM Vol. 2A 2.3.11: longer is #GP(0) */
+#define EMUL_BATCH_MAX_BYTES 256  /* most data one access (one ring slot) carries */
+
+enum emul_status {
+	EMUL_DONE,        /* registers, RFLAGS and RIP updated: write them back */
+	EMUL_ACCESS,      /* a device access is needed: read e->access, then emul_complete() */
+	EMUL_FAULT,       /* inject e->fault (registers unchanged) */
+	EMUL_UNSUPPORTED, /* outside the coverage manifest: inject #UD */
+	EMUL_RETRY,       /* re-enter the guest unchanged (the instruction does not match the exit) */
+};
+
+enum emul_gpr {
+	EMUL_RAX, EMUL_RCX, EMUL_RDX, EMUL_RBX, EMUL_RSP, EMUL_RBP, EMUL_RSI, EMUL_RDI,
+	EMUL_R8, EMUL_R9, EMUL_R10, EMUL_R11, EMUL_R12, EMUL_R13, EMUL_R14, EMUL_R15,
+};
+
+#define EMUL_RFLAGS_CF (1u << 0)
+#define EMUL_RFLAGS_PF (1u << 2)
+#define EMUL_RFLAGS_AF (1u << 4)
+#define EMUL_RFLAGS_ZF (1u << 6)
+#define EMUL_RFLAGS_SF (1u << 7)
+#define EMUL_RFLAGS_TF (1u << 8)
+#define EMUL_RFLAGS_DF (1u << 10)
+#define EMUL_RFLAGS_OF (1u << 11)
+#define EMUL_RFLAGS_RF (1u << 16)
+#define EMUL_RFLAGS_ARITH 0x8d5u /* CF PF AF ZF SF OF */
+
+/* Guest register file: the caller copies it from the VMCS/VMCB and back after EMUL_DONE. */
+struct emul_regs {
+	uint64_t gpr[16];
+	uint64_t rip, rflags;
+	uint64_t cr0, cr2, cr3, cr4, efer, xcr0;
+	struct emul_seg seg[SEG_COUNT];
+	unsigned cpl; /* VMX: SS.DPL; SVM: VMCB CPL */
+};
+
+enum emul_gpa_class { EMUL_GPA_RAM, EMUL_GPA_DEVICE };
+
+/* What the emulator needs from its caller. Vector registers are the guest's XMM/YMM (emul/vecreg.S
+ * accesses the live registers in the core; host tests pass a fake). */
+struct emul_env {
+	struct emul_mem mem; /* guest RAM (fetch, page walks, RAM operands) */
+	void *ctx;
+	/* EMUL_GPA_RAM only if all of [gpa, gpa+len) is RAM; anything else is a device access. */
+	enum emul_gpa_class (*classify)(void *ctx, uint64_t gpa, uint32_t len);
+	/* Copy `len` (4, 8, 16 or 32) bytes of XMM/YMM `reg` (0-15) out of or into the register file.
+	 * vec_write zeroes bytes [len, zero_to) of the YMM register and keeps the rest. */
+	void (*vec_read)(void *ctx, unsigned reg, void *buf, unsigned len);
+	void (*vec_write)(void *ctx, unsigned reg, const void *buf, unsigned len, unsigned zero_to);
+};
+
+/* The live-register implementation of vec_read/vec_write (emul/vecreg.S; core only). */
+void emul_vec_read_live(void *ctx, unsigned reg, void *buf, unsigned len);
+void emul_vec_write_live(void *ctx, unsigned reg, const void *buf, unsigned len, unsigned zero_to);
+
+enum emul_access_kind { EMUL_KIND_MMIO, EMUL_KIND_PIO };
+enum emul_dir { EMUL_DIR_READ, EMUL_DIR_WRITE };
+
+/* One device access request: `count` elements of `size` bytes, element i at addr + i*stride
+ * (stride is +size, -size, or 0 for a port or FIFO). Write data: element i at data[i*size].
+ * A read is answered with count*size bytes in the same order. */
+struct emul_access {
+	uint8_t kind;   /* enum emul_access_kind */
+	uint8_t dir;    /* enum emul_dir */
+	uint8_t size;   /* 1, 2, 4 or 8 */
+	int16_t stride;
+	uint16_t count; /* 1 .. EMUL_BATCH_MAX_BYTES / size */
+	uint64_t addr;  /* guest-physical address, or port */
+	uint8_t data[EMUL_BATCH_MAX_BYTES];
+};
+
+/* A memory operand of the decoded instruction, for checking against the exit information. */
+struct emul_memop {
+	uint64_t la;       /* linear address of the lowest byte */
+	uint64_t gpa[2];   /* pages: bytes [0, len0) at gpa[0], the rest at gpa[1] */
+	uint32_t size;     /* bytes (a string batch: the whole batch) */
+	uint16_t len0;
+	uint8_t seg;       /* enum emul_segreg */
+	bool read, write;
+	bool dev[2];       /* the piece is a device access */
+};
+
+/* What the exit reported, so emul_start can RETRY when the instruction does not match it.
+ * With la_valid (VMX: guest-linear address valid), the page la -> gpa is used without a walk:
+ * the CPU walked it for this very access (only for a write if `write`). */
+struct emul_exit {
+	uint8_t kind; /* EMUL_EXIT_NONE, EMUL_EXIT_MMIO or EMUL_EXIT_PIO */
+	bool write;
+	bool la_valid;
+	uint16_t port;
+	uint64_t gpa;
+	uint64_t la;
+};
+enum { EMUL_EXIT_NONE, EMUL_EXIT_MMIO, EMUL_EXIT_PIO };
+
+/* Decoded instruction: a plain struct (the emulator's input, also the decode oracle's). */
+struct emul_opdesc;
+struct emul_insn {
+	const struct emul_opdesc *d; /* opcode table entry */
+	uint8_t len;
+	uint8_t map, opc;  /* EMUL_MAP_*, opcode byte */
+	uint8_t mode;      /* enum emul_mode */
+	uint8_t osz, asz;  /* operand / address size in bytes (2, 4, 8) */
+	uint8_t pfx;       /* EMUL_PFX_* seen */
+	uint8_t mand;      /* mandatory prefix selecting the entry: 0, 0x66, 0xf3, 0xf2 */
+	uint8_t seg;       /* segment of the memory operand (override or default) */
+	uint8_t segovr;    /* last segment override, or SEG_COUNT */
+	uint8_t rex;       /* REX byte in effect (0 if none) */
+	uint8_t vex_l, vex_w, vex_v; /* VEX.L, VEX.W, ~VEX.vvvv */
+	uint8_t modrm, reg;          /* reg = ModRM.reg | REX.R << 3 */
+	uint8_t base, index, scale;  /* EMUL_NOREG when absent; scale = 1, 2, 4, 8 */
+	bool riprel, has_mem;
+	int8_t disp_size, imm_size;
+	uint8_t opsz[3];   /* bytes of each operand of the table entry (0 = none) */
+	int64_t disp;
+	uint64_t imm;      /* raw immediate (moffs: the offset) */
+};
+#define EMUL_NOREG 0xff
+enum { EMUL_MAP_1, EMUL_MAP_0F, EMUL_MAP_0F38, EMUL_MAP_VEX0F, EMUL_MAP_VEX0F38 };
+#define EMUL_PFX_LOCK  0x01
+#define EMUL_PFX_REP   0x02 /* F3 */
+#define EMUL_PFX_REPNE 0x04 /* F2 */
+#define EMUL_PFX_OSZ   0x08 /* 66 */
+#define EMUL_PFX_ASZ   0x10 /* 67 */
+#define EMUL_PFX_VEX   0x20
+
+enum emul_decode_status {
+	EMUL_DEC_OK,
+	EMUL_DEC_SHORT,       /* more bytes needed than given */
+	EMUL_DEC_UD,          /* invalid encoding (#UD): LOCK misuse, bad VEX fields */
+	EMUL_DEC_GP,          /* over 15 bytes: #GP(0) */
+	EMUL_DEC_UNSUPPORTED, /* valid or not, outside the manifest */
+};
+
+/* Decode `len` bytes (never reads beyond them) in `mode`. */
+int emul_decode(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct emul_insn *out);
+
+#define EMUL_ARENA 576
+#define EMUL_EINVAL (-22) /* -EINVAL: emul_complete() without a matching pending access */
+
+/* One emulation in progress (one per vCPU). Fields under "outputs" are for the caller to read;
+ * the rest is private to emul/. */
+struct emul {
+	/* outputs */
+	struct emul_access access;  /* valid after EMUL_ACCESS */
+	struct emul_fault fault;    /* valid after EMUL_FAULT */
+	struct emul_memop mop[2];   /* decoded memory operands (nmop of them) */
+	uint8_t nmop;
+	bool single_step;           /* after EMUL_DONE: RFLAGS.TF was set, inject a #DB trap (DR6.BS) */
+	bool shadow_clear;          /* after EMUL_DONE: clear the STI/MOV-SS interrupt shadow */
+	bool rip_advanced;          /* after EMUL_DONE: false while a REP string has elements left */
+
+	/* private */
+	struct emul_insn in;
+	const struct emul_exit *exit;
+	const struct emul_env *env;
+	struct emul_regs *regs;
+	uint8_t state;      /* idle, running, waiting */
+	uint8_t ndone;      /* memory steps finished */
+	uint8_t seq;        /* step counter of the current pass */
+	uint16_t aoff;      /* arena offset of the current pass */
+	uint16_t pend_off;  /* arena offset the pending read fills */
+	uint16_t pend_len;  /* bytes the pending read returns */
+	uint32_t batch;     /* string elements in this emulation */
+	uint8_t arena[EMUL_ARENA] __attribute__((aligned(8)));
+};
+
+/* Fetch the instruction at CS:RIP, decode and start emulating it. `exit` may be NULL. */
+int emul_start(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
+	       const struct emul_exit *exit);
+/* The same with the instruction bytes already known (e.g. SVM decode assists). */
+int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
+		     const struct emul_exit *exit, const uint8_t *bytes, unsigned len);
+/* Answer the pending access: a read passes access.count * access.size bytes, a write NULL/0.
+ * Returns the next enum emul_status, or -EINVAL (nothing pending, or the wrong length). */
+int emul_complete(struct emul *e, const void *data, uint32_t len);
+/* Drop the pending emulation: nothing is committed; the guest re-executes the instruction.
+ * A device write already sent may thus be repeated; a caller that times out a read should
+ * rather complete it with all-ones data. */
+void emul_abort(struct emul *e);
+
+#endif

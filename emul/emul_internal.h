@@ -1,0 +1,190 @@
+/* emul/ private declarations: opcode-table format, operand kinds, the per-operation executors. */
+#ifndef EMUL_INTERNAL_H
+#define EMUL_INTERNAL_H
+
+#include "emul.h"
+
+/* Operand descriptor byte: kind in the low nibble, size class in the high nibble. */
+#define OPND(k, s) ((uint8_t)((k) | ((s) << 4)))
+#define OPND_KIND(o) ((o) & 0xfu)
+#define OPND_SIZE(o) ((o) >> 4)
+
+enum opnd_kind {
+	K_NONE,
+	K_E,    /* ModRM r/m (memory only) */
+	K_G,    /* ModRM.reg general register */
+	K_I,    /* immediate of the operand's size */
+	K_IS,   /* imm8 sign-extended to the operand's size */
+	K_ACC,  /* AL / rAX */
+	K_O,    /* moffs memory operand */
+	K_DX,   /* port in DX */
+	K_IP,   /* port in imm8 */
+	K_XS,   /* string source seg:rSI */
+	K_YD,   /* string destination ES:rDI */
+	K_V,    /* XMM/YMM from ModRM.reg */
+	K_B,    /* general register from VEX.vvvv */
+	K_STK,  /* stack top (push/pop) */
+};
+
+enum opnd_size {
+	S_NONE, S_B, S_W, S_D, S_Q,
+	S_V,   /* operand size */
+	S_Z,   /* 2 if 16-bit operand size, else 4 */
+	S_Y,   /* 8 if 64-bit operand size, else 4 */
+	S_X,   /* 16, or 32 with VEX.L */
+	S_DQ,  /* 16 */
+	S_CL,  /* cache line (CLFLUSH) */
+};
+
+/* Mode classes an entry is valid in. */
+#define M_REAL 0x1 /* real mode and virtual-8086 */
+#define M_P16  0x2
+#define M_P32  0x4 /* 32-bit protected and compatibility mode */
+#define M_L64  0x8
+#define M_ALL  0xf
+#define M_NOR  0xe /* not real mode (VEX) */
+
+/* Entry flags. */
+#define F_MODRM  0x0001u
+#define F_GROUP  0x0002u /* sub indexes a group table by ModRM.reg */
+#define F_PFXTAB 0x0004u /* sub indexes a mandatory-prefix table */
+#define F_LOCK   0x0008u /* LOCK allowed */
+#define F_REP    0x0010u /* F3 means REP */
+#define F_REPCC  0x0020u /* F3/F2 mean REPE/REPNE */
+#define F_D64    0x0040u /* 64-bit default operand size in long mode, no 32-bit form */
+#define F_O16    0x0080u /* operand sizes allowed */
+#define F_O32    0x0100u
+#define F_O64    0x0200u
+#define F_OALL   0x0380u
+#define F_RMW    0x0400u /* the destination is read before it is written */
+#define F_NOWB   0x0800u /* the destination is not written (CMP, TEST, BT) */
+#define F_ALIGN  0x1000u /* vector operand must be aligned to its size (#GP(0)) */
+#define F_VEXW   0x2000u /* VEX.W selects 64-bit operand size (in 64-bit mode) */
+#define F_IMM    0x4000u /* an operand is an immediate or moffs (set by the table macro) */
+#define F_SEGX   0x8000u /* string source: segment override applies */
+
+enum emul_op {
+	OP_NONE, OP_MOV, OP_MOVZX, OP_MOVSX, OP_ALU, OP_TEST, OP_INCDEC, OP_NOT, OP_NEG,
+	OP_BT, OP_XCHG, OP_CMPXCHG, OP_XADD, OP_IMUL, OP_BEXTR, OP_MOVBE, OP_PUSH, OP_POP,
+	OP_CLFLUSH, OP_IN, OP_OUT, OP_STR, OP_VMOV, OP_COUNT,
+};
+
+enum alu_sub { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
+enum bt_sub { BT_BT, BT_BTS, BT_BTR, BT_BTC };
+enum str_sub { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS, STR_INS, STR_OUTS };
+
+struct emul_opdesc {
+	uint8_t op;
+	uint8_t sub;
+	uint8_t modes;
+	uint8_t opnd[3];
+	uint16_t flags;
+};
+
+/* emul_prefix_kind values. */
+enum { PK_NONE, PK_LOCK, PK_REPNE, PK_REP, PK_OSZ, PK_ASZ, PK_REX, PK_SEG = 8 };
+
+/* Opcode maps (decode_tables.c). */
+extern const struct emul_opdesc emul_map1[256], emul_map0f[256], emul_map0f38[256];
+extern const struct emul_opdesc emul_vex0f[256], emul_vex0f38[256];
+extern const struct emul_opdesc emul_groups[][8];
+extern const struct emul_opdesc emul_pfxtabs[][4]; /* none, 66, F3, F2 */
+extern const uint8_t emul_prefix_kind[256];
+
+/* Bytes of an operand, 0 for none. */
+unsigned emul_opnd_bytes(const struct emul_insn *in, uint8_t opnd);
+
+/* States of struct emul. */
+enum { ES_IDLE, ES_RUN, ES_WAIT };
+
+/* emul.c: memory steps. Each returns 0 (done) or EMUL_ACCESS (a device access is pending). */
+int emul_load(struct emul *e, const struct emul_memop *m, const uint8_t **data);
+int emul_store(struct emul *e, const struct emul_memop *m, const void *data);
+#define TR_READ  0x1u
+#define TR_WRITE 0x2u
+#define TR_ALIGN 0x4u
+int emul_translate(struct emul *e, struct emul_memop *m, enum emul_segreg sr, uint64_t ea,
+		   uint32_t size, unsigned how);
+int emul_dev_batch(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr, unsigned size,
+		   unsigned count, int stride, const void *wdata, const uint8_t **rdata);
+int emul_set_fault(struct emul *e, uint8_t vector, bool has_error, uint32_t error);
+
+/* Register helpers (ops_alu.c). */
+uint64_t emul_reg_get(const struct emul *e, unsigned reg, unsigned size);
+void emul_reg_set(struct emul *e, unsigned reg, unsigned size, uint64_t val);
+uint64_t emul_ea(const struct emul *e);
+
+static inline uint64_t emul_trunc(uint64_t v, unsigned size)
+{
+	return size >= 8 ? v : v & ((1ull << (size * 8)) - 1);
+}
+
+/* Sign-extends the low `size` bytes (0 bytes: v unchanged). */
+static inline uint64_t emul_sext(uint64_t v, unsigned size)
+{
+	unsigned sh = 64 - size * 8;
+
+	return size >= 8 || !size ? v : (uint64_t)((int64_t)(v << sh) >> sh);
+}
+
+/* Executors: return 0 when finished, EMUL_ACCESS when waiting, EMUL_FAULT. */
+int emul_op_mov(struct emul *e);
+int emul_op_alu(struct emul *e);
+int emul_op_test(struct emul *e);
+int emul_op_incdec(struct emul *e);
+int emul_op_notneg(struct emul *e);
+int emul_op_bt(struct emul *e);
+int emul_op_xchg(struct emul *e);
+int emul_op_cmpxchg(struct emul *e);
+int emul_op_xadd(struct emul *e);
+int emul_op_imul(struct emul *e);
+int emul_op_bextr(struct emul *e);
+int emul_op_movbe(struct emul *e);
+int emul_op_clflush(struct emul *e);
+int emul_exec_stack(struct emul *e);
+int emul_exec_io(struct emul *e);
+int emul_exec_str(struct emul *e);
+int emul_exec_vmov(struct emul *e);
+
+/* Preparation (address translation, before any access): 0 or EMUL_FAULT/EMUL_UNSUPPORTED. */
+int emul_prep_generic(struct emul *e);
+int emul_prep_stack(struct emul *e);
+int emul_prep_str(struct emul *e);
+
+/* Flags (flags.c). */
+uint64_t emul_alu(unsigned sub, uint64_t a, uint64_t b, unsigned size, uint64_t *rflags);
+uint64_t emul_flags_logic(uint64_t res, unsigned size, uint64_t rflags);
+uint64_t emul_flags_szp(uint64_t res, unsigned size, uint64_t rflags);
+
+/* Copies of 1, 2, 4 or 8 bytes stay inline (the common case: no call into memcpy). */
+static inline void emul_copy(void *d, const void *s, size_t n)
+{
+	switch (n) {
+	case 1:
+		__builtin_memcpy(d, s, 1);
+		break;
+	case 2:
+		__builtin_memcpy(d, s, 2);
+		break;
+	case 4:
+		__builtin_memcpy(d, s, 4);
+		break;
+	case 8:
+		__builtin_memcpy(d, s, 8);
+		break;
+	default:
+		__builtin_memcpy(d, s, n);
+		break;
+	}
+}
+
+/* Little-endian value of `size` (1-8) bytes. */
+static inline uint64_t emul_ld(const uint8_t *p, unsigned size)
+{
+	uint64_t v = 0;
+
+	emul_copy(&v, p, size);
+	return v;
+}
+
+#endif
