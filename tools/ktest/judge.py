@@ -179,7 +179,10 @@ def summary(case, con, expected):
     if case.fatal:
         return "fatal as expected"
     parts = [f"{len(con.events['online'])} cpus"]
-    if expected or con.events["verdict"]:
-        ok = sum(1 for v in con.events["verdict"] if v["status"] != "FAIL")
-        parts.append(f"{ok}/{max(len(expected), len(con.events['verdict']))} verdicts")
+    verdicts = con.events["verdict"]
+    if expected or verdicts:
+        skipped = sum(1 for v in verdicts if v["status"] == "SKIP")
+        passed = sum(1 for v in verdicts if v["status"] == "PASS")
+        parts.append(f"{passed}/{max(len(expected), len(verdicts))} verdicts passed"
+                     + (f", {skipped} skipped" if skipped else ""))
     return ", ".join(parts)
