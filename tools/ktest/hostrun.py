@@ -52,8 +52,12 @@ def judge_one(result, limit, tally, out):
     for v in verdicts:
         counts[v["status"]] += 1
         tally.add(v["status"])
-        if v["status"] != "PASS":
-            out(f"{v['status']} {v['name']} (in {exe}): {v['detail'] or 'no detail'}")
+        if v["status"] == "FAIL":
+            out(f"FAIL {v['name']} (in {exe}): {v['detail'] or 'no detail'}")
+    skips = [v for v in verdicts if v["status"] == "SKIP"]
+    if skips:
+        more = f" and {len(skips) - 1} more (see the log)" if len(skips) > 1 else ""
+        out(f"SKIP {skips[0]['name']} (in {exe}): {skips[0]['detail'] or 'no detail'}{more}")
     trouble = ""
     if (rc != 0 or timed_out) and not counts["FAIL"]:
         trouble = f"{_describe_end(rc, timed_out, limit)} with no FAIL verdict"
