@@ -95,12 +95,19 @@ def cmd_boot(a):
             report_case(c.name, "FAIL", 0.0, [f"{a.elf} is missing"], "")
     else:
         cases_to_run = cases
-    with ThreadPoolExecutor(max_workers=a.jobs) as pool:
+    pool = ThreadPoolExecutor(max_workers=a.jobs)
+    try:
         futs = {pool.submit(run_case, c, suite, a.elf, a.build): c for c in cases_to_run}
         for fut, c in futs.items():
             status, secs, reasons, log = fut.result()
             tally.add(status)
             report_case(c.name, status, secs, reasons, log)
+    except KeyboardInterrupt:
+        emulator.ABORT.set()
+        out("keeltest: interrupted; stopping the emulators")
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
     return finish(a.build, suite, tally)
 
 
@@ -195,8 +202,11 @@ def main(argv):
     a = parse_args(argv)
     if getattr(a, "jobs", 1) < 1:
         sys.exit("keeltest: -j wants at least 1")
-    return {"host": cmd_host, "boot": cmd_boot, "total": cmd_total, "bench": cmd_bench,
-            "check": cmd_check}[a.mode](a)
+    try:
+        return {"host": cmd_host, "boot": cmd_boot, "total": cmd_total, "bench": cmd_bench,
+                "check": cmd_check}[a.mode](a)
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

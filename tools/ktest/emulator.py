@@ -15,6 +15,7 @@ from .judge import RunFacts
 
 POWEROFF_GRACE = 20.0   # seconds the machine gets to power off after KEEL EXIT
 POLL = 0.05
+ABORT = threading.Event()  # set on Ctrl-C: every running case stops its emulator and returns
 
 # Bochs log lines that tell how the machine ended (Bochs exits with status 1 whatever happened).
 BOCHS_ENDINGS = (
@@ -208,7 +209,7 @@ def _follow(case, proc, serial, con, facts, start):
         if proc.poll() is not None:
             facts.exited = True
             return
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or ABORT.is_set():
             facts.timed_out = True
             return
         time.sleep(POLL)
