@@ -3,9 +3,12 @@
  * Only the forms in emul/manifest.tsv have entries; every other byte is OP_NONE (unsupported). */
 #include "emul_internal.h"
 
-#define IMMK(o) (((o) & 15) == K_I || ((o) & 15) == K_IS || ((o) & 15) == K_IP || ((o) & 15) == K_O)
+/* The immediate an operand descriptor implies (K_I comes as Ib or Iz only). */
+#define IMMT(o) (OPND_KIND(o) == K_I ? (OPND_SIZE(o) == S_B ? IMM_1 : IMM_Z) :     \
+		 OPND_KIND(o) == K_IS || OPND_KIND(o) == K_IP ? IMM_1 :           \
+		 OPND_KIND(o) == K_O ? IMM_MOFFS : IMM_NONE)
 #define E_(op, sub, modes, o0, o1, o2, fl) \
-	{ op, sub, modes, { o0, o1, o2 }, (fl) | (IMMK(o0) || IMMK(o1) || IMMK(o2) ? F_IMM : 0) }
+	{ op, sub, modes, { o0, o1, o2 }, IMMT(o0) | IMMT(o1) | IMMT(o2), fl }
 #define GRP(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_GROUP)
 #define PFX(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_PFXTAB)
 #define PFXM(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_PFXTAB)

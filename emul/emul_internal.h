@@ -61,7 +61,7 @@ enum opnd_size {
 #define F_NOWB   0x0800u /* the destination is not written (CMP, TEST, BT) */
 #define F_ALIGN  0x1000u /* vector operand must be aligned to its size (#GP(0)) */
 #define F_VEXW   0x2000u /* VEX.W selects 64-bit operand size (in 64-bit mode) */
-#define F_IMM    0x4000u /* an operand is an immediate or moffs (set by the table macro) */
+/* 0x4000 unused */
 #define F_SEGX   0x8000u /* string source: segment override applies */
 #define F_NP     0x10000u /* 66, F2 or F3 make it another (unsupported) instruction */
 #define F_REGOK  0x20000u /* ModRM.mod = 11b is valid (length-only entries) */
@@ -79,11 +79,15 @@ enum alu_sub { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU
 enum bt_sub { BT_BT, BT_BTS, BT_BTR, BT_BTC };
 enum str_sub { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS, STR_INS, STR_OUTS };
 
+/* Immediate bytes that follow ModRM/SIB/displacement (set by the table macro). */
+enum { IMM_NONE, IMM_1, IMM_Z /* 2 or 4 by operand size */, IMM_MOFFS /* address size */ };
+
 struct emul_opdesc {
 	uint8_t op;
 	uint8_t sub;
 	uint8_t modes;
 	uint8_t opnd[3];
+	uint8_t imm;
 	uint32_t flags;
 };
 
@@ -102,19 +106,28 @@ extern const uint8_t emul_prefix_kind[256];
 unsigned emul_opnd_bytes(const struct emul_insn *in, uint8_t opnd);
 
 /* States of struct emul. */
-enum { ES_IDLE, ES_RUN, ES_WAIT };
+enum { ES_IDLE, ES_WAIT };
 
-/* emul.c: memory steps. Each returns 0 (done) or EMUL_ACCESS (a device access is pending). */
-int emul_load(struct emul *e, const struct emul_memop *m, const uint8_t **data);
-int emul_store(struct emul *e, const struct emul_memop *m, const void *data);
+/* xlate.c: segment checks, alignment, page walk and classification of one memory operand. */
 #define TR_READ  0x1u
 #define TR_WRITE 0x2u
 #define TR_ALIGN 0x4u
 int emul_translate(struct emul *e, struct emul_memop *m, enum emul_segreg sr, uint64_t ea,
 		   uint32_t size, unsigned how);
-int emul_dev_batch(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr, unsigned size,
-		   unsigned count, int stride, const void *wdata, const uint8_t **rdata);
 int emul_set_fault(struct emul *e, uint8_t vector, bool has_error, uint32_t error);
+
+/* A side for the steps: memory operand `mop` (or EMUL_SIDE_PORT) with its data in `buf`. */
+static inline struct emul_side *emul_side_add(struct emul *e, uint8_t mop, uint8_t *buf,
+					      bool load, bool store)
+{
+	struct emul_side *s = &e->side[e->nside++];
+
+	*s = (struct emul_side){ .buf = buf, .mop = mop, .load = load, .store = store, .n = 1 };
+	return s;
+}
+
+/* Register writes for the commit. */
+void emul_stage_reg(struct emul *e, unsigned reg, unsigned size, uint64_t val);
 
 /* The walk control state from the register file. */
 static inline void emul_walk_ctl(const struct emul_regs *r, struct walk_ctl *c)
@@ -147,28 +160,31 @@ static inline uint64_t emul_sext(uint64_t v, unsigned size)
 	return size >= 8 || !size ? v : (uint64_t)((int64_t)(v << sh) >> sh);
 }
 
-/* Executors: return 0 when finished, EMUL_ACCESS when waiting, EMUL_FAULT. */
-int emul_op_mov(struct emul *e);
-int emul_op_alu(struct emul *e);
-int emul_op_test(struct emul *e);
-int emul_op_incdec(struct emul *e);
-int emul_op_notneg(struct emul *e);
-int emul_op_bt(struct emul *e);
-int emul_op_xchg(struct emul *e);
-int emul_op_cmpxchg(struct emul *e);
-int emul_op_xadd(struct emul *e);
-int emul_op_imul(struct emul *e);
-int emul_op_bextr(struct emul *e);
-int emul_op_movbe(struct emul *e);
-int emul_op_clflush(struct emul *e);
-int emul_exec_stack(struct emul *e);
-int emul_exec_io(struct emul *e);
-int emul_exec_str(struct emul *e);
-int emul_exec_vmov(struct emul *e);
+/* Calculations (the step between loads and stores): read the loaded sides' buffers and the
+ * registers, fill the stored sides' buffers, stage register results. */
+void emul_op_mov(struct emul *e);
+void emul_op_alu(struct emul *e);
+void emul_op_test(struct emul *e);
+void emul_op_incdec(struct emul *e);
+void emul_op_notneg(struct emul *e);
+void emul_op_bt(struct emul *e);
+void emul_op_xchg(struct emul *e);
+void emul_op_cmpxchg(struct emul *e);
+void emul_op_xadd(struct emul *e);
+void emul_op_imul(struct emul *e);
+void emul_op_bextr(struct emul *e);
+void emul_op_movbe(struct emul *e);
+void emul_op_clflush(struct emul *e);
+void emul_calc_stack(struct emul *e);
+void emul_calc_io(struct emul *e);
+void emul_calc_str(struct emul *e);
+void emul_calc_vmov(struct emul *e);
 
-/* Preparation (address translation, before any access): 0 or EMUL_FAULT/EMUL_UNSUPPORTED. */
+/* Preparation (address translation and sides, before any access): 0, EMUL_FAULT, EMUL_RETRY,
+ * EMUL_BAD_TABLES. */
 int emul_prep_generic(struct emul *e);
 int emul_prep_stack(struct emul *e);
+int emul_prep_io(struct emul *e);
 int emul_prep_str(struct emul *e);
 
 /* Flags (flags.c). */
