@@ -28,7 +28,7 @@ _start32:
 	cli
 	cld
 	mov %eax, boot_magic            /* .data, not .bss: survives the bss clear */
-	mov %ebx, boot_info
+	mov %ebx, boot_mbi
 	mov $_bss_start, %edi
 	mov $_bss_end, %ecx
 	sub %edi, %ecx
@@ -127,7 +127,7 @@ start64:
 	mov $boot_stack_top, %rsp
 	xor %ebp, %ebp
 	mov boot_magic(%rip), %edi
-	mov boot_info(%rip), %esi
+	mov boot_mbi(%rip), %esi
 	call kmain
 7:	cli
 	hlt
@@ -146,14 +146,14 @@ boot_gdtr:
 	.long boot_gdt
 
 	.data
-	.global boot_magic, boot_info
+	.global boot_magic, boot_mbi
 	.align 4
 boot_magic: .long 0
-boot_info:  .long 0
+boot_mbi:  .long 0
 
 	.bss
 	.align 4096
-	.global boot_pml4, boot_pdpt, boot_pd, boot_stack_top
+	.global boot_pml4, boot_pdpt, boot_pd, boot_stack, boot_stack_top
 boot_pml4:  .skip 4096
 boot_pdpt:  .skip 4096
 boot_pd:    .skip 4 * 4096

@@ -25,13 +25,26 @@ void console_flush(void)
 		uart_flush(COM1);
 }
 
+/* The lock is taken with a bounded spin: a CPU that stopped while holding it (an exception in
+ * the middle of a line) must not silence every other CPU. */
 static void console_lock_take(void)
 {
-	while (__atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE))
+	for (u32 spin = 0; __atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE); spin++) {
+		if (spin > (1u << 24))
+			return;
 		cpu_relax();
+	}
 }
 
 static void console_lock_drop(void) { __atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE); }
+
+/* Called on the exception path: if this CPU faulted inside console_write, it holds the lock. */
+void console_break_lock(void)
+{
+	if (!console_up)
+		console_init();
+	console_lock_drop();
+}
 
 void console_write(const char *s, size_t n)
 {
@@ -89,15 +102,3 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 
 void log_set_level(enum log_level lvl) { log_threshold = lvl; }
 enum log_level log_get_level(void) { return log_threshold; }
-
-int log_level_parse(const char *s, enum log_level *out)
-{
-	static const char *const names[] = { NULL, "err", "warn", "info", "debug" };
-	for (unsigned i = LOG_ERR; i <= LOG_DEBUG; i++) {
-		if (!strcmp(s, names[i]) || (s[0] == (char)('0' + i) && !s[1])) {
-			*out = (enum log_level)i;
-			return 0;
-		}
-	}
-	return -1;
-}

@@ -38,12 +38,25 @@ enum emul_mode {
 	EMUL_MODE_LONG64, /* EFER.LMA = 1 and CS.L = 1 */
 };
 
-/* Access kinds for emul_seg_linear (in addition to the WALK_* bits: WALK_WRITE, WALK_FETCH). */
+/* Access kinds for emul_seg_linear: the WALK_* bits (WALK_WRITE, WALK_FETCH) plus the width
+ * of 64-bit canonical checks, SEG_LA48 (CR4.LA57 = 0) or SEG_LA57 (emul_seg_width() picks).
+ * With neither, 57 bits are checked here and emul_walk checks the paging mode's own width,
+ * so a 4-level guest still faults, with #GP(0) even for an SS-relative access. emul_walk
+ * ignores both bits: one access word can be passed to both functions. */
+#define SEG_LA57 0x100u
+#define SEG_LA48 0x200u
+
+static inline unsigned emul_seg_width(uint64_t cr4)
+{
+	return (cr4 & (1u << 12)) ? SEG_LA57 : SEG_LA48; /* CR4.LA57 */
+}
 
 /* Turn segment `sr` + effective address `ea` (already truncated to the address size) for an
  * access of `size` bytes into a linear address: base added except for CS/DS/ES/SS in 64-bit mode,
  * limit, type and presence checks outside 64-bit mode, canonical checks in 64-bit mode.
- * Returns 0 with *la set or 1 with *fault set (#GP(0), or #SS(0) for SS-relative accesses). */
+ * Returns 0 with *la set or 1 with *fault set (#GP(0), or #SS(0) for SS-relative accesses).
+ * Outside 64-bit mode *la is 32 bits and the access's later bytes wrap at 4 GiB. In real mode
+ * the fault carries no error code (real-mode delivery pushes none). See docs/pagewalk.md. */
 int emul_seg_linear(const struct emul_seg *segs, enum emul_mode mode, enum emul_segreg sr,
 		    uint64_t ea, uint32_t size, unsigned access, uint64_t *la,
 		    struct emul_fault *fault);

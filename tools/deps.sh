@@ -8,6 +8,9 @@ PKGS=(gcc make binutils python3 qemu-system-x86 bochs bochsbios vgabios bximage
       clang libclang-rt-14-dev valgrind libzydis-dev libcapstone-dev newlib-source
       cpio gzip xz-utils)
 
+# iasl: the host tests cross-check Keel's ACPI \_S5 reader against it (tests/host/acpi_iasl.sh).
+PKGS+=(acpica-tools)
+
 missing=()
 for p in "${PKGS[@]}"; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

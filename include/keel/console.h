@@ -7,5 +7,6 @@
 void console_init(void);
 void console_write(const char *s, size_t n);
 void console_flush(void);
+void console_break_lock(void);
 
 #endif

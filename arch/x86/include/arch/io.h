@@ -33,7 +33,7 @@ static inline u32 inl(u16 port)
  * starves the other CPUs (platform.md pitfall 11). */
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 
-static inline void cpu_halt_forever(void)
+static inline __noreturn void cpu_halt_forever(void)
 {
 	for (;;)
 		__asm__ volatile("cli; hlt");

@@ -1,0 +1,135 @@
+/* A virtual CPU as the common exit code sees it. The backends (VMX, SVM) fill and consume it
+ * through struct virt_ops (arch/virt.h); nothing here is vendor-specific. */
+#ifndef ARCH_VCPU_H
+#define ARCH_VCPU_H
+
+#include <keel/types.h>
+#include <abi/hypercall.h>
+#include "emul/seg.h"
+
+struct partition;
+
+/* General registers in ModRM order. The backends' entry stubs save and restore them at these
+ * offsets; gpr[VCPU_RSP], rip and rflags are copied from the VMCS/VMCB at every exit and back
+ * at entry when marked dirty. */
+enum { VCPU_RAX, VCPU_RCX, VCPU_RDX, VCPU_RBX, VCPU_RSP, VCPU_RBP, VCPU_RSI, VCPU_RDI };
+
+struct vcpu_regs {
+	u64 gpr[16];
+	u64 rip;
+	u64 rflags;
+};
+
+/* Segment, descriptor-table and control state, read and written as a whole on demand
+ * (emulation, loaders, INIT), never on the fast path. */
+struct vcpu_sregs {
+	struct emul_seg seg[SEG_COUNT];
+	struct emul_seg tr, ldtr;
+	u64 gdtr_base, idtr_base;
+	u32 gdtr_limit, idtr_limit;
+	u64 cr0, cr2, cr3, cr4, efer, pat, xcr0;
+	u32 cpl;
+	u32 shadow; /* VCPU_SHADOW_* */
+};
+
+#define VCPU_SHADOW_STI   0x1u /* blocking by STI (SDM Vol. 3C 25.4.2) */
+#define VCPU_SHADOW_MOVSS 0x2u /* blocking by MOV SS / POP SS */
+
+/* An event to deliver at the next entry (SDM Vol. 3C 26.6; APM Vol. 2 15.20 EVENTINJ). */
+enum vevent_type { VEVENT_NONE, VEVENT_EXTINT, VEVENT_NMI, VEVENT_EXCEPTION, VEVENT_SOFTINT };
+
+struct vevent {
+	u8 type;  /* enum vevent_type */
+	u8 vector;
+	bool has_error;
+	u32 error;
+	bool has_cr2; /* #PF: CR2 is set before injection */
+	u64 cr2;
+};
+
+/* Normalised exit reasons; each backend maps its own codes onto these. */
+enum vexit_kind {
+	VEXIT_NONE,         /* nothing to do (a host interrupt was taken, a preemption) */
+	VEXIT_CPUID,
+	VEXIT_RDMSR,
+	VEXIT_WRMSR,
+	VEXIT_IO,           /* port I/O, any size, string or not */
+	VEXIT_NPF,          /* EPT violation / nested page fault outside RAM or with a permission miss */
+	VEXIT_HLT,
+	VEXIT_HYPERCALL,    /* VMCALL / VMMCALL */
+	VEXIT_XSETBV,
+	VEXIT_EXCEPTION,    /* an intercepted guest exception */
+	VEXIT_INTR_WINDOW,
+	VEXIT_NMI_WINDOW,
+	VEXIT_SHUTDOWN,     /* triple fault */
+	VEXIT_ENTRY_FAIL,   /* VM-entry failure / VMRUN with invalid state */
+	VEXIT_INIT,
+	VEXIT_SIPI,
+	VEXIT_TASK_SWITCH,
+	VEXIT_CR_ACCESS,    /* a guest CR write the backend could not absorb itself */
+	VEXIT_VIRT_INSN,    /* VMX or SVM instruction executed by the guest: #UD */
+	VEXIT_INVD,
+	VEXIT_UNKNOWN,
+	VEXIT_KINDS
+};
+
+struct vexit {
+	u32 kind;       /* enum vexit_kind */
+	u64 raw;        /* the vendor's exit code, for logs */
+	u32 insn_len;   /* length the hardware reports, 0 when it reports none (QEMU SVM) */
+	union {
+		struct {
+			u64 gpa;
+			u64 gla;
+			bool gla_valid;
+			bool write, fetch, present; /* present: the EPT/NPT entry existed (permission miss) */
+		} npf;
+		struct {
+			u16 port;
+			u8 size;       /* 1, 2, 4 */
+			bool in, string, rep;
+			u64 next_rip;  /* SVM EXITINFO2 (always valid), VMX RIP + length; 0 if unknown */
+		} io;
+		struct {
+			u8 vector;
+			bool has_error;
+			u32 error;
+			u64 info;      /* #PF: faulting address; #DB: DR6 */
+		} exc;
+		struct {
+			u8 cr;
+			u8 gpr;
+			bool write;
+		} cr;
+		struct {
+			u64 qual;      /* VM-entry failure qualification / SVM EXITINFO1 */
+		} fail;
+	};
+};
+
+/* Everything Keel knows about one virtual CPU. */
+struct vcpu {
+	struct vcpu_regs regs;
+	u32 dirty;               /* VCPU_DIRTY_*: what must be written back at entry */
+	u32 id;                  /* index in the partition */
+	u32 pcpu;                /* physical CPU it runs on */
+	struct partition *part;
+	void *arch;              /* backend-private: VMCS or VMCB and friends */
+	struct vexit exit;
+	struct vevent pending;   /* delivered at the next entry */
+	bool stopped;
+	u64 stat[KEEL_STAT_COUNT];
+};
+
+#define VCPU_DIRTY_RIP    0x1u
+#define VCPU_DIRTY_RSP    0x2u
+#define VCPU_DIRTY_RFLAGS 0x4u
+#define VCPU_DIRTY_RAX    0x8u /* SVM keeps RAX in the VMCB */
+
+static inline void vcpu_set_rip(struct vcpu *v, u64 rip)
+{
+	v->regs.rip = rip;
+	v->dirty |= VCPU_DIRTY_RIP;
+}
+
+#endif

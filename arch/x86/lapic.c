@@ -1,0 +1,79 @@
+/* Local APIC access. In xAPIC mode registers are 32-bit MMIO at IA32_APIC_BASE; in x2APIC mode
+ * MSR 0x800 + (offset >> 4), with the ICR as one 64-bit MSR (SDM Vol. 3A 10.12.1). */
+#include <arch/cpu.h>
+#include <arch/io.h>
+#include <arch/lapic.h>
+#include <arch/trap.h>
+#include <keel/errno.h>
+
+enum { LAPIC_ID = 0x20, LAPIC_TPR = 0x80, LAPIC_EOI = 0xb0, LAPIC_SVR = 0xf0, LAPIC_ICR_LO = 0x300,
+       LAPIC_ICR_HI = 0x310 };
+#define APIC_BASE_EXTD BIT(10)
+#define APIC_BASE_EN BIT(11)
+#define ICR_PENDING BIT(12)
+#define X2APIC_MSR(reg) (0x800u + ((reg) >> 4))
+
+static volatile u32 *lapic_mmio;
+static bool lapic_x2;
+
+static u32 lapic_read(u32 reg) { return lapic_x2 ? (u32)rdmsr(X2APIC_MSR(reg)) : lapic_mmio[reg / 4]; }
+
+static void lapic_write(u32 reg, u32 v)
+{
+	if (lapic_x2)
+		wrmsr(X2APIC_MSR(reg), v);
+	else
+		lapic_mmio[reg / 4] = v;
+}
+
+u64 lapic_init(void)
+{
+	u64 base = rdmsr(MSR_APIC_BASE);
+	if (!(base & APIC_BASE_EN))
+		wrmsr(MSR_APIC_BASE, base |= APIC_BASE_EN);
+	lapic_x2 = base & APIC_BASE_EXTD;
+	lapic_mmio = (volatile u32 *)(base & 0xffffffffff000ULL);
+	return base & 0xffffffffff000ULL;
+}
+
+bool lapic_is_x2apic(void) { return lapic_x2; }
+
+static void lapic_wake(struct trap_frame *f)
+{
+	(void)f;
+	lapic_eoi();
+}
+
+void lapic_enable(void)
+{
+	lapic_write(LAPIC_TPR, 0);
+	lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS); /* bit 8: APIC software enable */
+	trap_register(VEC_WAKE, lapic_wake);
+}
+
+u32 lapic_id(void) { return lapic_x2 ? lapic_read(LAPIC_ID) : lapic_read(LAPIC_ID) >> 24; }
+
+void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
+
+static int lapic_wait_idle(void)
+{
+	for (u32 spin = 0; lapic_read(LAPIC_ICR_LO) & ICR_PENDING; spin++) {
+		if (spin > 1000000)
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	return 0;
+}
+
+int lapic_send_ipi(u32 apic_id, u32 icr)
+{
+	if (lapic_x2) {
+		wrmsr(X2APIC_MSR(LAPIC_ICR_LO), (u64)apic_id << 32 | icr);
+		return 0;
+	}
+	if (lapic_wait_idle())
+		return -ETIMEDOUT;
+	lapic_write(LAPIC_ICR_HI, apic_id << 24);
+	lapic_write(LAPIC_ICR_LO, icr);
+	return lapic_wait_idle();
+}

@@ -1,0 +1,57 @@
+/* Keel hypercall ABI, shared by the core, the service VM and guests.
+ *
+ * A guest calls Keel with VMCALL (Intel) or VMMCALL (AMD): EAX/RAX = call number, arguments in
+ * RBX, RCX, RDX, RSI (32-bit and real-mode guests: the low halves). Keel returns a status
+ * (enum keel_status) in RAX and results in RBX, RCX, RDX; other registers are preserved.
+ * Unknown numbers return KEEL_ENOSYS. Numbers never change meaning; new calls get new numbers. */
+#ifndef ABI_HYPERCALL_H
+#define ABI_HYPERCALL_H
+
+#include <stdint.h>
+
+#define KEEL_ABI_VERSION 1u
+
+/* Status values crossing the ABI (small and stable; the core uses negative errno inside). */
+enum keel_status {
+	KEEL_OK = 0,
+	KEEL_ENOSYS = 1,  /* no such call */
+	KEEL_EINVAL = 2,  /* bad argument */
+	KEEL_EPERM = 3,   /* not allowed for this partition */
+	KEEL_ERANGE = 4,  /* index or address out of range */
+	KEEL_EBUSY = 5,   /* try again */
+	KEEL_ETIMEDOUT = 6,
+	KEEL_EVERSION = 7,
+};
+
+enum keel_hypercall {
+	/* → RBX = KEEL_ABI_VERSION, RCX = partition index, RDX = vCPU index in the partition. */
+	KEEL_HC_VERSION = 0,
+	/* RBX = exit code. This vCPU stops; Keel logs the code. */
+	KEEL_HC_EXIT = 1,
+	/* RBX = counter (enum keel_stat) → RBX = its value for this vCPU. */
+	KEEL_HC_STAT = 2,
+	/* RBX = enum keel_testdev_op, RCX/RDX = operands (abi/testdev.h) → RBX/RCX/RDX results. */
+	KEEL_HC_TESTDEV = 3,
+	/* RBX = failed verdicts, RCX = passed verdicts this guest reported: counted into KEEL EXIT. */
+	KEEL_HC_VERDICTS = 4,
+	/* Service VM only: answers were published on the ring (docs/ring.md §6). */
+	KEEL_HC_RING_KICK = 5,
+	/* Service VM only: RBX = partition, RCX = IOAPIC pin, RDX = 0 deassert, 1 assert, 2 pulse. */
+	KEEL_HC_IRQ = 6,
+};
+
+/* Per-vCPU counters readable with KEEL_HC_STAT. */
+enum keel_stat {
+	KEEL_STAT_EXITS = 0,          /* all exits */
+	KEEL_STAT_INJECTED_PF = 1,    /* #PF injected by Keel's emulator */
+	KEEL_STAT_INJECTED_UD = 2,    /* #UD injected (unsupported or invalid instruction) */
+	KEEL_STAT_INJECTED_GP = 3,    /* #GP injected */
+	KEEL_STAT_MMIO_EXITS = 4,     /* nested page faults handled as MMIO */
+	KEEL_STAT_PIO_EXITS = 5,      /* port I/O exits */
+	KEEL_STAT_EMULATED = 6,       /* instructions completed by the emulator */
+	KEEL_STAT_LEN_CHECKED = 7,    /* exits where Keel's computed length was checked against hardware */
+	KEEL_STAT_LEN_MISMATCH = 8,   /* ... and disagreed (always a bug) */
+	KEEL_STAT_COUNT
+};
+
+#endif
