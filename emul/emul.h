@@ -46,6 +46,13 @@ struct emul_regs {
 	uint64_t cr0, cr2, cr3, cr4, efer, xcr0;
 	struct emul_seg seg[SEG_COUNT];
 	unsigned cpl; /* VMX: SS.DPL; SVM: VMCB CPL */
+	/* For the page walker (struct walk_ctl): guest MAXPHYADDR (0 = 52), PKRU and IA32_PKRS,
+	 * and the PAE PDPTEs when the CPU holds them (VMX with EPT; pdpte_valid false: read from
+	 * guest memory, as AMD CPUs do). Zero is a valid setting for all of them. */
+	unsigned maxphyaddr;
+	uint32_t pkru, pkrs;
+	bool pdpte_valid;
+	uint64_t pdpte[4];
 };
 
 enum emul_gpa_class { EMUL_GPA_RAM, EMUL_GPA_DEVICE };

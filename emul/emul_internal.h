@@ -133,7 +133,9 @@ void emul_stage_reg(struct emul *e, unsigned reg, unsigned size, uint64_t val);
 static inline void emul_walk_ctl(const struct emul_regs *r, struct walk_ctl *c)
 {
 	*c = (struct walk_ctl){ .cr0 = r->cr0, .cr3 = r->cr3, .cr4 = r->cr4, .efer = r->efer,
-				.rflags = r->rflags, .cpl = r->cpl };
+				.rflags = r->rflags, .cpl = r->cpl, .maxphyaddr = r->maxphyaddr,
+				.pkru = r->pkru, .pkrs = r->pkrs, .pdpte_valid = r->pdpte_valid,
+				.pdpte = { r->pdpte[0], r->pdpte[1], r->pdpte[2], r->pdpte[3] } };
 }
 
 /* fetch.c: fetch at CS:RIP; *len bytes read, returns 0 (15 bytes) or the status that stopped

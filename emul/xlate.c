@@ -17,7 +17,7 @@ static int emul_walk_one(struct emul *e, uint64_t la, unsigned access, uint64_t 
 	ret = emul_walk(&ctl, &e->env->mem, la, access, gpa, &e->fault);
 	if (ret > 0)
 		return EMUL_FAULT;
-	if (ret == EMUL_EAGAIN) /* an entry kept changing under the A/D update */
+	if (ret == -WALK_EAGAIN) /* an entry kept changing under the A/D update */
 		return EMUL_RETRY;
 	return ret < 0 ? EMUL_BAD_TABLES : 0;
 }
@@ -27,7 +27,7 @@ static int emul_walk_one(struct emul *e, uint64_t la, unsigned access, uint64_t 
 int emul_translate(struct emul *e, struct emul_memop *m, enum emul_segreg sr, uint64_t ea,
 		   uint32_t size, unsigned how)
 {
-	unsigned access = (how & TR_WRITE) ? WALK_WRITE : 0;
+	unsigned access = ((how & TR_WRITE) ? WALK_WRITE : 0) | emul_seg_width(e->regs->cr4);
 	uint64_t la, la2;
 	int r;
 

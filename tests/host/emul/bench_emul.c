@@ -40,7 +40,7 @@ static int b_read(void *ctx, uint64_t gpa, void *buf, uint32_t len)
 {
 	(void)ctx;
 	if (gpa < RAM_BASE || gpa + len > RAM_BASE + sizeof(ram))
-		return -1;
+		return fe_tables_read(gpa, buf, len);
 	memcpy(buf, ram + (gpa - RAM_BASE), len);
 	return 0;
 }
@@ -138,7 +138,7 @@ static int load(void)
 			if (E.mop[k].dev[0]) {
 				c->exit.la = E.mop[k].la;
 				c->exit.gpa = E.mop[k].gpa[0];
-				c->exit.write = E.mop[k].write && !E.mop[k].read;
+				c->exit.write = E.mop[k].write; /* an RMW is walked for write */
 			}
 		if (n == 18) /* Linux's fixmap address of the xAPIC EOI register */
 			c->exit.gpa = APIC_BASE + 0xb0;
