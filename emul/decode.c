@@ -67,7 +67,7 @@ static int dec_prefixes(const uint8_t *b, unsigned len, unsigned *pp, struct emu
 		if (p >= len)
 			return dec_short(p + 1);
 		uint8_t c = b[p], k = emul_prefix_kind[c];
-		if (k == PK_NONE || (k == PK_REX && in->mode != EMUL_MODE_LONG64))
+		if (k == PK_NONE || k == PK_ESC || (k == PK_REX && in->mode != EMUL_MODE_LONG64))
 			break;
 		if (k == PK_REX) {
 			in->rex = c;
@@ -185,103 +185,24 @@ static unsigned dec_modrm16(struct emul_insn *in, unsigned mod, unsigned rm)
 	return mod == 1 ? 1 : mod == 2 ? 2 : 0;
 }
 
-/* ModRM memory operand, SIB and displacement (SDM Vol. 2A Tables 2-1 to 2-3, 2.2.1.6). */
-static int dec_memory(const uint8_t *b, unsigned len, unsigned *pp, struct emul_insn *in,
-		      const struct emul_opdesc *op)
+/* Operand and address size in 64-bit mode with REX.W, VEX.W or a 64-bit default
+ * (SDM Vol. 1 3.6.1, Vol. 2A 2.2.1.2). */
+static unsigned dec_osz64(const struct emul_insn *in, uint32_t fl, unsigned rex, unsigned osz)
 {
-	static const uint8_t disp32[4] = { 0, 1, 4, 0 };
-	unsigned p = *pp, mod = in->modrm >> 6, rm = in->modrm & 7, n;
-
-	if (mod == 3) {
-		if (!(op->flags & F_REGOK))
-			return EMUL_DEC_UNSUPPORTED; /* register forms never reach the MMIO path */
-		in->base = (uint8_t)(rm | ((in->rex & 1) << 3));
-		return 0;
-	}
-	in->has_mem = true;
-	in->seg = SEG_DS;
-	if (in->asz == 2) {
-		n = dec_modrm16(in, mod, rm);
-	} else {
-		n = disp32[mod];
-		if (rm == 4) {
-			if (p + 1 > len)
-				return dec_short(p + 1);
-			uint8_t sib = b[p++];
-			unsigned idx = ((sib >> 3) & 7) | ((in->rex & 2) << 2);
-			in->scale = (uint8_t)(1u << (sib >> 6));
-			in->index = idx == 4 ? EMUL_NOREG : (uint8_t)idx;
-			rm = sib & 7;
-			if (rm == 5 && mod == 0)
-				n = 4;
-			else
-				in->base = (uint8_t)(rm | ((in->rex & 1) << 3));
-		} else if (rm == 5 && mod == 0) {
-			n = 4;
-			in->riprel = in->mode == EMUL_MODE_LONG64;
-		} else {
-			in->base = (uint8_t)(rm | ((in->rex & 1) << 3));
-		}
-		if (in->base == EMUL_RSP || in->base == EMUL_RBP)
-			in->seg = SEG_SS;
-	}
-	if (p + n > len)
-		return dec_short(p + n);
-	in->disp_size = (int8_t)n;
-	in->disp = n == 1 ? (int8_t)b[p] : n == 2 ? (int16_t)emul_ld(b + p, 2) :
-		   n == 4 ? (int32_t)emul_ld(b + p, 4) : 0;
-	*pp = p + n;
-	return 0;
+	if (fl & F_VEXW)
+		return in->vex_w ? 8 : 4;
+	if (rex & 8)
+		return 8;
+	return osz == 4 && (fl & F_D64) ? 8 : osz;
 }
 
-/* Immediate or moffs. */
-static int dec_imm(const uint8_t *b, unsigned len, unsigned *pp, struct emul_insn *in,
-		   const struct emul_opdesc *op)
-{
-	unsigned p = *pp, n = op->imm == IMM_1 ? 1 : op->imm == IMM_Z ? (in->osz == 2 ? 2u : 4u) :
-			      in->asz;
-
-	if (p + n > len)
-		return dec_short(p + n);
-	if (op->imm == IMM_MOFFS) {
-		in->has_mem = true;
-		in->seg = SEG_DS;
-		in->disp = (int64_t)emul_ld(b + p, n);
-		in->disp_size = (int8_t)n;
-	} else {
-		in->imm = emul_ld(b + p, n);
-		in->imm_size = (int8_t)n;
-	}
-	*pp = p + n;
-	return 0;
-}
-
-/* Operand and address size (SDM Vol. 1 3.6, Vol. 2A 2.2.1.2). */
-static void dec_sizes(struct emul_insn *in, const struct emul_opdesc *op)
-{
-	static const uint8_t asz[5][2] = { { 2, 4 }, { 2, 4 }, { 2, 4 }, { 4, 2 }, { 8, 4 } };
-	static const uint8_t osz[5][2] = { { 2, 4 }, { 2, 4 }, { 2, 4 }, { 4, 2 }, { 4, 2 } };
-	bool o66 = in->pfx & EMUL_PFX_OSZ;
-
-	in->asz = asz[in->mode][(in->pfx & EMUL_PFX_ASZ) != 0];
-	in->osz = osz[in->mode][o66];
-	if (in->mode != EMUL_MODE_LONG64)
-		return;
-	if (op->flags & F_VEXW)
-		in->osz = in->vex_w ? 8 : 4;
-	else if (in->rex & 8)
-		in->osz = 8;
-	else if (!o66 && (op->flags & F_D64))
-		in->osz = 8;
-}
-
+/* Why an entry cannot be taken: unsupported, #UD, or 0 (it can). */
 static int dec_check(const struct emul_insn *in, const struct emul_opdesc *op, bool lenonly)
 {
 	static const uint32_t osz_flag[9] = { [2] = F_O16, [4] = F_O32, [8] = F_O64 };
 
-	if (op->op == OP_NONE || !(op->modes & mode_bit[in->mode]) ||
-	    (op->op == OP_LEN && !lenonly))
-		return EMUL_DEC_UNSUPPORTED;
+	if (!(op->modes & mode_bit[in->mode]) || (op->op == OP_LEN && !lenonly))
+		return EMUL_DEC_UNSUPPORTED; /* OP_NONE entries have no modes */
 	if ((op->flags & F_NP) && (in->pfx & (EMUL_PFX_OSZ | EMUL_PFX_REP | EMUL_PFX_REPNE)))
 		return EMUL_DEC_UNSUPPORTED;
 	/* SDM Vol. 2A LOCK: #UD unless the form is lockable (and has a memory destination) */
@@ -317,11 +238,85 @@ static const struct emul_opdesc *dec_resolve(const struct emul_insn *in,
 	return op;
 }
 
-static int dec_run(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn *in,
-		   bool lenonly)
+/* Prefixes, escapes, VEX: everything before the one-byte opcode of the common case. */
+static __attribute__((noinline)) int dec_head(const uint8_t *b, unsigned len, unsigned *pp,
+					      struct emul_insn *in, const struct emul_opdesc **op)
 {
-	const struct emul_opdesc *op = &dec_none;
-	unsigned p = 0, c;
+	int r = 0;
+	uint8_t c;
+
+	if (emul_prefix_kind[b[0]] != PK_ESC)
+		r = dec_prefixes(b, len, pp, in);
+	if (r)
+		return r;
+	c = b[*pp];
+	if (c == 0x0f || (c & 0xfe) == 0xc4)
+		return dec_escape(b, len, pp, in, op);
+	in->opc = c;
+	*op = &emul_map1[c];
+	(*pp)++;
+	return 0;
+}
+
+/* Size classes B, W, D, Q are 1 << (class - 1); V is the operand size. */
+static inline unsigned dec_opsz(const struct emul_insn *in, unsigned cls, unsigned osz)
+{
+	if (cls == S_V)
+		return osz;
+	if (cls <= S_Q)
+		return cls ? 1u << (cls - 1) : 0;
+	return dec_size(in, cls);
+}
+
+/* Operand size (low nibble) and address size by mode and 66h/67h (SDM Vol. 1 3.6). */
+static const uint8_t dec_sz[5][4] = {
+	[EMUL_MODE_REAL] = { 0x22, 0x24, 0x42, 0x44 }, [EMUL_MODE_VM86] = { 0x22, 0x24, 0x42, 0x44 },
+	[EMUL_MODE_PROT16] = { 0x22, 0x24, 0x42, 0x44 }, [EMUL_MODE_PROT32] = { 0x44, 0x42, 0x24, 0x22 },
+	[EMUL_MODE_LONG64] = { 0x84, 0x82, 0x44, 0x42 },
+};
+
+/* ModRM memory operand (SDM Vol. 2A Tables 2-1 to 2-3, 2.2.1.6): base, index, scale, segment.
+ * Returns the displacement bytes plus 16 if a SIB byte follows ModRM at b[p], or a negative
+ * decode status. */
+static inline int dec_modrm(const uint8_t *b, unsigned len, unsigned p, struct emul_insn *in,
+			    unsigned modrm, unsigned rex, unsigned asz)
+{
+	static const uint8_t disp32[4] = { 0, 1, 4, 0 };
+	unsigned mod = modrm >> 6, rm = modrm & 7, n = disp32[mod], base = EMUL_NOREG;
+
+	if (asz == 2)
+		return (int)dec_modrm16(in, mod, rm);
+	if (rm == 4) {
+		if (p + 1 > len)
+			return -dec_short(p + 1);
+		unsigned sib = b[p], idx = ((sib >> 3) & 7) | ((rex & 2) << 2);
+		in->scale = (uint8_t)(1u << (sib >> 6));
+		in->index = idx == 4 ? EMUL_NOREG : (uint8_t)idx;
+		rm = sib & 7;
+		n += 16;
+		if (rm == 5 && mod == 0)
+			n = 16 + 4;
+		else
+			base = rm | ((rex & 1) << 3);
+	} else if (rm == 5 && mod == 0) {
+		n = 4;
+		in->riprel = in->mode == EMUL_MODE_LONG64;
+	} else {
+		base = rm | ((rex & 1) << 3);
+	}
+	in->base = (uint8_t)base;
+	if (base == EMUL_RSP || base == EMUL_RBP)
+		in->seg = SEG_SS;
+	return (int)n;
+}
+
+static inline __attribute__((always_inline)) int
+dec_run(const uint8_t *restrict b, unsigned len, enum emul_mode mode,
+	struct emul_insn *restrict in, bool lenonly)
+{
+	const struct emul_opdesc *op;
+	unsigned p = 0, c, pfx = 0, rex = 0, modrm = 0, osz, asz, n = 0;
+	uint32_t fl;
 	int r;
 
 	if (len > EMUL_INSN_MAX)
@@ -330,50 +325,89 @@ static int dec_run(const uint8_t *b, unsigned len, enum emul_mode mode, struct e
 				  .index = EMUL_NOREG, .scale = 1 };
 	if (!len)
 		return EMUL_DEC_SHORT;
-	if (__builtin_expect(emul_prefix_kind[b[0]] != PK_NONE, 0)) {
-		r = dec_prefixes(b, len, &p, in);
+	c = b[0];
+	if (__builtin_expect(emul_prefix_kind[c] != PK_NONE, 0)) {
+		unsigned hp = 0;
+		op = &dec_none;
+		r = dec_head(b, len, &hp, in, &op);
 		if (r)
 			return r;
-	}
-	c = b[p];
-	if (__builtin_expect(c == 0x0f || (c & 0xfe) == 0xc4, 0)) {
-		r = dec_escape(b, len, &p, in, &op);
-		if (r)
-			return r;
+		p = hp;
+		pfx = in->pfx;
+		rex = in->rex;
 	} else {
 		in->opc = (uint8_t)c;
 		op = &emul_map1[c];
-		p++;
+		p = 1;
 	}
-	if (op->flags & F_MODRM) {
+	fl = op->flags;
+	if (fl & F_MODRM) {
 		if (p >= len)
 			return dec_short(p + 1);
-		in->modrm = b[p++];
-		op = dec_resolve(in, op);
-	} else if (op->flags & F_PFXTAB) {
-		op = dec_resolve(in, op);
+		modrm = b[p++];
+		in->modrm = (uint8_t)modrm;
 	}
-	dec_sizes(in, op);
-	r = dec_check(in, op, lenonly);
-	if (r)
-		return r;
+	if (fl & (F_GROUP | F_PFXTAB | F_RMTAB)) {
+		op = dec_resolve(in, op);
+		fl = op->flags;
+	}
+	c = dec_sz[mode][(pfx / EMUL_PFX_OSZ) & 3];
+	osz = c & 15;
+	asz = c >> 4;
+	if (mode == EMUL_MODE_LONG64 && ((rex & 8) || (fl & (F_D64 | F_VEXW))))
+		osz = dec_osz64(in, fl, rex, osz);
+	in->osz = (uint8_t)osz;
+	in->asz = (uint8_t)asz;
+	if (__builtin_expect(!(op->modes & mode_bit[mode]) || (op->op == OP_LEN && !lenonly) ||
+			     (pfx & (EMUL_PFX_LOCK | EMUL_PFX_OSZ | EMUL_PFX_REP | EMUL_PFX_REPNE |
+				     EMUL_PFX_VEX)) || (fl & F_OALL) != F_OALL, 0)) {
+		r = dec_check(in, op, lenonly);
+		if (r)
+			return r;
+	}
 	in->d = op;
-	in->opsz[0] = (uint8_t)dec_size(in, OPND_SIZE(op->opnd[0]));
-	in->opsz[1] = (uint8_t)dec_size(in, OPND_SIZE(op->opnd[1]));
+	in->opsz[0] = (uint8_t)dec_opsz(in, OPND_SIZE(op->opnd[0]), osz);
+	in->opsz[1] = (uint8_t)dec_opsz(in, OPND_SIZE(op->opnd[1]), osz);
 	if (op->opnd[2])
 		in->opsz[2] = (uint8_t)dec_size(in, OPND_SIZE(op->opnd[2]));
-	in->reg = (uint8_t)(((in->modrm >> 3) & 7) | ((in->rex & 4) << 1));
-	if (op->flags & F_MODRM) {
-		r = dec_memory(b, len, &p, in, op);
-		if (r)
-			return r;
+	in->reg = (uint8_t)(((modrm >> 3) & 7) | ((rex & 4) << 1));
+	if (fl & F_MODRM) {
+		if (modrm >= 0xc0) {
+			if (!(fl & F_REGOK))
+				return EMUL_DEC_UNSUPPORTED; /* register forms never reach the MMIO path */
+			in->base = (uint8_t)((modrm & 7) | ((rex & 1) << 3));
+		} else {
+			in->has_mem = true;
+			in->seg = SEG_DS;
+			r = dec_modrm(b, len, p, in, modrm, rex, asz);
+			if (r < 0)
+				return -r;
+			p += (unsigned)r >> 4;
+			n = (unsigned)r & 15;
+			if (p + n > len)
+				return dec_short(p + n);
+			in->disp_size = (int8_t)n;
+			in->disp = n == 1 ? (int8_t)b[p] : n == 4 ? (int32_t)emul_ld(b + p, 4) :
+				   n == 2 ? (int16_t)emul_ld(b + p, 2) : 0;
+			p += n;
+		}
 	}
 	if (op->imm) {
-		r = dec_imm(b, len, &p, in, op);
-		if (r)
-			return r;
+		n = op->imm == IMM_1 ? 1 : op->imm == IMM_Z ? (osz == 2 ? 2u : 4u) : asz;
+		if (p + n > len)
+			return dec_short(p + n);
+		if (op->imm == IMM_MOFFS) {
+			in->has_mem = true;
+			in->seg = SEG_DS;
+			in->disp = (int64_t)emul_ld(b + p, n);
+			in->disp_size = (int8_t)n;
+		} else {
+			in->imm = emul_ld(b + p, n);
+			in->imm_size = (int8_t)n;
+		}
+		p += n;
 	}
-	if (in->has_mem && in->segovr != SEG_COUNT)
+	if (in->segovr != SEG_COUNT && in->has_mem)
 		in->seg = in->segovr;
 	in->len = (uint8_t)p;
 	return EMUL_DEC_OK;

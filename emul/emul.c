@@ -47,22 +47,128 @@ int emul_set_fault(struct emul *e, uint8_t vector, bool has_error, uint32_t erro
 	return EMUL_FAULT;
 }
 
-void emul_stage_reg(struct emul *e, unsigned reg, unsigned size, uint64_t val)
+/* la -> gpa: from the exit when it reported this page for an access at least as strong (the
+ * CPU walked it), else walked. */
+static inline int emul_walk_one(struct emul *e, uint64_t la, unsigned access, uint64_t *gpa)
 {
-	struct emul_stage *s = &e->stage;
+	const struct emul_exit *x = e->exit;
 
-	s->reg[s->nreg] = (uint8_t)reg;
-	s->size[s->nreg] = (uint8_t)size;
-	s->val[s->nreg++] = val;
+	if (x && x->la_valid && (x->la >> 12) == (la >> 12) && (x->write || !(access & WALK_WRITE))) {
+		*gpa = (x->gpa & ~0xfffull) | (la & 0xfff);
+		return 0;
+	}
+	return emul_walk_page(e, la, access, gpa);
+}
+
+/* 64-bit mode without FS/GS: the linear address is the effective address, every byte
+ * canonical (SDM Vol. 3A 3.4.2.1, 3.3.7.1) - emul_seg_linear's rule for the common case. */
+static inline bool xlate_flat64(uint64_t ea, uint32_t size, uint64_t cr4)
+{
+	unsigned sh = (cr4 & (1u << 12)) ? 56 : 47; /* CR4.LA57 */
+	int64_t a = (int64_t)ea >> sh, b = (int64_t)(ea + size - 1) >> sh;
+
+	return (a == 0 || a == -1) && (b == 0 || b == -1);
+}
+
+/* Segment checks, alignment, page walk and classification of one memory operand, before any
+ * access is made (so a fault never follows a device access of the same instruction). */
+static inline __attribute__((always_inline)) int
+xlate(struct emul *e, struct emul_memop *m, enum emul_segreg sr, uint64_t ea, uint32_t size,
+      unsigned how)
+{
+	const struct emul_regs *regs = e->regs;
+	unsigned access = (how & TR_WRITE) ? WALK_WRITE : 0;
+	uint64_t la = ea, la2;
+	int r;
+
+	if (!(e->in.mode == EMUL_MODE_LONG64 && sr < SEG_FS && xlate_flat64(ea, size, regs->cr4)) &&
+	    emul_seg_linear(regs->seg, (enum emul_mode)e->in.mode, sr, ea, size,
+			    access | emul_seg_width(regs->cr4), &la, &e->fault))
+		return EMUL_FAULT;
+	/* SDM Vol. 2A MOVDQA/MOVAPS: a misaligned operand is #GP(0), before any page fault */
+	if ((how & TR_ALIGN) && (la & (size - 1)))
+		return emul_set_fault(e, 13, true, 0);
+	m->la = la;
+	m->size = size;
+	m->len0 = (uint16_t)size;
+	m->seg = (uint8_t)sr;
+	m->read = (how & TR_READ) != 0;
+	m->write = (how & TR_WRITE) != 0;
+	m->dev[1] = false;
+	r = emul_walk_one(e, la, access, &m->gpa[0]);
+	if (r)
+		return r;
+	if ((la & 0xfff) + size > 0x1000) {
+		m->len0 = (uint16_t)(0x1000 - (la & 0xfff));
+		la2 = (la | 0xfff) + 1;
+		if (!(e->regs->efer & (1u << 10)))
+			la2 &= 0xffffffffu; /* linear addresses are 32-bit outside IA-32e mode */
+		r = emul_walk_one(e, la2, access, &m->gpa[1]);
+		if (r)
+			return r;
+		m->dev[1] = e->env->classify(e->env->ctx, m->gpa[1], size - m->len0) != EMUL_GPA_RAM;
+	}
+	m->dev[0] = e->env->classify(e->env->ctx, m->gpa[0], m->len0) != EMUL_GPA_RAM;
+	return 0;
+}
+
+int emul_translate(struct emul *e, struct emul_memop *m, enum emul_segreg sr, uint64_t ea,
+		   uint32_t size, unsigned how)
+{
+	return xlate(e, m, sr, ea, size, how);
+}
+
+
+/* BT* with a register bit offset: the operand moves by offset DIV width, signed
+ * (SDM Vol. 2A BT, "bit base" addressing). */
+static uint64_t prep_bt_shift(const struct emul *e, uint64_t ea)
+{
+	const struct emul_insn *in = &e->in;
+	int64_t off = (int64_t)emul_sext(emul_reg_get(e, in->reg, in->osz), in->osz);
+	unsigned shift = in->osz == 2 ? 4 : in->osz == 4 ? 5 : 6;
+
+	return emul_trunc(ea + (uint64_t)((off >> shift) * in->osz), in->asz);
+}
+
+/* The ModRM or moffs operand (side 0, its data in e->data) of the one-operand forms. */
+static inline __attribute__((always_inline)) int prep_generic(struct emul *e)
+{
+	const struct emul_insn *in = &e->in;
+	unsigned xl = in->d->xl, size = in->opsz[(xl & XL_OPND1) != 0], how = xl & XL_HOW;
+	bool clflush = in->d->op == OP_CLFLUSH;
+	uint64_t ea;
+	int r;
+
+	if (!in->has_mem)
+		return 0;
+	ea = emul_ea(e);
+	if (__builtin_expect(xl & XL_MORE, 0)) {
+		if (clflush)
+			size = 1; /* SDM Vol. 2A CLFLUSH: checked like a byte load, no access made */
+		else
+			ea = prep_bt_shift(e, ea);
+	}
+	e->nmop = 1;
+	r = xlate(e, &e->mop[0], (enum emul_segreg)in->seg, ea, size, how);
+	if (!r && !clflush)
+		emul_side_add(e, 0, e->data, how & TR_READ, how & TR_WRITE);
+	return r;
+}
+
+int emul_prep_generic(struct emul *e)
+{
+	return prep_generic(e);
 }
 
 /* Element size for `len` device bytes: accesses are 1, 2, 4 or 8 bytes wide. */
-static unsigned emul_elem(unsigned len)
+static inline unsigned emul_elem(unsigned len)
 {
-	return (len & 7) == 0 ? 8 : (len & 3) == 0 ? 4 : (len & 1) == 0 ? 2 : 1;
+	static const uint8_t elem[8] = { 8, 1, 2, 1, 4, 1, 2, 1 };
+
+	return elem[len & 7];
 }
 
-static int emul_request(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr, unsigned size,
+static inline int emul_request(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr, unsigned size,
 			unsigned count, int stride, uint8_t *buf)
 {
 	struct emul_access *a = &e->access;
@@ -120,7 +226,7 @@ static int emul_batch(struct emul *e, const struct emul_side *s, uint8_t dir)
 }
 
 /* One page piece of a plain operand. */
-static int emul_piece(struct emul *e, const struct emul_side *s, unsigned piece, uint8_t dir)
+static inline int emul_piece(struct emul *e, const struct emul_side *s, unsigned piece, uint8_t dir)
 {
 	const struct emul_memop *m = &e->mop[s->mop];
 	const struct emul_mem *mem = &e->env->mem;
@@ -139,14 +245,14 @@ static int emul_piece(struct emul *e, const struct emul_side *s, unsigned piece,
 	return 0;
 }
 
-static int emul_move(struct emul *e, unsigned side, unsigned piece, uint8_t dir)
+static inline int emul_move(struct emul *e, unsigned side, unsigned piece, uint8_t dir)
 {
 	const struct emul_side *s = &e->side[side];
 
 	return s->esz ? emul_batch(e, s, dir) : emul_piece(e, s, piece, dir);
 }
 
-static int emul_finish(struct emul *e)
+static inline int emul_finish(struct emul *e)
 {
 	struct emul_regs *r = e->regs;
 
@@ -165,7 +271,7 @@ static int emul_finish(struct emul *e)
 	return EMUL_DONE;
 }
 
-static void emul_commit(struct emul *e)
+static inline void emul_commit(struct emul *e)
 {
 	const struct emul_stage *s = &e->stage;
 	const struct emul_env *env = e->env;
@@ -199,6 +305,24 @@ static int emul_run(struct emul *e)
 	return emul_finish(e);
 }
 
+/* The common case, one memory operand on one device page: its access is issued at once, and
+ * the steps left are at most calculate, store, commit. */
+static inline int emul_one(struct emul *e)
+{
+	const struct emul_memop *m = &e->mop[0];
+	unsigned sz = emul_elem(m->size);
+
+	if (e->side[0].load) {
+		e->steps = STEP_CALC | (e->side[0].store ? STEP_STORE(0, 0) : 0) | STEP_COMMIT;
+		return emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_READ, m->gpa[0], sz, m->size / sz,
+				    (int)sz, e->data);
+	}
+	emul_ops[e->in.d->op].calc(e);
+	e->steps = STEP_COMMIT;
+	return emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_WRITE, m->gpa[0], sz, m->size / sz, (int)sz,
+			    e->data);
+}
+
 /* The steps for the sides prep set up. */
 static uint16_t emul_plan(const struct emul *e)
 {
@@ -216,7 +340,7 @@ static uint16_t emul_plan(const struct emul *e)
 }
 
 /* RETRY when the instruction cannot have caused the reported exit. */
-static bool emul_matches(const struct emul *e, const struct emul_exit *x)
+static inline bool emul_matches(const struct emul *e, const struct emul_exit *x)
 {
 	uint8_t op = e->in.d->op;
 
@@ -235,7 +359,7 @@ static bool emul_matches(const struct emul *e, const struct emul_exit *x)
 	return false;
 }
 
-static int emul_begin(struct emul *e, const struct emul_exit *x)
+static inline __attribute__((always_inline)) int emul_begin(struct emul *e, const struct emul_exit *x)
 {
 	int r;
 
@@ -248,11 +372,15 @@ static int emul_begin(struct emul *e, const struct emul_exit *x)
 	e->stage.nreg = 0;
 	e->stage.vec = -1;
 	e->stage.rflags = e->regs->rflags;
-	r = emul_ops[e->in.d->op].prep(e);
+	/* the ModRM/moffs forms prepared inline, the others through the table */
+	r = emul_ops[e->in.d->op].prep == emul_prep_generic ? prep_generic(e) :
+	    emul_ops[e->in.d->op].prep(e);
 	if (r)
 		return r;
 	if (!emul_matches(e, x))
 		return EMUL_RETRY;
+	if (e->nside == 1 && !e->side[0].esz && e->mop[0].dev[0] && e->mop[0].len0 == e->mop[0].size)
+		return emul_one(e);
 	e->steps = emul_plan(e);
 	return emul_run(e);
 }
@@ -271,25 +399,33 @@ static int emul_decoded(struct emul *e, int dec)
 	}
 }
 
+/* The CPU mode; 64-bit mode (IA-32e mode with CS.L, SDM Vol. 3A 2.2) tested first. */
+static inline enum emul_mode emul_mode(const struct emul_regs *r)
+{
+	if ((r->efer & (1u << 10)) && (r->seg[SEG_CS].attr & SEG_ATTR_L) && (r->cr0 & 1))
+		return EMUL_MODE_LONG64;
+	return emul_mode_of(r->cr0, r->efer, r->rflags, &r->seg[SEG_CS]);
+}
+
 int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
 		     const struct emul_exit *exit, const uint8_t *bytes, unsigned len)
 {
-	enum emul_mode mode = emul_mode_of(regs->cr0, regs->efer, regs->rflags, &regs->seg[SEG_CS]);
+	enum emul_mode mode = emul_mode(regs);
 	int r;
 
 	e->env = env;
 	e->regs = regs;
 	e->exit = exit;
 	e->state = ES_IDLE;
-	r = emul_decoded(e, emul_decode(bytes, len, mode, &e->in));
-	return r ? r : emul_begin(e, exit);
+	r = emul_decode(bytes, len, mode, &e->in);
+	return r ? emul_decoded(e, r) : emul_begin(e, exit);
 }
 
 /* Fetch at CS:RIP (both pages if the instruction may span them), then as emul_start_bytes. */
 int emul_start(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
 	       const struct emul_exit *exit)
 {
-	enum emul_mode mode = emul_mode_of(regs->cr0, regs->efer, regs->rflags, &regs->seg[SEG_CS]);
+	enum emul_mode mode = emul_mode(regs);
 	uint8_t buf[EMUL_INSN_MAX];
 	unsigned n;
 	int st, r;
@@ -313,6 +449,11 @@ int emul_complete(struct emul *e, const void *data, uint32_t len)
 	if (len)
 		emul_copy(e->pend_buf, data, len);
 	e->state = ES_IDLE;
+	if (e->steps == (STEP_CALC | STEP_COMMIT)) { /* a load: nothing else to access */
+		emul_ops[e->in.d->op].calc(e);
+		emul_commit(e);
+		return emul_finish(e);
+	}
 	return emul_run(e);
 }
 

@@ -2,52 +2,9 @@
  * memory side and the registers; results into the store data and the staged registers. */
 #include "emul_internal.h"
 
-uint64_t emul_reg_get(const struct emul *e, unsigned reg, unsigned size)
-{
-	const uint64_t *g = e->regs->gpr;
-
-	/* SDM Vol. 1 3.4.1.1: without REX, byte registers 4-7 are AH, CH, DH, BH */
-	if (size == 1 && !e->in.rex && reg >= 4 && reg < 8)
-		return (g[reg - 4] >> 8) & 0xff;
-	return emul_trunc(g[reg], size);
-}
-
-void emul_reg_set(struct emul *e, unsigned reg, unsigned size, uint64_t val)
-{
-	uint64_t *g = &e->regs->gpr[reg], mask;
-
-	if (size == 1 && !e->in.rex && reg >= 4 && reg < 8) {
-		g = &e->regs->gpr[reg - 4];
-		*g = (*g & ~0xff00ull) | (val & 0xff) << 8;
-		return;
-	}
-	/* SDM Vol. 1 3.4.1.1: 32-bit results are zero-extended, 8/16-bit ones merged */
-	if (size >= 4) {
-		*g = emul_trunc(val, size);
-		return;
-	}
-	mask = (1ull << (size * 8)) - 1;
-	*g = (*g & ~mask) | (val & mask);
-}
-
-/* Effective address of the ModRM/moffs operand, wrapped to the address size. */
-uint64_t emul_ea(const struct emul *e)
-{
-	const struct emul_insn *in = &e->in;
-	uint64_t ea = (uint64_t)in->disp;
-
-	if (in->base != EMUL_NOREG)
-		ea += e->regs->gpr[in->base];
-	if (in->index != EMUL_NOREG)
-		ea += e->regs->gpr[in->index] * in->scale;
-	if (in->riprel)
-		ea += e->regs->rip + in->len;
-	return emul_trunc(ea, in->asz);
-}
-
 /* Operand i's value: the memory operand from side 0's buffer (loaded), else a register or the
  * immediate (sign-extended to the size of the operand it combines with). */
-static uint64_t opnd_get(const struct emul *e, unsigned i)
+static inline __attribute__((always_inline)) uint64_t opnd_get(const struct emul *e, unsigned i)
 {
 	const struct emul_insn *in = &e->in;
 	unsigned size = in->opsz[i];
@@ -68,7 +25,7 @@ static uint64_t opnd_get(const struct emul *e, unsigned i)
 }
 
 /* Operand i gets v: the memory operand's store data, or a staged register write. */
-static void opnd_put(struct emul *e, unsigned i, uint64_t v)
+static inline __attribute__((always_inline)) void opnd_put(struct emul *e, unsigned i, uint64_t v)
 {
 	const struct emul_insn *in = &e->in;
 	unsigned size = in->opsz[i];

@@ -1,45 +1,5 @@
-/* Address preparation for ModRM/moffs operands, PUSH/POP m, IN/OUT and the SSE/AVX moves. */
+/* PUSH/POP m, IN/OUT and the SSE/AVX moves. */
 #include "emul_internal.h"
-
-/* BT* with a register bit offset: the operand moves by offset DIV width, signed
- * (SDM Vol. 2A BT, "bit base" addressing). */
-static uint64_t prep_bt_shift(const struct emul *e, uint64_t ea)
-{
-	const struct emul_insn *in = &e->in;
-	int64_t off = (int64_t)emul_sext(emul_reg_get(e, in->reg, in->osz), in->osz);
-	unsigned shift = in->osz == 2 ? 4 : in->osz == 4 ? 5 : 6;
-
-	return emul_trunc(ea + (uint64_t)((off >> shift) * in->osz), in->asz);
-}
-
-int emul_prep_generic(struct emul *e)
-{
-	const struct emul_insn *in = &e->in;
-	const struct emul_opdesc *d = in->d;
-	unsigned i = OPND_KIND(d->opnd[0]) == K_E || OPND_KIND(d->opnd[0]) == K_O ? 0 : 1;
-	unsigned size = in->opsz[i], how = TR_READ;
-	uint64_t ea;
-	int r;
-
-	if (!in->has_mem)
-		return 0;
-	if (i == 0 && !(d->flags & F_NOWB))
-		how = TR_WRITE | ((d->flags & F_RMW) ? TR_READ : 0);
-	if (d->flags & F_ALIGN)
-		how |= TR_ALIGN;
-	if (d->op == OP_CLFLUSH) {
-		how = TR_READ; /* SDM Vol. 2A CLFLUSH: checked like a byte load, no access made */
-		size = 1;
-	}
-	ea = emul_ea(e);
-	if (d->op == OP_BT && OPND_KIND(d->opnd[1]) == K_G)
-		ea = prep_bt_shift(e, ea);
-	e->nmop = 1;
-	r = emul_translate(e, &e->mop[0], (enum emul_segreg)in->seg, ea, size, how);
-	if (!r && d->op != OP_CLFLUSH)
-		emul_side_add(e, 0, e->data, how & TR_READ, how & TR_WRITE);
-	return r;
-}
 
 /* Stack address size: SS.B outside 64-bit mode (SDM Vol. 3A 3.4.5). */
 static unsigned stack_size(const struct emul *e)
