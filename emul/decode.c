@@ -60,30 +60,37 @@ unsigned emul_opnd_bytes(const struct emul_insn *in, uint8_t o)
 /* Legacy prefixes and REX; *pp ends at the first other byte, which is there. */
 static int dec_prefixes(const uint8_t *b, unsigned len, unsigned *pp, struct emul_insn *in)
 {
-	uint8_t last_rep = 0;
-	unsigned p = 0;
+	static const uint8_t pk_bit[PK_SEG] = { [PK_LOCK] = EMUL_PFX_LOCK, [PK_REPNE] = EMUL_PFX_REPNE,
+						[PK_REP] = EMUL_PFX_REP, [PK_OSZ] = EMUL_PFX_OSZ,
+						[PK_ASZ] = EMUL_PFX_ASZ };
+	bool l64 = in->mode == EMUL_MODE_LONG64;
+	unsigned p = 0, pfx = 0, rex = 0, segovr = SEG_COUNT, last_rep = 0;
 
 	for (;; p++) {
 		if (p >= len)
 			return dec_short(p + 1);
-		uint8_t c = b[p], k = emul_prefix_kind[c];
-		if (k == PK_NONE || k == PK_ESC || (k == PK_REX && in->mode != EMUL_MODE_LONG64))
+		unsigned c = b[p], k = emul_prefix_kind[c];
+		if (k == PK_NONE || k == PK_ESC || (k == PK_REX && !l64))
 			break;
 		if (k == PK_REX) {
-			in->rex = c;
+			rex = c;
 			continue;
 		}
-		in->rex = 0; /* SDM Vol. 2A 2.2.1: REX counts only right before the opcode */
-		/* SDM Vol. 1 3.3.7.1: 64-bit mode ignores CS, DS, ES and SS overrides */
-		if (k >= PK_SEG && (in->mode != EMUL_MODE_LONG64 || k - PK_SEG >= SEG_FS))
-			in->segovr = k - PK_SEG;
-		else if (k == PK_REP || k == PK_REPNE)
+		rex = 0; /* SDM Vol. 2A 2.2.1: REX counts only right before the opcode */
+		if (k >= PK_SEG) {
+			/* SDM Vol. 1 3.3.7.1: 64-bit mode ignores CS, DS, ES and SS overrides */
+			if (!l64 || k - PK_SEG >= SEG_FS)
+				segovr = k - PK_SEG;
+			continue;
+		}
+		if (k == PK_REP || k == PK_REPNE)
 			last_rep = c;
-		in->pfx |= k == PK_LOCK ? EMUL_PFX_LOCK : k == PK_REPNE ? EMUL_PFX_REPNE :
-			   k == PK_REP ? EMUL_PFX_REP : k == PK_OSZ ? EMUL_PFX_OSZ :
-			   k == PK_ASZ ? EMUL_PFX_ASZ : 0;
+		pfx |= pk_bit[k];
 	}
-	in->mand = last_rep ? last_rep : (in->pfx & EMUL_PFX_OSZ) ? 0x66 : 0;
+	in->pfx = (uint8_t)pfx;
+	in->rex = (uint8_t)rex;
+	in->segovr = (uint8_t)segovr;
+	in->mand = (uint8_t)(last_rep ? last_rep : (pfx & EMUL_PFX_OSZ) ? 0x66 : 0);
 	*pp = p;
 	return 0;
 }
@@ -348,7 +355,10 @@ dec_run(const uint8_t *restrict b, unsigned len, enum emul_mode mode,
 		in->modrm = (uint8_t)modrm;
 	}
 	if (fl & (F_GROUP | F_PFXTAB | F_RMTAB)) {
-		op = dec_resolve(in, op);
+		op = (fl & (F_GROUP | F_PFXTAB | F_RMTAB)) == F_GROUP ?
+		     &emul_groups[op->sub][(modrm >> 3) & 7] : op;
+		if (op->flags & (F_GROUP | F_PFXTAB | F_RMTAB))
+			op = dec_resolve(in, op);
 		fl = op->flags;
 	}
 	c = dec_sz[mode][(pfx / EMUL_PFX_OSZ) & 3];

@@ -305,22 +305,43 @@ static int emul_run(struct emul *e)
 	return emul_finish(e);
 }
 
-/* The common case, one memory operand on one device page: its access is issued at once, and
- * the steps left are at most calculate, store, commit. */
+/* The common case, one memory operand on one device page: its accesses are issued without the
+ * step loop (read, calculate, write back, commit). */
+static inline int emul_one_write(struct emul *e)
+{
+	const struct emul_memop *m = &e->mop[0];
+	unsigned sz = emul_elem(m->size);
+
+	e->steps = STEP_COMMIT;
+	return emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_WRITE, m->gpa[0], sz, m->size / sz, (int)sz,
+			    e->data);
+}
+
 static inline int emul_one(struct emul *e)
 {
 	const struct emul_memop *m = &e->mop[0];
 	unsigned sz = emul_elem(m->size);
 
+	e->one = true;
 	if (e->side[0].load) {
 		e->steps = STEP_CALC | (e->side[0].store ? STEP_STORE(0, 0) : 0) | STEP_COMMIT;
 		return emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_READ, m->gpa[0], sz, m->size / sz,
 				    (int)sz, e->data);
 	}
 	emul_ops[e->in.d->op].calc(e);
-	e->steps = STEP_COMMIT;
-	return emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_WRITE, m->gpa[0], sz, m->size / sz, (int)sz,
-			    e->data);
+	return emul_one_write(e);
+}
+
+/* emul_complete of a one-access form: what is left after the answer. */
+static inline int emul_one_next(struct emul *e)
+{
+	if (e->steps & STEP_CALC) {
+		emul_ops[e->in.d->op].calc(e);
+		if (e->steps & STEP_STORE(0, 0))
+			return emul_one_write(e);
+	}
+	emul_commit(e);
+	return emul_finish(e);
 }
 
 /* The steps for the sides prep set up. */
@@ -365,6 +386,7 @@ static inline __attribute__((always_inline)) int emul_begin(struct emul *e, cons
 
 	e->nmop = 0;
 	e->nside = 0;
+	e->one = false;
 	e->batch = 1;
 	e->rip_advanced = true;
 	e->single_step = false;
@@ -449,12 +471,7 @@ int emul_complete(struct emul *e, const void *data, uint32_t len)
 	if (len)
 		emul_copy(e->pend_buf, data, len);
 	e->state = ES_IDLE;
-	if (e->steps == (STEP_CALC | STEP_COMMIT)) { /* a load: nothing else to access */
-		emul_ops[e->in.d->op].calc(e);
-		emul_commit(e);
-		return emul_finish(e);
-	}
-	return emul_run(e);
+	return e->one ? emul_one_next(e) : emul_run(e);
 }
 
 void emul_abort(struct emul *e)

@@ -216,6 +216,7 @@ struct emul {
 	struct emul_regs *regs;
 	uint8_t state;      /* idle, waiting */
 	uint8_t nside;
+	bool one;           /* one device access per step, no step loop (emul.c) */
 	uint16_t steps;     /* steps still to run (bit per step, see emul.c) */
 	uint16_t pend_len;  /* bytes the pending read returns */
 	uint8_t *pend_buf;  /* where they go */
