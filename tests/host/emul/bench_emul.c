@@ -1,6 +1,7 @@
 /* Decode+emulate cost on the 49-encoding MMIO mix (tests/bench/mmio-mix.tsv), the unit bhyve's
- * figures measure: set up one instance (register file copied in, exit information), decode the
- * given instruction bytes, emulate, answer the device access in-process, complete.
+ * figures measure: everything in bench_unit(): reset the registers a case changes (the caller's
+ * own register file, used in place), emul_start_bytes (mode, decode, translate, check against
+ * the exit), answer each device access in-process, emul_complete until DONE.
  *   bench_emul callgrind   – run under valgrind --tool=callgrind --toggle-collect=bench_unit:
  *                            dumps one counter set per segment (loop per case, mixes)
  *   bench_emul time        – wall-clock ns per unit on the mixed stream (report only)
