@@ -3,12 +3,27 @@
  * Only the forms in emul/manifest.tsv have entries; every other byte is OP_NONE (unsupported). */
 #include "emul_internal.h"
 
-#define IMMK(o) (((o) & 15) == K_I || ((o) & 15) == K_IS || ((o) & 15) == K_IP || ((o) & 15) == K_O)
+/* The immediate an operand descriptor implies (K_I comes as Ib or Iz only). */
+#define IMMT(o) (OPND_KIND(o) == K_I ? (OPND_SIZE(o) == S_B ? IMM_1 : IMM_Z) :     \
+		 OPND_KIND(o) == K_IS || OPND_KIND(o) == K_IP ? IMM_1 :           \
+		 OPND_KIND(o) == K_O ? IMM_MOFFS : IMM_NONE)
+#define MEMK(o) (OPND_KIND(o) == K_E || OPND_KIND(o) == K_O)
+#define XLT(op, o0, o1, fl)                                                                   \
+	((op) == OP_CLFLUSH ? TR_READ | XL_MORE :                                                 \
+	 ((MEMK(o0) && !((fl) & F_NOWB) ? TR_WRITE | ((fl) & F_RMW ? TR_READ : 0) : TR_READ) |    \
+	  ((fl) & F_ALIGN ? TR_ALIGN : 0) | (MEMK(o0) ? 0 : XL_OPND1) |                            \
+	  ((op) == OP_BT && OPND_KIND(o1) == K_G ? XL_MORE : 0)))
 #define E_(op, sub, modes, o0, o1, o2, fl) \
-	{ op, sub, modes, { o0, o1, o2 }, (fl) | (IMMK(o0) || IMMK(o1) || IMMK(o2) ? F_IMM : 0) }
+	{ op, sub, modes, { o0, o1, o2 }, IMMT(o0) | IMMT(o1) | IMMT(o2), XLT(op, o0, o1, fl), fl }
 #define GRP(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_GROUP)
 #define PFX(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_PFXTAB)
 #define PFXM(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_PFXTAB)
+#define RMT(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_RMTAB)
+/* Length-only entries: intercepted instructions the core measures (never emulated). */
+#define LEN(o0, o1, fl) E_(OP_LEN, 0, M_ALL, o0, o1, 0, F_OALL | (fl))
+#define LENM(modes, fl) E_(OP_LEN, 0, modes, 0, 0, 0, F_OALL | (fl))
+/* VMX and SVM instructions: #UD in real and virtual-8086 mode (SDM Vol. 3C 30.3; APM Vol. 2 15.5). */
+#define LENX(o0, o1, fl) E_(OP_LEN, 0, M_NOR, o0, o1, 0, F_OALL | (fl))
 
 #define Eb OPND(K_E, S_B)
 #define Ew OPND(K_E, S_W)
@@ -44,6 +59,8 @@
 #define Vdq OPND(K_V, S_DQ)
 #define Vx OPND(K_V, S_X)
 #define STKv OPND(K_STK, S_V)
+#define Ef OPND(K_E, S_F)
+#define Gf OPND(K_G, S_F)
 
 #define MR (F_MODRM | F_OALL)
 #define RMW (F_MODRM | F_OALL | F_RMW)
@@ -105,6 +122,12 @@ const struct emul_opdesc emul_map1[256] = {
 	[0xee] = E_(OP_OUT, 0, M_ALL, DXw, ALb, 0, F_OALL),
 	[0xef] = E_(OP_OUT, 0, M_ALL, DXw, eAX, 0, F_OALL),
 	[0xf6] = GRP(3), [0xf7] = GRP(4), [0xfe] = GRP(5), [0xff] = GRP(6),
+	[0x90] = PFX(23),                         /* F3 90 PAUSE */
+	[0xcc] = LEN(0, 0, 0),                    /* INT3 */
+	[0xcd] = LEN(Ib, 0, 0),                   /* INT n */
+	[0xce] = LENM(M_REAL | M_P16 | M_P32, 0), /* INTO: #UD in 64-bit mode */
+	[0xcf] = LEN(0, 0, 0),                    /* IRET/IRETD/IRETQ */
+	[0xf4] = LEN(0, 0, 0),                    /* HLT */
 };
 
 #define BTR_(sub, o1, fl) E_(OP_BT, sub, M_ALL, Ev, o1, 0, F_MODRM | F_OALL | (fl))
@@ -128,10 +151,19 @@ const struct emul_opdesc emul_map0f[256] = {
 	[0xbf] = E_(OP_MOVSX, 0, M_ALL, Gv, Ew, 0, MR),
 	[0xc0] = E_(OP_XADD, 0, M_ALL, Eb, Gb, 0, LRMW),
 	[0xc1] = E_(OP_XADD, 0, M_ALL, Ev, Gv, 0, LRMW),
+	[0x01] = RMT(0),
+	[0x08] = LEN(0, 0, 0), [0x09] = LEN(0, 0, 0),  /* INVD, WBINVD */
+	[0x30] = LEN(0, 0, 0), [0x31] = LEN(0, 0, 0),  /* WRMSR, RDTSC */
+	[0x32] = LEN(0, 0, 0), [0x33] = LEN(0, 0, 0),  /* RDMSR, RDPMC */
+	[0xa2] = LEN(0, 0, 0),                         /* CPUID */
+	[0x78] = LENX(Ef, Gf, F_MODRM | F_NP | F_REGOK), /* VMREAD (66/F2: SSE4a EXTRQ/INSERTQ) */
+	[0x79] = LENX(Gf, Ef, F_MODRM | F_NP | F_REGOK), /* VMWRITE */
+	[0xc7] = GRP(12),
 };
 
 const struct emul_opdesc emul_map0f38[256] = {
 	[0xf0] = PFXM(11), [0xf1] = PFXM(12),
+	[0x80] = PFXM(25), [0x81] = PFXM(25), /* 66: INVEPT, INVVPID */
 };
 
 const struct emul_opdesc emul_vex0f[256] = {
@@ -182,6 +214,8 @@ const struct emul_opdesc emul_groups[][8] = {
 		 [6] = BTR_(BT_BTR, Ib, F_RMW | F_LOCK), [7] = BTR_(BT_BTC, Ib, F_RMW | F_LOCK) },
 	/* 11: 0F AE (memory forms) */
 	[11] = { [6] = PFXM(13), [7] = PFXM(14) },
+	/* 12: 0F C7 (memory forms): VMPTRLD/VMCLEAR/VMXON, VMPTRST */
+	[12] = { [6] = PFX(24), [7] = LENX(Eq, 0, F_MODRM | F_NP) },
 };
 
 #define SSE(o0, o1, fl) E_(OP_VMOV, 0, M_ALL, o0, o1, 0, F_MODRM | F_OALL | (fl))
@@ -213,10 +247,29 @@ const struct emul_opdesc emul_pfxtabs[][4] = {
 	[20] = { [1] = AVX(Ex, Vx, F_ALIGN), [2] = AVX(Ex, Vx, 0) }, /* VMOVDQA/VMOVDQU */
 	[21] = { [1] = AVX(Ex, Vx, F_ALIGN) },      /* VEX 66 0F E7 VMOVNTDQ */
 	[22] = { E_(OP_BEXTR, 0, M_NOR, Gy, Ey, By, MR | F_VEXW) }, /* VEX 0F38 F7 BEXTR */
+	[23] = { [2] = LEN(0, 0, 0) },              /* F3 90 PAUSE */
+	[24] = { LENX(Eq, 0, F_MODRM), LENX(Eq, 0, F_MODRM), LENX(Eq, 0, F_MODRM) }, /* VMPTRLD, 66 VMCLEAR, F3 VMXON */
+	[25] = { [1] = LENX(Gf, Edq, F_MODRM) },           /* 66 0F 38 80/81 INVEPT/INVVPID */
 };
 
-/* Legacy prefixes and REX (SDM Vol. 2A 2.1.1, 2.2.1). */
+/* 0F 01 with mod = 11b, by ModRM[5:0] (SDM Vol. 2D Table A-6; APM Vol. 3 for SVM). */
+const struct emul_opdesc emul_rmtabs[][64] = {
+	[0] = {
+		[0x01] = LEN(0, 0, F_NP), [0x02] = LENX(0, 0, F_NP), /* VMCALL, VMLAUNCH */
+		[0x03] = LENX(0, 0, F_NP), [0x04] = LENX(0, 0, F_NP), /* VMRESUME, VMXOFF */
+		[0x08] = LEN(0, 0, F_NP), [0x09] = LEN(0, 0, F_NP), /* MONITOR, MWAIT */
+		[0x11] = LEN(0, 0, F_NP),                          /* XSETBV */
+		[0x18] = LENX(0, 0, 0), [0x19] = LEN(0, 0, 0),     /* VMRUN, VMMCALL */
+		[0x1a] = LENX(0, 0, 0), [0x1b] = LENX(0, 0, 0),    /* VMLOAD, VMSAVE */
+		[0x1c] = LENX(0, 0, 0), [0x1d] = LENX(0, 0, 0),    /* STGI, CLGI */
+		[0x1e] = LENX(0, 0, 0), [0x1f] = LENX(0, 0, 0),    /* SKINIT, INVLPGA */
+		[0x39] = LEN(0, 0, 0),                             /* RDTSCP */
+	},
+};
+
+/* Legacy prefixes and REX (SDM Vol. 2A 2.1.1, 2.2.1), and the escape bytes. */
 const uint8_t emul_prefix_kind[256] = {
+	[0x0f] = PK_ESC, [0xc4] = PK_ESC, [0xc5] = PK_ESC,
 	[0xf0] = PK_LOCK, [0xf2] = PK_REPNE, [0xf3] = PK_REP, [0x66] = PK_OSZ, [0x67] = PK_ASZ,
 	[0x26] = PK_SEG + SEG_ES, [0x2e] = PK_SEG + SEG_CS, [0x36] = PK_SEG + SEG_SS,
 	[0x3e] = PK_SEG + SEG_DS, [0x64] = PK_SEG + SEG_FS, [0x65] = PK_SEG + SEG_GS,

@@ -53,6 +53,29 @@ static void fz_regs(struct emul_regs *r, struct fz_in *in)
 	r->rip = FZ_CODE + ((cfg & 8) ? 0xff8 : 0); /* sometimes straddle the page end */
 }
 
+/* Length decoding of the same bytes: a fetch gives 1-15 bytes or a fault; what emul_decode
+ * accepts, emul_decode_length accepts with the same length. */
+static void fz_length(struct fake_env *f, const struct emul_regs *r)
+{
+	uint8_t buf[EMUL_INSN_MAX];
+	struct emul_fault fault;
+	struct emul_insn a, l;
+	unsigned n = 0;
+	enum emul_mode mode = r->efer & 0x400 ? EMUL_MODE_LONG64 : (r->cr0 & 1) ?
+			      ((r->seg[SEG_CS].attr & SEG_ATTR_DB) ? EMUL_MODE_PROT32 :
+			       EMUL_MODE_PROT16) : EMUL_MODE_REAL;
+	int st = emul_fetch(&f->env.mem, r, buf, &n, &fault);
+
+	if (st < 0 || st > 1 || (st == 0 && (n < 1 || n > EMUL_INSN_MAX)))
+		abort();
+	if (st)
+		return;
+	int rl = emul_decode_length(buf, n, mode, &l), ra = emul_decode(buf, n, mode, &a);
+	if ((rl == EMUL_DEC_OK && (l.len < 1 || l.len > n)) ||
+	    (ra == EMUL_DEC_OK && (rl != EMUL_DEC_OK || l.len != a.len)))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t code[0x1000], ram[0x1000], dev[0x1000];
@@ -71,6 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fe_add_ram(&f, FZ_CODE, code, sizeof(code));
 	fe_add_ram(&f, FZ_RAM, ram, sizeof(ram));
 	fe_add_dev(&f, 0x30000, dev, sizeof(dev));
+	fz_length(&f, &r);
 	for (int round = 0; round < 8; round++) {
 		int st = emul_start(&e, &f.env, &r, NULL);
 		for (int k = 0; st == EMUL_ACCESS && k < 16; k++) {

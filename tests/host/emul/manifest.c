@@ -58,7 +58,8 @@ static int mf_parse(char *line, struct mf_entry *e)
 		 !strcmp(c[2], "0f38") ? EMUL_MAP_0F38 : !strcmp(c[2], "vex0f") ? EMUL_MAP_VEX0F :
 		 !strcmp(c[2], "vex0f38") ? EMUL_MAP_VEX0F38 : -1;
 	e->opcode = (uint8_t)strtoul(c[3], NULL, 16);
-	e->modrm = !strcmp(c[4], "-") ? -1 : !strcmp(c[4], "r") ? 8 : atoi(c[4]);
+	e->modrm = !strcmp(c[4], "-") ? -1 : !strcmp(c[4], "r") ? 8 :
+		   strlen(c[4]) == 2 ? MF_FIXED_MODRM | (int)strtoul(c[4], NULL, 16) : atoi(c[4]);
 	e->pfx = !strcmp(c[5], "-") ? 0 : (uint8_t)strtoul(c[5], NULL, 16);
 	e->vexl = !strcmp(c[6], "-") ? -1 : !strcmp(c[6], "256") ? 1 : 0;
 	e->osz = mf_sizes(c[7]);
@@ -73,6 +74,9 @@ static int mf_parse(char *line, struct mf_entry *e)
 	e->io = strstr(c[14], "io") != NULL;
 	e->d64 = strstr(c[14], "d64") != NULL;
 	e->no66 = strstr(c[14], "no66") != NULL;
+	e->len = strstr(c[14], "len") != NULL;
+	e->np = strstr(c[14], "np") != NULL;
+	e->regform = strstr(c[14], "reg") != NULL;
 	return e->map < 0 || !e->modes ? -1 : 0;
 }
 
@@ -236,7 +240,9 @@ int mf_encode(const struct mf_entry *m, const struct mf_enc *v, uint8_t *out)
 			out[p++] = 0x38;
 	}
 	out[p++] = m->opcode;
-	if (m->modrm >= 0) {
+	if (m->modrm >= MF_FIXED_MODRM) {
+		out[p++] = (uint8_t)m->modrm;
+	} else if (m->modrm >= 0) {
 		out[p++] = (uint8_t)(v->mod << 6 | (m->modrm == 8 ? v->reg & 7 : m->modrm) << 3 | v->rm);
 		if (v->asz != 16 && v->rm == 4 && v->mod != 3)
 			out[p++] = v->sib;

@@ -15,18 +15,22 @@ enum { MF_REP_NONE, MF_REP, MF_REPCC };
 #define MF_MODE_P32 4u
 #define MF_MODE_L64 8u
 #define MF_MAX 256
+#define MF_FIXED_MODRM 0x100
 
 struct mf_entry {
 	char form[48], mnem[64], cpu[16];
 	int map;        /* EMUL_MAP_* */
 	uint8_t opcode;
-	int modrm;      /* -1 none, 8 = /r, 0-7 = /digit */
+	int modrm;      /* -1 none, 8 = /r, 0-7 = /digit, 0x1xx = the fixed ModRM byte xx */
 	uint8_t pfx;    /* mandatory prefix / VEX.pp: 0, 0x66, 0xf3, 0xf2 */
 	int vexl;       /* -1 not VEX, 0 = L0 (128 or LZ), 1 = L1 (256) */
 	unsigned osz;   /* operand sizes: bit 8/16/32/64 set as 1/2/4/8; 0 = fixed */
 	int imm;
 	unsigned modes;
 	bool lock, io, d64, no66;
+	bool len;       /* length-only: decoded by emul_decode_length, declined by emul_decode */
+	bool np;        /* 66/F2/F3 make it another instruction (declined) */
+	bool regform;   /* ModRM.mod = 11b is valid too */
 	int rep;
 	uint32_t undef; /* RFLAGS bits the SDM leaves undefined */
 };
