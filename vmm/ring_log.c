@@ -8,7 +8,7 @@ static const struct {
 	u8 policy;
 } ring_event_table[RING_EV_COUNT] = {
 	[RING_EV_UNKNOWN_ID] = { "answer for an id never sent: dropped", RING_LOG_RATE },
-	[RING_EV_STALE] = { "answer for an id no longer outstanding: dropped", RING_LOG_RATE },
+	[RING_EV_STALE] = { "answer for an id not outstanding (old or never sent): dropped", RING_LOG_RATE },
 	[RING_EV_DUPLICATE] = { "second answer for one id: dropped", RING_LOG_RATE },
 	[RING_EV_LATE] = { "answer after its request timed out: dropped", RING_LOG_RATE },
 	[RING_EV_BAD_STATUS] = { "answer with an unknown status: dropped", RING_LOG_RATE },

@@ -44,7 +44,9 @@ static u32 ring_expected_len(const struct ring_pending *p)
 static enum ring_event_kind ring_id_problem(const struct ring *r, u64 id,
 					    const struct ring_pending *p, u32 state)
 {
-	if (id == 0 || (id >> RING_PENDING_SHIFT) >= r->next_seq)
+	u64 seq = id >> RING_PENDING_SHIFT;
+
+	if (seq == 0 || seq >= r->next_seq)
 		return RING_EV_UNKNOWN_ID;
 	if (p->id != id)
 		return RING_EV_STALE;

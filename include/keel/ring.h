@@ -18,7 +18,7 @@
  * device; the rest at most once per kind per log_interval. */
 enum ring_event_kind {
 	RING_EV_UNKNOWN_ID,     /* answer for an id the core never sent */
-	RING_EV_STALE,          /* answer for an id no longer outstanding (its entry was reused) */
+	RING_EV_STALE,          /* answer for an id not outstanding: an old one, or one never sent */
 	RING_EV_DUPLICATE,      /* second answer for an id */
 	RING_EV_LATE,           /* answer after the request timed out */
 	RING_EV_BAD_STATUS,     /* unknown status value */
