@@ -51,6 +51,8 @@ int ring_init(struct ring *r, const struct ring_config *cfg)
 	for (u32 i = 0; i < cfg->ndevices; i++) {
 		r->dev_partition[i] = cfg->devices[i].partition;
 		r->dev_kind[i] = cfg->devices[i].kind;
+		if (cfg->devices[i].flags & KEEL_RING_F_POSTED)
+			r->dev_posted |= 1u << i;
 	}
 	r->next_seq = 1;
 	for (u32 i = 0; i < ARRAY_SIZE(r->free_mask); i++)
@@ -76,6 +78,8 @@ static int ring_access_check(const struct ring *r, const struct ring_access *a)
 		return -EINVAL;
 	if (a->device >= r->ndevices || r->dev_kind[a->device] != a->kind ||
 	    r->dev_partition[a->device] != a->partition)
+		return -EINVAL;
+	if ((a->flags & KEEL_RING_F_POSTED) && !(r->dev_posted & (1u << a->device)))
 		return -EINVAL;
 	return 0;
 }

@@ -66,7 +66,7 @@ struct ring_access {
 	u8 kind;            /* enum keel_ring_kind */
 	u8 dir;             /* enum keel_ring_dir */
 	u8 size;            /* 1, 2, 4 or 8 */
-	u8 flags;           /* KEEL_RING_F_POSTED (writes only), KEEL_RING_F_RMW */
+	u8 flags;           /* KEEL_RING_F_POSTED (writes to a posted device), KEEL_RING_F_RMW */
 	u64 addr;
 	u32 count;          /* >= 1, count * size <= KEEL_RING_DATA_MAX */
 	s32 stride;         /* +size, -size or 0 */
@@ -111,6 +111,7 @@ struct ring {
 	u32 ndevices;
 	u16 dev_partition[KEEL_RING_DEVICES_MAX];
 	u8 dev_kind[KEEL_RING_DEVICES_MAX];
+	u32 dev_posted;                              /* one bit per device taking posted writes */
 	u32 dev_timeout_logged, dev_posted_logged;   /* one bit per device */
 	u32 once_logged;                             /* one bit per event kind */
 	u64 last_log[RING_EV_COUNT];

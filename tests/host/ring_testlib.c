@@ -12,8 +12,8 @@ const struct keel_ring_device rt_devices[RT_NDEV] = {
 	  .model = "uart16550" },
 	{ .partition = 1, .kind = KEEL_RING_MMIO, .irq = 0xff, .flags = KEEL_RING_F_POSTED,
 	  .base = 0xfd000000, .size = 0x100000, .model = "counter" },
-	{ .partition = 1, .kind = KEEL_RING_MMIO, .irq = 0xff, .base = 0xfc000000, .size = 0x1000,
-	  .model = "silent" },
+	{ .partition = 1, .kind = KEEL_RING_MMIO, .irq = 0xff, .flags = KEEL_RING_F_POSTED,
+	  .base = 0xfc000000, .size = 0x1000, .model = "silent" },
 };
 
 void rt_begin(struct rt_case *c, const char *suite, const char *name)
@@ -136,4 +136,94 @@ u8 rt_pattern(u64 id, u64 addr, u32 i)
 
 	x ^= x >> 29;
 	return (u8)(x ^ (x >> 17));
+}
+
+int rt_setup_bare(struct rt_test *t, const char *suite, const char *name, u64 interval)
+{
+	rt_begin(&t->c, suite, name);
+	t->rsp_prod = 0;
+	if (rt_world_init(&t->w, interval)) {
+		RT_CHECK(&t->c, 0, "ring_init failed");
+		return -1;
+	}
+	return 0;
+}
+
+int rt_setup(struct rt_test *t, const char *suite, const char *name, u64 interval)
+{
+	int e;
+
+	if (rt_setup_bare(t, suite, name, interval))
+		return -1;
+	e = ring_svc_attach(&t->s, t->w.area, KEEL_RING_AREA_SIZE);
+	RT_CHECK(&t->c, e == 0, "ring_svc_attach: %s", ring_svc_strerror(e));
+	return e;
+}
+
+int rt_done(struct rt_test *t)
+{
+	rt_world_free(&t->w);
+	return rt_end(&t->c);
+}
+
+void rt_raw(struct rt_test *t, u64 id, u32 status, u32 len, const void *data)
+{
+	struct keel_ring_header *h = t->w.area;
+
+	rt_put_rsp(t->w.area, t->rsp_prod, id, status, len, data);
+	rt_set_index(&h->rsp_prod, ++t->rsp_prod);
+}
+
+u64 rt_submit(struct rt_test *t, const struct ring_access *a)
+{
+	u64 id = 0;
+	int e = ring_submit(&t->w.ring, a, &id);
+
+	RT_CHECK(&t->c, e == 0 && id != 0, "ring_submit: %d id %llu", e, (unsigned long long)id);
+	return id;
+}
+
+void rt_take(struct rt_test *t, struct keel_ring_req *q)
+{
+	int e = ring_svc_next(&t->s, q);
+
+	RT_CHECK(&t->c, e == 1, "ring_svc_next: %d", e);
+}
+
+/* Answers request q correctly, raw, with the pattern as data. */
+void rt_answer(struct rt_test *t, const struct keel_ring_req *q)
+{
+	u8 d[KEEL_RING_DATA_MAX];
+	u32 len = q->dir == KEEL_RING_READ ? q->count * q->size : 0;
+
+	for (u32 i = 0; i < len; i++)
+		d[i] = rt_pattern(q->id, q->addr, i);
+	rt_raw(t, q->id, KEEL_RING_OK, len, d);
+}
+
+void rt_expect_pattern(struct rt_test *t, const u8 *buf, u64 id, u64 addr, u32 len)
+{
+	for (u32 i = 0; i < len; i++)
+		if (buf[i] != rt_pattern(id, addr, i)) {
+			RT_CHECK(&t->c, 0, "data byte %u is %#x, expected %#x", i, buf[i],
+				 rt_pattern(id, addr, i));
+			return;
+		}
+}
+
+void rt_expect_ones(struct rt_test *t, const u8 *buf, u32 len)
+{
+	for (u32 i = 0; i < len; i++)
+		if (buf[i] != 0xff) {
+			RT_CHECK(&t->c, 0, "byte %u of a failed read is %#x, not 0xff", i, buf[i]);
+			return;
+		}
+}
+
+void rt_events(struct rt_test *t, enum ring_event_kind k, u64 events, u64 lines)
+{
+	RT_CHECK(&t->c, t->w.ring.stats.events[k] == events && t->w.lines[k] == lines,
+		 "%s: %llu events, %llu log lines; expected %llu and %llu", ring_event_text(k),
+		 (unsigned long long)t->w.ring.stats.events[k], (unsigned long long)t->w.lines[k],
+		 (unsigned long long)events, (unsigned long long)lines);
 }

@@ -9,7 +9,7 @@
 #define RT_DEV_MMIO 0   /* partition 0 */
 #define RT_DEV_PIO 1    /* partition 0 */
 #define RT_DEV_POSTED 2 /* partition 1, posted writes */
-#define RT_DEV_MMIO1 3  /* partition 1 */
+#define RT_DEV_MMIO1 3  /* partition 1, posted writes */
 
 /* A case collects its first failure; rt_end prints the verdict. */
 struct rt_case {
@@ -55,5 +55,28 @@ u32 rt_get_index(const struct keel_ring_index *which);
 
 /* The expected data byte i of the answer to request `id` at `addr` (tests' own oracle). */
 u8 rt_pattern(u64 id, u64 addr, u32 i);
+
+/* One single-threaded case: a world, the service library taking requests, answers written raw. */
+struct rt_test {
+	struct rt_case c;
+	struct rt_world w;
+	struct ring_svc s;
+	u32 rsp_prod;   /* the raw answer writer's own index */
+};
+
+/* A fresh world with the service attached (rt_setup) or not (rt_setup_bare); 0 on success. */
+int rt_setup(struct rt_test *t, const char *suite, const char *name, u64 interval);
+int rt_setup_bare(struct rt_test *t, const char *suite, const char *name, u64 interval);
+int rt_done(struct rt_test *t);  /* frees the world, prints the verdict; 1 when failed */
+/* Publishes one raw answer at the test's own rsp_prod. */
+void rt_raw(struct rt_test *t, u64 id, u32 status, u32 len, const void *data);
+u64 rt_submit(struct rt_test *t, const struct ring_access *a);
+void rt_take(struct rt_test *t, struct keel_ring_req *q);
+/* Answers q correctly (raw): a read gets rt_pattern data. */
+void rt_answer(struct rt_test *t, const struct keel_ring_req *q);
+void rt_expect_pattern(struct rt_test *t, const u8 *buf, u64 id, u64 addr, u32 len);
+void rt_expect_ones(struct rt_test *t, const u8 *buf, u32 len);
+/* Checks how many events of kind k were counted and how many lines were logged. */
+void rt_events(struct rt_test *t, enum ring_event_kind k, u64 events, u64 lines);
 
 #endif
