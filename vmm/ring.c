@@ -130,8 +130,10 @@ static int ring_submit_locked(struct ring *r, const struct ring_access *a, u64 d
 		return ring_load_rlx(&r->broken) ? -EIO : -EAGAIN;
 	if (!ring_check_req_cons(r, &cons))
 		return -EIO;
-	if (r->req_prod - cons >= KEEL_RING_SLOTS)
+	if (r->req_prod - cons >= KEEL_RING_SLOTS) {
+		ring_poll_locked(r);
 		return -EBUSY;
+	}
 	p = ring_pend_get(r);
 	if (!p)
 		return -ENOSPC;
