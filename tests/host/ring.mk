@@ -28,13 +28,13 @@ $(RING_B)/ring_answers_asan $(RING_B)/ring_broken_asan: $(RING_B)/%_asan: tests/
 
 $(RING_B)/ring_stress: tests/host/ring_stress.c $(RING_LIB) $(RING_HDRS)
 	@mkdir -p $(@D)
-	$(RING_GCC) -pthread -DRING_STRESS_MESSAGES=$(RING_STRESS_MESSAGES) -DRING_STRESS_NAME=ring_stress \
+	$(RING_GCC) -pthread -DRING_STRESS_MESSAGES=$(RING_STRESS_MESSAGES) \
 		-o $@ $< $(RING_LIB)
 
 $(RING_B)/ring_stress_tsan: tests/host/ring_stress.c tests/host/ring_tsan_opts.c $(RING_LIB) $(RING_HDRS)
 	@mkdir -p $(@D)
 	$(RING_CLANG) -fsanitize=thread -pthread -DRING_STRESS_MESSAGES=$(RING_TSAN_MESSAGES) \
-		-DRING_STRESS_NAME=ring_stress_tsan -o $@ $< tests/host/ring_tsan_opts.c $(RING_LIB)
+		-o $@ $< tests/host/ring_tsan_opts.c $(RING_LIB)
 
 $(RING_B)/ring_fuzz: tests/host/ring_fuzz.c $(RING_LIB) $(RING_HDRS)
 	@mkdir -p $(@D)

@@ -6,7 +6,7 @@
 #include "ring_testlib.h"
 
 #define TMO 1000
-#define SUITE "ring_answers"
+static const char *suite = "ring_answers";
 
 static int case_read_ok(struct rt_test *t)
 {
@@ -15,7 +15,7 @@ static int case_read_ok(struct rt_test *t)
 	u8 buf[16];
 	u64 id;
 
-	if (rt_setup(t, SUITE, "read_ok", 0))
+	if (rt_setup(t, suite, "read_ok", 0))
 		return rt_done(t);
 	a.addr = 0xfe000040;
 	a.stride = -4;
@@ -44,7 +44,7 @@ static int case_write_ok(struct rt_test *t)
 	struct keel_ring_req q;
 	u64 id;
 
-	if (rt_setup(t, SUITE, "write_ok", 0))
+	if (rt_setup(t, suite, "write_ok", 0))
 		return rt_done(t);
 	for (u32 i = 0; i < sizeof(data); i++)
 		data[i] = (u8)(0xa0 + i);
@@ -68,7 +68,7 @@ static int case_posted_ack(struct rt_test *t)
 	struct ring_access a = rt_access(RT_DEV_POSTED, KEEL_RING_WRITE, 4, 1, &v, TMO);
 	struct keel_ring_req q;
 
-	if (rt_setup(t, SUITE, "posted_ack", 0))
+	if (rt_setup(t, suite, "posted_ack", 0))
 		return rt_done(t);
 	a.flags = KEEL_RING_F_POSTED;
 	RT_CHECK(&t->c, ring_access(&t->w.ring, &a, NULL) == 0, "posted write not accepted");
@@ -92,7 +92,7 @@ static int case_failed_status(struct rt_test *t, const char *name, u32 status)
 	u8 buf[16];
 	u64 id;
 
-	if (rt_setup(t, SUITE, name, 0))
+	if (rt_setup(t, suite, name, 0))
 		return rt_done(t);
 	id = rt_submit(t, &a);
 	rt_take(t, &q);
@@ -113,7 +113,7 @@ static int case_unknown_id(struct rt_test *t)
 	u8 buf[3];
 	u64 id;
 
-	if (rt_setup(t, SUITE, "unknown_id", 0))
+	if (rt_setup(t, suite, "unknown_id", 0))
 		return rt_done(t);
 	id = rt_submit(t, &a);
 	rt_take(t, &q);
@@ -135,7 +135,7 @@ static int case_duplicate(struct rt_test *t)
 	u8 buf[2];
 	u64 id;
 
-	if (rt_setup(t, SUITE, "duplicate", 0))
+	if (rt_setup(t, suite, "duplicate", 0))
 		return rt_done(t);
 	id = rt_submit(t, &a);
 	rt_take(t, &q);
@@ -158,7 +158,7 @@ static int case_stale(struct rt_test *t)
 	u8 buf[4];
 	u64 first = 0;
 
-	if (rt_setup(t, SUITE, "stale", 0))
+	if (rt_setup(t, suite, "stale", 0))
 		return rt_done(t);
 	for (u32 i = 0; i <= RING_PENDING_MAX && !t->c.failed; i++) {
 		u64 id = rt_submit(t, &a);
@@ -184,7 +184,7 @@ static int case_bad_len(struct rt_test *t)
 	u8 buf[8];
 	u64 id, wid;
 
-	if (rt_setup(t, SUITE, "bad_len", 0))
+	if (rt_setup(t, suite, "bad_len", 0))
 		return rt_done(t);
 	id = rt_submit(t, &a);
 	rt_take(t, &q);
@@ -210,7 +210,7 @@ static int case_bad_status(struct rt_test *t)
 	u8 buf[1];
 	u64 id;
 
-	if (rt_setup(t, SUITE, "bad_status", 0))
+	if (rt_setup(t, suite, "bad_status", 0))
 		return rt_done(t);
 	id = rt_submit(t, &a);
 	rt_take(t, &q);
@@ -233,7 +233,7 @@ static int case_late(struct rt_test *t)
 	u64 id, t0;
 	int e;
 
-	if (rt_setup(t, SUITE, "late_answer", 0))
+	if (rt_setup(t, suite, "late_answer", 0))
 		return rt_done(t);
 	id = rt_submit(t, &a);
 	rt_take(t, &q);
@@ -260,7 +260,7 @@ static int case_rate_limit(struct rt_test *t)
 	struct ring_access a = rt_access(RT_DEV_MMIO, KEEL_RING_WRITE, 1, 1, "w", TMO);
 	u64 id;
 
-	if (rt_setup(t, SUITE, "rate_limit", 100))
+	if (rt_setup(t, suite, "rate_limit", 100))
 		return rt_done(t);
 	for (u64 i = 1; i <= 10; i++)
 		rt_raw(t, (5000 + i) << RING_PENDING_SHIFT, KEEL_RING_OK, 0, NULL);
@@ -290,7 +290,7 @@ static int case_bad_access(struct rt_test *t)
 	u8 buf[KEEL_RING_DATA_MAX + 8];
 	u64 id;
 
-	if (rt_setup(t, SUITE, "bad_access", 0))
+	if (rt_setup(t, suite, "bad_access", 0))
 		return rt_done(t);
 	for (u32 i = 0; i < 13; i++)
 		bad[i] = ok;
@@ -327,7 +327,7 @@ static int case_ids_increasing(struct rt_test *t)
 	u64 last = 0, id[3];
 	u8 buf[4];
 
-	if (rt_setup(t, SUITE, "ids_increasing", 0))
+	if (rt_setup(t, suite, "ids_increasing", 0))
 		return rt_done(t);
 	for (u32 round = 0; round < 300 && !t->c.failed; round++) {
 		for (u32 k = 0; k < 3; k++) {
@@ -361,7 +361,7 @@ static int case_back_pressure(struct rt_test *t)
 	u64 id;
 	int e;
 
-	if (rt_setup(t, SUITE, "back_pressure", 0))
+	if (rt_setup(t, suite, "back_pressure", 0))
 		return rt_done(t);
 	while ((e = ring_submit(&t->w.ring, &a, &id)) == 0)
 		n++;
@@ -395,7 +395,7 @@ static int case_wait_invalid(struct rt_test *t)
 	u8 buf[4];
 	u64 id, pid;
 
-	if (rt_setup(t, SUITE, "wait_invalid", 0))
+	if (rt_setup(t, suite, "wait_invalid", 0))
 		return rt_done(t);
 	p.flags = KEEL_RING_F_POSTED;
 	id = rt_submit(t, &r);
@@ -418,11 +418,12 @@ static int (*const cases[])(struct rt_test *) = {
 	case_bad_access, case_ids_increasing, case_back_pressure, case_wait_invalid,
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static struct rt_test t;
 	int failed = 0;
 
+	suite = rt_suite_name(argc, argv, suite);
 	for (u32 i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		failed += cases[i](&t);
 	return failed != 0;

@@ -8,7 +8,7 @@
 #include "ring_testlib.h"
 
 #define TMO 1000
-#define SUITE "ring_broken"
+static const char *suite = "ring_broken";
 
 static struct keel_ring_header *hdr(struct rt_test *t)
 {
@@ -82,7 +82,7 @@ static int rsp_prod_case(struct rt_test *t, const char *name, u32 warm, s64 delt
 {
 	u64 id;
 
-	if (rt_setup(t, SUITE, name, 0))
+	if (rt_setup(t, suite, name, 0))
 		return rt_done(t);
 	warm_up(t, warm);
 	id = pending_read(t);
@@ -102,7 +102,7 @@ static int req_cons_case(struct rt_test *t, const char *name, u32 warm, s64 delt
 	u64 id, id2;
 	int e;
 
-	if (rt_setup(t, SUITE, name, 0))
+	if (rt_setup(t, suite, name, 0))
 		return rt_done(t);
 	warm_up(t, warm);
 	id = pending_read(t);
@@ -122,7 +122,7 @@ static int case_wrong_version(struct rt_test *t)
 	struct ring_access a = rt_access(RT_DEV_MMIO, KEEL_RING_READ, 4, 1, NULL, TMO);
 	u8 buf[4];
 
-	if (rt_setup_bare(t, SUITE, "wrong_version", 0))
+	if (rt_setup_bare(t, suite, "wrong_version", 0))
 		return rt_done(t);
 	hdr(t)->svc_version_major = 2;
 	__atomic_store_n(&hdr(t)->svc_ready, 1, __ATOMIC_RELEASE);
@@ -140,7 +140,7 @@ static int never_ready_case(struct rt_test *t, const char *name, u32 ready_value
 	u8 buf[8], zero[KEEL_RING_AREA_SIZE - KEEL_RING_REQ_OFFSET] = { 0 };
 	u64 t0, id;
 
-	if (rt_setup_bare(t, SUITE, name, 0))
+	if (rt_setup_bare(t, suite, name, 0))
 		return rt_done(t);
 	__atomic_store_n(&hdr(t)->svc_ready, ready_value, __ATOMIC_RELEASE);
 	for (u32 i = 0; i < 3; i++) {
@@ -175,7 +175,7 @@ static int case_absent_consumer(struct rt_test *t)
 	u8 buf[4];
 	u64 t0;
 
-	if (rt_setup(t, SUITE, "absent_consumer", 0))
+	if (rt_setup(t, suite, "absent_consumer", 0))
 		return rt_done(t);
 	for (u32 i = 0; i <= KEEL_RING_SLOTS; i++) {
 		t0 = t->w.now;
@@ -205,7 +205,7 @@ static int case_posted_unacked(struct rt_test *t)
 	struct keel_ring_req q;
 	u32 n = 400;
 
-	if (rt_setup(t, SUITE, "posted_unacked", 0))
+	if (rt_setup(t, suite, "posted_unacked", 0))
 		return rt_done(t);
 	a[0].flags = a[1].flags = KEEL_RING_F_POSTED;
 	for (u32 i = 0; i < n; i++) {
@@ -227,7 +227,7 @@ static int case_posted_unacked(struct rt_test *t)
 /* The geometry in the shared header is the service VM's to read, never the core's. */
 static int case_header_scribbled(struct rt_test *t)
 {
-	if (rt_setup(t, SUITE, "header_scribbled", 0))
+	if (rt_setup(t, suite, "header_scribbled", 0))
 		return rt_done(t);
 	memset(hdr(t), 0xee, offsetof(struct keel_ring_header, svc_version_major));
 	warm_up(t, 3 * KEEL_RING_SLOTS);
@@ -242,11 +242,12 @@ static int (*const cases[])(struct rt_test *) = {
 	case_posted_unacked, case_header_scribbled,
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static struct rt_test t;
 	int failed = 0;
 
+	suite = rt_suite_name(argc, argv, suite);
 	for (u32 i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		failed += cases[i](&t);
 	return failed != 0;

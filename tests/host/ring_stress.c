@@ -13,14 +13,12 @@
 #include <keel/errno.h>
 #include "ring_testlib.h"
 
-#define STR2(x) #x
-#define STR(x) STR2(x)
-#define NAME STR(RING_STRESS_NAME)
 #define TIMEOUT_NS 20000000000ull /* nothing may time out: the machine is shared and slow */
 #define MAX_PRODUCERS 3
 #define INFLIGHT_MAX 4
 
 static const u64 total_messages = RING_STRESS_MESSAGES;
+static const char *suite = "ring_stress";
 
 struct shared {
 	struct ring ring;
@@ -372,7 +370,7 @@ static int run_phase(const char *name, u32 nprod, u64 msgs)
 				    .log_interval = 1000000000ull, .ops = &sh.ops };
 	if (!sh.area || ring_init(&sh.ring, &cfg) ||
 	    ring_svc_attach(&c.svc, sh.area, KEEL_RING_AREA_SIZE)) {
-		printf("VERDICT FAIL %s/%s set-up failed\n", NAME, name);
+		printf("VERDICT FAIL %s/%s set-up failed\n", suite, name);
 		return 1;
 	}
 	c.sh = &sh;
@@ -395,10 +393,10 @@ static int run_phase(const char *name, u32 nprod, u64 msgs)
 	if (!bad && sent != msgs)
 		bad = "a producer stopped early";
 	if (bad)
-		printf("VERDICT FAIL %s/%s %s\n", NAME, name, bad);
+		printf("VERDICT FAIL %s/%s %s\n", suite, name, bad);
 	else
 		printf("VERDICT PASS %s/%s %llu messages (%llu reads, %llu writes, %llu posted) "
-		       "in %.1f s\n", NAME, name, (unsigned long long)sent,
+		       "in %.1f s\n", suite, name, (unsigned long long)sent,
 		       (unsigned long long)c.reads, (unsigned long long)c.writes,
 		       (unsigned long long)c.posted, (double)(now_ns(NULL) - t0) / 1e9);
 	fflush(stdout);
@@ -406,9 +404,12 @@ static int run_phase(const char *name, u32 nprod, u64 msgs)
 	return bad != NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	int failed = run_phase("one_producer", 1, total_messages / 2);
+	int failed;
+
+	suite = rt_suite_name(argc, argv, suite);
+	failed = run_phase("one_producer", 1, total_messages / 2);
 
 	failed += run_phase("three_producers", MAX_PRODUCERS, total_messages - total_messages / 2);
 	return failed != 0;

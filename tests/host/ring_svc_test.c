@@ -5,7 +5,7 @@
 #include <keel/errno.h>
 #include "ring_testlib.h"
 
-#define SUITE "ring_svc"
+static const char *suite = "ring_svc";
 #define TMO 1000
 
 static struct keel_ring_header *hdr(struct rt_test *t)
@@ -20,7 +20,7 @@ static u32 svc_ready(struct rt_test *t)
 
 static int case_attach_ok(struct rt_test *t)
 {
-	if (rt_setup(t, SUITE, "attach_ok", 0))
+	if (rt_setup(t, suite, "attach_ok", 0))
 		return rt_done(t);
 	RT_CHECK(&t->c, svc_ready(t) == 1 && hdr(t)->svc_version_major == KEEL_RING_VERSION_MAJOR &&
 		 hdr(t)->svc_version_minor == KEEL_RING_VERSION_MINOR, "ready %u version %u.%u",
@@ -71,7 +71,7 @@ static void attach_fault(struct keel_ring_header *h, int f)
 
 static int case_attach_rejects(struct rt_test *t)
 {
-	rt_begin(&t->c, SUITE, "attach_rejects");
+	rt_begin(&t->c, suite, "attach_rejects");
 	for (int f = 0; f < F_COUNT; f++) {
 		int e;
 
@@ -109,7 +109,7 @@ static int case_malformed(struct rt_test *t)
 	u32 prod = 0;
 	int e;
 
-	if (rt_setup(t, SUITE, "malformed_request", 0))
+	if (rt_setup(t, suite, "malformed_request", 0))
 		return rt_done(t);
 	for (u32 i = 0; i < 9; i++)
 		bad[i] = good;
@@ -140,7 +140,7 @@ static int req_prod_case(struct rt_test *t, const char *name, u32 take, u32 bad_
 	struct keel_ring_req q;
 	struct keel_ring_rsp rsp = { 0 };
 
-	if (rt_setup(t, SUITE, name, 0))
+	if (rt_setup(t, suite, name, 0))
 		return rt_done(t);
 	for (u32 i = 0; i < 3; i++)
 		rt_submit(t, &a);
@@ -166,7 +166,7 @@ static int case_answer_full(struct rt_test *t)
 	u32 n = 0;
 	int e;
 
-	if (rt_setup(t, SUITE, "answer_full", 0))
+	if (rt_setup(t, suite, "answer_full", 0))
 		return rt_done(t);
 	while ((e = ring_svc_answer(&t->s, &rsp)) == 0 && n < 1000)
 		n++;
@@ -188,7 +188,7 @@ static int case_rsp_cons_ahead(struct rt_test *t)
 {
 	struct keel_ring_rsp rsp = { .id = 5 };
 
-	if (rt_setup(t, SUITE, "rsp_cons_ahead", 0))
+	if (rt_setup(t, suite, "rsp_cons_ahead", 0))
 		return rt_done(t);
 	RT_CHECK(&t->c, ring_svc_answer(&t->s, &rsp) == 0, "first answer refused");
 	rt_set_index(&hdr(t)->rsp_cons, 2);
@@ -212,7 +212,7 @@ static int case_answer_wait(struct rt_test *t)
 	struct keel_ring_rsp rsp = { .id = 9 };
 	struct free_after f = { t, 0, 5 };
 
-	if (rt_setup(t, SUITE, "answer_wait", 0))
+	if (rt_setup(t, suite, "answer_wait", 0))
 		return rt_done(t);
 	for (u32 i = 0; i < KEEL_RING_SLOTS; i++)
 		ring_svc_answer(&t->s, &rsp);
@@ -232,7 +232,7 @@ static int case_round_trip(struct rt_test *t)
 	u8 buf[10];
 	u64 id, wid;
 
-	if (rt_setup(t, SUITE, "round_trip", 0))
+	if (rt_setup(t, suite, "round_trip", 0))
 		return rt_done(t);
 	id = rt_submit(t, &a);
 	wid = rt_submit(t, &w);
@@ -259,11 +259,12 @@ static int (*const cases[])(struct rt_test *) = {
 	case_req_behind, case_answer_full, case_rsp_cons_ahead, case_answer_wait, case_round_trip,
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static struct rt_test t;
 	int failed = 0;
 
+	suite = rt_suite_name(argc, argv, suite);
 	for (u32 i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		failed += cases[i](&t);
 	return failed != 0;

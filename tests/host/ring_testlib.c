@@ -16,6 +16,16 @@ const struct keel_ring_device rt_devices[RT_NDEV] = {
 	  .base = 0xfc000000, .size = 0x1000, .model = "silent" },
 };
 
+const char *rt_suite_name(int argc, char **argv, const char *fallback)
+{
+	const char *slash;
+
+	if (argc < 1 || !argv[0] || !argv[0][0])
+		return fallback;
+	slash = strrchr(argv[0], '/');
+	return slash ? slash + 1 : argv[0];
+}
+
 void rt_begin(struct rt_case *c, const char *suite, const char *name)
 {
 	c->suite = suite;

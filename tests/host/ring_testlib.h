@@ -18,6 +18,8 @@ struct rt_case {
 	int failed;
 };
 
+/* The suite is the program's own name, so each sanitizer build reports its own cases. */
+const char *rt_suite_name(int argc, char **argv, const char *fallback);
 void rt_begin(struct rt_case *c, const char *suite, const char *name);
 void rt_fail(struct rt_case *c, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
