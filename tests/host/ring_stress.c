@@ -5,6 +5,7 @@
  * nothing lost or duplicated, ids increasing, no timeouts, no event logged.
  * Built twice: gcc with RING_STRESS_MESSAGES = 10M and clang -fsanitize=thread with 1M. */
 #include <pthread.h>
+#include <stdarg.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,11 +95,22 @@ static u8 read_pattern(u64 addr, u32 i)
 	return rt_pattern(addr * 3 + 1, addr, i);
 }
 
-static void fail(struct worker *w, const char *fmt, unsigned long long a, unsigned long long b)
+/* Keeps the first failure of a thread. */
+static void note(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void note(char *why, size_t size, const char *fmt, ...)
 {
-	if (!w->why[0])
-		snprintf(w->why, sizeof(w->why), fmt, a, b);
+	va_list ap;
+
+	if (why[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
 }
+
+#define fail(w, ...) note((w)->why, sizeof((w)->why), __VA_ARGS__)
+#define cfail(c, ...) note((c)->why, sizeof((c)->why), __VA_ARGS__)
 
 /* One request as the producer built it, kept to check the answer. */
 struct sent {
@@ -132,7 +144,7 @@ static void check_read(struct worker *w, const struct sent *s, const u8 *buf)
 {
 	for (u32 i = 0; i < s->count * s->size; i++)
 		if (buf[i] != read_pattern(s->addr, i)) {
-			fail(w, "addr %#llx byte %llu: wrong data", s->addr, i);
+			fail(w, "addr %#llx byte %u: wrong data", (unsigned long long)s->addr, i);
 			return;
 		}
 }
@@ -144,9 +156,10 @@ static int submit_retry(struct worker *w, const struct ring_access *a, u64 *id)
 	while ((e = ring_submit(&w->sh->ring, a, id)) == -EBUSY || e == -ENOSPC)
 		pause_yield(NULL);
 	if (e)
-		fail(w, "submit: %lld (id %#llx)", (long long)e, 0);
+		fail(w, "ring_submit: %d", e);
 	else if (*id <= w->last_id)
-		fail(w, "id %#llx after %#llx", *id, w->last_id);
+		fail(w, "id %#llx after %#llx", (unsigned long long)*id,
+		     (unsigned long long)w->last_id);
 	w->last_id = e ? w->last_id : *id;
 	return e;
 }
@@ -186,7 +199,7 @@ static void batch(struct worker *w, u32 k, u64 seq)
 	for (u32 i = 0; i < n; i++) {
 		e = ring_wait(&w->sh->ring, s[i].id, s[i].dir == KEEL_RING_READ ? buf : NULL);
 		if (e)
-			fail(w, "id %#llx: ring_wait %lld", s[i].id, (long long)e);
+			fail(w, "id %#llx: ring_wait %d", (unsigned long long)s[i].id, e);
 		else if (s[i].dir == KEEL_RING_READ)
 			check_read(w, &s[i], buf);
 	}
@@ -203,7 +216,7 @@ static void single(struct worker *w, u64 seq)
 	e = ring_access(&w->sh->ring, &a, buf);
 	count_kind(w, &a);
 	if (e)
-		fail(w, "ring_access %lld at seq %llu", (long long)e, seq);
+		fail(w, "ring_access %d at seq %llu", e, (unsigned long long)seq);
 	else if (a.dir == KEEL_RING_READ)
 		check_read(w, &(struct sent){ 0, a.addr, a.count, a.size, a.dir }, buf);
 }
@@ -239,25 +252,21 @@ struct consumer {
 	char why[200];
 };
 
-static void cfail(struct consumer *c, const char *fmt, unsigned long long a, unsigned long long b)
-{
-	if (!c->why[0])
-		snprintf(c->why, sizeof(c->why), fmt, a, b);
-}
-
 static void consumer_check(struct consumer *c, const struct keel_ring_req *q)
 {
 	bool posted = (q->flags & KEEL_RING_F_POSTED) != 0;
 
 	if (q->id <= c->last_id)
-		cfail(c, "consumer: id %#llx after %#llx", q->id, c->last_id);
+		cfail(c, "consumer: id %#llx after %#llx", (unsigned long long)q->id,
+		      (unsigned long long)c->last_id);
 	c->last_id = q->id;
 	if (posted != (q->device == RT_DEV_POSTED) || (posted && q->dir != KEEL_RING_WRITE))
-		cfail(c, "consumer: id %#llx has flags %#llx", q->id, q->flags);
+		cfail(c, "consumer: id %#llx has flags %#x", (unsigned long long)q->id, q->flags);
 	if (q->dir == KEEL_RING_WRITE)
 		for (u32 i = 0; i < q->count * q->size; i++)
 			if (q->data[i] != write_pattern(q->addr, i)) {
-				cfail(c, "consumer: id %#llx write byte %llu wrong", q->id, i);
+				cfail(c, "consumer: id %#llx write byte %u wrong",
+				      (unsigned long long)q->id, i);
 				break;
 			}
 	c->posted += posted;
@@ -276,7 +285,7 @@ static void consumer_answer(struct consumer *c, const struct keel_ring_req *q)
 		rsp.data[i] = read_pattern(q->addr, i);
 	e = ring_svc_answer_wait(&c->svc, &rsp, pause_yield, NULL);
 	if (e)
-		cfail(c, "consumer: answer %lld: id %#llx", (long long)e, q->id);
+		cfail(c, "consumer: answer %d: id %#llx", e, (unsigned long long)q->id);
 }
 
 /* Takes up to INFLIGHT_MAX requests, then answers them in reverse order. */
@@ -291,7 +300,7 @@ static void *consumer(void *arg)
 		for (n = 0; n < INFLIGHT_MAX && (e = ring_svc_next(&c->svc, &q[n])) == 1; n++)
 			consumer_check(c, &q[n]);
 		if (e < 0)
-			cfail(c, "consumer: ring_svc_next %lld: %llu", (long long)e, 0);
+			cfail(c, "consumer: ring_svc_next: %s", ring_svc_strerror(e));
 		if (n == 0) {
 			if (__atomic_load_n(&c->sh->stop, __ATOMIC_ACQUIRE))
 				break;
