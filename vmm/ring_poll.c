@@ -62,7 +62,8 @@ static void ring_accept(struct ring *r, const struct keel_ring_rsp *slot)
 	u32 state = ring_pend_state(p);
 
 	if (p->id != id || state != RING_PEND_SENT) {
-		ring_event(r, ring_id_problem(r, id, p, state), RING_NO_DEVICE, id, 0);
+		ring_event(r, ring_id_problem(r, id, p, state),
+			   p->id == id ? p->device : RING_NO_DEVICE, id, 0);
 		return;
 	}
 	if (status > KEEL_RING_ENODEV) {

@@ -3,8 +3,9 @@
  * the core and hosted for the tests; the clock, the pause, the notification and the log are hooks.
  *
  * Concurrency: any number of CPUs may call ring_submit/ring_wait/ring_access/ring_poll at once;
- * one spinlock guards the producer index, the response consumer and the pending table. Hooks other
- * than now() and pause() are called with that lock held and must not call back into the ring. */
+ * one spinlock guards the producer index, the response consumer and the pending table. The log
+ * hook (and now()) may be called with that lock held and must not call back into the ring;
+ * notify() is called after it is released. */
 #ifndef KEEL_RING_H
 #define KEEL_RING_H
 
@@ -148,5 +149,7 @@ bool ring_is_broken(const struct ring *r);
 /* Requests the core still tracks (sent and not answered, answered and not collected). */
 u32 ring_outstanding(const struct ring *r);
 const char *ring_event_text(enum ring_event_kind kind);
+/* A ready-made log hook for the core (vmm/ring_printk.c): pr_warn, one line per event. */
+void ring_log_printk(void *ctx, const struct ring_event *ev);
 
 #endif

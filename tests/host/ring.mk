@@ -1,7 +1,7 @@
 # The ring's host tests and benchmark (docs/ring.md §9). The core's files are built hosted here
 # with gcc, and with clang under ASan/UBSan, TSan and libFuzzer.
 RING_B := $(B)/host/ring
-RING_LIB := $(wildcard vmm/ring*.c) service/ring_svc.c tests/host/ring_testlib.c
+RING_LIB := $(filter-out vmm/ring_printk.c,$(wildcard vmm/ring*.c)) service/ring_svc.c tests/host/ring_testlib.c
 RING_HDRS := include/keel/ring.h include/abi/ring.h include/abi/hypercall.h $(wildcard vmm/ring*.h) \
 	service/ring_svc.h tests/host/ring_testlib.h tests/host/ring.mk
 RING_GCC := $(HOSTCC) $(filter-out -MMD -MP,$(HOST_CFLAGS))
