@@ -270,6 +270,7 @@ static void op_service(struct fz *f, struct in *in)
 
 	if (!f->svc_ok)
 		return;
+	/* The raw writer and the library share one response producer: hand it over. */
 	f->svc.rsp_prod = f->rsp_prod;
 	while (n-- && ring_svc_next(&f->svc, &q) == 1) {
 		ring_svc_answer_init(&rsp, &q, KEEL_RING_OK);
