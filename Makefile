@@ -56,16 +56,9 @@ $(B)/.deps: tools/deps.sh
 	tools/deps.sh
 	@touch $@
 
-.PHONY: all deps clean test bench
+.PHONY: all deps clean
 all: $(B)/keel.elf $(B)/keel.iso
 deps: $(B)/.deps
-
-# Host test programs print VERDICT lines and exit non-zero on failure; benches print bench lines.
-test: $(HOST_TESTS)
-	@fail=0; for t in $(HOST_TESTS); do ./$$t || { echo "FAIL $$t exited with status $$?"; fail=1; }; done; exit $$fail
-
-bench: $(BENCHES)
-	@for b in $(BENCHES); do ./$$b || exit 1; done
 
 clean:
 	rm -rf $(B)/core $(B)/host $(B)/iso $(B)/*.elf $(B)/*.iso $(B)/test-* $(B)/run $(CLEAN_EXTRA)
