@@ -24,11 +24,14 @@ CORE_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,-z,max-page-size=
 # Host builds (unit tests, oracles, the config checker) compile the same sources hosted.
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -I. -MMD -MP
 
-# Filled in by the module.mk files.
+# Filled in by the module.mk files. Boot cases are found by name; fragments may add more, and
+# TEST_DEPS lists files the cases boot with (guest payloads) so they are built first.
 CORE_SRCS :=
 HOST_TESTS :=
 BENCHES :=
 CLEAN_EXTRA :=
+BOOT_CASES := $(sort $(wildcard tests/*/*.case tests/*/*/*.case))
+TEST_DEPS :=
 
 include $(sort $(wildcard */*.mk */*/*.mk */*/*/*.mk))
 
@@ -58,7 +61,7 @@ all: $(B)/keel.elf $(B)/keel.iso
 deps: $(B)/.deps
 
 clean:
-	rm -rf $(B)/core $(B)/host $(B)/iso $(B)/*.elf $(B)/*.iso $(CLEAN_EXTRA)
+	rm -rf $(B)/core $(B)/host $(B)/iso $(B)/*.elf $(B)/*.iso $(B)/test-* $(B)/run $(CLEAN_EXTRA)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
@@ -68,7 +71,46 @@ DEMO_MODULES ?=
 $(B)/keel.iso: $(B)/keel.elf tools/mkiso.sh $(foreach m,$(DEMO_MODULES),$(firstword $(subst :, ,$(m))))
 	tools/mkiso.sh $@ $< "$(DEMO_CMDLINE)" $(DEMO_MODULES)
 
-.PHONY: run
+# Running: the demo in QEMU (Ctrl-A X quits; QEMUFLAGS=--uefi boots it on OVMF), stopped under
+# gdb, or in Bochs. Logs and run files of these go to build/run/.
+QEMUFLAGS ?=
+GDBPORT ?= $(shell expr $$(id -u) % 5000 + 25000)
+.PHONY: run qemu-gdb bochs
 run: $(B)/keel.iso
-	qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -smp 3 -m 1024 -cdrom $< \
-		-serial mon:stdio -display none -no-reboot
+	tools/qemu.sh --iso $< --smp 3 --mem 1024 --vars $(B)/run/ovmf-vars.fd $(QEMUFLAGS)
+
+qemu-gdb: $(B)/keel.iso
+	@echo "*** QEMU waits for gdb on port $(GDBPORT); in another terminal run:"
+	@echo "***   gdb -q -x tools/gdbinit -ex 'target remote localhost:$(GDBPORT)'"
+	tools/qemu.sh --iso $< --smp 3 --mem 1024 --vars $(B)/run/ovmf-vars.fd --gdb $(GDBPORT) $(QEMUFLAGS)
+
+bochs: $(B)/keel.iso
+	tools/bochs.sh --iso $< --cpus 2 --dir $(B)/run/bochs --serial-log /dev/stdout --timeout 3600
+
+# Testing (docs/testing.md). Every suite runs even when another fails; the last line sums them.
+KEELTEST := $(PYTHON) tools/keeltest.py --build $(B)
+.PHONY: test test-host test-qemu test-bochs bench
+test: $(B)/.deps
+	@rm -f $(B)/test-results/*.res
+	@$(MAKE) --no-print-directory test-host || true
+	@$(MAKE) --no-print-directory test-qemu || true
+	@$(MAKE) --no-print-directory test-bochs || true
+	@$(KEELTEST) total host qemu bochs
+
+# Builds what it can (-k): a host test that does not build counts as failed, the others still run.
+test-host: $(B)/.deps
+	@ok=1; $(MAKE) --no-print-directory -k host-tests-built || ok=0; \
+	$(KEELTEST) host --built $$ok $(HOST_TESTS)
+
+.PHONY: host-tests-built
+host-tests-built: $(HOST_TESTS)
+	@:
+
+test-qemu: $(B)/keel.elf $(TEST_DEPS)
+	@$(KEELTEST) boot --elf $(B)/keel.elf --emulator qemu $(BOOT_CASES)
+
+test-bochs: $(B)/keel.elf $(TEST_DEPS)
+	@$(KEELTEST) boot --elf $(B)/keel.elf --emulator bochs $(BOOT_CASES)
+
+bench: $(B)/keel.elf $(BENCHES)
+	@$(KEELTEST) bench $(BENCHES)

@@ -3,9 +3,18 @@
  * Only the forms in emul/manifest.tsv have entries; every other byte is OP_NONE (unsupported). */
 #include "emul_internal.h"
 
-#define IMMK(o) (((o) & 15) == K_I || ((o) & 15) == K_IS || ((o) & 15) == K_IP || ((o) & 15) == K_O)
+/* The immediate an operand descriptor implies (K_I comes as Ib or Iz only). */
+#define IMMT(o) (OPND_KIND(o) == K_I ? (OPND_SIZE(o) == S_B ? IMM_1 : IMM_Z) :     \
+		 OPND_KIND(o) == K_IS || OPND_KIND(o) == K_IP ? IMM_1 :           \
+		 OPND_KIND(o) == K_O ? IMM_MOFFS : IMM_NONE)
+#define MEMK(o) (OPND_KIND(o) == K_E || OPND_KIND(o) == K_O)
+#define XLT(op, o0, o1, fl)                                                                   \
+	((op) == OP_CLFLUSH ? TR_READ | XL_MORE :                                                 \
+	 ((MEMK(o0) && !((fl) & F_NOWB) ? TR_WRITE | ((fl) & F_RMW ? TR_READ : 0) : TR_READ) |    \
+	  ((fl) & F_ALIGN ? TR_ALIGN : 0) | (MEMK(o0) ? 0 : XL_OPND1) |                            \
+	  ((op) == OP_BT && OPND_KIND(o1) == K_G ? XL_MORE : 0)))
 #define E_(op, sub, modes, o0, o1, o2, fl) \
-	{ op, sub, modes, { o0, o1, o2 }, (fl) | (IMMK(o0) || IMMK(o1) || IMMK(o2) ? F_IMM : 0) }
+	{ op, sub, modes, { o0, o1, o2 }, IMMT(o0) | IMMT(o1) | IMMT(o2), XLT(op, o0, o1, fl), fl }
 #define GRP(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_GROUP)
 #define PFX(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_PFXTAB)
 #define PFXM(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_PFXTAB)
@@ -258,8 +267,9 @@ const struct emul_opdesc emul_rmtabs[][64] = {
 	},
 };
 
-/* Legacy prefixes and REX (SDM Vol. 2A 2.1.1, 2.2.1). */
+/* Legacy prefixes and REX (SDM Vol. 2A 2.1.1, 2.2.1), and the escape bytes. */
 const uint8_t emul_prefix_kind[256] = {
+	[0x0f] = PK_ESC, [0xc4] = PK_ESC, [0xc5] = PK_ESC,
 	[0xf0] = PK_LOCK, [0xf2] = PK_REPNE, [0xf3] = PK_REP, [0x66] = PK_OSZ, [0x67] = PK_ASZ,
 	[0x26] = PK_SEG + SEG_ES, [0x2e] = PK_SEG + SEG_CS, [0x36] = PK_SEG + SEG_SS,
 	[0x3e] = PK_SEG + SEG_DS, [0x64] = PK_SEG + SEG_FS, [0x65] = PK_SEG + SEG_GS,

@@ -1,12 +1,19 @@
-/* The request/complete state machine. An instruction runs as a pass of its executor over a list
- * of memory steps; a step that needs a device returns EMUL_ACCESS, and emul_complete() stores the
- * answer and runs the pass again, which now finds that step (and every earlier one) finished.
- * Registers are written only by the final pass, so an abort or a fault leaves them untouched. */
+/* The request/complete state machine. An instruction runs as a fixed sequence of steps: load
+ * each side that is read (a memory operand's page pieces, or a port), compute, store each side
+ * that is written, commit the registers. A step that needs a device returns EMUL_ACCESS and the
+ * sequence resumes in emul_complete() after it; nothing is replayed. Registers, RFLAGS and RIP
+ * are written only by the commit, so an abort or a fault leaves them untouched. */
 #include "emul_internal.h"
+
+/* Steps, one bit each, run lowest first. */
+#define STEP_LOAD(side, piece) (1u << ((side) * 2 + (piece)))
+#define STEP_CALC (1u << 4)
+#define STEP_STORE(side, piece) (1u << (5 + (side) * 2 + (piece)))
+#define STEP_COMMIT (1u << 9)
 
 struct emul_opsdesc {
 	int (*prep)(struct emul *e);
-	int (*exec)(struct emul *e);
+	void (*calc)(struct emul *e);
 };
 
 static const struct emul_opsdesc emul_ops[OP_COUNT] = {
@@ -26,12 +33,12 @@ static const struct emul_opsdesc emul_ops[OP_COUNT] = {
 	[OP_BEXTR] = { emul_prep_generic, emul_op_bextr },
 	[OP_MOVBE] = { emul_prep_generic, emul_op_movbe },
 	[OP_CLFLUSH] = { emul_prep_generic, emul_op_clflush },
-	[OP_PUSH] = { emul_prep_stack, emul_exec_stack },
-	[OP_POP] = { emul_prep_stack, emul_exec_stack },
-	[OP_IN] = { NULL, emul_exec_io },
-	[OP_OUT] = { NULL, emul_exec_io },
-	[OP_STR] = { emul_prep_str, emul_exec_str },
-	[OP_VMOV] = { emul_prep_generic, emul_exec_vmov },
+	[OP_PUSH] = { emul_prep_stack, emul_calc_stack },
+	[OP_POP] = { emul_prep_stack, emul_calc_stack },
+	[OP_IN] = { emul_prep_io, emul_calc_io },
+	[OP_OUT] = { emul_prep_io, emul_calc_io },
+	[OP_STR] = { emul_prep_str, emul_calc_str },
+	[OP_VMOV] = { emul_prep_generic, emul_calc_vmov },
 };
 
 int emul_set_fault(struct emul *e, uint8_t vector, bool has_error, uint32_t error)
@@ -40,37 +47,43 @@ int emul_set_fault(struct emul *e, uint8_t vector, bool has_error, uint32_t erro
 	return EMUL_FAULT;
 }
 
-static int emul_walk_one(struct emul *e, uint64_t la, unsigned access, uint64_t *gpa)
+/* la -> gpa: from the exit when it reported this page for an access at least as strong (the
+ * CPU walked it), else walked. */
+static inline int emul_walk_one(struct emul *e, uint64_t la, unsigned access, uint64_t *gpa)
 {
 	const struct emul_exit *x = e->exit;
-	struct walk_ctl ctl;
-	int ret;
 
-	if (x && x->la_valid && (x->la >> 12) == (la >> 12) && (x->write || !(access & WALK_WRITE)) &&
-	    !(access & WALK_FETCH)) {
+	if (x && x->la_valid && (x->la >> 12) == (la >> 12) && (x->write || !(access & WALK_WRITE))) {
 		*gpa = (x->gpa & ~0xfffull) | (la & 0xfff);
 		return 0;
 	}
-	emul_walk_ctl(e->regs, &ctl);
-	ret = emul_walk(&ctl, &e->env->mem, la, access, gpa, &e->fault);
-	if (ret > 0)
-		return EMUL_FAULT;
-	if (ret == EMUL_EAGAIN) /* an entry kept changing under the A/D update */
-		return EMUL_RETRY;
-	return ret < 0 ? EMUL_BAD_TABLES : 0;
+	return emul_walk_page(e, la, access, gpa);
+}
+
+/* 64-bit mode without FS/GS: the linear address is the effective address, every byte
+ * canonical (SDM Vol. 3A 3.4.2.1, 3.3.7.1) - emul_seg_linear's rule for the common case. */
+static inline bool xlate_flat64(uint64_t ea, uint32_t size, uint64_t cr4)
+{
+	unsigned sh = (cr4 & (1u << 12)) ? 56 : 47; /* CR4.LA57 */
+	int64_t a = (int64_t)ea >> sh, b = (int64_t)(ea + size - 1) >> sh;
+
+	return (a == 0 || a == -1) && (b == 0 || b == -1);
 }
 
 /* Segment checks, alignment, page walk and classification of one memory operand, before any
  * access is made (so a fault never follows a device access of the same instruction). */
-int emul_translate(struct emul *e, struct emul_memop *m, enum emul_segreg sr, uint64_t ea,
-		   uint32_t size, unsigned how)
+static inline __attribute__((always_inline)) int
+xlate(struct emul *e, struct emul_memop *m, enum emul_segreg sr, uint64_t ea, uint32_t size,
+      unsigned how)
 {
+	const struct emul_regs *regs = e->regs;
 	unsigned access = (how & TR_WRITE) ? WALK_WRITE : 0;
-	uint64_t la, la2;
+	uint64_t la = ea, la2;
 	int r;
 
-	if (emul_seg_linear(e->regs->seg, (enum emul_mode)e->in.mode, sr, ea, size, access, &la,
-			    &e->fault))
+	if (!(e->in.mode == EMUL_MODE_LONG64 && sr < SEG_FS && xlate_flat64(ea, size, regs->cr4)) &&
+	    emul_seg_linear(regs->seg, (enum emul_mode)e->in.mode, sr, ea, size,
+			    access | emul_seg_width(regs->cr4), &la, &e->fault))
 		return EMUL_FAULT;
 	/* SDM Vol. 2A MOVDQA/MOVAPS: a misaligned operand is #GP(0), before any page fault */
 	if ((how & TR_ALIGN) && (la & (size - 1)))
@@ -99,22 +112,67 @@ int emul_translate(struct emul *e, struct emul_memop *m, enum emul_segreg sr, ui
 	return 0;
 }
 
-/* True if this step finished in an earlier pass. */
-static bool emul_step_done(struct emul *e)
+int emul_translate(struct emul *e, struct emul_memop *m, enum emul_segreg sr, uint64_t ea,
+		   uint32_t size, unsigned how)
 {
-	return e->seq++ < e->ndone;
+	return xlate(e, m, sr, ea, size, how);
+}
+
+
+/* BT* with a register bit offset: the operand moves by offset DIV width, signed
+ * (SDM Vol. 2A BT, "bit base" addressing). */
+static uint64_t prep_bt_shift(const struct emul *e, uint64_t ea)
+{
+	const struct emul_insn *in = &e->in;
+	int64_t off = (int64_t)emul_sext(emul_reg_get(e, in->reg, in->osz), in->osz);
+	unsigned shift = in->osz == 2 ? 4 : in->osz == 4 ? 5 : 6;
+
+	return emul_trunc(ea + (uint64_t)((off >> shift) * in->osz), in->asz);
+}
+
+/* The ModRM or moffs operand (side 0, its data in e->data) of the one-operand forms. */
+static inline __attribute__((always_inline)) int prep_generic(struct emul *e)
+{
+	const struct emul_insn *in = &e->in;
+	unsigned xl = in->d->xl, size = in->opsz[(xl & XL_OPND1) != 0], how = xl & XL_HOW;
+	bool clflush = in->d->op == OP_CLFLUSH;
+	uint64_t ea;
+	int r;
+
+	if (!in->has_mem)
+		return 0;
+	ea = emul_ea(e);
+	if (__builtin_expect(xl & XL_MORE, 0)) {
+		if (clflush)
+			size = 1; /* SDM Vol. 2A CLFLUSH: checked like a byte load, no access made */
+		else
+			ea = prep_bt_shift(e, ea);
+	}
+	e->nmop = 1;
+	r = xlate(e, &e->mop[0], (enum emul_segreg)in->seg, ea, size, how);
+	if (!r && !clflush)
+		emul_side_add(e, 0, e->data, how & TR_READ, how & TR_WRITE);
+	return r;
+}
+
+int emul_prep_generic(struct emul *e)
+{
+	return prep_generic(e);
 }
 
 /* Element size for `len` device bytes: accesses are 1, 2, 4 or 8 bytes wide. */
-static unsigned emul_elem(unsigned len)
+static inline unsigned emul_elem(unsigned len)
 {
-	return (len & 7) == 0 ? 8 : (len & 3) == 0 ? 4 : (len & 1) == 0 ? 2 : 1;
+	static const uint8_t elem[8] = { 8, 1, 2, 1, 4, 1, 2, 1 };
+
+	return elem[len & 7];
 }
 
-static int emul_request(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr, unsigned size,
-			unsigned count, int stride, const void *wdata, uint16_t rd_off)
+static inline int emul_request(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr, unsigned size,
+			unsigned count, int stride, uint8_t *buf)
 {
 	struct emul_access *a = &e->access;
+	unsigned len = size * count;
 
 	a->kind = kind;
 	a->dir = dir;
@@ -122,90 +180,79 @@ static int emul_request(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr
 	a->size = (uint8_t)size;
 	a->count = (uint16_t)count;
 	a->stride = (int16_t)stride;
+	e->pend_buf = buf;
+	e->pend_len = 0;
 	if (dir == EMUL_DIR_WRITE)
-		emul_copy(a->data, wdata, size * count);
-	e->pend_off = rd_off;
-	e->pend_len = (uint16_t)(dir == EMUL_DIR_READ ? size * count : 0);
+		emul_copy(a->data, buf, len);
+	else
+		e->pend_len = (uint16_t)len;
+	e->state = ES_WAIT;
 	return EMUL_ACCESS;
 }
 
-/* Reserve `len` bytes of the arena for this pass's read data. */
-static uint8_t *emul_arena(struct emul *e, unsigned len)
+/* A batch in RAM is read and written in address order; its buffer is in access order. */
+static void emul_reverse(uint8_t *dst, const uint8_t *src, unsigned n, unsigned sz)
 {
-	uint8_t *p = e->arena + e->aoff;
-
-	e->aoff = (uint16_t)(e->aoff + ((len + 7) & ~7u));
-	return p;
+	for (unsigned i = 0; i < n; i++)
+		emul_copy(dst + i * sz, src + (n - 1 - i) * sz, sz);
 }
 
-static int emul_piece_load(struct emul *e, uint64_t gpa, bool dev, uint8_t *buf, unsigned len)
+/* Batch (n > 1 elements, within one page) or port side: one access of n elements. */
+static int emul_batch(struct emul *e, const struct emul_side *s, uint8_t dir)
 {
-	unsigned sz;
+	const struct emul_mem *mem = &e->env->mem;
+	unsigned sz = s->esz, len = sz * s->n;
+	uint8_t tmp[EMUL_BATCH_MAX_BYTES];
+	const struct emul_memop *m;
 
-	if (emul_step_done(e))
-		return 0;
-	if (!dev) {
-		if (e->env->mem.read(e->env->mem.ctx, gpa, buf, len))
-			__builtin_memset(buf, 0xff, len); /* nothing there: reads all-ones */
-		e->ndone++;
-		return 0;
-	}
-	sz = emul_elem(len);
-	return emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_READ, gpa, sz, len / sz, (int)sz, NULL,
-			    (uint16_t)(buf - e->arena));
-}
-
-static int emul_piece_store(struct emul *e, uint64_t gpa, bool dev, const uint8_t *buf,
-			    unsigned len)
-{
-	unsigned sz;
-
-	if (emul_step_done(e))
-		return 0;
-	if (!dev) {
-		(void)e->env->mem.write(e->env->mem.ctx, gpa, buf, len); /* outside RAM: dropped */
-		e->ndone++;
+	if (s->mop == EMUL_SIDE_PORT)
+		return emul_request(e, EMUL_KIND_PIO, dir, s->port, sz, s->n, 0, s->buf);
+	m = &e->mop[s->mop];
+	if (m->dev[0])
+		return emul_request(e, EMUL_KIND_MMIO, dir,
+				    m->gpa[0] + (s->down ? (uint64_t)(s->n - 1) * sz : 0), sz, s->n,
+				    s->down ? -(int)sz : (int)sz, s->buf);
+	if (dir == EMUL_DIR_WRITE) {
+		if (s->down)
+			emul_reverse(tmp, s->buf, s->n, sz);
+		(void)mem->write(mem->ctx, m->gpa[0], s->down ? tmp : s->buf, len); /* outside RAM: dropped */
 		return 0;
 	}
-	sz = emul_elem(len);
-	return emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_WRITE, gpa, sz, len / sz, (int)sz, buf, 0);
+	if (mem->read(mem->ctx, m->gpa[0], s->down ? tmp : s->buf, len))
+		__builtin_memset(s->down ? tmp : s->buf, 0xff, len); /* nothing there: all-ones */
+	if (s->down)
+		emul_reverse(s->buf, tmp, s->n, sz);
+	return 0;
 }
 
-int emul_load(struct emul *e, const struct emul_memop *m, const uint8_t **data)
+/* One page piece of a plain operand. */
+static inline int emul_piece(struct emul *e, const struct emul_side *s, unsigned piece, uint8_t dir)
 {
-	uint8_t *buf = emul_arena(e, m->size);
-	int r = emul_piece_load(e, m->gpa[0], m->dev[0], buf, m->len0);
+	const struct emul_memop *m = &e->mop[s->mop];
+	const struct emul_mem *mem = &e->env->mem;
+	unsigned off = piece ? m->len0 : 0, len = piece ? m->size - m->len0 : m->len0, sz;
+	uint64_t gpa = m->gpa[piece];
+	uint8_t *buf = s->buf + off;
 
-	if (!r && m->len0 < m->size)
-		r = emul_piece_load(e, m->gpa[1], m->dev[1], buf + m->len0, m->size - m->len0);
-	*data = buf;
-	return r;
+	if (m->dev[piece]) {
+		sz = emul_elem(len);
+		return emul_request(e, EMUL_KIND_MMIO, dir, gpa, sz, len / sz, (int)sz, buf);
+	}
+	if (dir == EMUL_DIR_WRITE)
+		(void)mem->write(mem->ctx, gpa, buf, len); /* outside RAM: dropped */
+	else if (mem->read(mem->ctx, gpa, buf, len))
+		__builtin_memset(buf, 0xff, len); /* nothing there: reads all-ones */
+	return 0;
 }
 
-int emul_store(struct emul *e, const struct emul_memop *m, const void *data)
+static inline int emul_move(struct emul *e, unsigned side, unsigned piece, uint8_t dir)
 {
-	const uint8_t *buf = data;
-	int r = emul_piece_store(e, m->gpa[0], m->dev[0], buf, m->len0);
+	const struct emul_side *s = &e->side[side];
 
-	if (!r && m->len0 < m->size)
-		r = emul_piece_store(e, m->gpa[1], m->dev[1], buf + m->len0, m->size - m->len0);
-	return r;
+	return s->esz ? emul_batch(e, s, dir) : emul_piece(e, s, piece, dir);
 }
 
-int emul_dev_batch(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr, unsigned size,
-		   unsigned count, int stride, const void *wdata, const uint8_t **rdata)
-{
-	uint8_t *buf = dir == EMUL_DIR_READ ? emul_arena(e, size * count) : NULL;
-
-	if (rdata)
-		*rdata = buf;
-	if (emul_step_done(e))
-		return 0;
-	return emul_request(e, kind, dir, addr, size, count, stride, wdata,
-			    (uint16_t)(buf ? buf - e->arena : 0));
-}
-
-static int emul_finish(struct emul *e)
+static inline int emul_finish(struct emul *e)
 {
 	struct emul_regs *r = e->regs;
 
@@ -218,27 +265,103 @@ static int emul_finish(struct emul *e)
 	}
 	/* SDM Vol. 3A 17.3.1.1: TF set before the instruction → single-step #DB trap after it */
 	e->single_step = (r->rflags & EMUL_RFLAGS_TF) != 0;
-	r->rflags &= ~(uint64_t)EMUL_RFLAGS_RF;
+	r->rflags = e->stage.rflags & ~(uint64_t)EMUL_RFLAGS_RF;
 	e->shadow_clear = true;
 	e->state = ES_IDLE;
 	return EMUL_DONE;
 }
 
+static inline void emul_commit(struct emul *e)
+{
+	const struct emul_stage *s = &e->stage;
+	const struct emul_env *env = e->env;
+
+	for (unsigned i = 0; i < s->nreg; i++)
+		emul_reg_set(e, s->reg[i], s->size[i], s->val[i]);
+	if (s->vec >= 0)
+		env->vec_write(env->ctx, (unsigned)s->vec, e->side[0].buf, e->mop[0].size,
+			       (e->in.pfx & EMUL_PFX_VEX) ? 32 : 16);
+}
+
+/* Runs the remaining steps until one waits for a device or all are done. */
 static int emul_run(struct emul *e)
 {
-	int r;
+	while (e->steps) {
+		unsigned step = (unsigned)__builtin_ctz(e->steps);
+		int r = 0;
 
-	e->seq = 0;
-	e->aoff = 0;
-	r = emul_ops[e->in.d->op].exec(e);
-	if (r == 0)
-		return emul_finish(e);
-	e->state = r == EMUL_ACCESS ? ES_WAIT : ES_IDLE;
-	return r;
+		e->steps &= (uint16_t)(e->steps - 1);
+		if (step < 4)
+			r = emul_move(e, step >> 1, step & 1, EMUL_DIR_READ);
+		else if (step == 4)
+			emul_ops[e->in.d->op].calc(e);
+		else if (step < 9)
+			r = emul_move(e, (step - 5) >> 1, (step - 5) & 1, EMUL_DIR_WRITE);
+		else
+			emul_commit(e);
+		if (r)
+			return r;
+	}
+	return emul_finish(e);
+}
+
+/* The common case, one memory operand on one device page: its accesses are issued without the
+ * step loop (read, calculate, write back, commit). */
+static inline int emul_one_write(struct emul *e)
+{
+	const struct emul_memop *m = &e->mop[0];
+	unsigned sz = emul_elem(m->size);
+
+	e->steps = STEP_COMMIT;
+	return emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_WRITE, m->gpa[0], sz, m->size / sz, (int)sz,
+			    e->data);
+}
+
+static inline int emul_one(struct emul *e)
+{
+	const struct emul_memop *m = &e->mop[0];
+	unsigned sz = emul_elem(m->size);
+
+	e->one = true;
+	if (e->side[0].load) {
+		e->steps = STEP_CALC | (e->side[0].store ? STEP_STORE(0, 0) : 0) | STEP_COMMIT;
+		return emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_READ, m->gpa[0], sz, m->size / sz,
+				    (int)sz, e->data);
+	}
+	emul_ops[e->in.d->op].calc(e);
+	return emul_one_write(e);
+}
+
+/* emul_complete of a one-access form: what is left after the answer. */
+static inline int emul_one_next(struct emul *e)
+{
+	if (e->steps & STEP_CALC) {
+		emul_ops[e->in.d->op].calc(e);
+		if (e->steps & STEP_STORE(0, 0))
+			return emul_one_write(e);
+	}
+	emul_commit(e);
+	return emul_finish(e);
+}
+
+/* The steps for the sides prep set up. */
+static uint16_t emul_plan(const struct emul *e)
+{
+	uint16_t steps = STEP_CALC | STEP_COMMIT;
+
+	for (unsigned i = 0; i < e->nside; i++) {
+		const struct emul_side *s = &e->side[i];
+		bool two = !s->esz && e->mop[s->mop].len0 < e->mop[s->mop].size; /* esz: ports too */
+		if (s->load)
+			steps |= STEP_LOAD(i, 0) | (two ? STEP_LOAD(i, 1) : 0);
+		if (s->store)
+			steps |= STEP_STORE(i, 0) | (two ? STEP_STORE(i, 1) : 0);
+	}
+	return steps;
 }
 
 /* RETRY when the instruction cannot have caused the reported exit. */
-static bool emul_matches(const struct emul *e, const struct emul_exit *x)
+static inline bool emul_matches(const struct emul *e, const struct emul_exit *x)
 {
 	uint8_t op = e->in.d->op;
 
@@ -257,25 +380,30 @@ static bool emul_matches(const struct emul *e, const struct emul_exit *x)
 	return false;
 }
 
-static int emul_begin(struct emul *e, const struct emul_exit *x)
+static inline __attribute__((always_inline)) int emul_begin(struct emul *e, const struct emul_exit *x)
 {
-	int (*prep)(struct emul *) = emul_ops[e->in.d->op].prep;
 	int r;
 
 	e->nmop = 0;
+	e->nside = 0;
+	e->one = false;
 	e->batch = 1;
 	e->rip_advanced = true;
 	e->single_step = false;
 	e->shadow_clear = false;
-	if (prep) {
-		r = prep(e);
-		if (r)
-			return r;
-	}
+	e->stage.nreg = 0;
+	e->stage.vec = -1;
+	e->stage.rflags = e->regs->rflags;
+	/* the ModRM/moffs forms prepared inline, the others through the table */
+	r = emul_ops[e->in.d->op].prep == emul_prep_generic ? prep_generic(e) :
+	    emul_ops[e->in.d->op].prep(e);
+	if (r)
+		return r;
 	if (!emul_matches(e, x))
 		return EMUL_RETRY;
-	e->ndone = 0;
-	e->state = ES_RUN;
+	if (e->nside == 1 && !e->side[0].esz && e->mop[0].dev[0] && e->mop[0].len0 == e->mop[0].size)
+		return emul_one(e);
+	e->steps = emul_plan(e);
 	return emul_run(e);
 }
 
@@ -293,25 +421,33 @@ static int emul_decoded(struct emul *e, int dec)
 	}
 }
 
+/* The CPU mode; 64-bit mode (IA-32e mode with CS.L, SDM Vol. 3A 2.2) tested first. */
+static inline enum emul_mode emul_mode(const struct emul_regs *r)
+{
+	if ((r->efer & (1u << 10)) && (r->seg[SEG_CS].attr & SEG_ATTR_L) && (r->cr0 & 1))
+		return EMUL_MODE_LONG64;
+	return emul_mode_of(r->cr0, r->efer, r->rflags, &r->seg[SEG_CS]);
+}
+
 int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
 		     const struct emul_exit *exit, const uint8_t *bytes, unsigned len)
 {
-	enum emul_mode mode = emul_mode_of(regs->cr0, regs->efer, regs->rflags, &regs->seg[SEG_CS]);
+	enum emul_mode mode = emul_mode(regs);
 	int r;
 
 	e->env = env;
 	e->regs = regs;
 	e->exit = exit;
 	e->state = ES_IDLE;
-	r = emul_decoded(e, emul_decode(bytes, len, mode, &e->in));
-	return r ? r : emul_begin(e, exit);
+	r = emul_decode(bytes, len, mode, &e->in);
+	return r ? emul_decoded(e, r) : emul_begin(e, exit);
 }
 
 /* Fetch at CS:RIP (both pages if the instruction may span them), then as emul_start_bytes. */
 int emul_start(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
 	       const struct emul_exit *exit)
 {
-	enum emul_mode mode = emul_mode_of(regs->cr0, regs->efer, regs->rflags, &regs->seg[SEG_CS]);
+	enum emul_mode mode = emul_mode(regs);
 	uint8_t buf[EMUL_INSN_MAX];
 	unsigned n;
 	int st, r;
@@ -333,9 +469,9 @@ int emul_complete(struct emul *e, const void *data, uint32_t len)
 	if (e->state != ES_WAIT || len != e->pend_len || (len && !data))
 		return EMUL_EINVAL;
 	if (len)
-		emul_copy(e->arena + e->pend_off, data, len);
-	e->ndone++;
-	return emul_run(e);
+		emul_copy(e->pend_buf, data, len);
+	e->state = ES_IDLE;
+	return e->one ? emul_one_next(e) : emul_run(e);
 }
 
 void emul_abort(struct emul *e)

@@ -46,6 +46,13 @@ struct emul_regs {
 	uint64_t cr0, cr2, cr3, cr4, efer, xcr0;
 	struct emul_seg seg[SEG_COUNT];
 	unsigned cpl; /* VMX: SS.DPL; SVM: VMCB CPL */
+	/* For the page walker (struct walk_ctl): guest MAXPHYADDR (0 = 52), PKRU and IA32_PKRS,
+	 * and the PAE PDPTEs when the CPU holds them (VMX with EPT; pdpte_valid false: read from
+	 * guest memory, as AMD CPUs do). Zero is a valid setting for all of them. */
+	unsigned maxphyaddr;
+	uint32_t pkru, pkrs;
+	bool pdpte_valid;
+	uint64_t pdpte[4];
 };
 
 enum emul_gpa_class { EMUL_GPA_RAM, EMUL_GPA_DEVICE };
@@ -167,8 +174,28 @@ int emul_decode_length(const uint8_t *bytes, unsigned len, enum emul_mode mode,
 int emul_fetch(const struct emul_mem *mem, const struct emul_regs *r, uint8_t buf[EMUL_INSN_MAX],
 	       unsigned *len, struct emul_fault *fault);
 
-#define EMUL_ARENA 576
 #define EMUL_EINVAL (-22) /* -EINVAL: emul_complete() without a matching pending access */
+
+/* Private: one operand an emulation loads and/or stores, a memory operand or a port. */
+struct emul_side {
+	uint8_t *buf;     /* its data, in access order */
+	uint8_t mop;      /* index into mop[], or EMUL_SIDE_PORT */
+	uint8_t esz;      /* batch or port element bytes; 0 = one operand of mop.size bytes */
+	bool down;        /* batch elements at descending addresses (DF = 1) */
+	bool load, store; /* read before the calculation, written after it */
+	uint16_t n;       /* batch elements */
+	uint16_t port;
+};
+#define EMUL_SIDE_PORT 0xff
+
+/* Private: register results, committed only after the last store. */
+struct emul_stage {
+	uint64_t rflags;
+	uint8_t nreg;
+	uint8_t reg[4], size[4];
+	int8_t vec;       /* XMM/YMM register loaded from side 0's buffer, or -1 */
+	uint64_t val[4];
+};
 
 /* One emulation in progress (one per vCPU). Fields under "outputs" are for the caller to read;
  * the rest is private to emul/. */
@@ -187,14 +214,17 @@ struct emul {
 	const struct emul_exit *exit;
 	const struct emul_env *env;
 	struct emul_regs *regs;
-	uint8_t state;      /* idle, running, waiting */
-	uint8_t ndone;      /* memory steps finished */
-	uint8_t seq;        /* step counter of the current pass */
-	uint16_t aoff;      /* arena offset of the current pass */
-	uint16_t pend_off;  /* arena offset the pending read fills */
+	uint8_t state;      /* idle, waiting */
+	uint8_t nside;
+	bool one;           /* one device access per step, no step loop (emul.c) */
+	uint16_t steps;     /* steps still to run (bit per step, see emul.c) */
 	uint16_t pend_len;  /* bytes the pending read returns */
+	uint8_t *pend_buf;  /* where they go */
 	uint32_t batch;     /* string elements in this emulation */
-	uint8_t arena[EMUL_ARENA] __attribute__((aligned(8)));
+	struct emul_side side[2];
+	struct emul_stage stage;
+	uint8_t data[EMUL_BATCH_MAX_BYTES] __attribute__((aligned(8)));
+	uint8_t data2[32] __attribute__((aligned(8)));
 };
 
 /* Fetch the instruction at CS:RIP, decode and start emulating it. `exit` may be NULL. */

@@ -1,10 +1,9 @@
 # emul/: decoder, emulator, request/complete state machine (owner: emul branch).
-# The page walker and segment checks (emul/walk.c, emul/seg.c) come from emul/walk.mk; the
-# emulator is linked into the core only once they are there (it calls emul_walk/emul_seg_linear).
+# The page walker and segment checks (emul/walk.c, emul/seg.c) come from emul/walk.mk.
 EMUL_SRCS := emul/decode.c emul/decode_tables.c emul/emul.c emul/fetch.c emul/flags.c emul/ops_alu.c \
-	emul/ops_misc.c emul/ops_string.c
+	emul/ops_misc.c emul/ops_string.c emul/xlate.c
 EMUL_CORE_OBJS := $(patsubst %.c,$(B)/core/%.o,$(EMUL_SRCS)) $(B)/core/emul/vecreg.o
-CORE_SRCS += $(if $(wildcard emul/walk.c),$(EMUL_SRCS) emul/vecreg.S)
+CORE_SRCS += $(EMUL_SRCS) emul/vecreg.S
 
 # The core build of emul/ (freestanding, -mgeneral-regs-only), also checked by the host tests.
 .PHONY: emul-core
@@ -12,9 +11,8 @@ emul-core: $(EMUL_CORE_OBJS)
 
 # Host builds of emul/ and its tests (tests/host/emul/).
 EMUL_T := tests/host/emul
-EMUL_HOST_OBJS := $(patsubst %.c,$(B)/host/%.o,$(EMUL_SRCS))
-EMUL_TEST_COMMON := $(B)/host/$(EMUL_T)/walk_temp.o $(B)/host/$(EMUL_T)/fakeenv.o \
-	$(B)/host/$(EMUL_T)/manifest.o
+EMUL_HOST_OBJS := $(patsubst %.c,$(B)/host/%.o,$(EMUL_SRCS) emul/walk.c emul/seg.c)
+EMUL_TEST_COMMON := $(B)/host/$(EMUL_T)/fakeenv.o $(B)/host/$(EMUL_T)/manifest.o
 
 $(B)/host/emul/%.o: emul/%.c
 	@mkdir -p $(@D)
@@ -43,8 +41,9 @@ HOST_TESTS += $(B)/host/$(EMUL_T)/cpu_oracle
 # libFuzzer target (clang, ASan + UBSan), its seed corpus from the manifest, and its runner.
 EMUL_FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -I. \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-EMUL_FUZZ_SRCS := $(EMUL_SRCS) $(EMUL_T)/fuzz_emul.c $(EMUL_T)/fakeenv.c $(EMUL_T)/walk_temp.c
-$(B)/host/fuzz/emul/fuzz_emul: $(EMUL_FUZZ_SRCS) emul/emul.h emul/emul_internal.h
+EMUL_FUZZ_SRCS := $(EMUL_SRCS) emul/walk.c emul/seg.c $(EMUL_T)/fuzz_emul.c $(EMUL_T)/fakeenv.c
+$(B)/host/fuzz/emul/fuzz_emul: $(EMUL_FUZZ_SRCS) emul/emul.h emul/emul_internal.h emul/walk.h \
+		emul/seg.h $(EMUL_T)/fakeenv.h
 	@mkdir -p $(@D)
 	$(CLANG) $(EMUL_FUZZ_CFLAGS) -o $@ $(EMUL_FUZZ_SRCS)
 

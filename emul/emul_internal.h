@@ -61,7 +61,7 @@ enum opnd_size {
 #define F_NOWB   0x0800u /* the destination is not written (CMP, TEST, BT) */
 #define F_ALIGN  0x1000u /* vector operand must be aligned to its size (#GP(0)) */
 #define F_VEXW   0x2000u /* VEX.W selects 64-bit operand size (in 64-bit mode) */
-#define F_IMM    0x4000u /* an operand is an immediate or moffs (set by the table macro) */
+/* 0x4000 unused */
 #define F_SEGX   0x8000u /* string source: segment override applies */
 #define F_NP     0x10000u /* 66, F2 or F3 make it another (unsupported) instruction */
 #define F_REGOK  0x20000u /* ModRM.mod = 11b is valid (length-only entries) */
@@ -79,16 +79,32 @@ enum alu_sub { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU
 enum bt_sub { BT_BT, BT_BTS, BT_BTR, BT_BTC };
 enum str_sub { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS, STR_INS, STR_OUTS };
 
+/* Immediate bytes that follow ModRM/SIB/displacement (set by the table macro). */
+enum { IMM_NONE, IMM_1, IMM_Z /* 2 or 4 by operand size */, IMM_MOFFS /* address size */ };
+
+#define TR_READ  0x1u
+#define TR_WRITE 0x2u
+#define TR_ALIGN 0x4u
+
+/* How the ModRM/moffs operand is translated (set by the table macro from the kinds and flags):
+ * TR_* bits, which operand it is, and forms that need more than that (CLFLUSH, BT by register). */
+#define XL_HOW   0x07u
+#define XL_OPND1 0x08u
+#define XL_MORE  0x10u
+
 struct emul_opdesc {
 	uint8_t op;
 	uint8_t sub;
 	uint8_t modes;
 	uint8_t opnd[3];
+	uint8_t imm;
+	uint8_t xl;
 	uint32_t flags;
 };
 
 /* emul_prefix_kind values. */
-enum { PK_NONE, PK_LOCK, PK_REPNE, PK_REP, PK_OSZ, PK_ASZ, PK_REX, PK_SEG = 8 };
+/* PK_ESC: not a prefix but an escape (0F, C4, C5): the decoder's slow start, like a prefix. */
+enum { PK_NONE, PK_LOCK, PK_REPNE, PK_REP, PK_OSZ, PK_ASZ, PK_REX, PK_ESC, PK_SEG };
 
 /* Opcode maps (decode_tables.c). */
 extern const struct emul_opdesc emul_map1[256], emul_map0f[256], emul_map0f38[256];
@@ -102,25 +118,42 @@ extern const uint8_t emul_prefix_kind[256];
 unsigned emul_opnd_bytes(const struct emul_insn *in, uint8_t opnd);
 
 /* States of struct emul. */
-enum { ES_IDLE, ES_RUN, ES_WAIT };
+enum { ES_IDLE, ES_WAIT };
 
-/* emul.c: memory steps. Each returns 0 (done) or EMUL_ACCESS (a device access is pending). */
-int emul_load(struct emul *e, const struct emul_memop *m, const uint8_t **data);
-int emul_store(struct emul *e, const struct emul_memop *m, const void *data);
-#define TR_READ  0x1u
-#define TR_WRITE 0x2u
-#define TR_ALIGN 0x4u
+/* Segment checks, alignment, page walk and classification of one memory operand (emul.c),
+ * and the page walk alone when the exit gave no translation (xlate.c). */
 int emul_translate(struct emul *e, struct emul_memop *m, enum emul_segreg sr, uint64_t ea,
 		   uint32_t size, unsigned how);
-int emul_dev_batch(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr, unsigned size,
-		   unsigned count, int stride, const void *wdata, const uint8_t **rdata);
+int emul_walk_page(struct emul *e, uint64_t la, unsigned access, uint64_t *gpa);
 int emul_set_fault(struct emul *e, uint8_t vector, bool has_error, uint32_t error);
+
+/* A side for the steps: memory operand `mop` (or EMUL_SIDE_PORT) with its data in `buf`. */
+static inline struct emul_side *emul_side_add(struct emul *e, uint8_t mop, uint8_t *buf,
+					      bool load, bool store)
+{
+	struct emul_side *s = &e->side[e->nside++];
+
+	*s = (struct emul_side){ .buf = buf, .mop = mop, .load = load, .store = store, .n = 1 };
+	return s;
+}
+
+/* A register write for the commit. */
+static inline void emul_stage_reg(struct emul *e, unsigned reg, unsigned size, uint64_t val)
+{
+	struct emul_stage *s = &e->stage;
+
+	s->reg[s->nreg] = (uint8_t)reg;
+	s->size[s->nreg] = (uint8_t)size;
+	s->val[s->nreg++] = val;
+}
 
 /* The walk control state from the register file. */
 static inline void emul_walk_ctl(const struct emul_regs *r, struct walk_ctl *c)
 {
 	*c = (struct walk_ctl){ .cr0 = r->cr0, .cr3 = r->cr3, .cr4 = r->cr4, .efer = r->efer,
-				.rflags = r->rflags, .cpl = r->cpl };
+				.rflags = r->rflags, .cpl = r->cpl, .maxphyaddr = r->maxphyaddr,
+				.pkru = r->pkru, .pkrs = r->pkrs, .pdpte_valid = r->pdpte_valid,
+				.pdpte = { r->pdpte[0], r->pdpte[1], r->pdpte[2], r->pdpte[3] } };
 }
 
 /* fetch.c: fetch at CS:RIP; *len bytes read, returns 0 (15 bytes) or the status that stopped
@@ -129,10 +162,6 @@ static inline void emul_walk_ctl(const struct emul_regs *r, struct walk_ctl *c)
 int emul_fetch_run(const struct emul_mem *mem, const struct emul_regs *r, enum emul_mode mode,
 		   uint8_t *buf, unsigned *len, struct emul_fault *fault);
 
-/* Register helpers (ops_alu.c). */
-uint64_t emul_reg_get(const struct emul *e, unsigned reg, unsigned size);
-void emul_reg_set(struct emul *e, unsigned reg, unsigned size, uint64_t val);
-uint64_t emul_ea(const struct emul *e);
 
 static inline uint64_t emul_trunc(uint64_t v, unsigned size)
 {
@@ -147,28 +176,31 @@ static inline uint64_t emul_sext(uint64_t v, unsigned size)
 	return size >= 8 || !size ? v : (uint64_t)((int64_t)(v << sh) >> sh);
 }
 
-/* Executors: return 0 when finished, EMUL_ACCESS when waiting, EMUL_FAULT. */
-int emul_op_mov(struct emul *e);
-int emul_op_alu(struct emul *e);
-int emul_op_test(struct emul *e);
-int emul_op_incdec(struct emul *e);
-int emul_op_notneg(struct emul *e);
-int emul_op_bt(struct emul *e);
-int emul_op_xchg(struct emul *e);
-int emul_op_cmpxchg(struct emul *e);
-int emul_op_xadd(struct emul *e);
-int emul_op_imul(struct emul *e);
-int emul_op_bextr(struct emul *e);
-int emul_op_movbe(struct emul *e);
-int emul_op_clflush(struct emul *e);
-int emul_exec_stack(struct emul *e);
-int emul_exec_io(struct emul *e);
-int emul_exec_str(struct emul *e);
-int emul_exec_vmov(struct emul *e);
+/* Calculations (the step between loads and stores): read the loaded sides' buffers and the
+ * registers, fill the stored sides' buffers, stage register results. */
+void emul_op_mov(struct emul *e);
+void emul_op_alu(struct emul *e);
+void emul_op_test(struct emul *e);
+void emul_op_incdec(struct emul *e);
+void emul_op_notneg(struct emul *e);
+void emul_op_bt(struct emul *e);
+void emul_op_xchg(struct emul *e);
+void emul_op_cmpxchg(struct emul *e);
+void emul_op_xadd(struct emul *e);
+void emul_op_imul(struct emul *e);
+void emul_op_bextr(struct emul *e);
+void emul_op_movbe(struct emul *e);
+void emul_op_clflush(struct emul *e);
+void emul_calc_stack(struct emul *e);
+void emul_calc_io(struct emul *e);
+void emul_calc_str(struct emul *e);
+void emul_calc_vmov(struct emul *e);
 
-/* Preparation (address translation, before any access): 0 or EMUL_FAULT/EMUL_UNSUPPORTED. */
+/* Preparation (address translation and sides, before any access): 0, EMUL_FAULT, EMUL_RETRY,
+ * EMUL_BAD_TABLES. */
 int emul_prep_generic(struct emul *e);
 int emul_prep_stack(struct emul *e);
+int emul_prep_io(struct emul *e);
 int emul_prep_str(struct emul *e);
 
 /* Flags (flags.c). */
@@ -205,6 +237,49 @@ static inline uint64_t emul_ld(const uint8_t *p, unsigned size)
 
 	emul_copy(&v, p, size);
 	return v;
+}
+
+static inline uint64_t emul_reg_get(const struct emul *e, unsigned reg, unsigned size)
+{
+	const uint64_t *g = e->regs->gpr;
+
+	/* SDM Vol. 1 3.4.1.1: without REX, byte registers 4-7 are AH, CH, DH, BH */
+	if (size == 1 && !e->in.rex && reg >= 4 && reg < 8)
+		return (g[reg - 4] >> 8) & 0xff;
+	return emul_trunc(g[reg], size);
+}
+
+static inline void emul_reg_set(struct emul *e, unsigned reg, unsigned size, uint64_t val)
+{
+	uint64_t *g = &e->regs->gpr[reg], mask;
+
+	/* SDM Vol. 1 3.4.1.1: 32-bit results are zero-extended, 8/16-bit ones merged */
+	if (size >= 4) {
+		*g = emul_trunc(val, size);
+		return;
+	}
+	if (size == 1 && !e->in.rex && reg >= 4 && reg < 8) {
+		g = &e->regs->gpr[reg - 4];
+		*g = (*g & ~0xff00ull) | (val & 0xff) << 8;
+		return;
+	}
+	mask = (1ull << (size * 8)) - 1;
+	*g = (*g & ~mask) | (val & mask);
+}
+
+/* Effective address of the ModRM/moffs operand, wrapped to the address size. */
+static inline uint64_t emul_ea(const struct emul *e)
+{
+	const struct emul_insn *in = &e->in;
+	uint64_t ea = (uint64_t)in->disp;
+
+	if (in->base != EMUL_NOREG)
+		ea += e->regs->gpr[in->base];
+	if (in->index != EMUL_NOREG)
+		ea += e->regs->gpr[in->index] * in->scale;
+	if (in->riprel)
+		ea += e->regs->rip + in->len;
+	return emul_trunc(ea, in->asz);
 }
 
 #endif

@@ -26,13 +26,14 @@ int emul_fetch_run(const struct emul_mem *mem, const struct emul_regs *r, enum e
 		ip = r->rip + n;
 		if (mode != EMUL_MODE_LONG64)
 			ip &= 0xffffffffu;
-		if (emul_seg_linear(r->seg, mode, SEG_CS, ip, 1, WALK_FETCH, &la, fault)) {
+		if (emul_seg_linear(r->seg, mode, SEG_CS, ip, 1, WALK_FETCH | emul_seg_width(r->cr4),
+				    &la, fault)) {
 			st = EMUL_FAULT;
 			break;
 		}
 		w = emul_walk(&ctl, mem, la, WALK_FETCH, &gpa, fault);
 		if (w) {
-			st = w > 0 ? EMUL_FAULT : w == EMUL_EAGAIN ? EMUL_RETRY : EMUL_BAD_TABLES;
+			st = w > 0 ? EMUL_FAULT : w == -WALK_EAGAIN ? EMUL_RETRY : EMUL_BAD_TABLES;
 			break;
 		}
 		room = fetch_room(r, mode, ip);

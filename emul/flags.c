@@ -10,7 +10,7 @@ static uint64_t flags_pf(uint64_t res)
 }
 
 /* ZF, SF, PF from the result; the other flags kept. */
-uint64_t emul_flags_szp(uint64_t res, unsigned size, uint64_t rflags)
+static inline uint64_t flags_szp(uint64_t res, unsigned size, uint64_t rflags)
 {
 	res = emul_trunc(res, size);
 	rflags &= ~(uint64_t)(EMUL_RFLAGS_ZF | EMUL_RFLAGS_SF | EMUL_RFLAGS_PF);
@@ -22,11 +22,21 @@ uint64_t emul_flags_szp(uint64_t res, unsigned size, uint64_t rflags)
 	return rflags;
 }
 
+uint64_t emul_flags_szp(uint64_t res, unsigned size, uint64_t rflags)
+{
+	return flags_szp(res, size, rflags);
+}
+
 /* AND/OR/XOR/TEST: CF = OF = 0, SF ZF PF from the result; AF is undefined (SDM), left cleared. */
-uint64_t emul_flags_logic(uint64_t res, unsigned size, uint64_t rflags)
+static inline uint64_t flags_logic(uint64_t res, unsigned size, uint64_t rflags)
 {
 	rflags &= ~(uint64_t)(EMUL_RFLAGS_CF | EMUL_RFLAGS_OF | EMUL_RFLAGS_AF);
-	return emul_flags_szp(res, size, rflags);
+	return flags_szp(res, size, rflags);
+}
+
+uint64_t emul_flags_logic(uint64_t res, unsigned size, uint64_t rflags)
+{
+	return flags_logic(res, size, rflags);
 }
 
 static uint64_t flags_add(uint64_t a, uint64_t b, uint64_t res, bool carry, unsigned size,
@@ -41,7 +51,7 @@ static uint64_t flags_add(uint64_t a, uint64_t b, uint64_t res, bool carry, unsi
 		rflags |= EMUL_RFLAGS_OF;
 	if ((a ^ b ^ res) & 0x10)
 		rflags |= EMUL_RFLAGS_AF;
-	return emul_flags_szp(res, size, rflags);
+	return flags_szp(res, size, rflags);
 }
 
 static uint64_t flags_sub(uint64_t a, uint64_t b, uint64_t res, bool borrow, unsigned size,
@@ -56,7 +66,7 @@ static uint64_t flags_sub(uint64_t a, uint64_t b, uint64_t res, bool borrow, uns
 		rflags |= EMUL_RFLAGS_OF;
 	if ((a ^ b ^ res) & 0x10)
 		rflags |= EMUL_RFLAGS_AF;
-	return emul_flags_szp(res, size, rflags);
+	return flags_szp(res, size, rflags);
 }
 
 /* ADD/OR/ADC/SBB/AND/SUB/XOR/CMP on `size`-byte values: the result, *rflags updated. */
@@ -90,6 +100,6 @@ uint64_t emul_alu(unsigned sub, uint64_t a, uint64_t b, unsigned size, uint64_t 
 		res = a ^ b;
 		break;
 	}
-	*rflags = emul_flags_logic(res, size, *rflags);
+	*rflags = flags_logic(res, size, *rflags);
 	return res;
 }

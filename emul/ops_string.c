@@ -97,6 +97,41 @@ static uint64_t str_overlap(const struct emul *e, const struct str_ctx *c, uint6
 	return gap / c->size ? gap / c->size : 1;
 }
 
+/* The sides: source and destination memory operands (mop[0], mop[1] in that order) or the
+ * port, one shared buffer for what flows from the source to the destination. A batch of more
+ * than one element stays within one page: one access of n elements. */
+static void str_setup(struct emul *e, const struct str_ctx *c, unsigned n)
+{
+	unsigned sub = e->in.d->sub, mop = 0;
+	struct emul_side *s;
+
+	if (sub == STR_INS) {
+		s = emul_side_add(e, EMUL_SIDE_PORT, e->data, true, false);
+		s->esz = (uint8_t)c->size;
+		s->n = (uint16_t)n;
+		s->port = (uint16_t)e->regs->gpr[EMUL_RDX];
+	}
+	if (c->sides & SIDE_SRC)
+		emul_side_add(e, (uint8_t)mop++, e->data, true, false);
+	if (c->sides & SIDE_DST)
+		emul_side_add(e, (uint8_t)mop, sub == STR_CMPS ? e->data2 : e->data,
+			      (c->sides & SIDE_DSTRD) != 0, !(c->sides & SIDE_DSTRD));
+	if (sub == STR_OUTS) {
+		s = emul_side_add(e, EMUL_SIDE_PORT, e->data, false, true);
+		s->esz = (uint8_t)c->size;
+		s->n = (uint16_t)n;
+		s->port = (uint16_t)e->regs->gpr[EMUL_RDX];
+	}
+	for (unsigned i = 0; i < e->nside; i++) {
+		s = &e->side[i];
+		if (s->mop != EMUL_SIDE_PORT && n > 1) {
+			s->esz = (uint8_t)c->size;
+			s->n = (uint16_t)n;
+			s->down = c->down;
+		}
+	}
+}
+
 int emul_prep_str(struct emul *e)
 {
 	const struct emul_insn *in = &e->in;
@@ -130,52 +165,11 @@ int emul_prep_str(struct emul *e)
 		n = 1; /* the fault belongs to the first element that takes it */
 		r = str_translate(e, &c, n);
 	}
-	e->batch = (uint32_t)n;
-	return r;
-}
-
-/* Read `n` elements of side `m` into the arena, in the order the CPU accesses them. */
-static int str_load(struct emul *e, const struct emul_memop *m, const struct str_ctx *c,
-		    unsigned n, const uint8_t **out)
-{
-	unsigned sz = c->size;
-	uint64_t first = m->gpa[0] + (c->down ? (uint64_t)(n - 1) * sz : 0);
-	const uint8_t *p;
-	uint8_t *rev;
-	int r;
-
-	if (n > 1 && m->dev[0])
-		return emul_dev_batch(e, EMUL_KIND_MMIO, EMUL_DIR_READ, first, sz, n,
-				      c->down ? -(int)sz : (int)sz, NULL, out);
-	r = emul_load(e, m, &p);
-	if (r || !c->down || n == 1) {
-		*out = p;
+	if (r)
 		return r;
-	}
-	rev = e->arena + e->aoff; /* RAM read in address order: reverse into access order */
-	e->aoff = (uint16_t)(e->aoff + n * sz);
-	for (unsigned i = 0; i < n; i++)
-		emul_copy(rev + i * sz, p + (n - 1 - i) * sz, sz);
-	*out = rev;
+	e->batch = (uint32_t)n;
+	str_setup(e, &c, (unsigned)n);
 	return 0;
-}
-
-/* Write `n` elements given in access order. */
-static int str_store(struct emul *e, const struct emul_memop *m, const struct str_ctx *c,
-		     unsigned n, const uint8_t *data)
-{
-	unsigned sz = c->size;
-	uint64_t first = m->gpa[0] + (c->down ? (uint64_t)(n - 1) * sz : 0);
-	uint8_t tmp[EMUL_BATCH_MAX_BYTES];
-
-	if (n > 1 && m->dev[0])
-		return emul_dev_batch(e, EMUL_KIND_MMIO, EMUL_DIR_WRITE, first, sz, n,
-				      c->down ? -(int)sz : (int)sz, data, NULL);
-	if (!c->down || n == 1)
-		return emul_store(e, m, data);
-	for (unsigned i = 0; i < n; i++)
-		emul_copy(tmp + i * sz, data + (n - 1 - i) * sz, sz);
-	return emul_store(e, m, tmp);
 }
 
 static uint64_t str_elem(const uint8_t *p, unsigned i, unsigned sz)
@@ -183,78 +177,47 @@ static uint64_t str_elem(const uint8_t *p, unsigned i, unsigned sz)
 	return emul_ld(p + i * sz, sz);
 }
 
-/* Moves data for one batch; for CMPS/SCAS sets *flags. */
-static int str_move(struct emul *e, const struct str_ctx *c, unsigned n, uint64_t *fl)
-{
-	const struct emul_insn *in = &e->in;
-	const struct emul_memop *src = &e->mop[0], *dst = &e->mop[(c->sides & SIDE_SRC) ? 1 : 0];
-	uint16_t port = (uint16_t)e->regs->gpr[EMUL_RDX];
-	uint64_t acc = emul_reg_get(e, EMUL_RAX, c->size);
-	uint8_t buf[EMUL_BATCH_MAX_BYTES];
-	const uint8_t *a = NULL, *b;
-	int r = 0;
-
-	if (c->sides & SIDE_SRC)
-		r = str_load(e, src, c, n, &a);
-	else if (in->d->sub == STR_INS)
-		r = emul_dev_batch(e, EMUL_KIND_PIO, EMUL_DIR_READ, port, c->size, n, 0, NULL, &a);
-	if (r)
-		return r;
-	switch (in->d->sub) {
-	case STR_STOS:
-		for (unsigned i = 0; i < n; i++)
-			emul_copy(buf + i * c->size, &acc, c->size);
-		return str_store(e, dst, c, n, buf);
-	case STR_MOVS:
-	case STR_INS:
-		return str_store(e, dst, c, n, a);
-	case STR_OUTS:
-		return emul_dev_batch(e, EMUL_KIND_PIO, EMUL_DIR_WRITE, port, c->size, n, 0, a,
-				      NULL);
-	case STR_LODS:
-		emul_reg_set(e, EMUL_RAX, c->size, str_elem(a, n - 1, c->size));
-		return 0;
-	case STR_CMPS:
-		r = str_load(e, dst, c, 1, &b);
-		if (!r)
-			emul_alu(ALU_CMP, str_elem(a, 0, c->size), str_elem(b, 0, c->size),
-				 c->size, fl);
-		return r;
-	default: /* STR_SCAS */
-		r = str_load(e, dst, c, 1, &b);
-		if (!r)
-			emul_alu(ALU_CMP, acc, str_elem(b, 0, c->size), c->size, fl);
-		return r;
-	}
-}
-
-int emul_exec_str(struct emul *e)
+/* The data between the loads and the stores, flags for CMPS/SCAS, then rSI/rDI/rCX. */
+void emul_calc_str(struct emul *e)
 {
 	const struct emul_insn *in = &e->in;
 	struct str_ctx c;
-	uint64_t fl = e->regs->rflags, left, step;
+	uint64_t acc, left, step;
 	unsigned n = e->batch;
-	int r;
 
 	str_ctx(e, &c);
 	if (!n)
-		return 0;
-	r = str_move(e, &c, n, &fl);
-	if (r)
-		return r;
+		return;
+	acc = emul_reg_get(e, EMUL_RAX, c.size);
+	switch (in->d->sub) {
+	case STR_STOS:
+		for (unsigned i = 0; i < n; i++)
+			emul_copy(e->data + i * c.size, &acc, c.size);
+		break;
+	case STR_LODS:
+		emul_stage_reg(e, EMUL_RAX, c.size, str_elem(e->data, n - 1, c.size));
+		break;
+	case STR_CMPS:
+		emul_alu(ALU_CMP, str_elem(e->data, 0, c.size), str_elem(e->data2, 0, c.size), c.size,
+			 &e->stage.rflags);
+		break;
+	case STR_SCAS:
+		emul_alu(ALU_CMP, acc, str_elem(e->data, 0, c.size), c.size, &e->stage.rflags);
+		break;
+	default: /* MOVS, INS, OUTS: the loaded buffer is the stored one */
+		break;
+	}
 	step = c.down ? -(uint64_t)c.size * n : (uint64_t)c.size * n;
 	if (c.sides & SIDE_SRC)
-		emul_reg_set(e, EMUL_RSI, in->asz, e->regs->gpr[EMUL_RSI] + step);
+		emul_stage_reg(e, EMUL_RSI, in->asz, e->regs->gpr[EMUL_RSI] + step);
 	if (c.sides & SIDE_DST)
-		emul_reg_set(e, EMUL_RDI, in->asz, e->regs->gpr[EMUL_RDI] + step);
-	e->regs->rflags = fl;
+		emul_stage_reg(e, EMUL_RDI, in->asz, e->regs->gpr[EMUL_RDI] + step);
 	if (!c.rep)
-		return 0;
+		return;
 	left = c.count - n;
-	emul_reg_set(e, EMUL_RCX, in->asz, left);
+	emul_stage_reg(e, EMUL_RCX, in->asz, left);
 	/* REPE stops on ZF = 0, REPNE on ZF = 1 (CMPS and SCAS only) */
-	if ((in->d->flags & F_REPCC) && !!(fl & EMUL_RFLAGS_ZF) != (in->mand == 0xf3))
+	if ((in->d->flags & F_REPCC) && !!(e->stage.rflags & EMUL_RFLAGS_ZF) != (in->mand == 0xf3))
 		left = 0;
 	e->rip_advanced = left == 0;
-	return 0;
 }

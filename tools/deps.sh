@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(gcc make binutils python3 qemu-system-x86 bochs bochsbios vgabios bximage
       grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf
       clang libclang-rt-14-dev valgrind libzydis-dev libcapstone-dev newlib-source
-      cpio gzip xz-utils)
+      cpio gzip xz-utils gdb)
 
 # iasl: the host tests cross-check Keel's ACPI \_S5 reader against it (tests/host/acpi_iasl.sh).
 PKGS+=(acpica-tools)

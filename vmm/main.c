@@ -193,8 +193,10 @@ void kmain(u32 magic, u32 info)
 	unsigned online = smp_boot(have_acpi ? &acpi.madt : NULL);
 	unsigned want = have_acpi && acpi.madt.valid ? acpi.madt.nenabled : 1;
 	unsigned guest_failed = vmm_run();
-	if (opts.virt_selftest)
+	if (opts.virt_selftest) {
 		vmx_selftest();
+		svm_selftest();
+	}
 	if (opts.test)
 		test_finish(online, want, guest_failed);
 	if (opts.fault[0])

@@ -20,50 +20,57 @@ static void insn_fault(struct vcpu *v, const struct emul_fault *f)
 				      .has_cr2 = f->has_cr2, .cr2 = f->cr2 };
 }
 
-/* 0 with the length, 1 with *f set to the fault the fetch raises, -1 when the bytes are not an
- * instruction Keel knows how to measure. */
+enum { INSN_OK, INSN_FAULT, INSN_RETRY, INSN_STOP };
+
+/* Fetches and measures the instruction at RIP. INSN_FAULT sets *f to what the CPU would raise:
+ * the fault on the page where the bytes ran out, or #GP(0) past 15 bytes. */
 static int insn_decode_len(struct vcpu *v, u32 *len, struct emul_fault *f)
 {
 	struct emul_regs r;
-	u8 buf[EMUL_INSN_MAX];
-	unsigned n;
-	vcpu_to_emul(v, &r);
-	if (emul_fetch(&v->part->mem.mem, &r, buf, &n, f))
-		return 1;
 	struct emul_insn in;
-	enum emul_mode mode = emul_mode_of(r.cr0, r.efer, r.rflags, &r.seg[SEG_CS]);
-	int rc = emul_decode_length(buf, n, mode, &in);
+	u8 buf[EMUL_INSN_MAX];
+	unsigned n = 0;
+	vcpu_to_emul(v, &r);
+	*f = (struct emul_fault){ .vector = 13, .has_error = true };
+	int rc = emul_fetch(&v->part->mem.mem, &r, buf, &n, f);
+	if (rc == EMUL_EAGAIN)
+		return INSN_RETRY;
+	if (rc < 0)
+		return INSN_STOP;
+	if (rc > 0)
+		return INSN_FAULT;
+	rc = emul_decode_length(buf, n, emul_mode_of(r.cr0, r.efer, r.rflags, &r.seg[SEG_CS]), &in);
 	if (rc == EMUL_DEC_OK) {
 		*len = in.len;
-		return 0;
+		return INSN_OK;
 	}
-	if (rc == EMUL_DEC_SHORT || rc == EMUL_DEC_GP) {
-		*f = (struct emul_fault){ .vector = 13, .has_error = true };
-		return 1;
-	}
-	return -1;
+	return rc == EMUL_DEC_SHORT || rc == EMUL_DEC_GP ? INSN_FAULT : INSN_STOP;
 }
 
 /* The vCPU is stopped when its instruction cannot be measured: it would loop on the exit. */
 int insn_length(struct vcpu *v, u32 *len)
 {
 	struct emul_fault f;
-	int rc = insn_decode_len(v, len, &f);
-	if (rc > 0)
+	switch (insn_decode_len(v, len, &f)) {
+	case INSN_OK:
+		return 0;
+	case INSN_FAULT:
 		insn_fault(v, &f);
-	if (rc < 0) {
-		exit_stop(v, "cannot measure the intercepted instruction at rip %#llx",
+		return 1;
+	case INSN_RETRY:
+		return 1;
+	default:
+		exit_stop(v, "cannot fetch or measure the intercepted instruction at rip %#llx",
 			  (unsigned long long)v->regs.rip);
 		return 1;
 	}
-	return rc;
 }
 
 void insn_check_length(struct vcpu *v, u32 hw_len)
 {
 	u32 len;
 	struct emul_fault f;
-	if (!hw_len || insn_decode_len(v, &len, &f))
+	if (!hw_len || insn_decode_len(v, &len, &f) != INSN_OK)
 		return;
 	v->stat[KEEL_STAT_LEN_CHECKED]++;
 	if (len != hw_len) {

@@ -30,6 +30,7 @@ void vcpu_to_emul(struct vcpu *v, struct emul_regs *r)
 {
 	struct vcpu_sregs s;
 	virt->vcpu_get_sregs(v, &s);
+	memset(r, 0, sizeof(*r));
 	memcpy(r->gpr, v->regs.gpr, sizeof(r->gpr));
 	r->rip = v->regs.rip;
 	r->rflags = v->regs.rflags;
@@ -120,6 +121,9 @@ static enum exit_action mmio_run(struct vcpu *v, const struct emul_exit *ex)
 		return EXIT_RESUME;
 	case EMUL_RETRY:
 		return EXIT_RESUME;
+	case EMUL_BAD_TABLES:
+		return exit_stop(v, "its page tables lie outside its RAM (instruction at rip %#llx)",
+				 (unsigned long long)v->regs.rip);
 	default:
 		return exit_stop(v, "emulator returned %d at rip %#llx", rc,
 				 (unsigned long long)v->regs.rip);

@@ -38,13 +38,13 @@ enum keel_ring_status {
  * +size, -size, or 0 for a port or FIFO). Writes carry count*size bytes of data, element i at
  * data[i*size]. count >= 1 and count * size <= KEEL_RING_DATA_MAX. */
 struct keel_ring_req {
-	uint64_t id;        /* unique per ring, increasing; 0 is never used */
+	uint64_t id;        /* unique per ring, increasing (not consecutive); 0 is never used */
 	uint16_t partition; /* index of the guest partition */
 	uint16_t vcpu;      /* vCPU index in that partition */
 	uint8_t kind;       /* enum keel_ring_kind */
 	uint8_t dir;        /* enum keel_ring_dir */
 	uint8_t size;       /* 1, 2, 4 or 8 */
-	uint8_t flags;      /* KEEL_RING_F_* */
+	uint8_t flags;      /* KEEL_RING_F_* (POSTED: writes to a device flagged POSTED only) */
 	uint64_t addr;      /* guest-physical address or port */
 	uint32_t count;
 	int32_t stride;
@@ -58,7 +58,7 @@ struct keel_ring_req {
 struct keel_ring_rsp {
 	uint64_t id;        /* the request answered */
 	uint32_t status;    /* enum keel_ring_status */
-	uint32_t len;       /* bytes in data: count*size for a read, 0 for a write */
+	uint32_t len;       /* bytes in data: count*size for a read (any status), 0 for a write */
 	uint64_t reserved[6];
 	uint8_t data[KEEL_RING_DATA_MAX];
 };
@@ -97,7 +97,7 @@ struct keel_ring_header {
 	struct keel_ring_device device[KEEL_RING_DEVICES_MAX];
 	/* Written by the service VM once, when it is ready (version negotiation). */
 	uint16_t svc_version_major, svc_version_minor;
-	uint32_t svc_ready;     /* 1 = consuming requests */
+	uint32_t svc_ready;     /* 1 = consuming requests; any other value = not ready */
 	uint32_t svc_reserved[14];
 	/* The four indices. */
 	struct keel_ring_index req_prod; /* core */

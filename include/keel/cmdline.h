@@ -1,7 +1,7 @@
 /* Keel's own command line (vmm/cmdline.c): `loglevel=err|warn|info|debug`, `test=0|1`,
  * `config=NAME`, `fault=KIND` (in-core fault-handling self-test, docs/boot.md),
- * `virt_selftest=0|1` (the virtualization backend's self-test, docs/vmx.md), `guest=NAME`,
- * `guest_mode=long64|prot32|real`, `guest_mem=MiB`, `lencheck=0|1` (docs/boot.md). */
+ * `virt_selftest=0|1` (the virtualization backend's self-test, docs/vmx.md, docs/svm.md),
+ * `guest=NAME`, `guest_mode=long64|prot32|real`, `guest_mem=MiB`, `lencheck=0|1` (docs/boot.md). */
 #ifndef KEEL_CMDLINE_H
 #define KEEL_CMDLINE_H
 

@@ -67,9 +67,41 @@ static void fe_vec_write(void *ctx, unsigned reg, const void *buf, unsigned len,
 		memset(f->vec[reg & 15] + len, 0, zero_to - len);
 }
 
+static struct {
+	uint64_t pml4[512], pdpt_lo[512], pdpt_hi[512];
+	uint32_t pd32[1024];
+} fe_pt __attribute__((aligned(4096)));
+
+/* P, R/W, U/S, A, D, PS (SDM Vol. 3A Tables 4-5 and 4-17). */
+#define FE_LARGE 0xe7ull
+
+static void fe_tables(void)
+{
+	for (uint64_t i = 0; i < 512; i++) {
+		fe_pt.pdpt_lo[i] = fe_pt.pdpt_hi[i] = (i << 30) | FE_LARGE;
+		fe_pt.pml4[i] = 0;
+	}
+	fe_pt.pml4[0] = (FE_PT_GPA + 0x1000) | 0x27;   /* P, R/W, U/S, A */
+	fe_pt.pml4[511] = (FE_PT_GPA + 0x2000) | 0x27;
+	for (uint32_t i = 0; i < 1024; i++)
+		fe_pt.pd32[i] = (i << 22) | (uint32_t)FE_LARGE;
+}
+
+int fe_tables_read(uint64_t gpa, void *buf, uint32_t len)
+{
+	if (gpa < FE_PT_GPA || gpa + len > FE_PT_GPA + sizeof(fe_pt) || gpa + len < gpa)
+		return -1;
+	if (!fe_pt.pml4[0])
+		fe_tables();
+	memcpy(buf, (uint8_t *)&fe_pt + (gpa - FE_PT_GPA), len);
+	return 0;
+}
+
 void fe_init(struct fake_env *f)
 {
 	memset(f, 0, sizeof(*f));
+	fe_tables();
+	f->ram[f->nram++] = (struct fe_win){ FE_PT_GPA, sizeof(fe_pt), (uint8_t *)&fe_pt };
 	f->env = (struct emul_env){
 		.mem = { .ctx = f, .read = fe_read, .write = fe_write, .cmpxchg = fe_cmpxchg },
 		.ctx = f, .classify = fe_classify, .vec_read = fe_vec_read,
@@ -157,10 +189,14 @@ void fe_regs_mode(struct emul_regs *r, enum emul_mode mode)
 					       .attr = 0x93 | SEG_ATTR_G | SEG_ATTR_DB };
 	r->seg[SEG_CS].attr = 0x9b | SEG_ATTR_G;
 	r->cr0 = 0x80000011;
+	r->cr3 = FE_PD32_GPA;
+	r->cr4 = 0x10; /* PSE */
 	r->efer = 0;
 	switch (mode) {
 	case EMUL_MODE_LONG64:
 		r->efer = 0x500;
+		r->cr3 = FE_PML4_GPA;
+		r->cr4 = 0x20; /* PAE */
 		r->seg[SEG_CS].attr |= SEG_ATTR_L;
 		break;
 	case EMUL_MODE_PROT32:

@@ -78,11 +78,11 @@ static void t_real_mode(void)
 {
 	guest(EMUL_MODE_REAL, (const uint8_t[]){ 0x88, 0x40, 0x04 }, 3);
 	r.seg[SEG_DS].base = DEV_GPA;
-	r.seg[SEG_CS].base = 0;
+	r.seg[SEG_CS].base = RAM_GPA;
 	r.gpr[EMUL_RBX] = 0xfff0;
 	r.gpr[EMUL_RSI] = 0x0010;
 	r.gpr[EMUL_RAX] = 0x5a;
-	r.rip = RAM_GPA;
+	r.rip = 0;
 	int st = emul_start(&e, &f.env, &r, NULL);
 	check(st == EMUL_ACCESS && e.access.addr == DEV_GPA + 4 && e.access.size == 1 &&
 	      e.access.data[0] == 0x5a, "real_mode_bx_si_wrap", "address not wrapped at 64K");
@@ -226,6 +226,89 @@ static void t_length_only(void)
 	      "vmcall_66_declined", "66 0F 01 C1 measured");
 }
 
+/* 32-bit paging of our own (SDM Vol. 3A 4.3) at PT_GPA: the first 4 MiB identity-mapped except
+ * the page at 0x11000 (not present); the next 4 MiB through a page table outside guest RAM. */
+#define PT_GPA 0x40000ull
+static uint32_t pt[2048];
+
+static void guest_paged(const uint8_t *code, unsigned len, unsigned at)
+{
+	guest(EMUL_MODE_PROT32, (const uint8_t[]){ 0 }, 1);
+	for (uint32_t i = 0; i < 1024; i++)
+		pt[1024 + i] = (i << 12) | 3;
+	pt[1024 + 0x11] = 0;
+	memset(pt, 0, 4096);
+	pt[0] = (uint32_t)(PT_GPA + 0x1000) | 3;
+	pt[1] = 0x0dead000u | 3;
+	fe_add_ram(&f, PT_GPA, pt, sizeof(pt));
+	r.cr3 = PT_GPA;
+	r.cr4 = 0;
+	memcpy(ram + (at - RAM_GPA), code, len);
+	r.rip = at;
+}
+
+/* Fetch through the walk: it stops before a page that faults and reports that fault only when
+ * the instruction needs it (SDM Vol. 3A 4.7 error code: not present, supervisor, no I/D bit
+ * without NXE/SMEP); the CS limit ends it with #GP(0) (5.3); tables outside RAM stop the vCPU. */
+static void t_fetch(void)
+{
+	static const uint8_t mov_imm[] = { 0xc7, 0x07, 0x44, 0x33, 0x22, 0x11 }, cpuid[] = { 0x0f, 0xa2 };
+	struct emul_fault fault = { 0 };
+	struct emul_insn in;
+	uint8_t buf[EMUL_INSN_MAX];
+	unsigned n = 0;
+
+	guest_paged(mov_imm, sizeof(mov_imm), 0x10ffc);
+	int fr = emul_fetch(&f.env.mem, &r, buf, &n, &fault);
+	int dr = emul_decode_length(buf, n, EMUL_MODE_PROT32, &in);
+	int st = emul_start(&e, &f.env, &r, NULL);
+	check(fr == 0 && n == 4 && dr == EMUL_DEC_SHORT && fault.vector == 14 && fault.cr2 == 0x11000 &&
+	      st == EMUL_FAULT && e.fault.vector == 14 && e.fault.error == 0 && e.fault.has_cr2 &&
+	      e.fault.cr2 == 0x11000 && f.accesses == 0, "fetch_second_page_pf",
+	      "no #PF for the missing second page");
+	guest_paged(cpuid, sizeof(cpuid), 0x10ffe);
+	fr = emul_fetch(&f.env.mem, &r, buf, &n, &fault);
+	check(fr == 0 && n == 2 && emul_decode_length(buf, n, EMUL_MODE_PROT32, &in) == EMUL_DEC_OK &&
+	      in.len == 2, "fetch_page_end_fits", "an instruction ending at the page end not measured");
+	guest_paged(cpuid, sizeof(cpuid), 0x10ffe);
+	r.rip = 0x11000;
+	fault = (struct emul_fault){ 0 };
+	fr = emul_fetch(&f.env.mem, &r, buf, &n, &fault);
+	check(fr == 1 && n == 0 && fault.vector == 14 && fault.cr2 == 0x11000, "fetch_first_byte_pf",
+	      "no fault for an unmapped RIP");
+	guest_paged(cpuid, sizeof(cpuid), 0x10800);
+	r.seg[SEG_CS].limit = 0x10800;
+	fault = (struct emul_fault){ 0 };
+	fr = emul_fetch(&f.env.mem, &r, buf, &n, &fault);
+	check(fr == 0 && n == 1 && fault.vector == 13 && fault.has_error && fault.error == 0,
+	      "fetch_cs_limit_gp", "fetch not stopped at the CS limit with #GP(0)");
+	guest_paged(cpuid, sizeof(cpuid), 0x10800);
+	r.rip = 0x400000;
+	fr = emul_fetch(&f.env.mem, &r, buf, &n, &fault);
+	st = emul_start(&e, &f.env, &r, NULL);
+	check(fr == EMUL_EFAULT && st == EMUL_BAD_TABLES, "fetch_tables_outside_ram",
+	      "not EMUL_EFAULT / EMUL_BAD_TABLES");
+}
+
+/* Data operands through the walk: a missing page is #PF with W set for a store; a page table
+ * outside guest RAM is EMUL_BAD_TABLES (the core stops the vCPU), never an injected fault. */
+static void t_data_walk(void)
+{
+	static const uint8_t store[] = { 0x89, 0x07 }, load[] = { 0x8b, 0x03 };
+
+	guest_paged(store, sizeof(store), 0x10000);
+	r.gpr[EMUL_RDI] = 0x11008;
+	int st = emul_start(&e, &f.env, &r, NULL);
+	check(st == EMUL_FAULT && e.fault.vector == 14 && e.fault.error == WALK_PF_W &&
+	      e.fault.cr2 == 0x11008 && r.rip == 0x10000, "store_not_present_pf",
+	      "wrong #PF for a store to a missing page");
+	guest_paged(load, sizeof(load), 0x10000);
+	r.gpr[EMUL_RBX] = 0x400010;
+	st = emul_start(&e, &f.env, &r, NULL);
+	check(st == EMUL_BAD_TABLES && f.accesses == 0, "load_tables_outside_ram",
+	      "a page table outside RAM not EMUL_BAD_TABLES");
+}
+
 int main(void)
 {
 	t_rep_ins();
@@ -238,5 +321,7 @@ int main(void)
 	t_state();
 	t_ip_wrap_in();
 	t_length_only();
+	t_fetch();
+	t_data_walk();
 	return failures ? 1 : 0;
 }

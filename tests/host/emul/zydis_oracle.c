@@ -415,6 +415,13 @@ static void gen_one(const struct mf_entry *m, struct mf_enc *v, struct gen_stats
 		report(m->form, b, (unsigned)n, v->mode, "emul_decode accepts a length-only form");
 		return;
 	}
+	for (int k = 0; k < n; k++) /* every proper prefix of the encoding: more bytes needed */
+		if (emul_decode_length(b, (unsigned)k, v->mode, &in) != EMUL_DEC_SHORT ||
+		    (!m->len && emul_decode(b, (unsigned)k, v->mode, &in) != EMUL_DEC_SHORT)) {
+			st->mismatched++;
+			report(m->form, b, (unsigned)k, v->mode, "a truncated encoding is not EMUL_DEC_SHORT");
+			return;
+		}
 	int r = m->len ? CMP_AGREE : compare(b, (unsigned)n, v->mode, st->cases & 1, false, why);
 	if (r == CMP_AGREE)
 		r = compare(b, (unsigned)n, v->mode, st->cases & 1, true, why);

@@ -69,6 +69,11 @@ struct virt_ops {
 extern const struct virt_ops vmx_ops;
 extern const struct virt_ops svm_ops;
 
+/* SVM backend self-test (arch/x86/svm/svm_selftest.c), run by kmain after SMP bring-up when
+ * the command line holds virt_selftest=1: on an AMD CPU small guests in real, 32-bit and 64-bit
+ * mode print VERDICT lines (suite virt/...) through the verdict API; elsewhere it returns at once. */
+void svm_selftest(void);
+
 /* The backend chosen at boot (NULL before virt_select or when none is usable). */
 extern const struct virt_ops *virt;
 

@@ -1,0 +1,1 @@
+"""The library behind tools/keeltest.py: case files, console protocol, judging, emulators."""

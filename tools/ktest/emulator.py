@@ -1,0 +1,215 @@
+"""Prepares and runs one boot case in QEMU or Bochs through tools/qemu.sh and tools/bochs.sh,
+following the serial log live and stopping the emulator as soon as the outcome is known."""
+import codecs
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+from .console import Console
+from .judge import RunFacts
+
+POWEROFF_GRACE = 20.0   # seconds the machine gets to power off after KEEL EXIT
+POLL = 0.05
+ABORT = threading.Event()  # set on Ctrl-C: every running case stops its emulator and returns
+
+# Bochs log lines that tell how the machine ended (Bochs exits with status 1 whatever happened).
+BOCHS_ENDINGS = (
+    ("acpi", re.compile(r"ACPI control: soft power off")),
+    ("port", re.compile(r"Shutdown port: shutdown requested")),
+    ("triple-fault", re.compile(r"exception with no resolution")),
+)
+# QEMU's SHUTDOWN event reasons (qapi/run-state.json) by what they mean here.
+QEMU_ENDINGS = {"guest-shutdown": "acpi", "guest-reset": "reset", "guest-panic": "panic",
+                "host-signal": "", "host-qmp-quit": ""}
+
+
+class Paths:
+    def __init__(self, suite, case, build="build"):
+        self.run = os.path.join(build, "test-runs", suite, case.name)
+        self.logs = os.path.join(build, "test-logs", suite)
+        self.console = os.path.join(self.logs, case.name + ".log")
+        self.emu = os.path.join(self.logs, case.name + ".emu.log")
+        self.bochs = os.path.join(self.logs, case.name + ".bochs.log")
+
+
+def _mkiso(case, paths, elf):
+    iso = os.path.join(paths.run, "keel.iso")
+    specs = [("-" if m.absent else m.path) + ":" + m.words() for m in case.modules]
+    r = subprocess.run(["tools/mkiso.sh", iso, elf, case.cmdline, *specs],
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError(f"mkiso.sh failed: {(r.stderr or r.stdout).strip()[-300:]}")
+    return iso
+
+
+def _initrd(case, paths):
+    """QEMU -initrd passes 'FILE ARGS' whole and Keel names a module by FILE's base name, so each
+    module is copied under the name it must have."""
+    parts = []
+    for i, m in enumerate(case.modules):
+        d = os.path.join(paths.run, "mods", str(i))
+        os.makedirs(d, exist_ok=True)
+        dst = os.path.join(d, m.name)
+        shutil.copyfile(m.path, dst)
+        parts.append((dst + (" " + m.args if m.args else "")).replace(",", ",,"))
+    return ",".join(parts)
+
+
+def command(case, paths, elf):
+    """The emulator command line for a case; builds the ISO or module copies it needs."""
+    shutil.rmtree(paths.run, ignore_errors=True)
+    os.makedirs(paths.run)
+    os.makedirs(paths.logs, exist_ok=True)
+    for m in case.modules:
+        if not m.absent and not os.path.isfile(m.path):
+            raise RuntimeError(f"module file '{m.path}' does not exist (use absent-module: on purpose)")
+    if case.emulator == "bochs":
+        return ["tools/bochs.sh", "--iso", _mkiso(case, paths, elf), "--model", case.cpu,
+                "--cpus", str(case.smp), "--mem", str(case.memory), "--ips", str(case.ips),
+                "--dir", paths.run, "--serial-log", paths.console, "--log", paths.bochs,
+                "--timeout", str(case.timeout + 30)]
+    cmd = ["tools/qemu.sh", "--cpu", case.cpu, "--smp", str(case.smp), "--mem", str(case.memory),
+           "--serial-log", paths.console, "--timeout", str(case.timeout + 30)]
+    if case.icount:
+        cmd.append("--icount")
+    if case.boot == "kernel":
+        cmd += ["--kernel", elf, "--append", case.cmdline]
+        if case.modules:
+            cmd += ["--initrd", _initrd(case, paths)]
+    else:
+        cmd += ["--iso", _mkiso(case, paths, elf)]
+        if case.boot == "iso-uefi":
+            cmd += ["--uefi", "--vars", os.path.join(paths.run, "ovmf-vars.fd")]
+    return cmd + ["--", "-qmp", "stdio"]
+
+
+class QmpReader(threading.Thread):
+    """Reads QEMU's QMP events from its stdout (after the greeting, capabilities are negotiated)."""
+
+    def __init__(self, proc, log):
+        super().__init__(daemon=True)
+        self.proc, self.log, self.shutdown = proc, log, None
+
+    def run(self):
+        try:
+            self.proc.stdin.write(b'{"execute": "qmp_capabilities"}\n')
+            self.proc.stdin.flush()
+        except OSError:
+            return
+        for raw in self.proc.stdout:
+            self.log.write(b"qmp: " + raw)
+            try:
+                msg = json.loads(raw)
+            except ValueError:
+                continue
+            if msg.get("event") == "SHUTDOWN" and self.shutdown is None:
+                self.shutdown = msg.get("data", {}).get("reason", "")
+
+
+class SerialTail:
+    """The console log as the emulator writes it, decoded without splitting UTF-8 sequences."""
+
+    def __init__(self, path):
+        self.file = open(path, "rb")
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def read(self, final=False):
+        return self.decoder.decode(self.file.read(), final)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.file.close()
+
+
+def _stop(proc):
+    """Ends the emulator's process group (this runner started it in a session of its own)."""
+    if proc.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _bochs_ending(path):
+    try:
+        with open(path, errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return ""
+    return next((what for what, rx in BOCHS_ENDINGS if rx.search(text)), "")
+
+
+def _tail_error(path):
+    try:
+        with open(path, errors="replace") as f:
+            lines = [ln.strip() for ln in f if ln.strip() and not ln.startswith("qmp:")]
+    except OSError:
+        return ""
+    errs = [ln for ln in lines if "error" in ln.lower() or "qemu-system" in ln or "PANIC" in ln]
+    return (errs or lines or [""])[-1][:200]
+
+
+def run(case, paths, elf):
+    """Boots the case and returns (Console, RunFacts); raises RuntimeError if it cannot start."""
+    cmd = command(case, paths, elf)
+    con, facts = Console(), RunFacts()
+    open(paths.console, "wb").close()
+    start = time.monotonic()
+    with open(paths.emu, "wb") as emu_log, SerialTail(paths.console) as serial:
+        emu_log.write(("$ " + " ".join(cmd) + "\n").encode())
+        emu_log.flush()
+        qemu = case.emulator == "qemu"
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if qemu else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE if qemu else emu_log, stderr=emu_log,
+                                start_new_session=True)
+        qmp = QmpReader(proc, emu_log) if qemu else None
+        if qmp:
+            qmp.start()
+        try:
+            _follow(case, proc, serial, con, facts, start)
+        finally:
+            _stop(proc)
+        con.feed(serial.read(final=True))
+        con.finish()
+        if qmp:
+            qmp.join(5)
+            facts.poweroff = QEMU_ENDINGS.get(qmp.shutdown, qmp.shutdown or "")
+    if not qemu:
+        facts.poweroff = _bochs_ending(paths.bochs)
+    if facts.exited and not con.finished:
+        facts.emu_error = _tail_error(paths.emu)
+    facts.seconds = time.monotonic() - start
+    return con, facts
+
+
+def _follow(case, proc, serial, con, facts, start):
+    deadline = start + case.timeout
+    exit_seen = False
+    while True:
+        con.feed(serial.read())
+        if con.events["fatal"]:
+            return
+        if con.events["exit"] and not exit_seen:
+            exit_seen = True
+            deadline = time.monotonic() + POWEROFF_GRACE
+        if proc.poll() is not None:
+            facts.exited = True
+            return
+        if time.monotonic() > deadline or ABORT.is_set():
+            facts.timed_out = True
+            return
+        time.sleep(POLL)

@@ -1,0 +1,74 @@
+/* Shared by vmm/ring*.c only: locking, atomics on the shared area, the pending table, logging. */
+#ifndef VMM_RING_PRIV_H
+#define VMM_RING_PRIV_H
+
+#include <keel/ring.h>
+
+#define RING_MASK (KEEL_RING_SLOTS - 1u)
+#define RING_NO_DEVICE 0xffffu
+
+static inline u32 ring_load_acq(const u32 *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static inline void ring_store_rel(u32 *p, u32 v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+static inline u32 ring_load_rlx(const u32 *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+static inline void ring_store_rlx(u32 *p, u32 v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+
+static inline u64 ring_now(const struct ring *r) { return r->ops->now(r->ops->ctx); }
+
+static inline void ring_pause(const struct ring *r)
+{
+	if (r->ops->pause)
+		r->ops->pause(r->ops->ctx);
+	else
+		__builtin_ia32_pause();
+}
+
+static inline bool ring_trylock(struct ring *r)
+{
+	return !ring_load_rlx(&r->lock) && !__atomic_exchange_n(&r->lock, 1, __ATOMIC_ACQUIRE);
+}
+
+static inline void ring_lock(struct ring *r)
+{
+	while (!ring_trylock(r))
+		ring_pause(r);
+}
+
+static inline void ring_unlock(struct ring *r) { ring_store_rel(&r->lock, 0); }
+
+static inline struct keel_ring_req *ring_req_slot(struct ring *r, u32 idx)
+{
+	return (struct keel_ring_req *)(r->req_base + (idx & RING_MASK) * sizeof(struct keel_ring_req));
+}
+
+static inline const struct keel_ring_rsp *ring_rsp_slot(struct ring *r, u32 idx)
+{
+	return (const struct keel_ring_rsp *)(r->rsp_base +
+					       (idx & RING_MASK) * sizeof(struct keel_ring_rsp));
+}
+
+static inline struct ring_pending *ring_pend_of(struct ring *r, u64 id)
+{
+	return &r->pending[id & (RING_PENDING_MAX - 1)];
+}
+
+static inline u32 ring_pend_state(const struct ring_pending *p)
+{
+	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE);
+}
+
+/* ring_log.c; called with the lock held. */
+void ring_event(struct ring *r, enum ring_event_kind kind, u16 device, u64 id, u64 value);
+void ring_mark_broken(struct ring *r, enum ring_event_kind why, u64 value);
+
+/* ring_pending.c; called with the lock held. */
+struct ring_pending *ring_pend_alloc(struct ring *r);
+void ring_pend_release(struct ring *r, struct ring_pending *p, enum ring_pend_state how);
+void ring_pend_reap_posted(struct ring *r, u64 now);
+u64 ring_deadline(u64 now, u64 timeout);
+
+/* ring_poll.c; called with the lock held. */
+void ring_poll_locked(struct ring *r);
+bool ring_check_req_cons(struct ring *r, u32 *req_cons);
+bool ring_check_ready(struct ring *r);
+
+#endif
