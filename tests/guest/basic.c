@@ -111,6 +111,17 @@ static void check_faults(void)
 		      x.vector);
 }
 
+/* With lencheck=1 Keel decodes every exit the hardware measured (port I/O on both vendors,
+ * CPUID/RDMSR/HLT/VMCALL on VMX, everything on SVM with nRIP) and compares the lengths. */
+static void check_lengths(void)
+{
+	for (int i = 0; i < 4; i++)
+		(void)inb(0x2e0);
+	uint64_t checked = hc_stat(KEEL_STAT_LEN_CHECKED), bad = hc_stat(KEEL_STAT_LEN_MISMATCH);
+	verdict_check(S, "insn-length-vs-hardware", checked >= 4 && bad == 0,
+		      "checked %lu mismatched %lu", (unsigned long)checked, (unsigned long)bad);
+}
+
 int guest_main(const struct keel_start_info *si)
 {
 	g_printf("basic: partition %s vcpu %u of %u, %s\n", si->name, si->vcpu, si->nr_vcpus,
@@ -121,5 +132,6 @@ int guest_main(const struct keel_start_info *si)
 	check_unbacked();
 	check_msr();
 	check_faults();
+	check_lengths();
 	return 0;
 }

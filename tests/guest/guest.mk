@@ -30,3 +30,4 @@ $(B)/guest/%-32.elf: $(B)/guest/32/%.o $(call guest_lib,32) tests/guest/lib/gues
 GUEST_ELFS := $(foreach p,$(GUEST_PAYLOADS),$(B)/guest/$(p)-64.elf $(B)/guest/$(p)-32.elf)
 .PHONY: guests
 guests: $(GUEST_ELFS)
+TEST_DEPS += $(GUEST_ELFS)
