@@ -10,6 +10,8 @@ PKGS=(gcc make binutils python3 qemu-system-x86 bochs bochsbios vgabios bximage
 
 # iasl: the host tests cross-check Keel's ACPI \_S5 reader against it (tests/host/acpi_iasl.sh).
 PKGS+=(acpica-tools)
+# 32-bit libgcc for the protected-mode guest payloads (tests/guest)
+PKGS+=(gcc-multilib)
 
 missing=()
 for p in "${PKGS[@]}"; do

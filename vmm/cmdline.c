@@ -59,11 +59,43 @@ static bool opt_fault(struct keel_opts *o, const char *v)
 	return false;
 }
 
+static bool opt_guest(struct keel_opts *o, const char *v) { return opt_copy(o->guest, sizeof(o->guest), v); }
+
+static bool opt_guest_mode(struct keel_opts *o, const char *v)
+{
+	if (strcmp(v, "long64") && strcmp(v, "prot32") && strcmp(v, "real"))
+		return false;
+	return opt_copy(o->guest_mode, sizeof(o->guest_mode), v);
+}
+
+static bool opt_guest_mem(struct keel_opts *o, const char *v)
+{
+	u32 n = 0;
+	for (; *v >= '0' && *v <= '9' && n < 100000; v++)
+		n = n * 10 + (u32)(*v - '0');
+	if (*v || n < 4 || n % 2)
+		return false;
+	o->guest_mem_mib = n;
+	return true;
+}
+
+static bool opt_lencheck(struct keel_opts *o, const char *v)
+{
+	if (strcmp(v, "0") && strcmp(v, "1"))
+		return false;
+	o->lencheck = v[0] == '1';
+	return true;
+}
+
 static const struct opt opts[] = {
 	{ "loglevel", opt_loglevel, "err|warn|info|debug" },
 	{ "test", opt_test, "0|1" },
 	{ "config", opt_config, "a module name (1-63 bytes)" },
 	{ "fault", opt_fault, "ud|de|gp|pf|bp|df|stack|nmi|nx|panic" },
+	{ "guest", opt_guest, "a module name (1-63 bytes)" },
+	{ "guest_mode", opt_guest_mode, "long64|prot32|real" },
+	{ "guest_mem", opt_guest_mem, "an even number of MiB, at least 4" },
+	{ "lencheck", opt_lencheck, "0|1" },
 	{ "virt_selftest", opt_virt_selftest, "0|1" },
 };
 
@@ -92,7 +124,8 @@ int cmdline_parse(struct keel_opts *o, const char *s)
 {
 	char word[128];
 	int warnings = 0;
-	*o = (struct keel_opts){ .loglevel = LOG_INFO };
+	*o = (struct keel_opts){ .loglevel = LOG_INFO, .guest_mem_mib = 64 };
+	memcpy(o->guest_mode, "long64", 7);
 	while (*s) {
 		while (*s == ' ' || *s == '\t')
 			s++;

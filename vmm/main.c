@@ -20,6 +20,7 @@
 #include <keel/time.h>
 #include <keel/unaligned.h>
 #include <keel/verdict.h>
+#include <keel/vmm.h>
 
 void kmain(u32 magic, u32 info);
 
@@ -150,7 +151,7 @@ static void bochs_shutdown(void)
 		outb(0x8900, (u8)*s);
 }
 
-static __noreturn void test_finish(unsigned online, unsigned want)
+static __noreturn void test_finish(unsigned online, unsigned want, unsigned guest_failed)
 {
 	if (online == want)
 		verdict_pass("boot/smp");
@@ -161,7 +162,7 @@ static __noreturn void test_finish(unsigned online, unsigned want)
 	selftest_map_high();
 	if (opts.fault[0])
 		selftest_fault(opts.fault);
-	printk("KEEL EXIT %u\n", verdict_failures());
+	printk("KEEL EXIT %u\n", verdict_failures() + guest_failed);
 	console_flush();
 	if (have_acpi)
 		acpi_poweroff(&acpi);
@@ -191,12 +192,13 @@ void kmain(u32 magic, u32 info)
 	platform_report();
 	unsigned online = smp_boot(have_acpi ? &acpi.madt : NULL);
 	unsigned want = have_acpi && acpi.madt.valid ? acpi.madt.nenabled : 1;
+	unsigned guest_failed = vmm_run();
 	if (opts.virt_selftest) {
 		vmx_selftest();
 		svm_selftest();
 	}
 	if (opts.test)
-		test_finish(online, want);
+		test_finish(online, want, guest_failed);
 	if (opts.fault[0])
 		selftest_fault(opts.fault);
 	pr_info("boot: done; nothing else to run yet");

@@ -26,8 +26,17 @@ static void lapic_write(u32 reg, u32 v)
 		lapic_mmio[reg / 4] = v;
 }
 
+/* The firmware may leave the 8259 pair unmasked with IRQ 0 at vector 8; Keel uses the LAPIC
+ * only, so mask every line (8259A data sheet: OCW1 at the odd port). */
+static void lapic_mask_pic(void)
+{
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
 u64 lapic_init(void)
 {
+	lapic_mask_pic();
 	u64 base = rdmsr(MSR_APIC_BASE);
 	if (!(base & APIC_BASE_EN))
 		wrmsr(MSR_APIC_BASE, base |= APIC_BASE_EN);

@@ -1,6 +1,7 @@
 /* Keel's own command line (vmm/cmdline.c): `loglevel=err|warn|info|debug`, `test=0|1`,
  * `config=NAME`, `fault=KIND` (in-core fault-handling self-test, docs/boot.md),
- * `virt_selftest=0|1` (the virtualization backend's self-test, docs/vmx.md, docs/svm.md). */
+ * `virt_selftest=0|1` (the virtualization backend's self-test, docs/vmx.md, docs/svm.md),
+ * `guest=NAME`, `guest_mode=long64|prot32|real`, `guest_mem=MiB`, `lencheck=0|1` (docs/boot.md). */
 #ifndef KEEL_CMDLINE_H
 #define KEEL_CMDLINE_H
 
@@ -16,6 +17,11 @@ struct keel_opts {
 	bool virt_selftest;
 	char config[CMDLINE_NAME_MAX]; /* "" when absent */
 	char fault[16];                /* "" when absent */
+	/* Until a configuration names partitions: one guest partition per CPU running this module. */
+	char guest[CMDLINE_NAME_MAX];  /* "" when absent */
+	char guest_mode[8];            /* long64 (default), prot32, real */
+	u32 guest_mem_mib;             /* default 64 */
+	bool lencheck;                 /* compare Keel's instruction lengths with the hardware's */
 };
 
 /* Parses `s` into *o (defaults first). Bad values and unknown options are warned about, never

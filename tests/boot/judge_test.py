@@ -64,6 +64,9 @@ def test_evidence():
                 .replace("qemu", "bochs", 1), GOOD_SMP2, "vendor 'AuthenticAMD'")
     expect_fail("no-boot-line", CASE_SMP2, GOOD_SMP2.replace("keel: boot:", "keel: boat:"),
                 "no 'keel: boot:' line")
+    expect_fail("backend-missing", CASE_SMP2 + "backend: svm\n", GOOD_SMP2, "no 'keel: virt: backend'")
+    expect_fail("backend-wrong", CASE_SMP2, GOOD_SMP2.replace("KEEL EXIT", "keel: virt: backend vmx\r\nKEEL EXIT"),
+                "backend 'vmx'")
     expect_fail("reset-twice", CASE_SMP2, GOOD_SMP2.replace("keel: cpu: vendor",
                 "keel: boot: loader mb2 firmware bios bootloader 'GRUB'\nkeel: cpu: vendor"), "2 times")
 
@@ -94,6 +97,10 @@ def test_exit_and_verdicts():
     expect_fail("not-in-manifest", manifest_case, with_verdicts, "boot/b is not in the manifest",
                 expected=["boot/a"])
     expect_fail("verdict-twice", CASE_SMP2, with_verdicts.replace("boot/b", "boot/a"), "reported twice")
+    guests = GOOD_SMP2.replace("KEEL EXIT", "[g0] VERDICT PASS t/a\r\n[g1] VERDICT PASS t/a\r\nKEEL EXIT")
+    expect_pass("partition-verdicts", CASE_SMP2, guests, expected=["g0/t/a", "g1/t/a"])
+    expect_fail("partition-verdict-missing", CASE_SMP2, guests.replace("[g1] ", "[g2] "),
+                "g1/t/a never reported", expected=["g0/t/a", "g1/t/a"])
     failed = GOOD_SMP2.replace("KEEL EXIT 0", "VERDICT FAIL boot/x wrong value\r\nKEEL EXIT 1")
     expect_fail("verdict-fail", CASE_SMP2, failed, "VERDICT FAIL boot/x wrong value")
     expect_fail("exit-nonzero", CASE_SMP2, failed, "KEEL EXIT 1")

@@ -60,6 +60,7 @@ class Case:
     apic_ids: list = None
     vendor: str = ""
     manifests: list = field(default_factory=list)
+    backend: str = ""
     expect: list = field(default_factory=list)
     reject: list = field(default_factory=list)
     fatal: object = None
@@ -120,6 +121,7 @@ KEYS = {
     "timeout": ("timeout", lambda v: _int(v, 1, 3600), False),
     "apic-ids": ("apic_ids", str.split, False),
     "vendor": ("vendor", str, False),
+    "backend": ("backend", lambda v: _choice(v, ("svm", "vmx")), False),
     "manifest": ("manifests", str, True),
     "expect": ("expect", _regex, True),
     "reject": ("reject", _regex, True),
@@ -199,10 +201,21 @@ def load_manifest(path):
     return names
 
 
+def _manifest_names(spec):
+    """`FILE` names Keel's own verdicts; `FILE as P1 P2 ...` expects every entry from each
+    partition P (a guest's verdict lines carry its partition's name: `P/<suite>/<case>`)."""
+    path, _, parts = spec.partition(" as ")
+    names = load_manifest(path.strip())
+    if not parts.strip():
+        return path.strip(), names
+    return path.strip(), [f"{p}/{n}" for p in parts.split() for n in names]
+
+
 def expected_verdicts(case):
     names = []
-    for m in case.manifests:
-        for n in load_manifest(m):
+    for spec in case.manifests:
+        m, listed = _manifest_names(spec)
+        for n in listed:
             if n in names:
                 raise CaseError(f"{m}: '{n}' is also in another manifest of {case.name}")
             names.append(n)

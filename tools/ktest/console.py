@@ -12,7 +12,9 @@ PATTERNS = {
     "madt": r"keel: acpi: madt: (?P<count>\d+) cpus?, apic ids(?P<ids>(?: \S+)*)\s*$",
     "online": r"keel: cpu (?P<index>\d+) online apic (?P<apic>\S+)\s*$",
     "smp": r"keel: smp: (?P<online>\d+) of (?P<total>\d+) cpus? online\b",
-    "verdict": r"(?:\[[^\]]*\]\s*)?VERDICT (?P<status>PASS|FAIL|SKIP) (?P<name>\S+)(?: (?P<detail>.*))?$",
+    # A guest's lines come prefixed with its partition's name: its verdicts are "<partition>/<name>".
+    "verdict": r"(?:\[(?P<part>[^\]]*)\]\s*)?VERDICT (?P<status>PASS|FAIL|SKIP) (?P<name>\S+)(?: (?P<detail>.*))?$",
+    "backend": r"keel: virt: backend (?P<backend>\S+)\s*$",
     "fatal": r"keel: fatal: (?P<message>.*)$",
     "exit": r"KEEL EXIT (?P<n>\d+)\s*$",
 }
@@ -61,7 +63,10 @@ class Console:
         for kind, rx in COMPILED.items():
             m = rx.match(line)
             if m:
-                self.events[kind].append(m.groupdict())
+                ev = m.groupdict()
+                if ev.get("part"):
+                    ev["name"] = f"{ev['part']}/{ev['name']}"
+                self.events[kind].append(ev)
                 break
 
     def first(self, kind):

@@ -73,6 +73,21 @@ def check_cpu(case, con, facts, expected):
     return _fields("cpu", lines[0], {"vendor": re.escape(case.vendor)})
 
 
+BACKEND_OF_VENDOR = {"AuthenticAMD": "svm", "GenuineIntel": "vmx"}
+
+
+def check_backend(case, con, facts, expected):
+    """A run that uses a backend must name the one its CPU vendor implies."""
+    lines = con.events["backend"]
+    want = BACKEND_OF_VENDOR.get(case.vendor, "?")
+    if not lines:
+        return [f"no 'keel: virt: backend' line (expected {want})"] if case.backend else []
+    got = lines[0]["backend"]
+    if got != want or (case.backend and got != case.backend):
+        return [f"backend '{got}', but a {case.vendor} CPU ({case.cpu}) needs '{want}'"]
+    return []
+
+
 def _online_reasons(case, online, madt_ids):
     reasons = []
     indices = [int(o["index"]) for o in online]
@@ -157,7 +172,7 @@ def check_patterns(case, con, facts, expected):
     return reasons
 
 
-CHECKS = (check_run, check_fatal, check_boot, check_cpu, check_smp, check_verdicts, check_exit,
+CHECKS = (check_run, check_fatal, check_boot, check_cpu, check_backend, check_smp, check_verdicts, check_exit,
           check_patterns)
 # What still says something useful when the run never got to its end.
 CHECKS_UNFINISHED = (check_run, check_fatal, check_boot, check_cpu, check_verdicts)

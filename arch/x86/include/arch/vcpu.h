@@ -133,9 +133,13 @@ struct vcpu {
 	u32 pcpu;                /* physical CPU it runs on */
 	struct partition *part;
 	void *arch;              /* backend-private: VMCS or VMCB and friends */
+	void *emul;              /* the emulation in progress (arch/x86/mmio.c) */
 	struct vexit exit;
 	struct vevent pending;   /* delivered at the next entry */
+	struct vcpu_sregs start; /* the state vcpu_start loads on the vCPU's own CPU */
 	bool stopped;
+	bool kick;                /* set by another CPU to wake a blocked vCPU */
+	bool tsc_dirty;           /* the partition's TSC offset changed: reload it at entry */
 	u64 stat[KEEL_STAT_COUNT];
 };
 

@@ -1,0 +1,28 @@
+/* Instruction bytes at the guest's RIP: length for intercepted instructions the hardware does
+ * not measure (QEMU SVM has no nRIP), and the optional check of Keel's length against the
+ * hardware's where it does report one (Keel command line `lencheck=1`). */
+#ifndef ARCH_INSN_H
+#define ARCH_INSN_H
+
+#include <arch/vcpu.h>
+
+/* 0 with *len set; 1 when a fault was queued for the guest instead (fetch failed). */
+int insn_length(struct vcpu *v, u32 *len);
+
+bool insn_check_enabled(void);
+void insn_check_set(bool on);
+/* Compare Keel's decoded length at RIP with `hw_len`; counts KEEL_STAT_LEN_CHECKED/MISMATCH. */
+void insn_check_length(struct vcpu *v, u32 hw_len);
+
+/* The emulator path for MMIO and string port I/O (arch/x86/mmio.c). */
+enum exit_action exit_emulate(struct vcpu *v);
+
+/* Per-vCPU emulator state. */
+int mmio_vcpu_init(struct vcpu *v);
+
+/* The guest register file as the emulator sees it, and back. */
+struct emul_regs;
+void vcpu_to_emul(struct vcpu *v, struct emul_regs *r);
+void vcpu_from_emul(struct vcpu *v, const struct emul_regs *r);
+
+#endif

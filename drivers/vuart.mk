@@ -1,0 +1,1 @@
+CORE_SRCS += drivers/vuart.c

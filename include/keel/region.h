@@ -1,0 +1,40 @@
+/* The MMIO and port regions of a partition and what answers each: an in-core device, the
+ * service VM (forwarded, optionally posted writes), or nothing (reads all-ones, writes dropped). */
+#ifndef KEEL_REGION_H
+#define KEEL_REGION_H
+
+#include <keel/types.h>
+
+#define REGION_MAX 32
+
+enum region_space { REGION_MMIO, REGION_PIO };
+enum region_kind { REGION_INCORE, REGION_FORWARD, REGION_FORWARD_POSTED, REGION_NONE };
+
+struct vcpu;
+
+/* An in-core device. `off` is relative to the region base; size is 1, 2, 4 or 8. */
+struct region_ops {
+	u64 (*read)(void *dev, struct vcpu *v, u64 off, unsigned size);
+	void (*write)(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val);
+};
+
+struct region {
+	u64 base, size;
+	u8 space;  /* enum region_space */
+	u8 kind;   /* enum region_kind */
+	bool warned; /* "nothing here" logged once */
+	const struct region_ops *ops;
+	void *dev;
+	const char *name;
+};
+
+struct region_set {
+	struct region r[REGION_MAX];
+	u32 n;
+};
+
+int region_add(struct region_set *s, const struct region *r);
+/* The region covering [addr, addr+size) in `space`, or NULL. */
+struct region *region_find(struct region_set *s, enum region_space space, u64 addr, unsigned size);
+
+#endif

@@ -1,0 +1,65 @@
+/* Long-mode entry, exception stubs and setjmp/longjmp for payloads (guest_boot.h: RBX = start info). */
+	.section .text.entry, "ax"
+	.code64
+	.global _start
+_start:
+	mov %rbx, %rdi
+	call guest_start
+1:	cli
+	hlt
+	jmp 1b
+
+/* Vectors that push an error code (SDM Vol. 3A 6.15): 8, 10-14, 17, 21, 29, 30. */
+	.macro stub v
+	.align 16
+	.if (\v == 8) || (\v >= 10 && \v <= 14) || (\v == 17) || (\v == 21) || (\v == 29) || (\v == 30)
+	.else
+	push $0
+	.endif
+	push $\v
+	jmp exc_common
+	.endm
+
+	.text
+	.align 16
+	.global exc_stubs
+exc_stubs:
+	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	stub \v
+	.endr
+
+exc_common:
+	mov %rsp, %rdi          /* frame: vector, error, rip, cs, rflags, rsp, ss */
+	and $-16, %rsp
+	call exc_handler
+2:	cli
+	hlt
+	jmp 2b
+
+	.global g_setjmp, g_longjmp
+g_setjmp:
+	mov %rbx, 0(%rdi)
+	mov %rbp, 8(%rdi)
+	mov %r12, 16(%rdi)
+	mov %r13, 24(%rdi)
+	mov %r14, 32(%rdi)
+	mov %r15, 40(%rdi)
+	lea 8(%rsp), %rax
+	mov %rax, 48(%rdi)
+	mov (%rsp), %rax
+	mov %rax, 56(%rdi)
+	xor %eax, %eax
+	ret
+
+g_longjmp:
+	mov 0(%rdi), %rbx
+	mov 8(%rdi), %rbp
+	mov 16(%rdi), %r12
+	mov 24(%rdi), %r13
+	mov 32(%rdi), %r14
+	mov 40(%rdi), %r15
+	mov 48(%rdi), %rsp
+	mov %esi, %eax
+	jmp *56(%rdi)
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,91 @@
+/* Keel's hypercalls (include/abi/hypercall.h): a table indexed by call number. */
+#include <arch/exit.h>
+#include <arch/virt.h>
+#include <keel/partition.h>
+#include <keel/format.h>
+#include <keel/printk.h>
+#include <keel/testdev.h>
+#include <abi/hypercall.h>
+
+struct hc_args {
+	u64 a, b, c;   /* RBX, RCX, RDX */
+	u64 out[3];    /* → RBX, RCX, RDX */
+};
+
+typedef u64 (*hc_fn)(struct vcpu *v, struct hc_args *h);
+
+static u64 hc_version(struct vcpu *v, struct hc_args *h)
+{
+	h->out[0] = KEEL_ABI_VERSION;
+	h->out[1] = v->part->id;
+	h->out[2] = v->id;
+	return KEEL_OK;
+}
+
+static u64 hc_exit(struct vcpu *v, struct hc_args *h)
+{
+	snprintf(v->part->stop_reason, sizeof(v->part->stop_reason), "exit code %llu",
+		 (unsigned long long)h->a);
+	v->stopped = true;
+	return KEEL_OK;
+}
+
+static u64 hc_stat(struct vcpu *v, struct hc_args *h)
+{
+	if (h->a >= KEEL_STAT_COUNT)
+		return KEEL_ERANGE;
+	h->out[0] = v->stat[h->a];
+	return KEEL_OK;
+}
+
+static u64 hc_testdev(struct vcpu *v, struct hc_args *h)
+{
+	if (!v->part->testdev)
+		return KEEL_EPERM;
+	return (u64)testdev_hypercall(v->part->testdev, h->a, h->b, h->c, h->out);
+}
+
+static u64 hc_verdicts(struct vcpu *v, struct hc_args *h)
+{
+	v->part->verdicts_failed += (u32)h->a;
+	v->part->verdicts_passed += (u32)h->b;
+	return KEEL_OK;
+}
+
+static const hc_fn hc_table[] = {
+	[KEEL_HC_VERSION] = hc_version,
+	[KEEL_HC_EXIT] = hc_exit,
+	[KEEL_HC_STAT] = hc_stat,
+	[KEEL_HC_TESTDEV] = hc_testdev,
+	[KEEL_HC_VERDICTS] = hc_verdicts,
+};
+
+/* Arguments are 64-bit in 64-bit mode and the low halves otherwise. */
+static u64 hc_arg_mask(struct vcpu *v)
+{
+	struct vcpu_sregs s;
+	virt->vcpu_get_sregs(v, &s);
+	bool long64 = (s.efer & 0x400) && (s.seg[SEG_CS].attr & SEG_ATTR_L);
+	return long64 ? ~0ull : 0xffffffffull;
+}
+
+enum exit_action hypercall_dispatch(struct vcpu *v)
+{
+	u64 *g = v->regs.gpr, mask = hc_arg_mask(v);
+	u64 nr = g[VCPU_RAX] & mask;
+	struct hc_args h = { g[VCPU_RBX] & mask, g[VCPU_RCX] & mask, g[VCPU_RDX] & mask, { 0 } };
+	u64 st = KEEL_ENOSYS;
+
+	if (nr < ARRAY_SIZE(hc_table) && hc_table[nr]) {
+		h.out[0] = g[VCPU_RBX];
+		h.out[1] = g[VCPU_RCX];
+		h.out[2] = g[VCPU_RDX];
+		st = hc_table[nr](v, &h);
+		g[VCPU_RBX] = h.out[0];
+		g[VCPU_RCX] = h.out[1];
+		g[VCPU_RDX] = h.out[2];
+	}
+	g[VCPU_RAX] = st;
+	v->dirty |= VCPU_DIRTY_RAX;
+	return v->stopped ? EXIT_STOP : EXIT_RESUME;
+}
