@@ -163,8 +163,34 @@ def _tail_error(path):
     return (errs or lines or [""])[-1][:200]
 
 
+RFB_BUSY = re.compile(r"RFB could not bind any port")
+
+
+def _rfb_busy(case, paths, con):
+    """Bochs could not open its (unused) screen server: a host hiccup, not Keel's doing."""
+    if case.emulator != "bochs" or con.lines:
+        return False
+    try:
+        with open(paths.bochs, errors="replace") as f:
+            return bool(RFB_BUSY.search(f.read()))
+    except OSError:
+        return False
+
+
 def run(case, paths, elf):
-    """Boots the case and returns (Console, RunFacts); raises RuntimeError if it cannot start."""
+    """Boots the case and returns (Console, RunFacts); raises RuntimeError if it cannot start.
+    A Bochs run that died before Keel printed anything because no RFB port was free is run once
+    more (the retry is written to the emulator log)."""
+    con, facts = _run_once(case, paths, elf)
+    if _rfb_busy(case, paths, con):
+        time.sleep(3)
+        con, facts = _run_once(case, paths, elf)
+        with open(paths.emu, "ab") as emu_log:
+            emu_log.write(b"keeltest: the first run found no free RFB port; this was the retry\n")
+    return con, facts
+
+
+def _run_once(case, paths, elf):
     cmd = command(case, paths, elf)
     con, facts = Console(), RunFacts()
     open(paths.console, "wb").close()
