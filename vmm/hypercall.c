@@ -4,7 +4,6 @@
 #include <keel/partition.h>
 #include <keel/format.h>
 #include <keel/printk.h>
-#include <keel/testdev.h>
 #include <abi/hypercall.h>
 
 struct hc_args {
@@ -38,13 +37,6 @@ static u64 hc_stat(struct vcpu *v, struct hc_args *h)
 	return KEEL_OK;
 }
 
-static u64 hc_testdev(struct vcpu *v, struct hc_args *h)
-{
-	if (!v->part->testdev)
-		return KEEL_EPERM;
-	return (u64)testdev_hypercall(v->part->testdev, h->a, h->b, h->c, h->out);
-}
-
 static u64 hc_verdicts(struct vcpu *v, struct hc_args *h)
 {
 	v->part->verdicts_failed += (u32)h->a;
@@ -56,7 +48,6 @@ static const hc_fn hc_table[] = {
 	[KEEL_HC_VERSION] = hc_version,
 	[KEEL_HC_EXIT] = hc_exit,
 	[KEEL_HC_STAT] = hc_stat,
-	[KEEL_HC_TESTDEV] = hc_testdev,
 	[KEEL_HC_VERDICTS] = hc_verdicts,
 };
 

@@ -1,8 +1,7 @@
 /* The in-core test device: guest payloads compare an instruction run against this MMIO window
- * with the same instruction run on RAM, and read back the access log to check order and count. */
+ * with the same instruction run on RAM, and read the access log back through the control page. */
 #include <keel/testdev.h>
 #include <keel/string.h>
-#include <abi/hypercall.h>
 
 static void testdev_log(struct testdev *t, u64 off, unsigned size, u8 dir, u64 data)
 {
@@ -11,11 +10,56 @@ static void testdev_log(struct testdev *t, u64 off, unsigned size, u8 dir, u64 d
 	t->count++;
 }
 
+static const struct testdev_entry *testdev_entry(const struct testdev *t)
+{
+	return t->log_index < MIN(t->count, (u64)KEEL_TESTDEV_LOG_MAX) ? &t->log[t->log_index] : NULL;
+}
+
+static u32 testdev_ctrl_read(struct testdev *t, u64 off)
+{
+	const struct testdev_entry *e = testdev_entry(t);
+	u32 v;
+	switch (off) {
+	case KEEL_TESTDEV_ADDR: return t->addr;
+	case KEEL_TESTDEV_DATA_PORT: memcpy(&v, t->mem + t->addr, 4); return v;
+	case KEEL_TESTDEV_LOG_COUNT: return (u32)MIN(t->count, 0xffffffffull);
+	case KEEL_TESTDEV_LOG_INDEX: return t->log_index;
+	case KEEL_TESTDEV_LOG_INFO: return e ? e->offset | (u32)e->size << 16 | (u32)e->dir << 24 : ~0u;
+	case KEEL_TESTDEV_LOG_LO: return e ? (u32)e->data : ~0u;
+	case KEEL_TESTDEV_LOG_HI: return e ? (u32)(e->data >> 32) : ~0u;
+	default: return ~0u;
+	}
+}
+
+static void testdev_ctrl_write(struct testdev *t, u64 off, u32 v)
+{
+	switch (off) {
+	case KEEL_TESTDEV_RESET:
+		memset(t->mem, (u8)v, sizeof(t->mem));
+		t->count = 0;
+		break;
+	case KEEL_TESTDEV_ADDR:
+		if (v <= KEEL_TESTDEV_DATA - 4 && !(v & 3))
+			t->addr = v;
+		break;
+	case KEEL_TESTDEV_DATA_PORT: memcpy(t->mem + t->addr, &v, 4); break;
+	case KEEL_TESTDEV_LOG_INDEX: t->log_index = v; break;
+	default: break;
+	}
+}
+
+/* Data accesses lie wholly in the window; control accesses are aligned 32-bit registers.
+ * Anything else (a straddle, an odd size) reads all-ones and is dropped. */
+static bool testdev_is_data(u64 off, unsigned size) { return off + size <= KEEL_TESTDEV_DATA; }
+static bool testdev_is_reg(u64 off, unsigned size) { return off >= KEEL_TESTDEV_DATA && size == 4 && !(off & 3); }
+
 static u64 testdev_read(void *dev, struct vcpu *v, u64 off, unsigned size)
 {
 	struct testdev *t = dev;
 	u64 val = 0;
 	(void)v;
+	if (!testdev_is_data(off, size))
+		return testdev_is_reg(off, size) ? testdev_ctrl_read(t, off) : ~0ull;
 	memcpy(&val, t->mem + off, size);
 	testdev_log(t, off, size, KEEL_TESTDEV_DIR_READ, val);
 	return val;
@@ -25,46 +69,13 @@ static void testdev_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64
 {
 	struct testdev *t = dev;
 	(void)v;
+	if (!testdev_is_data(off, size)) {
+		if (testdev_is_reg(off, size))
+			testdev_ctrl_write(t, off, (u32)val);
+		return;
+	}
 	memcpy(t->mem + off, &val, size);
 	testdev_log(t, off, size, KEEL_TESTDEV_DIR_WRITE, val);
 }
 
 const struct region_ops testdev_ops = { testdev_read, testdev_write };
-
-int testdev_hypercall(struct testdev *t, u64 op, u64 a, u64 b, u64 out[3])
-{
-	switch (op) {
-	case KEEL_TESTDEV_RESET:
-		memset(t->mem, (u8)a, sizeof(t->mem));
-		t->count = 0;
-		return KEEL_OK;
-	case KEEL_TESTDEV_POKE: {
-		u32 v = (u32)b;
-		if (a > KEEL_TESTDEV_SIZE - 4)
-			return KEEL_ERANGE;
-		memcpy(t->mem + a, &v, 4);
-		return KEEL_OK;
-	}
-	case KEEL_TESTDEV_PEEK: {
-		u32 v;
-		if (a > KEEL_TESTDEV_SIZE - 4)
-			return KEEL_ERANGE;
-		memcpy(&v, t->mem + a, 4);
-		out[0] = v;
-		return KEEL_OK;
-	}
-	case KEEL_TESTDEV_LOG_COUNT:
-		out[0] = t->count;
-		return KEEL_OK;
-	case KEEL_TESTDEV_LOG_ENTRY: {
-		if (a >= MIN(t->count, (u64)KEEL_TESTDEV_LOG_MAX))
-			return KEEL_ERANGE;
-		const struct testdev_entry *e = &t->log[a];
-		out[0] = e->offset | (u64)e->size << 16 | (u64)e->dir << 24;
-		out[1] = (u32)e->data;
-		out[2] = e->data >> 32;
-		return KEEL_OK;
-	}
-	}
-	return KEEL_EINVAL;
-}

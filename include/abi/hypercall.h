@@ -30,14 +30,20 @@ enum keel_hypercall {
 	KEEL_HC_EXIT = 1,
 	/* RBX = counter (enum keel_stat) → RBX = its value for this vCPU. */
 	KEEL_HC_STAT = 2,
-	/* RBX = enum keel_testdev_op, RCX/RDX = operands (abi/testdev.h) → RBX/RCX/RDX results. */
-	KEEL_HC_TESTDEV = 3,
+	/* 3: unused (the test device is set up through its control page, abi/testdev.h). */
 	/* RBX = failed verdicts, RCX = passed verdicts this guest reported: counted into KEEL EXIT. */
 	KEEL_HC_VERDICTS = 4,
 	/* Service VM only: answers were published on the ring (docs/ring.md §6). */
 	KEEL_HC_RING_KICK = 5,
 	/* Service VM only: RBX = partition, RCX = IOAPIC pin, RDX = 0 deassert, 1 assert, 2 pulse. */
 	KEEL_HC_IRQ = 6,
+	/* Service VM only: RBX = partition, RCX = guest-physical address of the bytes in the service
+	 * VM's RAM, RDX = length (at most 256): console output of that partition's forwarded UART.
+	 * Keel prints it on its console, a line at a time, prefixed with the partition's name. */
+	KEEL_HC_CONSOLE_WRITE = 7,
+	/* Service VM only: RBX = partition → RCX = bytes (0-8) of console input for that partition's
+	 * forwarded UART, packed little-endian in RBX. Keel reads its physical console meanwhile. */
+	KEEL_HC_CONSOLE_READ = 8,
 };
 
 /* Per-vCPU counters readable with KEEL_HC_STAT. */

@@ -1,24 +1,30 @@
-/* The in-core test device: an MMIO window backed by a byte array, with a log of every access.
- * Guest payloads use it as the device side of emulator tests: they run an instruction on the
- * window and the same instruction on a RAM page, then compare registers, flags and memory. */
+/* The test device: a window backed by bytes, with a log of every access to it, and a control
+ * page to set it up and read the log. The same register interface is served by the in-core model
+ * (vmm/testdev.c) and the service VM's model (service/), so one guest payload tests both paths:
+ * it runs an instruction on the window and the same instruction on a RAM page, then compares
+ * registers, flags and memory, and reads the log to check order and count. */
 #ifndef ABI_TESTDEV_H
 #define ABI_TESTDEV_H
 
 #include <stdint.h>
 
 /* Default placement in guest-physical space (no RAM behind it, so every access exits). */
-#define KEEL_TESTDEV_GPA     0xfeb00000ull
-#define KEEL_TESTDEV_SIZE    0x2000ull  /* two pages: string and page-crossing cases */
-#define KEEL_TESTDEV_LOG_MAX 256u       /* entries kept; later accesses are counted, not kept */
+#define KEEL_TESTDEV_GPA      0xfeb00000ull
+#define KEEL_TESTDEV_DATA     0x2000ull  /* [0, DATA): the logged window; two pages for crossings */
+#define KEEL_TESTDEV_SIZE     0x3000ull  /* the data pages plus the control page */
+#define KEEL_TESTDEV_LOG_MAX  256u       /* entries kept; later accesses are counted, not kept */
 
-/* Every operand and result fits in 32 bits, so 32-bit and real-mode guests use the same calls. */
-enum keel_testdev_op {
-	KEEL_TESTDEV_RESET = 0,     /* clear the log; fill the window with RCX's low byte */
-	KEEL_TESTDEV_POKE = 1,      /* RCX = offset, RDX = 4 bytes to store there (not logged) */
-	KEEL_TESTDEV_PEEK = 2,      /* RCX = offset → RBX = the 4 bytes there (not logged) */
-	KEEL_TESTDEV_LOG_COUNT = 3, /* → RBX = accesses since reset (may exceed LOG_MAX) */
-	/* RCX = index → RBX = offset | size << 16 | dir << 24, RCX = data[31:0], RDX = data[63:32] */
-	KEEL_TESTDEV_LOG_ENTRY = 4,
+/* Control registers: 32-bit, naturally aligned, never logged. Other sizes or offsets read
+ * all-ones and ignore writes. */
+enum keel_testdev_reg {
+	KEEL_TESTDEV_RESET = 0x2000,     /* W: clear the log; fill the window with the low byte */
+	KEEL_TESTDEV_ADDR = 0x2004,      /* RW: window offset for DATA_PORT (multiple of 4) */
+	KEEL_TESTDEV_DATA_PORT = 0x2008, /* RW: the 4 window bytes at ADDR, unlogged */
+	KEEL_TESTDEV_LOG_COUNT = 0x200c, /* R: accesses since reset (may exceed LOG_MAX) */
+	KEEL_TESTDEV_LOG_INDEX = 0x2010, /* RW: which log entry the next three registers show */
+	KEEL_TESTDEV_LOG_INFO = 0x2014,  /* R: offset | size << 16 | dir << 24; all-ones past the end */
+	KEEL_TESTDEV_LOG_LO = 0x2018,    /* R: data[31:0] of that entry */
+	KEEL_TESTDEV_LOG_HI = 0x201c,    /* R: data[63:32] */
 };
 
 #define KEEL_TESTDEV_DIR_READ  0u

@@ -1,4 +1,4 @@
-/* The in-core test device (include/abi/testdev.h): MMIO window + access log. */
+/* The in-core test device (include/abi/testdev.h). */
 #ifndef KEEL_TESTDEV_H
 #define KEEL_TESTDEV_H
 
@@ -14,14 +14,12 @@ struct testdev_entry {
 };
 
 struct testdev {
-	u8 mem[KEEL_TESTDEV_SIZE];
+	u8 mem[KEEL_TESTDEV_DATA];
 	struct testdev_entry log[KEEL_TESTDEV_LOG_MAX];
 	u64 count;
+	u32 addr, log_index;
 };
 
 extern const struct region_ops testdev_ops;
-
-/* The KEEL_HC_TESTDEV hypercall: op and operands from the guest, results back. */
-int testdev_hypercall(struct testdev *t, u64 op, u64 a, u64 b, u64 out[3]);
 
 #endif

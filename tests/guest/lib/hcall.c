@@ -31,31 +31,44 @@ struct hc_result hc(ureg nr, ureg a, ureg b, ureg c)
 
 uint64_t hc_stat(enum keel_stat s) { return hc(KEEL_HC_STAT, s, 0, 0).rbx; }
 
-void tdev_reset(uint8_t fill) { hc(KEEL_HC_TESTDEV, KEEL_TESTDEV_RESET, fill, 0); }
+static volatile uint32_t *tdev_reg(enum keel_testdev_reg r)
+{
+	return (volatile uint32_t *)(uintptr_t)(KEEL_TESTDEV_GPA + r);
+}
+
+void tdev_reset(uint8_t fill) { *tdev_reg(KEEL_TESTDEV_RESET) = fill; }
+
+static void tdev_poke32(uint32_t off, uint32_t v)
+{
+	*tdev_reg(KEEL_TESTDEV_ADDR) = off;
+	*tdev_reg(KEEL_TESTDEV_DATA_PORT) = v;
+}
+
+static uint32_t tdev_peek32(uint32_t off)
+{
+	*tdev_reg(KEEL_TESTDEV_ADDR) = off;
+	return *tdev_reg(KEEL_TESTDEV_DATA_PORT);
+}
 
 void tdev_poke(uint32_t off, uint64_t v)
 {
-	hc(KEEL_HC_TESTDEV, KEEL_TESTDEV_POKE, off, (uint32_t)v);
-	hc(KEEL_HC_TESTDEV, KEEL_TESTDEV_POKE, off + 4, (uint32_t)(v >> 32));
+	tdev_poke32(off, (uint32_t)v);
+	tdev_poke32(off + 4, (uint32_t)(v >> 32));
 }
 
-uint64_t tdev_peek(uint32_t off)
-{
-	uint64_t lo = (uint32_t)hc(KEEL_HC_TESTDEV, KEEL_TESTDEV_PEEK, off, 0).rbx;
-	uint64_t hi = (uint32_t)hc(KEEL_HC_TESTDEV, KEEL_TESTDEV_PEEK, off + 4, 0).rbx;
-	return lo | hi << 32;
-}
+uint64_t tdev_peek(uint32_t off) { return tdev_peek32(off) | (uint64_t)tdev_peek32(off + 4) << 32; }
 
-uint64_t tdev_log_count(void) { return hc(KEEL_HC_TESTDEV, KEEL_TESTDEV_LOG_COUNT, 0, 0).rbx; }
+uint64_t tdev_log_count(void) { return *tdev_reg(KEEL_TESTDEV_LOG_COUNT); }
 
 bool tdev_log_entry(uint32_t i, uint32_t *off, uint8_t *size, uint8_t *dir, uint64_t *data)
 {
-	struct hc_result r = hc(KEEL_HC_TESTDEV, KEEL_TESTDEV_LOG_ENTRY, i, 0);
-	if (r.status != KEEL_OK)
+	*tdev_reg(KEEL_TESTDEV_LOG_INDEX) = i;
+	uint32_t info = *tdev_reg(KEEL_TESTDEV_LOG_INFO);
+	if (info == 0xffffffffu)
 		return false;
-	*off = (uint32_t)(r.rbx & 0xffff);
-	*size = (uint8_t)(r.rbx >> 16);
-	*dir = (uint8_t)(r.rbx >> 24);
-	*data = (uint32_t)r.rcx | (uint64_t)(uint32_t)r.rdx << 32;
+	*off = info & 0xffff;
+	*size = (uint8_t)(info >> 16);
+	*dir = (uint8_t)(info >> 24);
+	*data = *tdev_reg(KEEL_TESTDEV_LOG_LO) | (uint64_t)*tdev_reg(KEEL_TESTDEV_LOG_HI) << 32;
 	return true;
 }
