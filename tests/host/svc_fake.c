@@ -125,7 +125,7 @@ int fk_dev(struct fake *f, struct svc_dev *d, const char *model, uint16_t partit
 	memset(d, 0, sizeof(*d));
 	d->desc = (struct keel_ring_device){ .partition = partition, .kind = kind, .irq = irq,
 					     .base = base, .size = size };
-	strncpy(d->desc.model, model, sizeof(d->desc.model));
+	memcpy(d->desc.model, model, strnlen(model, sizeof(d->desc.model)));
 	d->svc = &f->svc;
 	d->model = svc_model_find(d->desc.model);
 	if (!d->model || (d->model->init && d->model->init(d)))
