@@ -1,5 +1,5 @@
-/* The `counter` model (for benchmarks): every element access counts; a read returns the count
- * of accesses so far, itself included, truncated to its size. */
+/* The `counter` model (for benchmarks): every element access counts; a read returns how many
+ * accesses came before it, truncated to its size. */
 #include <stdlib.h>
 #include "svc.h"
 
@@ -19,7 +19,7 @@ static uint64_t counter_read(struct svc_dev *d, uint64_t off, unsigned size)
 
 	(void)off;
 	(void)size;
-	return ++c->count;
+	return c->count++;
 }
 
 static void counter_write(struct svc_dev *d, uint64_t off, unsigned size, uint64_t val)

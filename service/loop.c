@@ -153,6 +153,11 @@ static bool svc_dispatch(struct svc *s, const struct keel_ring_req *q, struct ke
 
 	if (d->model && d->model->silent) {
 		s->st.unanswered++;
+		if (q->dir == KEEL_RING_READ && svc_in_device(d, q) &&
+		    q->addr - d->desc.base == SVC_SILENT_LATE) {
+			s->late = *q;
+			s->late_pending = true;
+		}
 		return false;
 	}
 	if (!d->model) {
@@ -186,6 +191,24 @@ static void svc_full_pause(void *ctx)
 	svc_kick(s);
 	if (s->plat->pause)
 		s->plat->pause(s->plat->ctx);
+}
+
+/* Publishes the pending late answer (if any), then `r`. */
+static int svc_publish(struct svc *s, const struct keel_ring_rsp *r)
+{
+	struct keel_ring_rsp late;
+	int err;
+
+	if (s->late_pending) {
+		s->late_pending = false;
+		ring_svc_answer_init(&late, &s->late, KEEL_RING_OK);
+		memset(late.data, 0x5a, late.len);
+		err = ring_svc_answer_wait(&s->ring, &late, svc_full_pause, s);
+		if (err)
+			return err;
+		s->st.late++;
+	}
+	return ring_svc_answer_wait(&s->ring, r, svc_full_pause, s);
 }
 
 static void svc_malformed(struct svc *s, const struct keel_ring_req *q)
@@ -224,7 +247,7 @@ int svc_drain(struct svc *s)
 		s->st.requests++;
 		if (!svc_dispatch(s, &q, &r))
 			continue;
-		err = ring_svc_answer_wait(&s->ring, &r, svc_full_pause, s);
+		err = svc_publish(s, &r);
 		if (err)
 			return svc_broken(s, err);
 		s->st.answers++;

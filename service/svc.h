@@ -53,6 +53,10 @@ struct svc_model {
 	bool (*busy)(struct svc_dev *d);               /* must the loop keep polling? NULL: no */
 };
 
+/* A read of a silent device at this offset is answered after all: just before the next answer
+ * the loop publishes, with OK and 0x5a bytes (the core has timed it out by then, docs/ring.md §4). */
+#define SVC_SILENT_LATE 0xff8u
+
 extern const struct svc_model svc_model_uart16550, svc_model_testdev, svc_model_silent,
 	svc_model_counter;
 
@@ -64,6 +68,7 @@ struct svc_stats {
 	uint64_t answers;     /* answers published */
 	uint64_t malformed;   /* requests dropped as malformed (the core times them out) */
 	uint64_t unanswered;  /* requests to silent devices */
+	uint64_t late;        /* late answers published (SVC_SILENT_LATE) */
 	uint64_t enodev;      /* answered KEEL_RING_ENODEV (unknown model) */
 	uint64_t eio;         /* answered KEEL_RING_EIO (request outside its device) */
 	uint64_t kicks;       /* KEEL_HC_RING_KICK calls */
@@ -77,6 +82,8 @@ struct svc {
 	uint32_t notify_vector;  /* from the header: 0 = poll mode */
 	struct svc_dev dev[KEEL_RING_DEVICES_MAX];
 	struct svc_stats st;
+	struct keel_ring_req late;  /* a silent device's read to answer late */
+	bool late_pending;
 	volatile int stop;       /* svc_run returns when set (host tests) */
 };
 

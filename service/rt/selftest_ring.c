@@ -116,8 +116,8 @@ static void st_ring_counter(struct st_ctx *t, struct st_ring *r)
 		  st_round(r, &c, D_COUNTER, KEEL_RING_READ, 4, 2, 0, 0xfed00010, NULL);
 
 	st_check(t, "ring-counter",
-		 ok && svc_get(a.data, 0, 8) == 1 && svc_get(c.data, 0, 4) == 4 &&
-			 svc_get(c.data, 1, 4) == 5,
+		 ok && svc_get(a.data, 0, 8) == 0 && svc_get(c.data, 0, 4) == 3 &&
+			 svc_get(c.data, 1, 4) == 4,
 		 "reads %llu, %llu %llu", (unsigned long long)svc_get(a.data, 0, 8),
 		 (unsigned long long)svc_get(c.data, 0, 4), (unsigned long long)svc_get(c.data, 1, 4));
 }
@@ -132,6 +132,16 @@ static void st_ring_errors(struct st_ctx *t, struct st_ring *r)
 	silent = svc_drain(&r->svc) == 1 && !st_take(r, &a) && r->svc.st.unanswered == 1;
 	st_check(t, "ring-silent", silent, "request %#llx was answered or not taken",
 		 (unsigned long long)silent_id);
+
+	silent_id = st_send(r, D_SILENT, KEEL_RING_READ, 2, 1, 2, 0xfed00000 + SVC_SILENT_LATE, NULL);
+	silent = svc_drain(&r->svc) == 1 && !st_take(r, &a);
+	good_id = st_send(r, D_COUNTER, KEEL_RING_READ, 1, 1, 1, 0xfed00000, NULL);
+	silent = silent && svc_drain(&r->svc) == 1 && st_take(r, &a) && st_take(r, &b) &&
+		 !st_take(r, &c) && a.id == silent_id && a.status == KEEL_RING_OK && a.len == 2 &&
+		 a.data[0] == 0x5a && a.data[1] == 0x5a && b.id == good_id;
+	st_check(t, "ring-silent-late", silent, "answers %#llx %#llx for %#llx then %#llx",
+		 (unsigned long long)a.id, (unsigned long long)b.id,
+		 (unsigned long long)silent_id, (unsigned long long)good_id);
 
 	nodev = st_round(r, &a, D_BOGUS, KEEL_RING_READ, 2, 1, 0, 0x60, NULL) &&
 		a.status == KEEL_RING_ENODEV && a.len == 2 && a.data[0] == 0xff && a.data[1] == 0xff;
