@@ -73,17 +73,30 @@ static int svc_dev_setup(struct svc *s, uint16_t i)
 	*d = (struct svc_dev){ .index = i, .svc = s };
 	memcpy(&d->desc, &s->ring.hdr->device[i], sizeof(d->desc));
 	d->model = svc_model_find(d->desc.model);
-	svc_dev_describe(d, what, sizeof(what));
-	if (!d->model) {
-		svc_log(s, "svc: %s: unknown model: its requests are answered ENODEV", what);
-		return 0;
-	}
-	if (d->model->init && d->model->init(d)) {
+	if (d->model && d->model->init && d->model->init(d)) {
+		svc_dev_describe(d, what, sizeof(what));
 		svc_log(s, "svc: %s: out of memory for its state", what);
 		return -KEEL_EINVAL;
 	}
-	svc_log(s, "svc: %s", what);
 	return 0;
+}
+
+/* The device table and the mode, logged once the loop runs: the first answers need not wait
+ * for the console. */
+static void svc_announce(struct svc *s)
+{
+	char what[120];
+
+	if (s->announced)
+		return;
+	s->announced = true;
+	for (uint32_t i = 0; i < s->ndev; i++) {
+		svc_dev_describe(&s->dev[i], what, sizeof(what));
+		svc_log(s, "svc: %s%s", what,
+			s->dev[i].model ? "" : ": unknown model: its requests are answered ENODEV");
+	}
+	svc_log(s, "svc: ring attached: %u devices, %s mode", s->ndev,
+		s->notify_vector ? "irq" : "poll");
 }
 
 int svc_init(struct svc *s, void *area, size_t size, const struct svc_platform *p)
@@ -104,8 +117,6 @@ int svc_init(struct svc *s, void *area, size_t size, const struct svc_platform *
 		if (err)
 			return err;
 	}
-	svc_log(s, "svc: ring attached: %u devices, %s mode", s->ndev,
-		s->notify_vector ? "irq" : "poll");
 	return 0;
 }
 
@@ -290,10 +301,13 @@ int svc_run(struct svc *s)
 
 	while (!s->stop) {
 		n = svc_drain(s);
-		if (n < 0)
+		if (n < 0) {
+			svc_announce(s);
 			return n;
+		}
 		if (n)
 			continue;
+		svc_announce(s);
 		if (!s->notify_vector || svc_busy(s) || !s->plat->sleep) {
 			svc_idle(s, SVC_IDLE_SPIN);
 			if (s->plat->pause)
@@ -304,5 +318,6 @@ int svc_run(struct svc *s)
 		s->st.sleeps++;
 		s->plat->sleep(s->plat->ctx, svc_ready, s);
 	}
+	svc_announce(s);
 	return 0;
 }

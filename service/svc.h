@@ -84,12 +84,15 @@ struct svc {
 	struct svc_stats st;
 	struct keel_ring_req late;  /* a silent device's read to answer late */
 	bool late_pending;
+	bool announced;          /* the device table was logged */
 	volatile int stop;       /* svc_run returns when set (host tests) */
 };
 
 /* Attaches to the ring (version negotiation), then builds the devices from the header's table.
  * 0, or a negative enum keel_status value: the ring's (ring_svc_attach) or -KEEL_EINVAL when a
- * model could not allocate its state. Unknown models are logged here, once. */
+ * model could not allocate its state. The table (unknown models included) is logged once, by
+ * svc_run when the ring first goes quiet, so the first requests are answered without waiting
+ * for the console. */
 int svc_init(struct svc *s, void *area, size_t size, const struct svc_platform *p);
 
 /* Takes and answers every request waiting; kicks the core in irq mode. Returns the number of

@@ -94,12 +94,11 @@ int svc_main(const struct keel_start_info *si)
 {
 	const struct keel_start_region *ring = svc_find_ring(si);
 
-	printf("svc: service VM of partition %u (%.31s): %llu MiB\n", si->partition, si->name,
-	       (unsigned long long)(si->ram_size >> 20));
 	if (svc_has_arg(si, "selftest"))
 		return svc_selftest(si);
 	if (!ring) {
-		printf("svc: no ring region in the start information: nothing to serve\n");
+		printf("svc: partition %u (%.31s): no ring region in the start information: nothing "
+		       "to serve\n", si->partition, si->name);
 		return 1;
 	}
 	return svc_serve(ring);

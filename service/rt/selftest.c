@@ -207,6 +207,8 @@ int svc_selftest(const struct keel_start_info *si)
 {
 	struct st_ctx t = { .si = si };
 
+	printf("svc: self-test in partition %u (%.31s), %llu MiB\n", si->partition, si->name,
+	       (unsigned long long)(si->ram_size >> 20));
 	st_runtime(&t);
 	st_ring(&t);
 	printf("svc: self-test: %u passed, %u failed\n", t.passed, t.failed);

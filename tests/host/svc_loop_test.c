@@ -315,6 +315,7 @@ static int case_nosuch(void)
 	uint8_t v = 0x12;
 	int err = access_dev(w, D_NOSUCH, KEEL_RING_READ, 1, 1, 0, 0x60, &v, 5 * SECOND);
 
+	world_stop(w);
 	TC_CHECK(&t, err == -EIO && v == 0xff && w->f.svc.st.enodev == 1 &&
 		 fk_logged(&w->f, "unknown model") == 1, "err %d value %#x enodev %llu", err, v,
 		 (unsigned long long)w->f.svc.st.enodev);
