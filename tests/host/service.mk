@@ -23,3 +23,11 @@ $(SVC_HT)/svc_loop_test: tests/host/svc_loop_test.c $(SVC_HT_LIB) $(RING_LIB) vm
 	$(SVC_HT_CC) -o $@ $< $(SVC_HT_LIB) $(filter-out service/ring_svc.c,$(RING_LIB)) vmm/testdev.c
 
 HOST_TESTS += $(SVC_HT)/svc_uart_test $(SVC_HT)/svc_testdev_test $(SVC_HT)/svc_loop_test
+
+$(SVC_HT)/svc_bench: tests/host/svc_bench.c $(SVC_HT_LIB) $(RING_LIB) $(SVC_HT_HDRS) $(RING_HDRS)
+	@mkdir -p $(@D)
+	$(SVC_HT_CC) -o $@ $< $(SVC_HT_LIB) $(filter-out service/ring_svc.c,$(RING_LIB))
+
+# The script runs the program: building it is the script's prerequisite.
+tests/host/svc_bench.sh: $(SVC_HT)/svc_bench
+BENCHES += tests/host/svc_bench.sh
