@@ -20,7 +20,7 @@ struct uart {
 	bool thri;          /* THRE interrupt pending (8.6.3: cleared by an IIR read or a THR write) */
 	bool timeout;       /* character timeout indication (FIFO mode) */
 	bool level;         /* the pin level last sent with KEEL_HC_IRQ */
-	bool rx_off;        /* Keel refused KEEL_HC_CONSOLE_READ: stop asking */
+	bool rx_off;        /* not the console's UART, or Keel refused KEEL_HC_CONSOLE_READ */
 	bool tx_warned, irq_warned;
 	uint8_t tx[UART_TX_BATCH];
 	uint32_t tx_len, tx_age, idle_count, lsr_polls;
@@ -34,6 +34,7 @@ static int uart_init(struct svc_dev *d)
 	if (!u)
 		return -1;
 	u->dev = d;
+	u->rx_off = d->desc.kind != KEEL_RING_PIO || d->desc.base != UART_CONSOLE_PORT;
 	d->state = u;
 	return 0;
 }

@@ -59,6 +59,7 @@ enum uart_reg {
 #define UART_MSR_DCD  0x80
 
 #define UART_FIFO_SIZE    16
+#define UART_CONSOLE_PORT 0x3f8 /* the partition's console: the one UART that takes its input */
 #define UART_NO_IRQ       0xff
 #define UART_TX_BATCH     64   /* bytes per KEEL_HC_CONSOLE_WRITE at most */
 #define UART_RX_CHUNK     8    /* bytes per KEEL_HC_CONSOLE_READ at most (the ABI's) */

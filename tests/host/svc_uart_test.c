@@ -471,6 +471,31 @@ static int case_refused(void)
 	return ut_done(u);
 }
 
+/* Only the console's UART (COM1) takes the partition's console input; another one (COM2 here)
+ * still sends its output there. */
+static int case_com2(void)
+{
+	struct ut *u = &U;
+	struct tc *t = &u->t;
+
+	fk_init(&u->f);
+	tc_begin(t, suite, "com2-output-only");
+	if (fk_dev(&u->f, &u->d, "uart16550", PART, KEEL_RING_PIO, 0x2f8, 8, 3))
+		tc_fail(t, __FILE__, __LINE__, "no uart16550 model");
+	fk_input(&u->f, PART, "in", 2);
+	wr(u, UART_IER, UART_IER_RDI);
+	for (int i = 0; i < 64; i++) {
+		(void)rd(u, UART_LSR);
+		idle(u, SVC_IDLE_SLEEP);
+	}
+	put(u, "out\n");
+	TC_CHECK(t, u->f.calls[KEEL_HC_CONSOLE_READ] == 0 && !u->d.model->busy(&u->d) &&
+		 u->f.out_len[PART] == 4, "console reads %llu busy %d output %zu",
+		 (unsigned long long)u->f.calls[KEEL_HC_CONSOLE_READ], u->d.model->busy(&u->d),
+		 u->f.out_len[PART]);
+	return ut_done(u);
+}
+
 /* A loop that waits for receive interrupts must keep polling; one that does not may sleep. */
 static int case_busy(void)
 {
@@ -491,7 +516,7 @@ int main(void)
 		case_reset, case_dlab, case_scratch_ier, case_fifo_iir, case_tx, case_tx_age,
 		case_rx_basic, case_rx_16450, case_rx_fifo_full, case_rda_trigger, case_timeout,
 		case_thre, case_out2, case_no_pin, case_loopback, case_overrun, case_priority,
-		case_fcr_clear, case_wide, case_refused, case_busy,
+		case_fcr_clear, case_wide, case_refused, case_busy, case_com2,
 	};
 	int failed = 0;
 
