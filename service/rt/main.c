@@ -41,6 +41,11 @@ const struct svc_platform svc_vm_platform = {
 	.hcall = vm_hcall, .pause = vm_pause, .sleep = vm_sleep, .log = vm_log,
 };
 
+/* irq mode without a usable notification: still kick the core, but never halt. */
+static const struct svc_platform svc_vm_platform_spin = {
+	.hcall = vm_hcall, .pause = vm_pause, .log = vm_log,
+};
+
 static const struct keel_start_region *svc_find_ring(const struct keel_start_info *si)
 {
 	for (uint32_t i = 0; i < si->nr_regions; i++)
@@ -75,15 +80,15 @@ static int svc_serve(const struct keel_start_region *ring)
 	err = svc_init(s, (void *)(uintptr_t)ring->base, ring->size, &svc_vm_platform);
 	if (err)
 		return 2;
-	if (s->notify_vector) {
-		if (s->notify_vector < 32 || s->notify_vector > 254) {
-			printf("svc: notify vector %u is not usable: polling instead\n",
-			       s->notify_vector);
-			s->notify_vector = 0;
-		} else {
-			rt_trap_notify((uint8_t)s->notify_vector);
-			rt_lapic_enable();
-		}
+	if (s->notify_vector && (s->notify_vector < 32 || s->notify_vector > 254)) {
+		printf("svc: notify vector %u is not usable: polling instead\n", s->notify_vector);
+		s->plat = &svc_vm_platform_spin;
+	} else if (s->notify_vector && !rt_lapic_present()) {
+		printf("svc: irq mode but no local APIC at 0xfee00000: polling instead\n");
+		s->plat = &svc_vm_platform_spin;
+	} else if (s->notify_vector) {
+		rt_trap_notify((uint8_t)s->notify_vector);
+		rt_lapic_enable();
 	}
 	err = svc_run(s);
 	printf("svc: stopped: %s\n", ring_svc_strerror(err));

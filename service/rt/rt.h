@@ -42,6 +42,7 @@ void rt_catch_arm(struct rt_catch *c);
 void rt_catch_end(void);
 #define rt_catch_begin(c) (rt_catch_arm(c), setjmp((c)->jb))
 
+bool rt_lapic_present(void);
 void rt_lapic_enable(void);
 void rt_lapic_eoi(void);
 
