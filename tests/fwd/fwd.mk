@@ -1,0 +1,18 @@
+# Forwarding to the service VM (docs/partitions.md): the payloads (tests/guest/fwd*.c,
+# coninput.c), the STAND-IN service VM (tests/guest/svcstub*.c, until branch `service` lands),
+# the boot cases and configurations in tests/fwd/, and the benchmark.
+FWD_ELFS := $(B)/guest/fwd-64.elf $(B)/guest/fwd-32.elf $(B)/guest/svcstub-64.elf \
+	$(B)/guest/coninput-64.elf
+
+$(B)/guest/fwd-64.elf: $(B)/guest/64/fwd_str.o $(B)/guest/64/fwd_bench.o
+$(B)/guest/fwd-32.elf: $(B)/guest/32/fwd_str.o $(B)/guest/32/fwd_bench.o
+$(B)/guest/svcstub-64.elf: $(B)/guest/64/svcstub_models.o $(B)/guest/64/service/ring_svc.o
+
+$(B)/guest/64/service/ring_svc.o: service/ring_svc.c | $(B)/.deps
+	@mkdir -p $(@D)
+	$(CC) -m64 $(GUEST_CFLAGS) -c $< -o $@
+
+TEST_DEPS += $(FWD_ELFS)
+BENCHES += tests/fwd/bench_fwd.py
+.PHONY: fwd-guests
+fwd-guests: $(FWD_ELFS)
