@@ -127,6 +127,7 @@ enum access_result fwd_access(struct vcpu *v, const struct region *r, const stru
 		.data = a->write ? a->data : NULL, .timeout = fwd_timeout,
 	};
 	int rc = -ENODEV;
+	u64 t0 = rdtsc();
 	v->stat[KEEL_STAT_FORWARDED]++;
 	if (fwd_up)
 		rc = ring_access(&fwd_ring, &ra, a->write ? NULL : a->data);
@@ -134,6 +135,7 @@ enum access_result fwd_access(struct vcpu *v, const struct region *r, const stru
 		pr_warn("ring: partition %s: %s (%s) is forwarded, but the service VM did not start: "
 			"reads return all-ones", v->part->name, r->space == REGION_PIO ? "port" : "mmio",
 			r->name);
+	v->stat[KEEL_STAT_FWD_TSC] += rdtsc() - t0;
 	if (!rc)
 		return ACCESS_DONE;
 	if (!a->write && rc != -ETIMEDOUT && rc != -EIO)
