@@ -12,6 +12,8 @@
 #include <arch/cpu.h>
 #include <arch/virt.h>
 
+#define FWD_START_WAIT_MS 5000 /* how long a guest with forwarded regions waits for svc_ready */
+
 static struct ring fwd_ring;
 static bool fwd_up, fwd_down_logged;
 static u64 fwd_timeout;
@@ -142,6 +144,30 @@ enum access_result fwd_access(struct vcpu *v, const struct region *r, const stru
 		memset(a->data, 0xff, (size_t)a->count * a->size);
 	v->stat[KEEL_STAT_FWD_FAILED]++;
 	return ACCESS_FAILED;
+}
+
+static bool fwd_uses(const struct partition *p)
+{
+	for (u32 i = 0; i < p->regions.n; i++)
+		if (p->regions.r[i].kind == REGION_FORWARD || p->regions.r[i].kind == REGION_FORWARD_POSTED)
+			return true;
+	return false;
+}
+
+/* Reads the service VM's svc_ready directly: it only decides when a guest starts, never what
+ * the ring does (ring_access checks readiness itself). */
+void fwd_wait_ready(const struct partition *p)
+{
+	if (!fwd_up || !fwd_uses(p))
+		return;
+	u64 end = rdtsc() + FWD_START_WAIT_MS * (tsc_khz() ? tsc_khz() : 1);
+	while (__atomic_load_n(&fwd_ring.hdr->svc_ready, __ATOMIC_ACQUIRE) != 1) {
+		if (rdtsc() > end) {
+			pr_warn("ring: partition %s starts before the service VM is ready", p->name);
+			return;
+		}
+		__builtin_ia32_pause();
+	}
 }
 
 void fwd_kick(void)

@@ -134,6 +134,9 @@ static int partition_memory(struct partition *p, const struct config_partition *
 	else if (rc)
 		pr_err("partition %s: memory: cannot allocate %llu MiB of RAM (%d)", p->name,
 		       (unsigned long long)(c->ram_size >> 20), rc);
+	else
+		pr_info("partition %s: %llu MiB of RAM at host %#llx", p->name,
+			(unsigned long long)(c->ram_size >> 20), (unsigned long long)p->mem.hpa);
 	return rc;
 }
 

@@ -53,6 +53,7 @@ static void run_vcpu(void *arg)
 		exit_stop(v, "could not create the vCPU (%d)", rc);
 		partition_stop(v->part, NULL);
 	} else if (vcpu_wait_start(v)) {
+		fwd_wait_ready(v->part);
 		vcpu_loop(v);
 	}
 	__asm__ volatile("cli" ::: "memory");

@@ -22,6 +22,11 @@ int fwd_setup(const struct keel_config *c);
  * with all-ones (timeout, broken ring, EIO/ENODEV answer) or a write was not answered. */
 enum access_result fwd_access(struct vcpu *v, const struct region *r, const struct access_req *a);
 
+struct partition;
+/* Before a partition with forwarded regions starts: waits (up to 5 s) until the service VM has
+ * attached to the ring, so its first accesses do not spend their timeout on its start-up. */
+void fwd_wait_ready(const struct partition *p);
+
 /* Answers the service VM published (KEEL_HC_RING_KICK; waiting CPUs poll anyway). */
 void fwd_kick(void);
 

@@ -4,8 +4,8 @@
 FWD_ELFS := $(B)/guest/fwd-64.elf $(B)/guest/fwd-32.elf $(B)/guest/svcstub-64.elf \
 	$(B)/guest/coninput-64.elf
 
-$(B)/guest/fwd-64.elf: $(B)/guest/64/fwd_str.o $(B)/guest/64/fwd_bench.o
-$(B)/guest/fwd-32.elf: $(B)/guest/32/fwd_str.o $(B)/guest/32/fwd_bench.o
+$(B)/guest/fwd-64.elf: $(B)/guest/64/fwd_str.o $(B)/guest/64/fwd_bench.o $(B)/guest/64/fwd_policy.o
+$(B)/guest/fwd-32.elf: $(B)/guest/32/fwd_str.o $(B)/guest/32/fwd_bench.o $(B)/guest/32/fwd_policy.o
 $(B)/guest/svcstub-64.elf: $(B)/guest/64/svcstub_models.o $(B)/guest/64/service/ring_svc.o
 
 $(B)/guest/64/service/ring_svc.o: service/ring_svc.c | $(B)/.deps

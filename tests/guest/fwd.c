@@ -179,6 +179,8 @@ static bool has_arg(const struct keel_start_info *si, const char *word)
 }
 
 void fwd_bench(void);
+void fwd_policy_gp(void);
+void fwd_policy_stop(void);
 
 int guest_main(const struct keel_start_info *si)
 {
@@ -186,6 +188,14 @@ int guest_main(const struct keel_start_info *si)
 	fwd_calibrate();
 	if (has_arg(si, "bench")) {
 		fwd_bench();
+		return 0;
+	}
+	if (has_arg(si, "unbacked-gp")) {
+		fwd_policy_gp();
+		return 0;
+	}
+	if (has_arg(si, "unbacked-stop")) {
+		fwd_policy_stop();
 		return 0;
 	}
 	check_plain();

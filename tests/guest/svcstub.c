@@ -93,6 +93,10 @@ int guest_main(const struct keel_start_info *si)
 		}
 	}
 	g_printf("svcstub: ready, %u devices (a stand-in for the service VM)\n", svc.ndevices);
+	/* Interrupts on, as a service VM in irq mode runs: Bochs 2.7 holds an external interrupt
+	 * while the guest's IF is 0, even with external-interrupt exiting, so Keel's stop IPI
+	 * would never make this vCPU exit there (docs/partitions.md). */
+	__asm__ volatile("sti");
 	for (;;) {
 		rc = ring_svc_next(&svc, &req);
 		if (rc == 1)
