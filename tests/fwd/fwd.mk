@@ -16,3 +16,12 @@ TEST_DEPS += $(FWD_ELFS)
 BENCHES += tests/fwd/bench_fwd.py
 .PHONY: fwd-guests
 fwd-guests: $(FWD_ELFS)
+
+# The console-input router, hosted.
+$(B)/host/console_in_test: tests/host/console_in_test.c drivers/console_in.c include/keel/console_in.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all -o $@ \
+		tests/host/console_in_test.c drivers/console_in.c
+HOST_TESTS += $(B)/host/console_in_test
+# The benchmark boots what these build.
+tests/fwd/bench_fwd.py: $(FWD_ELFS)
