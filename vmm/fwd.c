@@ -31,7 +31,8 @@ static u64 fwd_now(void *ctx)
 static void fwd_log(void *ctx, const struct ring_event *ev)
 {
 	(void)ctx;
-	const struct partition *p = ev->device < fwd_ndev ? partition_get(fwd_table[ev->device].partition) : NULL;
+	const struct partition *p =
+		ev->device < fwd_ndev ? partition_get(fwd_table[ev->device].partition) : NULL;
 	if (!p) {
 		pr_warn("ring: %s (id %#llx, value %#llx)", ring_event_text(ev->kind),
 			(unsigned long long)ev->id, (unsigned long long)ev->value);

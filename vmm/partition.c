@@ -201,7 +201,8 @@ bool partition_vcpu_stopped(struct vcpu *v)
 	struct partition *p = v->part;
 	if (p->console)
 		vuart_flush(p->console);
-	if ((READ_ONCE(p->entered) & (1u << v->id)) && !__atomic_sub_fetch(&p->started, 1, __ATOMIC_ACQ_REL))
+	bool entered = READ_ONCE(p->entered) & (1u << v->id);
+	if (entered && !__atomic_sub_fetch(&p->started, 1, __ATOMIC_ACQ_REL))
 		partition_stop(p, NULL);
 	if (__atomic_sub_fetch(&p->live, 1, __ATOMIC_ACQ_REL))
 		return false;

@@ -69,6 +69,18 @@ static void run_wait(unsigned ncpu)
 			cpu_relax();
 }
 
+/* A vCPU whose CPU could not take it never runs: it counts as stopped. */
+static void run_lost(struct cpu_job *j, unsigned cpu)
+{
+	if (j->vcpu) {
+		exit_stop(j->vcpu, "cpu %u did not take the vCPU", cpu);
+		if (partition_vcpu_stopped(j->vcpu))
+			run_partition_stopped(j->vcpu->part);
+	}
+	j->rc = -1;
+	j->done = 1;
+}
+
 /* Runs fn on every online CPU that has a job (the BSP last, itself) and waits for all. */
 static void run_everywhere(void (*fn)(void *), unsigned ncpu, bool all)
 {
@@ -76,7 +88,7 @@ static void run_everywhere(void (*fn)(void *), unsigned ncpu, bool all)
 		jobs[i].done = !all && !jobs[i].vcpu;
 	for (unsigned i = 1; i < ncpu; i++)
 		if (!jobs[i].done && smp_call(i, fn, &jobs[i]))
-			jobs[i] = (struct cpu_job){ .done = 1, .rc = -1 };
+			run_lost(&jobs[i], i);
 	if (!jobs[0].done)
 		fn(&jobs[0]);
 	run_wait(ncpu);
@@ -104,7 +116,8 @@ static bool run_cpus_online(const struct config_partition *c, unsigned ncpu)
 			continue;
 		const struct percpu *pc = cpu < ncpu ? percpu_get(cpu) : NULL;
 		if (!pc || !pc->online) {
-			pr_err("partition %s: cpu %u is not online; the partition does not start", c->name, cpu);
+			pr_err("partition %s: cpu %u is not online; the partition does not start",
+			       c->name, cpu);
 			return false;
 		}
 	}
@@ -116,7 +129,8 @@ static unsigned run_create(const struct keel_config *c, unsigned ncpu)
 {
 	unsigned failed = 0;
 	for (u32 i = 0; i < c->npartitions; i++) {
-		struct partition *p = run_cpus_online(&c->part[i], ncpu) ? partition_create(i, &c->part[i]) : NULL;
+		const struct config_partition *cp = &c->part[i];
+		struct partition *p = run_cpus_online(cp, ncpu) ? partition_create(i, cp) : NULL;
 		if (!p) {
 			failed++;
 			continue;

@@ -75,7 +75,8 @@ static void check_rmw(void)
 	fwd_stats_end(&st);
 	bool log = tdev_log_count() == 2 && tdev_log_entry(0, &off, &size, &dir, &data) &&
 		   tdev_log_entry(1, &o2, &size, &d2, &x2) && off == 0x80 && o2 == 0x80 &&
-		   dir == KEEL_TESTDEV_DIR_READ && d2 == KEEL_TESTDEV_DIR_WRITE && data == 0xf0 && x2 == 0xff;
+		   dir == KEEL_TESTDEV_DIR_READ && d2 == KEEL_TESTDEV_DIR_WRITE && data == 0xf0 &&
+		   x2 == 0xff;
 	verdict_check(S, "rmw-or", log && (uint32_t)tdev_peek(0x80) == 0xff && st.forwarded == 2,
 		      "log %u value %lx requests %lu", log, (unsigned long)tdev_peek(0x80),
 		      (unsigned long)st.forwarded);

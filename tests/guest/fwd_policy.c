@@ -6,6 +6,7 @@
 #define UNBACKED 0xfe000000u /* nothing behind it */
 #define NONE_MMIO 0xfe100000u /* mmio ... none */
 #define PASS_PORT 0x80        /* port ... passthrough (QEMU's and Bochs' POST port) */
+#define PASS_MMIO 0xfed00000u /* mmio ... passthrough: QEMU's HPET */
 
 static void read_unbacked(void *arg)
 {
@@ -37,6 +38,12 @@ void fwd_policy_gp(void)
 	uint64_t pio2 = hc_stat(KEEL_STAT_PIO_EXITS);
 	verdict_check(S, "passthrough-port-no-exit", pio2 == pio, "%lu port exits",
 		      (unsigned long)(pio2 - pio));
+	/* HPET GCAP_ID (IA-PC HPET spec 2.3.1): bits 31:16 vendor, QEMU's hpet.c reports 0x8086 */
+	uint64_t mmio = hc_stat(KEEL_STAT_MMIO_EXITS);
+	uint32_t id = *(volatile uint32_t *)(uintptr_t)PASS_MMIO;
+	uint64_t mmio2 = hc_stat(KEEL_STAT_MMIO_EXITS);
+	verdict_check(S, "passthrough-mmio-no-exit", mmio2 == mmio && id >> 16 == 0x8086,
+		      "%lu mmio exits, GCAP_ID %x", (unsigned long)(mmio2 - mmio), id);
 }
 
 /* Keel stops the partition at this read; nothing after it may run. */

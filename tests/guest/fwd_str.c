@@ -43,7 +43,8 @@ struct sregs {
 /* One string instruction with DF as asked; every form REP-prefixed. */
 #define STR_ASM(insn) \
 	__asm__ volatile("pushf\n\ttest %4, %4\n\tjz 1f\n\tstd\n1:\t" insn "\n\tpopf" \
-			 : "+S"(r->si), "+D"(r->di), "+c"(r->cx), "+a"(r->ax) : "r"((ureg)down) : "memory", "cc")
+			 : "+S"(r->si), "+D"(r->di), "+c"(r->cx), "+a"(r->ax) : "r"((ureg)down) \
+			 : "memory", "cc")
 
 static void str_run(unsigned op, unsigned size, bool down, struct sregs *r)
 {
@@ -133,7 +134,8 @@ static bool str_log_ok(const struct str_case *c, uint32_t *why)
 	if (!c->count)
 		return true;
 	want_last = c->down ? c->off - (c->count - 1) * c->size : c->off + (c->count - 1) * c->size;
-	if (!tdev_log_entry(0, &off, &size, &dir, &data) || off != c->off || size != c->size || dir != want_dir)
+	if (!tdev_log_entry(0, &off, &size, &dir, &data) || off != c->off || size != c->size ||
+	    dir != want_dir)
 		return false;
 	if (c->count > KEEL_TESTDEV_LOG_MAX)
 		return true;
@@ -197,7 +199,8 @@ static void str_case_run(const struct str_case *c)
 	verdict_check(S, c->name, regs && bytes && log_ok && trips,
 		      "regs %u bytes %u (bad offset %x) log %u (%u entries) requests %lu exits %lu "
 		      "(want %u each) failed %lu", regs, bytes, bad, log_ok, logged,
-		      (unsigned long)st.forwarded, (unsigned long)st.exits, batches, (unsigned long)st.failed);
+		      (unsigned long)st.forwarded, (unsigned long)st.exits, batches,
+		      (unsigned long)st.failed);
 }
 
 void fwd_movsd_4k(uint64_t *round_trips, uint64_t *exits)

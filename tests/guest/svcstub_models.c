@@ -119,7 +119,8 @@ static void tdev_access(struct tdev *t, uint64_t off, bool write, unsigned size,
 		t->log[t->count].size = (uint8_t)size;
 		t->log[t->count].dir = write ? KEEL_TESTDEV_DIR_WRITE : KEEL_TESTDEV_DIR_READ;
 		t->log[t->count].data = 0;
-		memcpy(&t->log[t->count].data, write ? (const void *)val : (const void *)(t->mem + off), size);
+		memcpy(&t->log[t->count].data, write ? (const void *)val : (const void *)(t->mem + off),
+		       size);
 	}
 	t->count++;
 }

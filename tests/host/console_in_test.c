@@ -81,7 +81,8 @@ int main(void)
 	feed("\x14n" "x", 3);
 	check("next-wraps", !strcmp(drain(0), "x") && console_in_target() == 0, "target not svc");
 	feed("\x14n" "y", 3);
-	check("next-skips-no-console", !strcmp(drain(1), "y") && console_in_target() == 1, "target not alpha");
+	check("next-skips-no-console", !strcmp(drain(1), "y") && console_in_target() == 1,
+	      "target not alpha");
 
 	setup(1);
 	feed("\x14\x14z", 3);
