@@ -16,3 +16,9 @@ $(LINUX_INITRD): $(LINUX_DIR)/busybox tests/linux/init
 
 .PHONY: linux-guest
 linux-guest: $(LINUX_KERNEL) $(LINUX_INITRD)
+
+# Host test of the loader against the real image and broken copies of it.
+$(B)/host/linux/test_linux: tests/host/test_linux.c vmm/linux.c | $(LINUX_KERNEL) $(LINUX_INITRD)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -Iarch/x86/include -fno-builtin -o $@ tests/host/test_linux.c vmm/linux.c
+HOST_TESTS += $(B)/host/linux/test_linux
