@@ -20,14 +20,16 @@ static void vm_pause(void *ctx)
 	__builtin_ia32_pause();
 }
 
-/* Interrupts stay off in the loop; STI's one-instruction shadow makes `sti; hlt` atomic, so a
- * notification arriving after the check still wakes the HLT (SDM Vol. 2B STI). */
+/* The check runs with interrupts off and STI's one-instruction shadow makes `sti; hlt` atomic,
+ * so a notification arriving after the check still wakes the HLT (SDM Vol. 2B STI). */
 static void vm_sleep(void *ctx, bool (*ready)(struct svc *s), struct svc *s)
 {
 	(void)ctx;
 	__asm__ volatile("cli" ::: "memory");
-	if (!ready(s))
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	if (ready(s))
+		__asm__ volatile("sti" ::: "memory");
+	else
+		__asm__ volatile("sti; hlt" ::: "memory");
 }
 
 static void vm_log(void *ctx, const char *line)
@@ -90,6 +92,9 @@ static int svc_serve(const struct keel_start_region *ring)
 		rt_trap_notify((uint8_t)s->notify_vector);
 		rt_lapic_enable();
 	}
+	/* The loop runs with interrupts on: under Bochs VMX a guest with IF = 0 holds the IPI
+	 * that stops it (docs/partitions.md, "Stopping"). */
+	__asm__ volatile("sti" ::: "memory");
 	err = svc_run(s);
 	printf("svc: stopped: %s\n", ring_svc_strerror(err));
 	return 3;
