@@ -6,6 +6,9 @@
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/testdev.h>
+#include <keel/time.h>
+#include <keel/virq.h>
+#include <keel/vlapic.h>
 #include <keel/vuart.h>
 #include <arch/insn.h>
 #include <arch/virt.h>
@@ -38,6 +41,7 @@ static void partition_start_info(struct partition *p, const struct partition_spe
 	si->nr_vcpus = s->nr_vcpus;
 	si->entry_mode = s->entry_mode;
 	si->ram_size = s->ram_size;
+	si->tsc_khz = tsc_khz();
 	si->image_start = p->image_start;
 	si->image_end = p->image_end;
 	si->cmdline = KEEL_GUEST_CMDLINE;
@@ -67,9 +71,11 @@ static int partition_devices(struct partition *p, const struct partition_spec *s
 		struct region r = { .base = UART_COM1, .size = 8, .space = REGION_PIO,
 				    .kind = REGION_INCORE, .ops = &vuart_ops, .dev = p->console,
 				    .name = "uart" };
-		return region_add(&p->regions, &r);
+		int rc = region_add(&p->regions, &r);
+		if (rc)
+			return rc;
 	}
-	return 0;
+	return virq_partition_init(p, s->nr_vcpus);
 }
 
 static int partition_load(struct partition *p, const struct partition_spec *s)
@@ -104,7 +110,8 @@ static int partition_vcpu_create(struct partition *p, const struct partition_spe
 	p->vcpu[i] = v;
 	loader_entry_state(s->entry_mode, p->entry, &v->regs, &v->start);
 	v->dirty = VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
-	return mmio_vcpu_init(v);
+	int rc = vlapic_create(v);
+	return rc ? rc : mmio_vcpu_init(v);
 }
 
 /* VMCS/VMCB work must happen on the CPU the vCPU is pinned to (a VMCS is current on one CPU). */
@@ -159,12 +166,18 @@ struct partition *partition_create(const struct partition_spec *s)
 void partition_vcpu_stopped(struct vcpu *v)
 {
 	struct partition *p = v->part;
+	virq_vcpu_stopped(v);
 	if (p->console)
 		vuart_flush(p->console);
 	for (u32 i = 0; i < p->nr_vcpus; i++)
 		if (!READ_ONCE(p->vcpu[i]->stopped))
 			return;
 	p->state = PART_STOPPED;
+}
+
+struct partition *partition_get(u32 id)
+{
+	return id < nr_partitions ? &partitions[id] : NULL;
 }
 
 void partition_report(const struct partition *p)

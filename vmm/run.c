@@ -1,6 +1,6 @@
 /* From "all CPUs online" to running partitions. Until the configuration file describes them,
- * Keel's command line asks for one guest partition per CPU, each running the module `guest=`
- * (docs/boot.md). */
+ * Keel's command line asks for guest partitions running the module `guest=`, each with
+ * `guest_vcpus=` vCPUs on consecutive CPUs (docs/boot.md, docs/interrupts.md). */
 #include <keel/vmm.h>
 #include <keel/boot.h>
 #include <keel/loader.h>
@@ -9,8 +9,10 @@
 #include <keel/printk.h>
 #include <keel/format.h>
 #include <keel/vcpu_run.h>
+#include <keel/virq.h>
 #include <arch/exit.h>
 #include <arch/insn.h>
+#include <arch/lapic.h>
 #include <arch/io.h>
 #include <arch/percpu.h>
 #include <arch/smp.h>
@@ -75,12 +77,12 @@ static int run_enable_all(unsigned ncpu)
 	return bad;
 }
 
-static struct partition *run_create(unsigned cpu, const struct bi_module *m)
+static struct partition *run_create(unsigned index, const struct bi_module *m)
 {
 	char name[PARTITION_NAME_MAX];
 	enum keel_entry_mode mode;
 	const struct keel_opts *o = boot_opts();
-	snprintf(name, sizeof(name), "guest%u", cpu);
+	snprintf(name, sizeof(name), "guest%u", index);
 	loader_mode_parse(o->guest_mode, &mode);
 	struct partition_spec s = {
 		.name = name,
@@ -90,7 +92,7 @@ static struct partition *run_create(unsigned cpu, const struct bi_module *m)
 		.image_name = m->name,
 		.entry_mode = mode,
 		.cmdline = m->args,
-		.nr_vcpus = 1,
+		.nr_vcpus = o->guest_vcpus,
 		.testdev = true,
 		.console = true,
 	};
@@ -108,18 +110,30 @@ unsigned vmm_run(void)
 		pr_err("module '%s' (guest=) was not loaded", o->guest);
 		return 1;
 	}
+	unsigned per = o->guest_vcpus, nparts = ncpu / per;
+	if (!nparts) {
+		pr_err("guest_vcpus=%u needs %u CPUs; %u are online", per, per, ncpu);
+		return 1;
+	}
+	if (ncpu % per)
+		pr_warn("guest_vcpus=%u: %u CPUs stay idle", per, ncpu % per);
 	if (virt_select() || run_enable_all(ncpu))
 		return 1;
 	insn_check_set(o->lencheck);
-	for (unsigned i = 0; i < ncpu; i++) {
+	lapic_timer_calibrate();
+	for (unsigned i = 0; i < nparts; i++) {
 		parts[i] = run_create(i, m);
 		if (!parts[i])
 			return failed + 1;
-		parts[i]->vcpu[0]->pcpu = i;
-		jobs[i].vcpu = parts[i]->vcpu[0];
+		for (unsigned k = 0; k < per; k++) {
+			parts[i]->vcpu[k]->pcpu = i * per + k;
+			jobs[i * per + k].vcpu = parts[i]->vcpu[k];
+		}
 	}
-	run_everywhere(run_vcpu, ncpu);
-	for (unsigned i = 0; i < ncpu; i++) {
+	for (unsigned i = nparts * per; i < ncpu; i++)
+		jobs[i].done = 1;
+	run_everywhere(run_vcpu, nparts * per);
+	for (unsigned i = 0; i < nparts; i++) {
 		partition_report(parts[i]);
 		failed += parts[i]->verdicts_failed;
 	}

@@ -1,7 +1,9 @@
-/* The vCPU loop: deliver what is pending, enter the guest, handle the exit. */
+/* The vCPU loop: deliver what is pending, enter the guest, handle the exit. It runs with host
+ * interrupts masked; vmm/virq.c opens a window for them before each entry. */
 #include <keel/vcpu_run.h>
 #include <keel/partition.h>
 #include <keel/printk.h>
+#include <keel/virq.h>
 #include <arch/exit.h>
 #include <arch/io.h>
 #include <arch/virt.h>
@@ -16,20 +18,21 @@ static void vcpu_deliver(struct vcpu *v)
 	v->pending.type = VEVENT_NONE;
 }
 
-/* Nothing raises interrupts in a partition yet, so a vCPU halted with interrupts enabled waits
- * for a kick (a stop request) and PAUSEs meanwhile (QEMU -icount round-robin, pitfall 11). */
+/* HLT with interrupts enabled: the CPU sleeps until the vCPU has an interrupt it can take. */
 enum exit_action vcpu_block(struct vcpu *v)
 {
-	while (!READ_ONCE(v->kick))
-		cpu_relax();
-	WRITE_ONCE(v->kick, false);
-	return v->stopped ? EXIT_STOP : EXIT_RESUME;
+	return virq_halt(v) ? EXIT_RESUME : EXIT_STOP;
 }
 
 void vcpu_loop(struct vcpu *v)
 {
-	while (!v->stopped) {
+	__asm__ volatile("cli" ::: "memory");
+	virq_vcpu_begin(v);
+	while (!READ_ONCE(v->stopped)) {
+		if (!virq_before_entry(v))
+			continue;
 		vcpu_deliver(v);
+		virq_inject(v);
 		if (v->tsc_dirty) {
 			virt->vcpu_set_tsc_offset(v, v->part->tsc_offset);
 			v->tsc_dirty = false;
@@ -41,4 +44,5 @@ void vcpu_loop(struct vcpu *v)
 		}
 		exit_handle(v);
 	}
+	virq_vcpu_end(v);
 }

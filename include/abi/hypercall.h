@@ -57,6 +57,9 @@ enum keel_stat {
 	KEEL_STAT_EMULATED = 6,       /* instructions completed by the emulator */
 	KEEL_STAT_LEN_CHECKED = 7,    /* exits where Keel's computed length was checked against hardware */
 	KEEL_STAT_LEN_MISMATCH = 8,   /* ... and disagreed (always a bug) */
+	KEEL_STAT_INTR_INJECTED = 9,  /* external interrupts injected (vLAPIC or 8259) */
+	KEEL_STAT_HALT_SLEEPS = 10,   /* physical HLTs while the vCPU waited (HLT, INIT, SIPI) */
+	KEEL_STAT_INTR_WINDOWS = 11,  /* interrupt windows requested: an interrupt had to wait */
 	KEEL_STAT_COUNT
 };
 

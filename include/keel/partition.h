@@ -12,6 +12,7 @@
 struct vcpu;
 struct testdev;
 struct vuart;
+struct virq_part;
 
 enum partition_state { PART_LOADING, PART_RUNNING, PART_STOPPED };
 
@@ -23,6 +24,7 @@ struct partition {
 	struct region_set regions;
 	struct testdev *testdev;   /* in-core test device, when the partition has one */
 	struct vuart *console;     /* in-core UART model, when the partition has one */
+	struct virq_part *irq;     /* IOAPIC, PIC, PIT and platform devices (vmm/virq*.c) */
 	struct vcpu *vcpu[PARTITION_MAX_VCPUS];
 	u32 nr_vcpus;
 	u32 entry_mode;        /* enum keel_entry_mode */
@@ -61,5 +63,8 @@ struct partition *partition_create(const struct partition_spec *spec);
 int vcpu_start(struct vcpu *v);
 /* Prints "keel: partition <name>: <state> ..." (verdict counts, stop reason, exits). */
 void partition_report(const struct partition *p);
-/* Called by a vCPU's CPU when the vCPU stops; the partition stops with its last vCPU. */
+/* The partition with this index, or NULL. */
+struct partition *partition_get(u32 id);
+/* Called by a vCPU's CPU when the vCPU stops; the partition stops with its last vCPU (and
+ * its other vCPUs stop with its BSP). */
 void partition_vcpu_stopped(struct vcpu *v);
