@@ -2,8 +2,10 @@
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -Iinclude -Itests/guest -MMD -MP
-GUEST_LIB := console verdict hcall exc start
-GUEST_PAYLOADS := basic
+GUEST_LIB := console verdict hcall exc start intr apic
+GUEST_PAYLOADS := basic irq
+# Payloads built from several files: the extra objects of each.
+GUEST_PARTS_irq := irq_lapic irq_timer irq_ioapic irq_legacy
 
 $(B)/guest/64/%.o: tests/guest/%.c | $(B)/.deps
 	@mkdir -p $(@D)
@@ -26,6 +28,9 @@ $(B)/guest/%-64.elf: $(B)/guest/64/%.o $(call guest_lib,64) tests/guest/lib/gues
 $(B)/guest/%-32.elf: $(B)/guest/32/%.o $(call guest_lib,32) tests/guest/lib/guest64.ld
 	$(CC) -m32 $(GUEST_CFLAGS) -static -Wl,-T,tests/guest/lib/guest64.ld -Wl,--build-id=none \
 		-Wl,--no-warn-rwx-segments -o $@ $(filter %.o,$^) -lgcc
+
+$(foreach p,$(GUEST_PAYLOADS),$(foreach m,64 32,$(eval $(B)/guest/$(p)-$(m).elf: \
+	$(patsubst %,$(B)/guest/$(m)/%.o,$(GUEST_PARTS_$(p))))))
 
 GUEST_ELFS := $(foreach p,$(GUEST_PAYLOADS),$(B)/guest/$(p)-64.elf $(B)/guest/$(p)-32.elf)
 .PHONY: guests
