@@ -3,9 +3,10 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib 
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -Iinclude -Itests/guest -MMD -MP
 GUEST_LIB := console verdict hcall exc start intr apic
-GUEST_PAYLOADS := basic irq
+GUEST_PAYLOADS := basic irq smp
 # Payloads built from several files: the extra objects of each.
 GUEST_PARTS_irq := irq_lapic irq_timer irq_ioapic irq_legacy
+GUEST_PARTS_smp := smp_ipi smp_tramp
 
 $(B)/guest/64/%.o: tests/guest/%.c | $(B)/.deps
 	@mkdir -p $(@D)
@@ -13,6 +14,12 @@ $(B)/guest/64/%.o: tests/guest/%.c | $(B)/.deps
 $(B)/guest/64/lib/entry.o: tests/guest/lib/entry64.S
 	@mkdir -p $(@D)
 	$(CC) -m64 $(GUEST_CFLAGS) -c $< -o $@
+$(B)/guest/64/%.o: tests/guest/%.S | $(B)/.deps
+	@mkdir -p $(@D)
+	$(CC) -m64 $(GUEST_CFLAGS) -c $< -o $@
+$(B)/guest/32/%.o: tests/guest/%.S | $(B)/.deps
+	@mkdir -p $(@D)
+	$(CC) -m32 $(GUEST_CFLAGS) -c $< -o $@
 $(B)/guest/32/%.o: tests/guest/%.c | $(B)/.deps
 	@mkdir -p $(@D)
 	$(CC) -m32 -march=i686 $(GUEST_CFLAGS) -c $< -o $@
