@@ -4,6 +4,7 @@
 #include <keel/string.h>
 #include <keel/virq.h>
 #include <arch/vcpu.h>
+#include <keel/partition.h>
 
 static void testdev_log(struct testdev *t, u64 off, unsigned size, u8 dir, u64 data)
 {
@@ -67,12 +68,15 @@ static u64 testdev_read(void *dev, struct vcpu *v, u64 off, unsigned size)
 	return val;
 }
 
-/* The interrupt line register (abi/testdev.h): a bad pin or op is ignored. */
+/* The interrupt register (abi/testdev.h): a bad pin, vector or vCPU is ignored. */
 static void testdev_irq(struct vcpu *v, u32 val)
 {
-	u32 pin = val & 0xff, op = (val >> 8) & 3;
-	if (op > VIRQ_PULSE)
+	u32 pin = val & 0xff, op = (val >> 8) & 3, target = (val >> 16) & 0x1f;
+	if (op == KEEL_TESTDEV_IRQ_MSI) {
+		if (target < v->part->nr_vcpus)
+			virq_raise(v->part->vcpu[target], (u8)pin);
 		return;
+	}
 	if (val & KEEL_TESTDEV_IRQ_ISA)
 		virq_set_isa(v->part, pin, (enum virq_level)op);
 	else

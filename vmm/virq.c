@@ -25,6 +25,12 @@ int virq_raise(struct vcpu *v, u8 vector)
 	return 0;
 }
 
+void virq_notify(void *ctx)
+{
+	const struct virq_notify *n = ctx;
+	virq_raise(n->vcpu, n->vector);
+}
+
 int virq_set_pin(struct partition *p, u32 pin, enum virq_level level)
 {
 	if (pin >= VIRQ_IOAPIC_PINS || !p->irq)

@@ -21,6 +21,14 @@ enum virq_level { VIRQ_LOW = 0, VIRQ_HIGH = 1, VIRQ_PULSE = 2 };
  * hardware). */
 int virq_raise(struct vcpu *v, u8 vector);
 
+/* The ring's irq notification mode (docs/ring.md §6): set ring_ops.notify = virq_notify and
+ * ring_ops.ctx = a struct virq_notify naming the service VM's vCPU and notify vector. */
+struct virq_notify {
+	struct vcpu *vcpu;
+	u8 vector;
+};
+void virq_notify(void *ctx);
+
 /* Drives input `pin` (0-23) of p's IOAPIC low, high, or high then low. -ERANGE for a bad pin. */
 int virq_set_pin(struct partition *p, u32 pin, enum virq_level level);
 

@@ -73,6 +73,12 @@ void tdev_irq(unsigned pin, unsigned op, bool isa)
 		(pin & 0xff) | (op & 3) << 8 | (uint32_t)isa << 10;
 }
 
+void tdev_msi(uint8_t vector, unsigned vcpu)
+{
+	*(volatile uint32_t *)(uintptr_t)(KEEL_TESTDEV_GPA + KEEL_TESTDEV_IRQ) =
+		vector | KEEL_TESTDEV_IRQ_MSI << 8 | (vcpu & 0x1f) << 16;
+}
+
 const char *cmdline_get(const struct keel_start_info *si, const char *key)
 {
 	const char *s = (const char *)(uintptr_t)si->cmdline;

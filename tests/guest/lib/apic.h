@@ -76,6 +76,8 @@ void delay_us(uint64_t us);
 /* Keel's test device: raise an IOAPIC pin (op 0 low, 1 high, 2 pulse), or with isa set the ISA
  * line (8259 input and its IOAPIC pin). */
 void tdev_irq(unsigned pin, unsigned op, bool isa);
+/* ... or make `vector` pending in the local APIC of the partition's vCPU `vcpu`. */
+void tdev_msi(uint8_t vector, unsigned vcpu);
 /* The value of `key=` on the partition's command line, or NULL. */
 const char *cmdline_get(const struct keel_start_info *si, const char *key);
 bool vendor_intel(void);
