@@ -43,3 +43,7 @@ GUEST_ELFS := $(foreach p,$(GUEST_PAYLOADS),$(B)/guest/$(p)-64.elf $(B)/guest/$(
 .PHONY: guests
 guests: $(GUEST_ELFS)
 TEST_DEPS += $(GUEST_ELFS)
+
+# Interrupt path lengths from the irq payload under QEMU -icount (tests/guest/bench_irq.py).
+BENCHES += tests/guest/bench_irq.py
+tests/guest/bench_irq.py: $(B)/keel.elf $(B)/guest/irq-64.elf
