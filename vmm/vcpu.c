@@ -1,11 +1,15 @@
 /* The vCPU loop: deliver what is pending, enter the guest, handle the exit. It runs with host
- * interrupts masked; vmm/virq.c opens a window for them before each entry. */
+ * interrupts masked; vmm/virq.c opens a window for them before each entry and sleeps in HLT
+ * when the vCPU waits (HLT, start-up). */
 #include <keel/vcpu_run.h>
 #include <keel/partition.h>
 #include <keel/printk.h>
 #include <keel/virq.h>
 #include <arch/exit.h>
 #include <arch/io.h>
+#include <arch/lapic.h>
+#include <arch/percpu.h>
+#include <arch/trap.h>
 #include <arch/virt.h>
 
 static void vcpu_deliver(struct vcpu *v)
@@ -18,16 +22,33 @@ static void vcpu_deliver(struct vcpu *v)
 	v->pending.type = VEVENT_NONE;
 }
 
+void vcpu_kick(struct vcpu *v)
+{
+	WRITE_ONCE(v->kick, true);
+	struct percpu *c = percpu_get(v->pcpu);
+	/* a fixed IPI makes a CPU in guest mode exit (external-interrupt exiting, SVM INTR) and
+	 * wakes one halted in virq_halt or a start-up wait */
+	if (c && c != this_cpu() && c->online)
+		lapic_send_ipi(c->apic_id, ICR_FIXED | ICR_ASSERT | VEC_WAKE);
+}
+
 /* HLT with interrupts enabled: the CPU sleeps until the vCPU has an interrupt it can take. */
 enum exit_action vcpu_block(struct vcpu *v)
 {
 	return virq_halt(v) ? EXIT_RESUME : EXIT_STOP;
 }
 
-void vcpu_loop(struct vcpu *v)
+bool vcpu_wait_start(struct vcpu *v)
 {
 	__asm__ volatile("cli" ::: "memory");
 	virq_vcpu_begin(v);
+	return virq_wait_first_start(v);
+}
+
+void vcpu_loop(struct vcpu *v)
+{
+	__asm__ volatile("cli" ::: "memory");
+	partition_vcpu_started(v);
 	while (!READ_ONCE(v->stopped)) {
 		if (!virq_before_entry(v))
 			continue;

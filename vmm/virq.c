@@ -111,10 +111,12 @@ static u8 virq_lifecycle(struct vcpu *v)
 		virt->vcpu_wait_sipi(v);
 		vlapic_reset(l);
 		l->window = false;
+		partition_vcpu_parked(v);
 	}
 	if (start) {
 		virt->vcpu_start_at(v, vector);
 		v->regs.gpr[VCPU_RDX] = cpuid(1, 0).a; /* the processor signature (SDM Vol. 3A 9.1.1) */
+		partition_vcpu_started(v);
 	}
 	return state;
 }
@@ -237,13 +239,12 @@ void virq_vcpu_begin(struct vcpu *v)
 
 void virq_vcpu_end(struct vcpu *v) { virq_arm(v->lapic, 0); }
 
-void virq_vcpu_stopped(struct vcpu *v)
+bool virq_wait_first_start(struct vcpu *v)
 {
-	struct partition *p = v->part;
-	if (v->id != 0)
-		return;
-	for (u32 i = 1; i < p->nr_vcpus; i++) {
-		WRITE_ONCE(p->vcpu[i]->stopped, true);
-		vlapic_kick(p->vcpu[i]);
+	while (!READ_ONCE(v->stopped)) {
+		if (virq_lifecycle(v) == LC_RUNNING)
+			return !READ_ONCE(v->stopped);
+		virq_wait_start(v);
 	}
+	return false;
 }

@@ -5,8 +5,7 @@
 #include <keel/vlapic.h>
 #include <keel/partition.h>
 #include <keel/printk.h>
-#include <arch/lapic.h>
-#include <arch/percpu.h>
+#include <keel/vcpu_run.h>
 #include <arch/vcpu.h>
 
 #define ICR_DEST_LOGICAL BIT(11)
@@ -18,12 +17,7 @@ static const char *const dm_names[8] = { "fixed", "lowest-priority", "SMI", "mod
 					 "INIT", "SIPI", "ExtINT" };
 
 /* Wakes the CPU the vCPU runs on, unless that is this CPU (it looks before its next entry). */
-void vlapic_kick(struct vcpu *t)
-{
-	struct percpu *c = percpu_get(t->pcpu);
-	if (c && c != this_cpu())
-		lapic_kick(c->apic_id);
-}
+void vlapic_kick(struct vcpu *t) { vcpu_kick(t); }
 
 /* Flat model: a bit of the logical ID in the mask; cluster model: the cluster in bits 7:4 and
  * a member bit in 3:0; 0xff is everyone (10.6.2.2). */

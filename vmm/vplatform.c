@@ -173,8 +173,15 @@ static int virq_regions_add(struct partition *p)
 				    .kind = REGION_INCORE, .ops = d->ops, .name = d->name,
 				    .dev = d->dev == NO_DEV ? NULL : (u8 *)p->irq + d->dev };
 		int rc = region_add(&p->regions, &r);
+		if (rc == -EEXIST && d->space == REGION_PIO) {
+			pr_info("partition %s: the configured region on port %#llx replaces the "
+				"in-core %s", p->name, (unsigned long long)d->base, d->name);
+			continue;
+		}
 		if (rc) {
-			pr_err("partition %s: cannot add the %s region (%d)", p->name, d->name, rc);
+			pr_err("partition %s: cannot add the in-core %s at %#llx (%s)", p->name, d->name,
+			       (unsigned long long)d->base,
+			       rc == -EEXIST ? "a configured region covers it" : "too many regions");
 			return rc;
 		}
 	}

@@ -105,17 +105,10 @@ static void lapic_timer_irq(struct trap_frame *f)
 	lapic_eoi();
 }
 
-static void lapic_kick_irq(struct trap_frame *f)
-{
-	(void)f;
-	lapic_eoi();
-}
-
 /* Counts down from 2^32-1 for CALIBRATE_MS of TSC time; the timer is left stopped. */
 void lapic_timer_calibrate(void)
 {
 	trap_register(VEC_TIMER, lapic_timer_irq);
-	trap_register(VEC_KICK, lapic_kick_irq);
 	if (timer_khz || !tsc_khz())
 		return;
 	lapic_write(LAPIC_TDCR, TDCR_DIV1);
@@ -158,5 +151,3 @@ bool lapic_timer_fired(void)
 	timer_fired[i] = 0;
 	return true;
 }
-
-void lapic_kick(u32 apic_id) { lapic_send_ipi(apic_id, ICR_FIXED | ICR_ASSERT | VEC_KICK); }

@@ -45,8 +45,10 @@ bool virq_service_owns_pin(const struct partition *svc, const struct partition *
 
 /* Creates the partition's IOAPIC, 8259 pair, 8254, platform devices and its MP table. */
 int virq_partition_init(struct partition *p, u32 nr_vcpus);
-/* Before a vCPU's loop, on its CPU: APs are parked until INIT and SIPI. */
+/* Before a vCPU's loop, on its CPU, host interrupts masked: APs are parked until INIT and
+ * SIPI; virq_wait_first_start sleeps until then (true) or a stop (false). */
 void virq_vcpu_begin(struct vcpu *v);
+bool virq_wait_first_start(struct vcpu *v);
 void virq_vcpu_end(struct vcpu *v);
 /* With host interrupts masked, before each entry: start-up work, timers. Returns false when
  * the vCPU must not be entered (it waited for a start-up IPI, or it stopped). */
@@ -59,8 +61,6 @@ void virq_inject(struct vcpu *v);
 bool virq_halt(struct vcpu *v);
 /* The NMI window the loop asked for opened. */
 void virq_nmi_window(struct vcpu *v);
-/* A vCPU stopped: the partition's others stop with its BSP. */
-void virq_vcpu_stopped(struct vcpu *v);
 /* EOI of a level-triggered vector: the IOAPIC clears its remote IRR (vmm/vioapic.c). */
 void virq_ioapic_eoi(struct partition *p, u8 vector);
 
