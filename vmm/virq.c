@@ -6,6 +6,7 @@
 #include <keel/vlapic.h>
 #include <keel/vplatform.h>
 #include <keel/errno.h>
+#include <keel/fwd.h>
 #include <keel/partition.h>
 #include <arch/cpu.h>
 #include <arch/exit.h>
@@ -56,14 +57,11 @@ int virq_set_isa(struct partition *p, u32 irq, enum virq_level level)
 	return virq_set_pin(p, irq ? irq : 2, level);
 }
 
-/* Filled in by the ring wiring (branch fwd): the ring header's device table names each
- * forwarded device's partition and pin. No ring exists yet, so no pin is owned. */
+/* The ring header's device table names each forwarded device's partition and pin; only the
+ * service VM answers those devices. */
 bool virq_service_owns_pin(const struct partition *svc, const struct partition *target, u32 pin)
 {
-	(void)svc;
-	(void)target;
-	(void)pin;
-	return false;
+	return svc->service && fwd_owns_pin(target->id, pin);
 }
 
 void virq_ioapic_eoi(struct partition *p, u8 vector)

@@ -36,9 +36,8 @@ int virq_set_pin(struct partition *p, u32 pin, enum virq_level level);
  * (ISA IRQ n → pin n, IRQ 0 → pin 2, as the MP table says). */
 int virq_set_isa(struct partition *p, u32 irq, enum virq_level level);
 
-/* KEEL_HC_IRQ's permission check: does the service VM `svc` own a forwarded device of `target`
- * on that pin (the ring header's device table lists each device's irq)? The ring wiring fills
- * this in; until then no partition owns any pin and every call is refused. */
+/* KEEL_HC_IRQ's permission check: is `svc` the service VM and does a forwarded device of
+ * `target` raise that pin (the ring header's device table lists each device's irq)? */
 bool virq_service_owns_pin(const struct partition *svc, const struct partition *target, u32 pin);
 
 /* --- The core's side: set-up and the vCPU loop (vmm/virq.c). --- */
