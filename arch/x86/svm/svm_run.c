@@ -101,7 +101,7 @@ int svm_vcpu_run(struct vcpu *v)
 	svm_load_xcr0(s);
 	svm_load_cr2(vmcb);
 	svm_snap_take(vmcb, &s->snap);
-	svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa);
+	svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa, v->host_intr);
 	s->tlb_flush = TLB_NOTHING;
 	vmcb->ctl.tlb_control = TLB_NOTHING;
 	v->exit.raw = vmcb->ctl.exitcode;
