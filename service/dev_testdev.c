@@ -16,6 +16,7 @@ struct tdev {
 	struct tdev_entry log[KEEL_TESTDEV_LOG_MAX];
 	uint64_t count;
 	uint32_t addr, index;
+	bool irq_warned;
 };
 
 static int tdev_init(struct svc_dev *d)
@@ -64,8 +65,27 @@ static uint32_t tdev_reg_read(struct tdev *t, uint64_t off)
 	}
 }
 
-static void tdev_reg_write(struct tdev *t, uint64_t off, uint32_t v)
+/* KEEL_TESTDEV_IRQ: a line op on one of the partition's IOAPIC pins becomes KEEL_HC_IRQ; ISA
+ * lines and message-signalled interrupts are the in-core model's only (abi/testdev.h). */
+static void tdev_irq(struct svc_dev *d, uint32_t v)
 {
+	uint32_t op = (v >> 8) & 3;
+	struct svc_hc r;
+
+	if ((v & KEEL_TESTDEV_IRQ_ISA) || op == KEEL_TESTDEV_IRQ_MSI)
+		return;
+	r = svc_hcall(d->svc, KEEL_HC_IRQ, d->desc.partition, v & 0xff, op);
+	if (r.status != KEEL_OK && !((struct tdev *)d->state)->irq_warned) {
+		((struct tdev *)d->state)->irq_warned = true;
+		svc_log(d->svc, "svc: testdev of partition %u: KEEL_HC_IRQ pin %u refused (status %llu)",
+			d->desc.partition, v & 0xff, (unsigned long long)r.status);
+	}
+}
+
+static void tdev_reg_write(struct svc_dev *d, uint64_t off, uint32_t v)
+{
+	struct tdev *t = d->state;
+
 	switch (off) {
 	case KEEL_TESTDEV_RESET:
 		memset(t->mem, (uint8_t)v, sizeof(t->mem));
@@ -80,6 +100,9 @@ static void tdev_reg_write(struct tdev *t, uint64_t off, uint32_t v)
 		break;
 	case KEEL_TESTDEV_LOG_INDEX:
 		t->index = v;
+		break;
+	case KEEL_TESTDEV_IRQ:
+		tdev_irq(d, v);
 		break;
 	default:
 		break;
@@ -111,7 +134,7 @@ static void tdev_write(struct svc_dev *d, uint64_t off, unsigned size, uint64_t 
 
 	if (!tdev_in_window(off, size)) {
 		if (tdev_is_reg(off, size))
-			tdev_reg_write(t, off, (uint32_t)val);
+			tdev_reg_write(d, off, (uint32_t)val);
 		return;
 	}
 	if (size < 8)

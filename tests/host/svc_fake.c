@@ -47,8 +47,8 @@ static struct svc_hc fk_hcall(void *ctx, uint64_t nr, uint64_t a, uint64_t b, ui
 			fk_console_write(f, a, b, c);
 		else if (nr == KEEL_HC_CONSOLE_READ)
 			fk_console_read(f, a, &r);
-		else if (nr == KEEL_HC_IRQ && f->nirq < FK_IRQS)
-			f->irq[f->nirq++] = (struct fk_irq){ (uint16_t)a, (uint8_t)b, (uint8_t)c };
+		else if (nr == KEEL_HC_IRQ && f->nirq++ < FK_IRQS)
+			f->irq[f->nirq - 1] = (struct fk_irq){ (uint16_t)a, (uint8_t)b, (uint8_t)c };
 	}
 	pthread_mutex_unlock(&f->lock);
 	return r;

@@ -36,7 +36,7 @@ struct fake {
 	uint64_t status[16];
 	uint64_t calls[16];
 	struct fk_irq irq[FK_IRQS];
-	unsigned nirq;
+	unsigned nirq;                 /* calls made; the first FK_IRQS are kept */
 	uint64_t pauses, sleeps;
 	char logs[FK_LOGS][200];
 	unsigned nlog;

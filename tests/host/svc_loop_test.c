@@ -8,7 +8,9 @@
 #include <unistd.h>
 #include <keel/errno.h>
 #include <keel/ring.h>
+#include <keel/partition.h>
 #include <keel/testdev.h>
+#include <arch/vcpu.h>
 #include "svc_fake.h"
 #include "service/uart.h"
 
@@ -189,14 +191,17 @@ static void tdev_batch(uint64_t *seed, uint8_t *size, uint32_t *count, int32_t *
 static void tdev_reference(struct testdev *ref, uint8_t dir, uint8_t size, uint32_t count,
 			   int32_t stride, uint64_t off, const uint8_t *in, uint8_t *out)
 {
+	static struct partition part;
+	static struct vcpu vcpu = { .part = &part };
+
 	for (uint32_t i = 0; i < count; i++, off += (uint64_t)(int64_t)stride) {
 		uint64_t v = 0;
 
 		if (dir == KEEL_RING_WRITE) {
 			memcpy(&v, in + i * size, size);
-			testdev_ops.write(ref, NULL, off, size, v);
+			testdev_ops.write(ref, &vcpu, off, size, v);
 		} else {
-			v = testdev_ops.read(ref, NULL, off, size);
+			v = testdev_ops.read(ref, &vcpu, off, size);
 			memcpy(out + i * size, &v, size);
 		}
 	}

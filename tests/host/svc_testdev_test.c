@@ -3,8 +3,11 @@
  * against Keel's in-core model (vmm/testdev.c) on random accesses: both must read the same. */
 #include <stdlib.h>
 #include <string.h>
+#include <keel/partition.h>
 #include <keel/testdev.h>
+#include <arch/vcpu.h>
 #include "svc_fake.h"
+#include "svc_virq_stub.h"
 
 static const char *suite = "svc_testdev";
 static struct fake F;
@@ -159,6 +162,33 @@ static int case_limit(void)
 	return tc_end(&t);
 }
 
+/* KEEL_TESTDEV_IRQ: a line op on an IOAPIC pin becomes KEEL_HC_IRQ (partition, pin, op); ISA
+ * lines and message-signalled interrupts are the in-core model's only; a refusal is logged once. */
+static int case_irq(void)
+{
+	struct tc t;
+
+	setup(&t, "irq-register-to-hypercall");
+	set(KEEL_TESTDEV_IRQ, 5 | 1u << 8);
+	set(KEEL_TESTDEV_IRQ, 5 | 0u << 8);
+	set(KEEL_TESTDEV_IRQ, 17 | 2u << 8);
+	set(KEEL_TESTDEV_IRQ, 4 | 1u << 8 | KEEL_TESTDEV_IRQ_ISA);
+	set(KEEL_TESTDEV_IRQ, 0x41 | KEEL_TESTDEV_IRQ_MSI << 8);
+	wr(KEEL_TESTDEV_IRQ, 2, 9 | 1u << 8);
+	TC_CHECK(&t, F.nirq == 3 && F.irq[0].partition == 0 && F.irq[0].pin == 5 &&
+		 F.irq[0].level == 1 && F.irq[1].pin == 5 && F.irq[1].level == 0 &&
+		 F.irq[2].pin == 17 && F.irq[2].level == 2, "%u calls", F.nirq);
+	TC_CHECK(&t, reg(KEEL_TESTDEV_LOG_COUNT) == 0 && rd(KEEL_TESTDEV_IRQ, 4) == 0xffffffffu,
+		 "the register was logged or reads back");
+	F.status[KEEL_HC_IRQ] = KEEL_EPERM;
+	set(KEEL_TESTDEV_IRQ, 6 | 1u << 8);
+	set(KEEL_TESTDEV_IRQ, 7 | 1u << 8);
+	TC_CHECK(&t, F.calls[KEEL_HC_IRQ] == 5 && fk_logged(&F, "KEEL_HC_IRQ") == 1,
+		 "%llu calls, %u log lines", (unsigned long long)F.calls[KEEL_HC_IRQ],
+		 fk_logged(&F, "KEEL_HC_IRQ"));
+	return tc_end(&t);
+}
+
 static uint64_t rnd(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -174,8 +204,11 @@ static int case_differential(void)
 	static const uint32_t regs[] = { KEEL_TESTDEV_RESET, KEEL_TESTDEV_ADDR, KEEL_TESTDEV_DATA_PORT,
 					 KEEL_TESTDEV_LOG_COUNT, KEEL_TESTDEV_LOG_INDEX,
 					 KEEL_TESTDEV_LOG_INFO, KEEL_TESTDEV_LOG_LO,
-					 KEEL_TESTDEV_LOG_HI };
+					 KEEL_TESTDEV_LOG_HI, KEEL_TESTDEV_IRQ };
+	static struct partition part;
+	static struct vcpu vcpu = { .part = &part };
 	struct testdev *core = calloc(1, sizeof(*core));
+	unsigned pins = 0;
 	uint64_t seed = 0x5eed5eed12345678ull, reads = 0;
 	struct tc t;
 
@@ -186,7 +219,7 @@ static int case_differential(void)
 		bool write = (r >> 2) & 1;
 
 		if ((r >> 3) % 8 == 0)
-			off = regs[(r >> 6) % 8] + ((r >> 9) % 16 == 0 ? (r >> 13) % 4 : 0);
+			off = regs[(r >> 6) % 9] + ((r >> 9) % 16 == 0 ? (r >> 13) % 4 : 0);
 		else if ((r >> 3) % 8 == 1)
 			off = KEEL_TESTDEV_DATA - 8 + (r >> 6) % 16;
 		else
@@ -196,10 +229,10 @@ static int case_differential(void)
 		if (size < 8)
 			v &= (1ull << (8 * size)) - 1;
 		if (write) {
-			testdev_ops.write(core, NULL, off, size, v);
+			testdev_ops.write(core, &vcpu, off, size, v);
 			wr(off, size, v);
 		} else {
-			uint64_t a = testdev_ops.read(core, NULL, off, size), b = rd(off, size);
+			uint64_t a = testdev_ops.read(core, &vcpu, off, size), b = rd(off, size);
 
 			if (size < 8)
 				a &= (1ull << (8 * size)) - 1, b &= (1ull << (8 * size)) - 1;
@@ -210,6 +243,22 @@ static int case_differential(void)
 		}
 	}
 	TC_CHECK(&t, reads > 100000, "only %llu reads", (unsigned long long)reads);
+	/* Interrupt-register writes: the in-core model's IOAPIC line ops, in order, are the
+	 * service model's KEEL_HC_IRQ calls. */
+	for (unsigned i = 0, j = 0; i < virq_ncalls && i < VIRQ_CALLS_MAX; i++) {
+		if (virq_calls[i].kind != VIRQ_CALL_PIN)
+			continue;
+		pins++;
+		if (j < FK_IRQS) {
+			TC_CHECK(&t, F.irq[j].pin == (uint8_t)virq_calls[i].line &&
+				 F.irq[j].level == virq_calls[i].level, "line op %u: in-core pin %u op %u, "
+				 "service pin %u op %u", j, virq_calls[i].line, virq_calls[i].level,
+				 F.irq[j].pin, F.irq[j].level);
+			j++;
+		}
+	}
+	TC_CHECK(&t, virq_ncalls <= VIRQ_CALLS_MAX && pins == F.nirq && pins > 50,
+		 "in-core %u line ops (%u calls), service %u", pins, virq_ncalls, F.nirq);
 	free(core);
 	return tc_end(&t);
 }
@@ -217,7 +266,7 @@ static int case_differential(void)
 int main(void)
 {
 	int failed = case_reset() + case_log() + case_port() + case_odd() + case_limit() +
-		     case_differential();
+		     case_irq() + case_differential();
 
 	free(D.state);
 	return failed ? 1 : 0;

@@ -52,12 +52,12 @@ static const char *irqs(struct ut *u)
 {
 	static char s[FK_IRQS + 1];
 
-	for (unsigned i = 0; i < u->f.nirq; i++) {
+	for (unsigned i = 0; i < u->f.nirq && i < FK_IRQS; i++) {
 		s[i] = (char)('0' + u->f.irq[i].level);
 		if (u->f.irq[i].partition != PART || u->f.irq[i].pin != PIN)
 			s[i] = '?';
 	}
-	s[u->f.nirq] = 0;
+	s[u->f.nirq < FK_IRQS ? u->f.nirq : FK_IRQS] = 0;
 	return s;
 }
 
