@@ -1,5 +1,5 @@
 /* The `uart16550` model: a PC16550D with 16-byte FIFOs (register descriptions from the National
- * PC16550D data sheet, section 8). Transmission is instantaneous: THR bytes go to Keel's console
+ * PC16550D data sheet, register descriptions). Transmission is instantaneous: THR bytes go to Keel's console
  * with KEEL_HC_CONSOLE_WRITE, batched; received bytes come from KEEL_HC_CONSOLE_READ; the
  * interrupt output drives the device's IOAPIC pin with KEEL_HC_IRQ, as a level. */
 #include <stdlib.h>
@@ -17,7 +17,7 @@ struct uart {
 	uint8_t rx_head, rx_len;
 	uint8_t pend[UART_RX_CHUNK]; /* console input not yet "on the wire" into the FIFO */
 	uint8_t pend_head, pend_len;
-	bool thri;          /* THRE interrupt pending (8.6.3: cleared by an IIR read or a THR write) */
+	bool thri;          /* THRE interrupt pending (cleared by an IIR read or a THR write) */
 	bool timeout;       /* character timeout indication (FIFO mode) */
 	bool level;         /* the pin level last sent with KEEL_HC_IRQ */
 	bool rx_off;        /* not the console's UART, or Keel refused KEEL_HC_CONSOLE_READ */
@@ -47,7 +47,7 @@ const struct uart_stats *uart_stats(const struct svc_dev *d)
 static bool uart_fifo_on(const struct uart *u) { return u->fcr & UART_FCR_ENABLE; }
 static bool uart_loop(const struct uart *u) { return u->mcr & UART_MCR_LOOP; }
 
-/* RCVR FIFO trigger levels, FCR bits 7:6 (Table VII). */
+/* RCVR FIFO trigger levels, FCR bits 7:6. */
 static unsigned uart_trigger(const struct uart *u)
 {
 	static const uint8_t level[4] = { 1, 4, 8, 14 };
@@ -60,7 +60,7 @@ static unsigned uart_rx_cap(const struct uart *u)
 	return uart_fifo_on(u) ? UART_FIFO_SIZE : 1; /* 16450 mode: one holding register */
 }
 
-/* Modem inputs: a connected terminal (CTS, DSR, DCD) or, in loopback, the outputs (8.6.6). */
+/* Modem inputs: a connected terminal (CTS, DSR, DCD) or, in loopback, the outputs (MCR bit 4). */
 static uint8_t uart_msr_lines(const struct uart *u)
 {
 	uint8_t m = u->mcr;
@@ -104,7 +104,7 @@ static uint8_t uart_iir_id(const struct uart *u)
 }
 
 /* On a PC the INTR output reaches the interrupt controller only while OUT2 is set, and loopback
- * holds OUT2's pin inactive (8.6.4). */
+ * holds OUT2's pin inactive (MCR bit 4). */
 static void uart_irq_sync(struct uart *u)
 {
 	struct svc_dev *d = u->dev;
@@ -164,7 +164,7 @@ static void uart_rx_feed(struct uart *u)
 }
 
 /* Asks Keel for console input when none is pending; a poll that brings nothing while bytes wait
- * in the FIFO is the character timeout (8.6.3: no input for four character times). */
+ * in the FIFO is the character timeout (IIR: no input for four character times). */
 static void uart_rx_poll(struct uart *u)
 {
 	struct svc_dev *d = u->dev;
@@ -204,7 +204,7 @@ static uint8_t uart_rbr_read(struct uart *u)
 	b = u->rx[u->rx_head];
 	u->rx_head = (uint8_t)((u->rx_head + 1) % UART_FIFO_SIZE);
 	u->rx_len--;
-	u->timeout = false; /* reading a character restarts the timeout (8.6.3) */
+	u->timeout = false; /* reading a character restarts the timeout (IIR) */
 	uart_rx_feed(u);
 	return b;
 }
@@ -256,7 +256,7 @@ static uint8_t uart_reg_read(struct uart *u, unsigned reg)
 }
 
 /* A THR write empties into the shift register and out at once: the THRE interrupt clears on
- * the write and sets again when the transmitter is empty (8.6.3), so an edge reaches the pin. */
+ * the write and sets again when the transmitter is empty (IIR), so an edge reaches the pin. */
 static void uart_thr_write(struct uart *u, uint8_t b)
 {
 	u->thri = false;
@@ -276,7 +276,7 @@ static void uart_ier_write(struct uart *u, uint8_t v)
 	u->ier = v;
 }
 
-/* FCR (8.6.2): bit 0 must be set for the other bits to be written; changing it clears both
+/* FCR: bit 0 must be set for the other bits to be written; changing it clears both
  * FIFOs; bits 1 and 2 reset the RCVR and XMIT FIFOs and clear themselves. */
 static void uart_fcr_write(struct uart *u, uint8_t v)
 {

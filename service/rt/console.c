@@ -29,7 +29,7 @@ void rt_console_init(void)
 		rt_outb(COM1 + init[i][0], init[i][1]);
 }
 
-/* THRE with FIFOs on means the 16-byte transmit FIFO is empty (PC16550D 8.6.3): a burst of
+/* THRE with FIFOs on means the 16-byte transmit FIFO is empty (PC16550D, LSR bit 5): a burst of
  * 16 bytes per check, so each byte costs one exit, not two. */
 void rt_console_write(const char *s, size_t n)
 {

@@ -1,5 +1,5 @@
 /* The uart16550 model (service/dev_uart.c) against the PC16550D data sheet's register
- * descriptions (National Semiconductor, section 8: Tables II-IV and VII, 8.6.x). Expected values
+ * descriptions (National Semiconductor: Tables II-IV and each register's description). Expected values
  * are the data sheet's bit definitions, not the model's code. Two facts come from elsewhere: the
  * PC wiring (INTR reaches the interrupt controller only with MCR.OUT2) and Linux's 8250 probe,
  * which expects MSR & 0xf0 == 0x90 with MCR = LOOP | RTS | OUT2. */
@@ -71,7 +71,7 @@ static uint8_t lsr_wait_dr(struct ut *u)
 	return lsr;
 }
 
-/* 8.5 / Table III reset values: IER 0, IIR 1 (no interrupt, no FIFOs), LCR 0, MCR 0, LSR 0x60
+/* Table III reset values: IER 0, IIR 1 (no interrupt, no FIFOs), LCR 0, MCR 0, LSR 0x60
  * (THRE and TEMT); MSR bits 3:0 clear. */
 static int case_reset(void)
 {
@@ -85,7 +85,7 @@ static int case_reset(void)
 	return ut_done(u);
 }
 
-/* LCR bit 7 (DLAB) switches offsets 0 and 1 to the divisor latch (8.6.1, Table II). */
+/* LCR bit 7 (DLAB) switches offsets 0 and 1 to the divisor latch (Table II). */
 static int case_dlab(void)
 {
 	struct ut *u = ut_setup("dlab-divisor-latch", PIN);
@@ -108,7 +108,7 @@ static int case_dlab(void)
 	return ut_done(u);
 }
 
-/* The scratch register holds any byte (8.11); IER bits 7:4 are always 0 (8.6.5). */
+/* The scratch register holds any byte; IER bits 7:4 are always 0. */
 static int case_scratch_ier(void)
 {
 	struct ut *u = ut_setup("scratch-and-ier-bits", PIN);
@@ -182,7 +182,7 @@ static int case_tx_age(void)
 	return ut_done(u);
 }
 
-/* Received bytes show as LSR.DR (bit 0) and come out of RBR in order (8.6.3). */
+/* Received bytes show as LSR.DR (bit 0) and come out of RBR in order. */
 static int case_rx_basic(void)
 {
 	struct ut *u = ut_setup("rx-lsr-dr-rbr", PIN);
@@ -245,7 +245,7 @@ static int case_rx_fifo_full(void)
 	return ut_done(u);
 }
 
-/* RDA (IIR 0x04) when the FIFO reaches its trigger level (Table VII: FCR 7:6 = 10 is 8
+/* RDA (IIR 0x04) when the FIFO reaches its trigger level (FCR bits 7:6 = 10 is 8
  * bytes), cleared when it drops below; the pin follows while MCR.OUT2 is set. */
 static int case_rda_trigger(void)
 {
@@ -268,7 +268,7 @@ static int case_rda_trigger(void)
 }
 
 /* Character timeout (IIR 0x0c): bytes below the trigger level and no new input; reading a
- * byte clears it (8.6.3). */
+ * byte clears it (IIR). */
 static int case_timeout(void)
 {
 	struct ut *u = ut_setup("character-timeout", PIN);
@@ -340,7 +340,7 @@ static int case_no_pin(void)
 	return ut_done(u);
 }
 
-/* Loopback (8.6.4): MSR's inputs follow MCR (CTS=RTS, DSR=DTR, RI=OUT1, DCD=OUT2) with their
+/* Loopback (MCR bit 4): MSR's inputs follow MCR (CTS=RTS, DSR=DTR, RI=OUT1, DCD=OUT2) with their
  * delta bits (TERI on RI's trailing edge); THR goes to RBR, not to the console; the pin stays
  * quiet. */
 static int case_loopback(void)
@@ -411,7 +411,7 @@ static int case_priority(void)
 	return ut_done(u);
 }
 
-/* FCR bit 1 clears the RCVR FIFO; switching FIFOs off clears it too (8.6.2). */
+/* FCR bit 1 clears the RCVR FIFO; switching FIFOs off clears it too (FCR). */
 static int case_fcr_clear(void)
 {
 	struct ut *u = ut_setup("fcr-clears-rx-fifo", PIN);
