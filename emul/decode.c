@@ -485,7 +485,7 @@ __attribute__((noinline)) int emul_decode_full(const uint8_t *bytes, unsigned le
 
 int emul_decode(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct emul_insn *in)
 {
-	int r = emul_decode_fast(bytes, len, mode, in, false);
+	int r = emul_decode_fast(bytes, len, mode, in);
 
 	return r == DEC_FULL ? emul_decode_full(bytes, len, mode, in) : r;
 }

@@ -26,9 +26,12 @@
 #define DIRECT(op, modes, o0, o1, o2, fl)                                                     \
 	(GENERIC(op) && (MEMK(o0) || MEMK(o1)) && !(XLT(op, o0, o1, fl) & XL_MORE) &&           \
 	 ((modes) & M_L64) && ((fl) & F_OALL) == F_OALL && !FULL(fl, o0, o1, o2) ? F_DIRECT : 0)
+#define LOADREG(op, o0, o1) (((op) == OP_MOV || (op) == OP_MOVZX || (op) == OP_MOVSX) &&          \
+			     MEMK(o1) && (OPND_KIND(o0) == K_G || OPND_KIND(o0) == K_ACC) ? F_LOADREG : 0)
 #define E_(op, sub, modes, o0, o1, o2, fl)                                                    \
 	{ op, sub, modes, { o0, o1, o2 }, IMMT(o0) | IMMT(o1) | IMMT(o2), XLT(op, o0, o1, fl),     \
-	  (fl) | FULL(fl, o0, o1, o2) | DIRECT(op, modes, o0, o1, o2, fl), FAST(op, modes, fl),               \
+	  (fl) | FULL(fl, o0, o1, o2) | DIRECT(op, modes, o0, o1, o2, fl) | LOADREG(op, o0, o1),     \
+	  FAST(op, modes, fl),               \
 	  { FSZ(o0), FSZ(o1) } }
 /* Prefix and escape bytes in the one-byte map: the decoder's slow start. */
 #define HEAD { .flags = F_HEAD | F_FULL }

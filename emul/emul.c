@@ -27,48 +27,72 @@ static __attribute__((noinline)) int emul_direct(struct emul *e, const struct em
 						 const uint8_t *b, unsigned len)
 {
 	const struct emul_regs *r = e->regs;
-	struct emul_memop *m = &e->mop[0];
-	struct emul_insn in;
-	unsigned xl, size;
-	uint64_t ea, gpa;
-	bool rd, wr;
+	struct emul_memop *mo = &e->mop[0];
+	struct decf_head h;
+	struct decf_mem m = { .base = EMUL_NOREG, .index = EMUL_NOREG, .scale = 1 };
+	const struct emul_opdesc *op;
+	unsigned p, xl, size, n = 0;
+	uint64_t ea, gpa, imm = 0;
+	int k;
 
-	if (emul_decode_fast(b, len, EMUL_MODE_LONG64, &in, true))
+	if (decf_head(b, len, EMUL_MODE_LONG64, &h, true))
 		return DEC_FULL;
-	xl = in.d->xl;
-	size = in.opsz[(xl & XL_OPND1) != 0];
-	rd = xl & TR_READ;
-	wr = xl & TR_WRITE;
-	ea = (uint64_t)in.disp;
-	if (in.base != EMUL_NOREG)
-		ea += r->gpr[in.base];
-	if (in.index != EMUL_NOREG)
-		ea += r->gpr[in.index] * in.scale;
-	if (in.riprel)
-		ea += r->rip + in.len;
+	op = h.op;
+	p = h.p;
+	if (op->flags & F_MODRM) {
+		k = decf_mem(b, len, p, h.modrm, h.rex, true, &m);
+		if (k < 0)
+			return DEC_FULL;
+		p = (unsigned)k;
+	}
+	if (op->imm) {
+		n = decf_imm_bytes(op->imm, h.osz, 8);
+		if (p + n > len)
+			return DEC_FULL;
+		if (op->imm == IMM_MOFFS) {
+			m.disp = (int64_t)emul_ld(b + p, 8);
+			n = 0;
+			p += 8;
+		} else {
+			imm = emul_ld(b + p, n);
+			p += n;
+		}
+	}
+	ea = (uint64_t)m.disp;
+	if (m.base != EMUL_NOREG)
+		ea += r->gpr[m.base];
+	if (m.index != EMUL_NOREG)
+		ea += r->gpr[m.index] * m.scale;
+	if (m.riprel)
+		ea += r->rip + p;
+	xl = op->xl;
+	size = op->fsz[(xl & XL_OPND1) != 0];
+	size = size == FSZ_V ? h.osz : size;
 	/* On the exit's page and within it, the operand is canonical: the CPU checked that page
 	 * (SDM Vol. 3A 3.3.7.1); a write takes the exit's translation only from a write exit. */
-	if (((ea ^ x->la) >> 12) || (ea & 0xfff) + size > 0x1000 || (x->write ? !wr : !rd || wr) ||
+	if (((ea ^ x->la) >> 12) || (ea & 0xfff) + size > 0x1000 ||
+	    (x->write ? !(xl & TR_WRITE) : (xl & (TR_READ | TR_WRITE)) != TR_READ) ||
 	    ((xl & TR_ALIGN) && (ea & (size - 1))))
 		return DEC_FULL;
 	gpa = (x->gpa & ~0xfffull) | (ea & 0xfff);
-	e->in.d = in.d;
-	e->in.len = in.len;
+	e->in.d = op;
+	e->in.imm = imm;
+	e->in.len = (uint8_t)p;
 	e->in.mode = EMUL_MODE_LONG64;
-	e->in.opsz[0] = in.opsz[0];
-	e->in.opsz[1] = in.opsz[1];
-	e->in.reg = in.reg;
-	e->in.rex = in.rex;
-	e->in.pfx = in.pfx;
-	e->in.imm = in.imm;
-	e->in.imm_size = in.imm_size;
-	*m = (struct emul_memop){ .la = ea, .gpa = { gpa }, .size = size, .len0 = (uint16_t)size,
-				  .seg = in.seg, .read = rd, .write = wr, .dev = { true } };
+	e->in.opsz[0] = (uint8_t)(op->fsz[0] == FSZ_V ? h.osz : op->fsz[0]);
+	e->in.opsz[1] = (uint8_t)(op->fsz[1] == FSZ_V ? h.osz : op->fsz[1]);
+	e->in.reg = (uint8_t)(((h.modrm >> 3) & 7) | ((h.rex & 4) << 1));
+	e->in.pfx = (uint8_t)h.pfx;
+	e->in.rex = (uint8_t)h.rex;
+	e->in.imm_size = (int8_t)n;
+	*mo = (struct emul_memop){ .la = ea, .gpa = { gpa }, .size = size, .len0 = (uint16_t)size,
+				   .seg = m.ss ? SEG_SS : SEG_DS, .read = xl & TR_READ,
+				   .write = xl & TR_WRITE, .dev = { true } };
 	if (e->env->classify(e->env->ctx, gpa, size) == EMUL_GPA_RAM)
 		return DEC_FULL;
 	e->nmop = 1;
 	emul_begin_outputs(e);
-	return emul_one(e, m->read, m->write);
+	return emul_one(e, xl & TR_READ, xl & TR_WRITE);
 }
 
 static int emul_decoded(struct emul *e, int dec)
@@ -151,13 +175,26 @@ static inline int emul_one_next(struct emul *e)
 	return emul_finish(e);
 }
 
+/* A MOV load's register, from the answer (1, 2, 4 or 8 bytes) itself. */
+static inline int emul_load_reg(struct emul *e, const uint8_t *data, uint32_t len)
+{
+	uint64_t v = emul_ld(data, len);
+
+	if (e->ld_sext)
+		v = emul_sext(v, len);
+	emul_reg_set(e, e->ld_reg, e->ld_size, v);
+	return emul_finish(e);
+}
+
 int emul_complete(struct emul *e, const void *data, uint32_t len)
 {
 	if (e->state != ES_WAIT || len != e->pend_len || (len && !data))
 		return EMUL_EINVAL;
+	e->state = ES_IDLE;
+	if (e->next == NEXT_LOAD)
+		return emul_load_reg(e, data, len);
 	if (len)
 		emul_copy(e->pend_buf, data, len);
-	e->state = ES_IDLE;
 	return e->next != NEXT_STEPS ? emul_one_next(e) : emul_steps_run(e);
 }
 

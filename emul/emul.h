@@ -220,7 +220,8 @@ struct emul {
 	uint8_t state;      /* idle, waiting */
 	uint8_t nside;
 	uint8_t next;       /* one-access forms: what emul_complete does next (emul.c) */
-	uint16_t steps;     /* steps still to run (bit per step, see emul.c) */
+	uint8_t ld_reg, ld_size, ld_sext; /* a MOV load: register, its bytes, sign-extend */
+	uint16_t steps;     /* steps still to run (bit per step, see steps.c) */
 	uint16_t pend_len;  /* bytes the pending read returns */
 	uint8_t *pend_buf;  /* where they go */
 	uint32_t batch;     /* string elements in this emulation */

@@ -75,6 +75,8 @@ enum opnd_size {
  * memory operand prepared without extras (not CLFLUSH, not BT by register): the emulator's
  * direct path may take it. */
 #define F_DIRECT 0x100000u
+/* Derived by the table macro: MOV/MOVZX/MOVSX from memory into a general register. */
+#define F_LOADREG 0x200000u
 
 enum emul_op {
 	OP_NONE, OP_MOV, OP_MOVZX, OP_MOVSX, OP_ALU, OP_TEST, OP_INCDEC, OP_NOT, OP_NEG,
@@ -315,8 +317,10 @@ static inline void emul_calc(struct emul *e)
 int emul_general(struct emul *e, const struct emul_exit *x);
 int emul_steps_run(struct emul *e);
 
-/* What emul_complete does with the answer of a one-access form (e->next). */
-enum { NEXT_STEPS, NEXT_CALC, NEXT_CALC_WRITE, NEXT_COMMIT };
+/* What emul_complete does with the answer of a one-access form (e->next): run the steps,
+ * calculate (then commit, or write and commit after that answer), commit, or put the loaded
+ * value in a register (MOV/MOVZX/MOVSX loads: no store follows, nothing to stage). */
+enum { NEXT_STEPS, NEXT_CALC, NEXT_CALC_WRITE, NEXT_COMMIT, NEXT_LOAD };
 
 /* Outputs and the staging area at the start of an emulation. */
 static inline void emul_begin_outputs(struct emul *e)
@@ -391,7 +395,8 @@ static inline int emul_one_access(struct emul *e, uint8_t dir)
 	const struct emul_memop *m = &e->mop[0];
 	unsigned sz = m->size > 8 ? 8 : m->size;
 
-	return emul_request(e, EMUL_KIND_MMIO, dir, m->gpa[0], sz, m->size / sz, (int)sz, e->data);
+	return emul_request(e, EMUL_KIND_MMIO, dir, m->gpa[0], sz, m->size > 8 ? m->size >> 3 : 1,
+			    (int)sz, e->data);
 }
 
 static inline int emul_one_write(struct emul *e)
@@ -404,8 +409,16 @@ static inline int emul_one_write(struct emul *e)
  * calculate and write it. */
 static inline int emul_one(struct emul *e, bool load, bool store)
 {
+	const struct emul_opdesc *d = e->in.d;
+
 	if (load) {
 		e->next = store ? NEXT_CALC_WRITE : NEXT_CALC;
+		if (d->flags & F_LOADREG) {
+			e->next = NEXT_LOAD;
+			e->ld_reg = OPND_KIND(d->opnd[0]) == K_ACC ? EMUL_RAX : e->in.reg;
+			e->ld_size = e->in.opsz[0];
+			e->ld_sext = d->op == OP_MOVSX;
+		}
 		return emul_one_access(e, EMUL_DIR_READ);
 	}
 	emul_calc(e);
