@@ -265,8 +265,7 @@ static const struct emul_opdesc *dec_resolve(const struct emul_insn *in,
 	return op;
 }
 
-/* Operand size (low nibble) and address size by mode and 66h/67h (SDM Vol. 1 3.6). */
-static const uint8_t dec_sz[5][4] = {
+const uint8_t emul_dec_sz[5][4] = {
 	[EMUL_MODE_REAL] = { 0x22, 0x24, 0x42, 0x44 }, [EMUL_MODE_VM86] = { 0x22, 0x24, 0x42, 0x44 },
 	[EMUL_MODE_PROT16] = { 0x22, 0x24, 0x42, 0x44 }, [EMUL_MODE_PROT32] = { 0x44, 0x42, 0x24, 0x22 },
 	[EMUL_MODE_LONG64] = { 0x84, 0x82, 0x44, 0x42 },
@@ -278,9 +277,9 @@ static inline void dec_opsz(struct emul_insn *in, const struct emul_opdesc *op, 
 	unsigned s0 = op->fsz[0] == FSZ_V ? osz : op->fsz[0];
 	unsigned s1 = op->fsz[1] == FSZ_V ? osz : op->fsz[1];
 
-	if (__builtin_expect(op->fsz[0] == FSZ_MORE, 0))
+	if (__builtin_expect(op->fsz[0] >= FSZ_MORE, 0))
 		s0 = dec_size(in, OPND_SIZE(op->opnd[0]));
-	if (__builtin_expect(op->fsz[1] == FSZ_MORE, 0))
+	if (__builtin_expect(op->fsz[1] >= FSZ_MORE, 0))
 		s1 = dec_size(in, OPND_SIZE(op->opnd[1]));
 	in->opsz[0] = (uint8_t)s0;
 	in->opsz[1] = (uint8_t)s1;
@@ -399,7 +398,7 @@ dec_body(const uint8_t *restrict b, unsigned len, unsigned p, enum emul_mode mod
 			op = dec_resolve(in, op, modrm);
 		fl = op->flags;
 	}
-	c = dec_sz[mode][(pfx / EMUL_PFX_OSZ) & 3];
+	c = emul_dec_sz[mode][(pfx / EMUL_PFX_OSZ) & 3];
 	osz = c & 15;
 	asz = c >> 4;
 	if (mode == EMUL_MODE_LONG64 && ((rex & 8) || (fl & (F_D64 | F_VEXW))))

@@ -1,10 +1,10 @@
 /* The decoder's fast path, inlined into its callers: emul_decode (struct emul_insn for the
  * oracles and the general path) and the emulator's direct path (64-bit mode, which needs only
  * the entry, the sizes, ModRM.reg, the immediate and the effective address). It takes the
- * prefix-free, REX, 66h and 0F forms whose table entry needs no check, with 32/64-bit
- * addressing, and gives exactly the full decoder's result or DEC_FULL, and then the full
- * decoder (decode.c) decides. The decode oracles compare emul_decode with the full decoder
- * field by field; the direct path's effective address is checked against the general path's. */
+ * forms with at most one each of 66h, 67h and LOCK, then REX, then 0F, whose table entry (after
+ * its group or mandatory-prefix table) needs no check, with 32/64-bit addressing; it gives
+ * exactly the full decoder's result or DEC_FULL, and then the full decoder (decode.c) decides.
+ * The decode oracles compare emul_decode with the full decoder alone, field by field. */
 #ifndef EMUL_DECODE_FAST_H
 #define EMUL_DECODE_FAST_H
 
@@ -14,16 +14,18 @@
 
 /* Mode classes by enum emul_mode (M_*). */
 extern const uint8_t emul_mode_bit[5];
+/* Operand size (low nibble) and address size by mode and 66h/67h (SDM Vol. 1 3.6). */
+extern const uint8_t emul_dec_sz[5][4];
 
-/* Opcode, ModRM and operand size of a fast-path form. */
+/* Opcode, ModRM, prefixes and sizes of a fast-path form. */
 struct decf_head {
 	const struct emul_opdesc *op;
 	unsigned p;     /* position after the opcode and ModRM */
-	unsigned pfx;   /* EMUL_PFX_OSZ or 0 */
+	unsigned pfx;   /* EMUL_PFX_OSZ, _ASZ, _LOCK */
 	unsigned rex, modrm, osz, asz, map, opc;
 };
 
-/* A ModRM memory operand (SDM Vol. 2A Tables 2-2 and 2-3). */
+/* A ModRM memory operand (SDM Vol. 2A Tables 2-1 to 2-3, 32/64-bit addressing). */
 struct decf_mem {
 	unsigned base, index, scale; /* EMUL_NOREG when absent */
 	int64_t disp;
@@ -31,56 +33,86 @@ struct decf_mem {
 	unsigned disp_size;
 };
 
+/* Bytes of an operand from its table byte (FSZ_*): fixed, the operand size, or 2/4 (Z). */
+static inline unsigned decf_size(unsigned f, unsigned osz)
+{
+	return f < FSZ_V ? f : f == FSZ_V ? osz : osz == 2 ? 2 : 4;
+}
+
+/* The legacy prefixes 66h, 67h and F0h, each at most once; *pp ends at the first other byte.
+ * 0 or DEC_FULL (another prefix, a repeated one, or no byte after them). */
+static inline __attribute__((always_inline)) int
+decf_prefixes(const uint8_t *b, unsigned len, unsigned *pp, unsigned *pfx)
+{
+	static const uint8_t bit[4] = { EMUL_PFX_OSZ, EMUL_PFX_ASZ, 0, 0 };
+	unsigned p = 0, c = b[0], k;
+
+	for (;; c = b[p]) {
+		k = c == 0xf0 ? EMUL_PFX_LOCK : (c & 0xfe) == 0x66 ? bit[c & 1] : 0;
+		if (!k)
+			break;
+		if ((*pfx & k) || ++p >= len)
+			return DEC_FULL;
+		*pfx |= k;
+	}
+	*pp = p;
+	return 0;
+}
+
 static inline __attribute__((always_inline)) int
 decf_head(const uint8_t *b, unsigned len, enum emul_mode mode, struct decf_head *h, bool direct)
 {
-	const struct emul_opdesc *op, *tab = emul_map1;
-	unsigned p = 0, c, pfx = 0, rex = 0, map = EMUL_MAP_1, modrm = 0;
+	const struct emul_opdesc *op;
+	unsigned p = 0, c = b[0], pfx = 0, rex = 0, map = EMUL_MAP_1, modrm = 0, sz;
 	uint32_t fl;
 
 	if (len < 2 || len > EMUL_INSN_MAX)
 		return DEC_FULL;
-	c = b[0];
-	if (c == 0x66) {
-		pfx = EMUL_PFX_OSZ;
-		c = b[++p];
-	}
-	if ((c & 0xf0) == 0x40 && mode == EMUL_MODE_LONG64) {
-		rex = c;
-		if (++p >= len)
-			return DEC_FULL;
-		c = b[p];
-	}
-	if (c == 0x0f) {
-		if (++p >= len)
-			return DEC_FULL;
-		c = b[p];
-		tab = emul_map0f;
-		map = EMUL_MAP_0F;
-	}
-	op = &tab[c];
+	op = &emul_map1[c];
 	fl = op->flags;
+	if (fl & F_HEAD) {
+		if (decf_prefixes(b, len, &p, &pfx))
+			return DEC_FULL;
+		c = b[p];
+		if ((c & 0xf0) == 0x40 && mode == EMUL_MODE_LONG64) {
+			rex = c;
+			if (++p >= len)
+				return DEC_FULL;
+			c = b[p];
+		}
+		op = &emul_map1[c];
+		if (c == 0x0f) {
+			if (++p >= len)
+				return DEC_FULL;
+			c = b[p];
+			op = &emul_map0f[c];
+			map = EMUL_MAP_0F;
+		}
+		fl = op->flags;
+	}
 	if (fl & F_MODRM) {
 		if (++p >= len)
 			return DEC_FULL;
 		modrm = b[p];
 		if (modrm >= 0xc0)
 			return DEC_FULL; /* register forms: the full decoder */
-		if ((fl & F_SUBTAB) == F_GROUP) {
+		if (fl & F_GROUP) {
 			op = &emul_groups[op->sub][(modrm >> 3) & 7];
 			fl = op->flags;
 		}
 	}
-	if (mode == EMUL_MODE_LONG64) {
-		h->asz = 8;
-		h->osz = (rex & 8) ? 8 : pfx ? 2 : 4;
-	} else {
-		h->asz = mode == EMUL_MODE_PROT32 ? 4 : 2;
-		h->osz = h->asz ^ (pfx ? 6 : 0);
+	if (fl & F_PFXTAB) {
+		op = &emul_pfxtabs[op->sub][(pfx & EMUL_PFX_OSZ) ? 1 : 0];
+		fl = op->flags;
 	}
-	/* F_FULL entries and 16-bit addressing go to the full decoder */
-	if (direct ? !(fl & F_DIRECT) : (!(op->fast & emul_mode_bit[mode]) || (fl & F_FULL) ||
-					  ((fl & F_MODRM) && h->asz == 2)))
+	sz = emul_dec_sz[mode][(pfx / EMUL_PFX_OSZ) & 3];
+	h->osz = (rex & 8) ? 8 : sz & 15;
+	h->asz = sz >> 4;
+	/* F_FULL entries, a LOCK the form does not take (#UD) and 16-bit addressing go to the full
+	 * decoder */
+	if (direct ? !(fl & F_DIRECT) : !(op->fast & emul_mode_bit[mode]) || (fl & F_FULL))
+		return DEC_FULL;
+	if (((pfx & EMUL_PFX_LOCK) && !(fl & F_LOCK)) || ((fl & F_MODRM) && h->asz == 2))
 		return DEC_FULL;
 	h->op = op;
 	h->p = p + 1;
@@ -161,12 +193,12 @@ emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emu
 	in->mode = (uint8_t)mode;
 	in->osz = (uint8_t)h.osz;
 	in->asz = (uint8_t)h.asz;
-	in->opsz[0] = (uint8_t)(op->fsz[0] == FSZ_V ? h.osz : op->fsz[0]);
-	in->opsz[1] = (uint8_t)(op->fsz[1] == FSZ_V ? h.osz : op->fsz[1]);
+	in->opsz[0] = (uint8_t)decf_size(op->fsz[0], h.osz);
+	in->opsz[1] = (uint8_t)decf_size(op->fsz[1], h.osz);
 	in->opsz[2] = 0;
 	in->reg = (uint8_t)(((h.modrm >> 3) & 7) | ((h.rex & 4) << 1));
 	in->pfx = (uint8_t)h.pfx;
-	in->mand = h.pfx ? 0x66 : 0;
+	in->mand = (h.pfx & EMUL_PFX_OSZ) ? 0x66 : 0;
 	in->segovr = SEG_COUNT;
 	in->rex = (uint8_t)h.rex;
 	in->vex_l = 0;

@@ -17,12 +17,27 @@ void (*const emul_calcs[OP_COUNT])(struct emul *e) = {
 	[OP_VMOV] = emul_calc_vmov,
 };
 
+/* The register or immediate a MOV stores (SDM Vol. 2A MOV: C7 with REX.W sign-extends its
+ * imm32). */
+static inline uint64_t emul_mov_src(const struct emul *e, const struct emul_opdesc *d,
+				    unsigned reg, uint64_t imm, unsigned imm_size, unsigned size)
+{
+	switch (OPND_KIND(d->opnd[1])) {
+	case K_G:
+		return emul_reg_get(e, reg, size);
+	case K_ACC:
+		return emul_reg_get(e, EMUL_RAX, size);
+	default:
+		return emul_sext(imm, imm_size);
+	}
+}
+
 /* The direct path: a form of the decoder's fast path whose one memory operand lies, in 64-bit
  * mode and outside FS/GS, on the page the exit reported with its linear address (VMX). The
  * exit's translation stands for the walk (the CPU just made it for this access), one
- * classification, then the accesses at once. Anything else - a fault to raise, a second page,
- * a RAM operand, an operand the exit does not match - goes to the general path (DEC_FULL),
- * which decides it. */
+ * classification, then the access at once; a MOV store's data goes straight into the
+ * request. Anything else - a fault to raise, a second page, a RAM operand, an operand the exit
+ * does not match - goes to the general path (DEC_FULL), which decides it. */
 static __attribute__((noinline)) int emul_direct(struct emul *e, const struct emul_exit *x,
 						 const uint8_t *b, unsigned len)
 {
@@ -31,7 +46,7 @@ static __attribute__((noinline)) int emul_direct(struct emul *e, const struct em
 	struct decf_head h;
 	struct decf_mem m = { .base = EMUL_NOREG, .index = EMUL_NOREG, .scale = 1 };
 	const struct emul_opdesc *op;
-	unsigned p, xl, size, n = 0;
+	unsigned p, xl, size, n = 0, reg;
 	uint64_t ea, gpa, imm = 0;
 	int k;
 
@@ -46,13 +61,13 @@ static __attribute__((noinline)) int emul_direct(struct emul *e, const struct em
 		p = (unsigned)k;
 	}
 	if (op->imm) {
-		n = decf_imm_bytes(op->imm, h.osz, 8);
+		n = decf_imm_bytes(op->imm, h.osz, h.asz);
 		if (p + n > len)
 			return DEC_FULL;
 		if (op->imm == IMM_MOFFS) {
-			m.disp = (int64_t)emul_ld(b + p, 8);
+			m.disp = (int64_t)emul_ld(b + p, n);
+			p += n;
 			n = 0;
-			p += 8;
 		} else {
 			imm = emul_ld(b + p, n);
 			p += n;
@@ -65,9 +80,9 @@ static __attribute__((noinline)) int emul_direct(struct emul *e, const struct em
 		ea += r->gpr[m.index] * m.scale;
 	if (m.riprel)
 		ea += r->rip + p;
+	ea = emul_trunc(ea, h.asz);
 	xl = op->xl;
-	size = op->fsz[(xl & XL_OPND1) != 0];
-	size = size == FSZ_V ? h.osz : size;
+	size = decf_size(op->fsz[(xl & XL_OPND1) != 0], h.osz);
 	/* On the exit's page and within it, the operand is canonical: the CPU checked that page
 	 * (SDM Vol. 3A 3.3.7.1); a write takes the exit's translation only from a write exit. */
 	if (((ea ^ x->la) >> 12) || (ea & 0xfff) + size > 0x1000 ||
@@ -75,24 +90,45 @@ static __attribute__((noinline)) int emul_direct(struct emul *e, const struct em
 	    ((xl & TR_ALIGN) && (ea & (size - 1))))
 		return DEC_FULL;
 	gpa = (x->gpa & ~0xfffull) | (ea & 0xfff);
-	e->in.d = op;
-	e->in.imm = imm;
-	e->in.len = (uint8_t)p;
-	e->in.mode = EMUL_MODE_LONG64;
-	e->in.opsz[0] = (uint8_t)(op->fsz[0] == FSZ_V ? h.osz : op->fsz[0]);
-	e->in.opsz[1] = (uint8_t)(op->fsz[1] == FSZ_V ? h.osz : op->fsz[1]);
-	e->in.reg = (uint8_t)(((h.modrm >> 3) & 7) | ((h.rex & 4) << 1));
-	e->in.pfx = (uint8_t)h.pfx;
-	e->in.rex = (uint8_t)h.rex;
-	e->in.imm_size = (int8_t)n;
 	*mo = (struct emul_memop){ .la = ea, .gpa = { gpa }, .size = size, .len0 = (uint16_t)size,
 				   .seg = m.ss ? SEG_SS : SEG_DS, .read = xl & TR_READ,
 				   .write = xl & TR_WRITE, .dev = { true } };
-	if (e->env->classify(e->env->ctx, gpa, size) == EMUL_GPA_RAM)
-		return DEC_FULL;
 	e->nmop = 1;
-	emul_begin_outputs(e);
-	return emul_one(e, xl & TR_READ, xl & TR_WRITE);
+	e->in.d = op;
+	e->in.len = (uint8_t)p;
+	e->in.mode = EMUL_MODE_LONG64;
+	e->in.rex = (uint8_t)h.rex;
+	reg = ((h.modrm >> 3) & 7) | ((h.rex & 4) << 1);
+	if (op->flags & F_LOADREG) {
+		e->next = NEXT_LOAD;
+		e->ld_reg = (uint8_t)(OPND_KIND(op->opnd[0]) == K_ACC ? EMUL_RAX : reg);
+		e->ld_size = (uint8_t)decf_size(op->fsz[0], h.osz);
+		e->ld_sext = op->op == OP_MOVSX;
+		emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_READ, gpa, size, 1, (int)size, e->data);
+	} else if (op->flags & F_STOREMOV) {
+		uint64_t v = emul_mov_src(e, op, reg, imm, n, size);
+		e->next = NEXT_DONE;
+		emul_copy(e->data, &v, 8);
+		emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_WRITE, gpa, size, 1, (int)size, e->data);
+	} else {
+		e->in.opsz[0] = (uint8_t)decf_size(op->fsz[0], h.osz);
+		e->in.opsz[1] = (uint8_t)decf_size(op->fsz[1], h.osz);
+		e->in.osz = (uint8_t)h.osz;
+		e->in.asz = (uint8_t)h.asz;
+		e->in.reg = (uint8_t)reg;
+		e->in.pfx = (uint8_t)h.pfx;
+		e->in.imm = imm;
+		e->in.imm_size = (int8_t)n;
+		emul_begin_outputs(e);
+		emul_one(e, xl & TR_READ, xl & TR_WRITE);
+	}
+	/* last, so that little is live across the call: a RAM operand (a spurious exit) is the
+	 * general path's */
+	if (e->env->classify(e->env->ctx, gpa, size) == EMUL_GPA_RAM) {
+		e->state = ES_IDLE;
+		return DEC_FULL;
+	}
+	return EMUL_ACCESS;
 }
 
 static int emul_decoded(struct emul *e, int dec)
@@ -183,7 +219,7 @@ static inline int emul_load_reg(struct emul *e, const uint8_t *data, uint32_t le
 	if (e->ld_sext)
 		v = emul_sext(v, len);
 	emul_reg_set(e, e->ld_reg, e->ld_size, v);
-	return emul_finish(e);
+	return emul_finish_plain(e);
 }
 
 int emul_complete(struct emul *e, const void *data, uint32_t len)
@@ -193,6 +229,8 @@ int emul_complete(struct emul *e, const void *data, uint32_t len)
 	e->state = ES_IDLE;
 	if (e->next == NEXT_LOAD)
 		return emul_load_reg(e, data, len);
+	if (e->next == NEXT_DONE)
+		return emul_finish_plain(e);
 	if (len)
 		emul_copy(e->pend_buf, data, len);
 	return e->next != NEXT_STEPS ? emul_one_next(e) : emul_steps_run(e);

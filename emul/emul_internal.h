@@ -68,8 +68,8 @@ enum opnd_size {
 #define F_RMTAB  0x40000u /* mod = 11b: sub indexes a register-form table by ModRM[5:0] */
 #define F_SUBTAB (F_GROUP | F_PFXTAB | F_RMTAB)
 /* Derived by the table macro: the decoder's fast path declines the entry (a prefix or escape
- * byte, a prefix or register-form table, D64, F_NP, a third operand, or an operand size class
- * that depends on more than 66h/REX.W). */
+ * byte, a register-form table, D64, F_NP, a third operand, or an operand size class that
+ * depends on more than 66h/REX.W). */
 #define F_FULL   0x80000u
 /* Derived by the table macro: a 64-bit form of the fast path (no F_FULL) with one ModRM/moffs
  * memory operand prepared without extras (not CLFLUSH, not BT by register): the emulator's
@@ -77,6 +77,8 @@ enum opnd_size {
 #define F_DIRECT 0x100000u
 /* Derived by the table macro: MOV/MOVZX/MOVSX from memory into a general register. */
 #define F_LOADREG 0x200000u
+/* Derived by the table macro: MOV of a general register or an immediate into memory. */
+#define F_STOREMOV 0x400000u
 
 enum emul_op {
 	OP_NONE, OP_MOV, OP_MOVZX, OP_MOVSX, OP_ALU, OP_TEST, OP_INCDEC, OP_NOT, OP_NEG,
@@ -105,7 +107,8 @@ enum { IMM_NONE, IMM_1, IMM_Z /* 2 or 4 by operand size */, IMM_MOFFS /* address
 
 /* Operand bytes the table macro derives from a size class: fixed, or these. */
 #define FSZ_V    0x80u /* the operand size */
-#define FSZ_MORE 0x81u /* Z, Y, X, F: computed from prefixes and mode */
+#define FSZ_MORE 0x81u /* Y, X, F: computed from prefixes and mode */
+#define FSZ_Z    0x82u /* 2 with a 16-bit operand size, else 4 */
 
 struct emul_opdesc {
 	uint8_t op;
@@ -318,9 +321,10 @@ int emul_general(struct emul *e, const struct emul_exit *x);
 int emul_steps_run(struct emul *e);
 
 /* What emul_complete does with the answer of a one-access form (e->next): run the steps,
- * calculate (then commit, or write and commit after that answer), commit, or put the loaded
- * value in a register (MOV/MOVZX/MOVSX loads: no store follows, nothing to stage). */
-enum { NEXT_STEPS, NEXT_CALC, NEXT_CALC_WRITE, NEXT_COMMIT, NEXT_LOAD };
+ * calculate (then commit, or write and commit after that answer), commit, put the loaded
+ * value in a register (MOV/MOVZX/MOVSX loads: no store follows, nothing to stage), or only
+ * advance RIP (a MOV store of the direct path). */
+enum { NEXT_STEPS, NEXT_CALC, NEXT_CALC_WRITE, NEXT_COMMIT, NEXT_LOAD, NEXT_DONE };
 
 /* Outputs and the staging area at the start of an emulation. */
 static inline void emul_begin_outputs(struct emul *e)
@@ -355,12 +359,13 @@ static inline int emul_request(struct emul *e, uint8_t kind, uint8_t dir, uint64
 	return EMUL_ACCESS;
 }
 
-/* RIP, RFLAGS and the outputs once everything is committed. */
-static inline int emul_finish(struct emul *e)
+/* RIP (unless a REP string has elements left), RFLAGS and the outputs once everything is
+ * committed. */
+static inline int emul_done(struct emul *e, bool advance, uint64_t rflags)
 {
 	struct emul_regs *r = e->regs;
 
-	if (e->rip_advanced) {
+	if (advance) {
 		uint64_t rip = r->rip + e->in.len;
 		/* sequential EIP/IP wraps at the code segment's size (SDM Vol. 1 3.5) */
 		if (e->in.mode != EMUL_MODE_LONG64)
@@ -369,10 +374,21 @@ static inline int emul_finish(struct emul *e)
 	}
 	/* SDM Vol. 3A 17.3.1.1: TF set before the instruction → single-step #DB trap after it */
 	e->single_step = (r->rflags & EMUL_RFLAGS_TF) != 0;
-	r->rflags = e->stage.rflags & ~(uint64_t)EMUL_RFLAGS_RF;
+	r->rflags = rflags & ~(uint64_t)EMUL_RFLAGS_RF;
 	e->shadow_clear = true;
-	e->state = ES_IDLE;
+	e->rip_advanced = advance;
 	return EMUL_DONE;
+}
+
+static inline int emul_finish(struct emul *e)
+{
+	return emul_done(e, e->rip_advanced, e->stage.rflags);
+}
+
+/* A form that changes no flags and always advances RIP (MOV). */
+static inline int emul_finish_plain(struct emul *e)
+{
+	return emul_done(e, true, e->regs->rflags);
 }
 
 /* The staged registers. */
