@@ -20,8 +20,10 @@ extern const uint8_t emul_dec_sz[5][4];
 /* Opcode, ModRM, prefixes and sizes of a fast-path form. */
 struct decf_head {
 	const struct emul_opdesc *op;
-	unsigned p;     /* position after the opcode and ModRM */
-	unsigned pfx;   /* EMUL_PFX_OSZ, _ASZ, _LOCK */
+	unsigned p;      /* position after the opcode and ModRM */
+	unsigned pfx;    /* EMUL_PFX_* */
+	unsigned mand;   /* mandatory prefix: 0 none, 1 66, 2 F3, 3 F2 */
+	unsigned segovr; /* last segment override in effect, or SEG_COUNT */
 	unsigned rex, modrm, osz, asz, map, opc;
 };
 
@@ -39,22 +41,36 @@ static inline unsigned decf_size(unsigned f, unsigned osz)
 	return f < FSZ_V ? f : f == FSZ_V ? osz : osz == 2 ? 2 : 4;
 }
 
-/* The legacy prefixes 66h, 67h and F0h, each at most once; *pp ends at the first other byte.
- * 0 or DEC_FULL (another prefix, a repeated one, or no byte after them). */
+/* Legacy prefixes (SDM Vol. 2A 2.1.1): repeated and redundant ones accepted, the last segment
+ * override wins (64-bit mode ignores CS, DS, ES and SS ones, SDM Vol. 1 3.3.7.1), the last of
+ * F2/F3 is the mandatory prefix, else 66. *pp ends at the first other byte; DEC_FULL when no
+ * byte follows them. */
 static inline __attribute__((always_inline)) int
-decf_prefixes(const uint8_t *b, unsigned len, unsigned *pp, unsigned *pfx)
+decf_prefixes(const uint8_t *b, unsigned len, bool l64, unsigned *pp, struct decf_head *h)
 {
-	static const uint8_t bit[4] = { EMUL_PFX_OSZ, EMUL_PFX_ASZ, 0, 0 };
-	unsigned p = 0, c = b[0], k;
+	static const uint8_t pk_bit[PK_SEG] = { [PK_LOCK] = EMUL_PFX_LOCK, [PK_REPNE] = EMUL_PFX_REPNE,
+						[PK_REP] = EMUL_PFX_REP, [PK_OSZ] = EMUL_PFX_OSZ,
+						[PK_ASZ] = EMUL_PFX_ASZ };
+	unsigned p = 0, pfx = 0, segovr = SEG_COUNT, rep = 0, c, k;
 
-	for (;; c = b[p]) {
-		k = c == 0xf0 ? EMUL_PFX_LOCK : (c & 0xfe) == 0x66 ? bit[c & 1] : 0;
-		if (!k)
+	for (;;) {
+		c = b[p];
+		k = emul_prefix_kind[c];
+		if (k == PK_NONE || k == PK_ESC || k == PK_REX)
 			break;
-		if ((*pfx & k) || ++p >= len)
+		if (k >= PK_SEG) {
+			if (!l64 || k - PK_SEG >= SEG_FS)
+				segovr = k - PK_SEG;
+		} else {
+			rep = k == PK_REP ? 2 : k == PK_REPNE ? 3 : rep;
+			pfx |= pk_bit[k];
+		}
+		if (++p >= len)
 			return DEC_FULL;
-		*pfx |= k;
 	}
+	h->pfx = pfx;
+	h->segovr = segovr;
+	h->mand = rep ? rep : (pfx & EMUL_PFX_OSZ) ? 1 : 0;
 	*pp = p;
 	return 0;
 }
@@ -68,10 +84,13 @@ decf_head(const uint8_t *b, unsigned len, enum emul_mode mode, struct decf_head 
 
 	if (len < 2 || len > EMUL_INSN_MAX)
 		return DEC_FULL;
+	h->pfx = 0;
+	h->mand = 0;
+	h->segovr = SEG_COUNT;
 	op = &emul_map1[c];
 	fl = op->flags;
 	if (fl & F_HEAD) {
-		if (decf_prefixes(b, len, &p, &pfx))
+		if (decf_prefixes(b, len, mode == EMUL_MODE_LONG64, &p, h))
 			return DEC_FULL;
 		c = b[p];
 		if ((c & 0xf0) == 0x40 && mode == EMUL_MODE_LONG64) {
@@ -89,6 +108,7 @@ decf_head(const uint8_t *b, unsigned len, enum emul_mode mode, struct decf_head 
 			map = EMUL_MAP_0F;
 		}
 		fl = op->flags;
+		pfx = h->pfx;
 	}
 	if (fl & F_MODRM) {
 		if (++p >= len)
@@ -102,7 +122,7 @@ decf_head(const uint8_t *b, unsigned len, enum emul_mode mode, struct decf_head 
 		}
 	}
 	if (fl & F_PFXTAB) {
-		op = &emul_pfxtabs[op->sub][(pfx & EMUL_PFX_OSZ) ? 1 : 0];
+		op = &emul_pfxtabs[op->sub][h->mand];
 		fl = op->flags;
 	}
 	sz = emul_dec_sz[mode][(pfx / EMUL_PFX_OSZ) & 3];
@@ -110,13 +130,13 @@ decf_head(const uint8_t *b, unsigned len, enum emul_mode mode, struct decf_head 
 	h->asz = sz >> 4;
 	/* F_FULL entries, a LOCK the form does not take (#UD) and 16-bit addressing go to the full
 	 * decoder */
-	if (direct ? !(fl & F_DIRECT) : !(op->fast & emul_mode_bit[mode]) || (fl & F_FULL))
+	if (direct ? !(fl & F_DIRECT) || h->segovr != SEG_COUNT :
+		     !(op->fast & emul_mode_bit[mode]) || (fl & F_FULL))
 		return DEC_FULL;
 	if (((pfx & EMUL_PFX_LOCK) && !(fl & F_LOCK)) || ((fl & F_MODRM) && h->asz == 2))
 		return DEC_FULL;
 	h->op = op;
 	h->p = p + 1;
-	h->pfx = pfx;
 	h->rex = rex;
 	h->modrm = modrm;
 	h->map = map;
@@ -198,14 +218,15 @@ emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emu
 	in->opsz[2] = 0;
 	in->reg = (uint8_t)(((h.modrm >> 3) & 7) | ((h.rex & 4) << 1));
 	in->pfx = (uint8_t)h.pfx;
-	in->mand = (h.pfx & EMUL_PFX_OSZ) ? 0x66 : 0;
-	in->segovr = SEG_COUNT;
+	in->mand = (uint8_t)(h.mand == 1 ? 0x66 : h.mand == 2 ? 0xf3 : h.mand == 3 ? 0xf2 : 0);
+	in->segovr = (uint8_t)h.segovr;
 	in->rex = (uint8_t)h.rex;
 	in->vex_l = 0;
 	in->vex_w = 0;
 	in->vex_v = 0;
 	in->map = (uint8_t)h.map;
-	in->seg = m.ss ? SEG_SS : SEG_DS;
+	in->seg = (uint8_t)((op->flags & F_MODRM) && h.segovr != SEG_COUNT ? h.segovr :
+			    m.ss ? SEG_SS : SEG_DS);
 	in->base = (uint8_t)m.base;
 	in->index = (uint8_t)m.index;
 	in->scale = (uint8_t)m.scale;
@@ -223,6 +244,8 @@ emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emu
 			in->has_mem = true;
 			in->disp = (int64_t)emul_ld(b + p, n);
 			in->disp_size = (int8_t)n;
+			if (h.segovr != SEG_COUNT)
+				in->seg = (uint8_t)h.segovr;
 		} else {
 			in->imm = emul_ld(b + p, n);
 			in->imm_size = (int8_t)n;

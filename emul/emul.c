@@ -17,6 +17,43 @@ void (*const emul_calcs[OP_COUNT])(struct emul *e) = {
 	[OP_VMOV] = emul_calc_vmov,
 };
 
+static int emul_decoded(struct emul *e, int dec)
+{
+	switch (dec) {
+	case EMUL_DEC_OK:
+		return 0;
+	case EMUL_DEC_UD:
+		return emul_set_fault(e, 6, false, 0);
+	case EMUL_DEC_GP:
+		return emul_set_fault(e, 13, true, 0);
+	default:
+		return EMUL_UNSUPPORTED;
+	}
+}
+
+/* 64-bit mode: IA-32e mode with CS.L (SDM Vol. 3A 2.2). */
+static inline bool emul_mode_l64(const struct emul_regs *r)
+{
+	return (r->efer & (1u << 10)) && (r->seg[SEG_CS].attr & SEG_ATTR_L) && (r->cr0 & 1);
+}
+
+/* The CPU mode; 64-bit mode tested first. */
+static inline enum emul_mode emul_mode(const struct emul_regs *r)
+{
+	if (emul_mode_l64(r))
+		return EMUL_MODE_LONG64;
+	return emul_mode_of(r->cr0, r->efer, r->rflags, &r->seg[SEG_CS]);
+}
+
+/* Decode and run the general path. */
+static __attribute__((noinline)) int emul_start_general(struct emul *e, const uint8_t *bytes,
+							unsigned len)
+{
+	int r = emul_decode(bytes, len, emul_mode(e->regs), &e->in);
+
+	return r ? emul_decoded(e, r) : emul_general(e, e->exit);
+}
+
 /* The register or immediate a MOV stores (SDM Vol. 2A MOV: C7 with REX.W sign-extends its
  * imm32). */
 static inline uint64_t emul_mov_src(const struct emul *e, const struct emul_opdesc *d,
@@ -38,8 +75,8 @@ static inline uint64_t emul_mov_src(const struct emul *e, const struct emul_opde
  * classification, then the access at once; a MOV store's data goes straight into the
  * request. Anything else - a fault to raise, a second page, a RAM operand, an operand the exit
  * does not match - goes to the general path (DEC_FULL), which decides it. */
-static __attribute__((noinline)) int emul_direct(struct emul *e, const struct emul_exit *x,
-						 const uint8_t *b, unsigned len)
+static inline __attribute__((always_inline)) int
+emul_direct_try(struct emul *e, const struct emul_exit *x, const uint8_t *b, unsigned len)
 {
 	const struct emul_regs *r = e->regs;
 	struct emul_memop *mo = &e->mop[0];
@@ -131,45 +168,24 @@ static __attribute__((noinline)) int emul_direct(struct emul *e, const struct em
 	return EMUL_ACCESS;
 }
 
-static int emul_decoded(struct emul *e, int dec)
+static __attribute__((noinline)) int emul_direct(struct emul *e, const struct emul_exit *x,
+						 const uint8_t *b, unsigned len)
 {
-	switch (dec) {
-	case EMUL_DEC_OK:
-		return 0;
-	case EMUL_DEC_UD:
-		return emul_set_fault(e, 6, false, 0);
-	case EMUL_DEC_GP:
-		return emul_set_fault(e, 13, true, 0);
-	default:
-		return EMUL_UNSUPPORTED;
-	}
-}
+	int r = emul_direct_try(e, x, b, len);
 
-/* The CPU mode; 64-bit mode (IA-32e mode with CS.L, SDM Vol. 3A 2.2) tested first. */
-static inline enum emul_mode emul_mode(const struct emul_regs *r)
-{
-	if ((r->efer & (1u << 10)) && (r->seg[SEG_CS].attr & SEG_ATTR_L) && (r->cr0 & 1))
-		return EMUL_MODE_LONG64;
-	return emul_mode_of(r->cr0, r->efer, r->rflags, &r->seg[SEG_CS]);
+	return r == DEC_FULL ? emul_start_general(e, b, len) : r;
 }
 
 int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
 		     const struct emul_exit *exit, const uint8_t *bytes, unsigned len)
 {
-	enum emul_mode mode = emul_mode(regs);
-	int r;
-
 	e->env = env;
 	e->regs = regs;
 	e->exit = exit;
 	e->state = ES_IDLE;
-	if (mode == EMUL_MODE_LONG64 && exit && exit->la_valid && exit->kind == EMUL_EXIT_MMIO) {
-		r = emul_direct(e, exit, bytes, len);
-		if (r != DEC_FULL)
-			return r;
-	}
-	r = emul_decode(bytes, len, mode, &e->in);
-	return r ? emul_decoded(e, r) : emul_general(e, exit);
+	if (exit && exit->la_valid && exit->kind == EMUL_EXIT_MMIO && emul_mode_l64(regs))
+		return emul_direct(e, exit, bytes, len);
+	return emul_start_general(e, bytes, len);
 }
 
 /* Fetch at CS:RIP (both pages if the instruction may span them), then as emul_start_bytes. */
@@ -187,11 +203,8 @@ int emul_start(struct emul *e, const struct emul_env *env, struct emul_regs *reg
 	e->state = ES_IDLE;
 	st = emul_fetch_run(&env->mem, regs, mode, buf, &n, &e->fault);
 	if (!st && mode == EMUL_MODE_LONG64 && exit && exit->la_valid &&
-	    exit->kind == EMUL_EXIT_MMIO) {
-		r = emul_direct(e, exit, buf, n);
-		if (r != DEC_FULL)
-			return r;
-	}
+	    exit->kind == EMUL_EXIT_MMIO)
+		return emul_direct(e, exit, buf, n);
 	r = emul_decode(buf, n, mode, &e->in);
 	if (r == EMUL_DEC_SHORT && st)
 		return st; /* the fetch stopped where the instruction goes on */

@@ -286,12 +286,14 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "time"))
 		return run_time();
 	if (!strcmp(argv[1], "profile")) { /* the mixed stream alone, for callgrind_annotate */
-		const char *one = getenv("BENCH_CASE"); /* one case only */
-		const char *reps = getenv("BENCH_ROUNDS");
-		for (unsigned k = 0; k < (reps ? (unsigned)atoi(reps) : 100u); k++)
-			for (int i = 0; i < NCASE; i++)
-				if (!one || atoi(one) == i)
-					bench_unit(&cases[i]);
+		const char *one = getenv("BENCH_CASE"), *reps = getenv("BENCH_ROUNDS");
+		int only = one ? atoi(one) : -1;
+		unsigned rounds = reps ? (unsigned)atoi(reps) : 100u;
+		CALLGRIND_TOGGLE_COLLECT;
+		for (unsigned k = 0; k < rounds; k++)
+			for (int i = only < 0 ? 0 : only; i < (only < 0 ? NCASE : only + 1); i++)
+				bench_unit(&cases[i]);
+		CALLGRIND_TOGGLE_COLLECT;
 		return 0;
 	}
 	return run_coverage();
