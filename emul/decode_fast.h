@@ -76,7 +76,7 @@ decf_prefixes(const uint8_t *b, unsigned len, bool l64, unsigned *pp, struct dec
 }
 
 static inline __attribute__((always_inline)) int
-decf_head(const uint8_t *b, unsigned len, enum emul_mode mode, struct decf_head *h, bool direct)
+decf_head(const uint8_t *b, unsigned len, enum emul_mode mode, struct decf_head *h)
 {
 	const struct emul_opdesc *op;
 	unsigned p = 0, c = b[0], pfx = 0, rex = 0, map = EMUL_MAP_1, modrm = 0, sz;
@@ -130,8 +130,7 @@ decf_head(const uint8_t *b, unsigned len, enum emul_mode mode, struct decf_head 
 	h->asz = sz >> 4;
 	/* F_FULL entries, a LOCK the form does not take (#UD) and 16-bit addressing go to the full
 	 * decoder */
-	if (direct ? !(fl & F_DIRECT) || h->segovr != SEG_COUNT :
-		     !(op->fast & emul_mode_bit[mode]) || (fl & F_FULL))
+	if (!(op->fast & emul_mode_bit[mode]) || (fl & F_FULL))
 		return DEC_FULL;
 	if (((pfx & EMUL_PFX_LOCK) && !(fl & F_LOCK)) || ((fl & F_MODRM) && h->asz == 2))
 		return DEC_FULL;
@@ -188,71 +187,101 @@ static inline unsigned decf_imm_bytes(unsigned imm, unsigned osz, unsigned asz)
 	return imm == IMM_1 ? 1 : imm == IMM_Z ? (osz == 2 ? 2u : 4u) : asz;
 }
 
-static inline __attribute__((always_inline)) int
-emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn *in)
-{
+/* A whole fast-path decode, kept in registers by its inlined users. */
+struct decf {
 	struct decf_head h;
-	struct decf_mem m = { .base = EMUL_NOREG, .index = EMUL_NOREG, .scale = 1 };
+	struct decf_mem m;
+	uint64_t imm;
+	unsigned imm_size, len;
+	bool moffs; /* the memory operand is a moffs (its offset in m.disp) */
+};
+
+static inline __attribute__((always_inline)) int
+decf_run(const uint8_t *b, unsigned len, enum emul_mode mode, struct decf *d)
+{
 	const struct emul_opdesc *op;
 	unsigned p, n;
 	int r;
 
-	if (decf_head(b, len, mode, &h, false))
+	if (decf_head(b, len, mode, &d->h))
 		return DEC_FULL;
-	op = h.op;
-	p = h.p;
+	op = d->h.op;
+	p = d->h.p;
+	d->m = (struct decf_mem){ .base = EMUL_NOREG, .index = EMUL_NOREG, .scale = 1 };
+	d->imm = 0;
+	d->imm_size = 0;
+	d->moffs = false;
 	if (op->flags & F_MODRM) {
-		r = decf_mem(b, len, p, h.modrm, h.rex, mode == EMUL_MODE_LONG64, &m);
+		r = decf_mem(b, len, p, d->h.modrm, d->h.rex, mode == EMUL_MODE_LONG64, &d->m);
 		if (r < 0)
 			return DEC_FULL;
 		p = (unsigned)r;
 	}
-	in->d = op;
-	in->disp = m.disp;
-	in->imm = 0;
-	in->mode = (uint8_t)mode;
-	in->osz = (uint8_t)h.osz;
-	in->asz = (uint8_t)h.asz;
-	in->opsz[0] = (uint8_t)decf_size(op->fsz[0], h.osz);
-	in->opsz[1] = (uint8_t)decf_size(op->fsz[1], h.osz);
-	in->opsz[2] = 0;
-	in->reg = (uint8_t)(((h.modrm >> 3) & 7) | ((h.rex & 4) << 1));
-	in->pfx = (uint8_t)h.pfx;
-	in->mand = (uint8_t)(h.mand == 1 ? 0x66 : h.mand == 2 ? 0xf3 : h.mand == 3 ? 0xf2 : 0);
-	in->segovr = (uint8_t)h.segovr;
-	in->rex = (uint8_t)h.rex;
-	in->vex_l = 0;
-	in->vex_w = 0;
-	in->vex_v = 0;
-	in->map = (uint8_t)h.map;
-	in->seg = (uint8_t)((op->flags & F_MODRM) && h.segovr != SEG_COUNT ? h.segovr :
-			    m.ss ? SEG_SS : SEG_DS);
-	in->base = (uint8_t)m.base;
-	in->index = (uint8_t)m.index;
-	in->scale = (uint8_t)m.scale;
-	in->riprel = m.riprel;
-	in->has_mem = (op->flags & F_MODRM) != 0;
-	in->disp_size = (int8_t)m.disp_size;
-	in->imm_size = 0;
-	in->opc = (uint8_t)h.opc;
-	in->modrm = (uint8_t)h.modrm;
 	if (op->imm) {
-		n = decf_imm_bytes(op->imm, h.osz, h.asz);
+		n = decf_imm_bytes(op->imm, d->h.osz, d->h.asz);
 		if (p + n > len)
 			return DEC_FULL;
 		if (op->imm == IMM_MOFFS) {
-			in->has_mem = true;
-			in->disp = (int64_t)emul_ld(b + p, n);
-			in->disp_size = (int8_t)n;
-			if (h.segovr != SEG_COUNT)
-				in->seg = (uint8_t)h.segovr;
+			d->moffs = true;
+			d->m.disp = (int64_t)emul_ld(b + p, n);
+			d->m.disp_size = n;
 		} else {
-			in->imm = emul_ld(b + p, n);
-			in->imm_size = (int8_t)n;
+			d->imm = emul_ld(b + p, n);
+			d->imm_size = n;
 		}
 		p += n;
 	}
-	in->len = (uint8_t)p;
+	d->len = p;
+	return 0;
+}
+
+/* struct emul_insn from a fast-path decode, exactly as the full decoder fills it. */
+static inline __attribute__((always_inline)) void
+decf_fill(const struct decf *d, enum emul_mode mode, struct emul_insn *in)
+{
+	const struct emul_opdesc *op = d->h.op;
+	bool mem = d->moffs || (op->flags & F_MODRM);
+
+	in->d = op;
+	in->disp = d->m.disp;
+	in->imm = d->imm;
+	in->len = (uint8_t)d->len;
+	in->mode = (uint8_t)mode;
+	in->osz = (uint8_t)d->h.osz;
+	in->asz = (uint8_t)d->h.asz;
+	in->opsz[0] = (uint8_t)decf_size(op->fsz[0], d->h.osz);
+	in->opsz[1] = (uint8_t)decf_size(op->fsz[1], d->h.osz);
+	in->opsz[2] = 0;
+	in->reg = (uint8_t)(((d->h.modrm >> 3) & 7) | ((d->h.rex & 4) << 1));
+	in->pfx = (uint8_t)d->h.pfx;
+	in->mand = (uint8_t)(d->h.mand == 1 ? 0x66 : d->h.mand == 2 ? 0xf3 : d->h.mand == 3 ? 0xf2 : 0);
+	in->segovr = (uint8_t)d->h.segovr;
+	in->rex = (uint8_t)d->h.rex;
+	in->vex_l = 0;
+	in->vex_w = 0;
+	in->vex_v = 0;
+	in->map = (uint8_t)d->h.map;
+	in->seg = (uint8_t)(mem && d->h.segovr != SEG_COUNT ? d->h.segovr :
+			    d->m.ss ? SEG_SS : SEG_DS);
+	in->base = (uint8_t)d->m.base;
+	in->index = (uint8_t)d->m.index;
+	in->scale = (uint8_t)d->m.scale;
+	in->riprel = d->m.riprel;
+	in->has_mem = mem;
+	in->disp_size = (int8_t)d->m.disp_size;
+	in->imm_size = (int8_t)d->imm_size;
+	in->opc = (uint8_t)d->h.opc;
+	in->modrm = (uint8_t)d->h.modrm;
+}
+
+static inline __attribute__((always_inline)) int
+emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn *in)
+{
+	struct decf d;
+
+	if (decf_run(b, len, mode, &d))
+		return DEC_FULL;
+	decf_fill(&d, mode, in);
 	return EMUL_DEC_OK;
 }
 

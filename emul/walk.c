@@ -66,6 +66,7 @@ struct walk {
 	enum walk_kind kind;
 	uint64_t la;
 	unsigned m; /* MAXPHYADDR */
+	uint64_t rsvd; /* reserved bits of every entry of a PAE or 4/5-level table (walk_rsvd) */
 	bool nxe, write, fetch, user, implicit;
 	/* Filled by one pass over the tables. */
 	bool us, rw, xd; /* U/S and R/W set at every level, XD set at some level */
@@ -73,12 +74,10 @@ struct walk {
 	unsigned leaf_shift;
 };
 
-/* Bits hi..lo set; none if hi < lo. */
-static uint64_t walk_bits(unsigned hi, unsigned lo)
+/* Bits hi..lo set (hi <= 63); none if hi < lo. */
+static inline uint64_t walk_bits(unsigned hi, unsigned lo)
 {
-	if (hi < lo || hi > 63)
-		return 0;
-	return (~0ull >> (63 - hi)) & (~0ull << lo);
+	return hi < lo ? 0 : (~0ull >> (63 - hi)) & (~0ull << lo);
 }
 
 static int walk_pf(const struct walk *w, uint32_t why, struct emul_fault *f)
@@ -105,27 +104,27 @@ static int walk_gp0(struct emul_fault *f)
 
 /* Reserved bits of an entry; `large` if it maps a page above the last level (the entry-format
  * tables of SDM Vol. 3A 4.3 for 32-bit, 4.4.2 for PAE and 4.5.4 for 4-/5-level paging). */
-static uint64_t walk_rsvd(const struct walk *w, const struct walk_level *lv, bool large)
+static inline uint64_t walk_rsvd(const struct walk *w, const struct walk_level *lv, bool large)
+{
+	unsigned m40 = w->m < 40 ? w->m : 40;
+	uint64_t r = w->rsvd;
+
+	if (w->kind == WALK_K32)
+		return large ? walk_bits(21, m40 - 19) : 0;
+	if (lv->flags & LV_PDPTE)
+		return walk_bits(63, w->m) | walk_bits(8, 5) | walk_bits(2, 1);
+	if (lv->flags & LV_PS_RSVD)
+		r |= PTE_PS;
+	return large ? r | walk_bits(lv->shift - 1, 13) : r;
+}
+
+/* The part of walk_rsvd common to every PAE and 4/5-level entry: physical-address bits at or
+ * above MAXPHYADDR (up to 51, or 62 in PAE), XD without EFER.NXE. */
+static uint64_t walk_rsvd_base(const struct walk *w)
 {
 	uint64_t xd = w->nxe ? 0 : PTE_XD;
-	unsigned m40 = w->m < 40 ? w->m : 40;
-	uint64_t r;
 
-	switch (w->kind) {
-	case WALK_K32:
-		return large ? walk_bits(21, m40 - 19) : 0;
-	case WALK_KPAE:
-		if (lv->flags & LV_PDPTE)
-			return walk_bits(63, w->m) | walk_bits(8, 5) | walk_bits(2, 1);
-		r = walk_bits(62, w->m) | xd;
-		break;
-	default:
-		r = walk_bits(51, w->m) | xd;
-		if (lv->flags & LV_PS_RSVD)
-			r |= PTE_PS;
-		break;
-	}
-	return large ? r | walk_bits(lv->shift - 1, 13) : r;
+	return walk_bits(w->kind == WALK_KPAE ? 62 : 51, w->m) | xd;
 }
 
 /* Physical address an entry points to: a table, or the base of the page it maps. */
@@ -152,19 +151,18 @@ static uint64_t walk_root(const struct walk *w)
 	}
 }
 
-static int walk_read(const struct walk *w, const struct walk_level *lv, uint64_t gpa, uint64_t *e)
+/* An entry of 4 or 8 bytes, little-endian as x86 stores it. */
+static inline int walk_read(const struct walk *w, const struct walk_level *lv, uint64_t gpa,
+			    uint64_t *e)
 {
-	uint8_t b[8] = { 0 };
 	uint64_t v = 0;
 
 	if ((lv->flags & LV_PDPTE) && w->ctl->pdpte_valid) {
 		*e = w->ctl->pdpte[(w->la >> 30) & 3];
 		return 0;
 	}
-	if (w->mem->read(w->mem->ctx, gpa, b, w->mode->esize) != 0)
+	if (w->mem->read(w->mem->ctx, gpa, &v, w->mode->esize) != 0)
 		return -WALK_EFAULT;
-	for (unsigned i = 0; i < w->mode->esize; i++)
-		v |= (uint64_t)b[i] << (8 * i);
 	*e = v;
 	return 0;
 }
@@ -338,6 +336,7 @@ static void walk_init(struct walk *w, const struct walk_ctl *ctl, const struct e
 	w->la = w->kind >= WALK_K4 ? la : (la & 0xffffffffu);
 	w->m = m < 32 ? 32 : m > 52 ? 52 : m;
 	w->nxe = w->kind != WALK_K32 && (ctl->efer & EFER_NXE);
+	w->rsvd = walk_rsvd_base(w);
 	w->fetch = access & WALK_FETCH;
 	w->write = (access & WALK_WRITE) && !w->fetch;
 	w->implicit = (access & WALK_IMPLICIT) && !w->fetch;
