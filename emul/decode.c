@@ -407,6 +407,7 @@ dec_body(const uint8_t *restrict b, unsigned len, unsigned p, enum emul_mode mod
 	in->asz = (uint8_t)asz;
 	/* the prefix-free forms valid in this mode with every operand size pass without checks */
 	if (__builtin_expect(!(op->fast & (emul_mode_bit[mode] << (lenonly ? 4 : 0))) ||
+			     (osz == 2 && !(fl & F_O16)) ||
 			     (pfx & (EMUL_PFX_LOCK | EMUL_PFX_OSZ | EMUL_PFX_REP | EMUL_PFX_REPNE |
 				     EMUL_PFX_VEX)), 0)) {
 		r = dec_check(in, op, lenonly);

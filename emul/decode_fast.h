@@ -35,10 +35,11 @@ struct decf_mem {
 	unsigned disp_size;
 };
 
-/* Bytes of an operand from its table byte (FSZ_*): fixed, the operand size, or 2/4 (Z). */
+/* Bytes of an operand from its table byte (FSZ_*): fixed, the operand size, Z or Y (the fast
+ * path has no VEX and no D64 form: its operand size is 8 exactly with REX.W). */
 static inline unsigned decf_size(unsigned f, unsigned osz)
 {
-	return f < FSZ_V ? f : f == FSZ_V ? osz : osz == 2 ? 2 : 4;
+	return f < FSZ_V ? f : f == FSZ_V ? osz : f == FSZ_Z ? (osz == 2 ? 2 : 4) : osz == 8 ? 8 : 4;
 }
 
 /* Legacy prefixes (SDM Vol. 2A 2.1.1): repeated and redundant ones accepted, the last segment
@@ -128,9 +129,9 @@ decf_head(const uint8_t *b, unsigned len, enum emul_mode mode, struct decf_head 
 	sz = emul_dec_sz[mode][(pfx / EMUL_PFX_OSZ) & 3];
 	h->osz = (rex & 8) ? 8 : sz & 15;
 	h->asz = sz >> 4;
-	/* F_FULL entries, a LOCK the form does not take (#UD) and 16-bit addressing go to the full
-	 * decoder */
-	if (!(op->fast & emul_mode_bit[mode]) || (fl & F_FULL))
+	/* F_FULL entries, a 16-bit operand size the form lacks, a LOCK it does not take (#UD) and
+	 * 16-bit addressing go to the full decoder */
+	if (!(op->fast & emul_mode_bit[mode]) || (fl & F_FULL) || (h->osz == 2 && !(fl & F_O16)))
 		return DEC_FULL;
 	if (((pfx & EMUL_PFX_LOCK) && !(fl & F_LOCK)) || ((fl & F_MODRM) && h->asz == 2))
 		return DEC_FULL;

@@ -15,9 +15,10 @@
 	  ((op) == OP_BT && OPND_KIND(o1) == K_G ? XL_MORE : 0)))
 /* Operand bytes by size class (FSZ_*), and the modes that need no check (struct emul_opdesc). */
 #define FSZ(o) (OPND_SIZE(o) == S_V ? FSZ_V : OPND_SIZE(o) == S_Z ? FSZ_Z :                     \
+		OPND_SIZE(o) == S_Y ? FSZ_Y :                                                       \
 		OPND_SIZE(o) == S_NONE ? 0 : OPND_SIZE(o) <= S_Q ? 1u << (OPND_SIZE(o) - 1) :       \
 		OPND_SIZE(o) == S_DQ ? 16 : OPND_SIZE(o) == S_CL ? 64 : FSZ_MORE)
-#define FAST(op, modes, fl) (((fl) & F_OALL) != F_OALL ? 0 :                                  \
+#define FAST(op, modes, fl) (((fl) & (F_O32 | F_O64)) != (F_O32 | F_O64) ? 0 :                  \
 			     ((op) == OP_LEN ? 0 : (modes)) | (modes) << 4)
 #define FULL(fl, o0, o1, o2) (((fl) & (F_HEAD | F_RMTAB | F_D64 | F_NP)) || (o2) ||          \
 			      FSZ(o0) == FSZ_MORE || FSZ(o1) == FSZ_MORE ? F_FULL : 0)
@@ -25,7 +26,8 @@
 		     (op) != OP_IN && (op) != OP_OUT && (op) != OP_STR)
 #define DIRECT(op, modes, o0, o1, o2, fl)                                                     \
 	(GENERIC(op) && (MEMK(o0) || MEMK(o1)) && !(XLT(op, o0, o1, fl) & XL_MORE) &&           \
-	 ((modes) & M_L64) && ((fl) & F_OALL) == F_OALL && !FULL(fl, o0, o1, o2) ? F_DIRECT : 0)
+	 ((modes) & M_L64) && ((fl) & (F_O32 | F_O64)) == (F_O32 | F_O64) &&                    \
+	 !FULL(fl, o0, o1, o2) ? F_DIRECT : 0)
 #define LOADREG(op, o0, o1) (((op) == OP_MOV || (op) == OP_MOVZX || (op) == OP_MOVSX) &&          \
 			     MEMK(o1) && (OPND_KIND(o0) == K_G || OPND_KIND(o0) == K_ACC) ? F_LOADREG : 0)
 #define STOREMOV(op, o0, o1) ((op) == OP_MOV && MEMK(o0) && (OPND_KIND(o1) == K_G ||              \
