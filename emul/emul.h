@@ -225,6 +225,11 @@ struct emul {
 	uint16_t pend_len;  /* bytes the pending read returns */
 	uint8_t *pend_buf;  /* where they go */
 	uint32_t batch;     /* string elements in this emulation */
+	struct {            /* a string instruction (ops_string.c) */
+		uint8_t size, sides, ssrc;
+		bool down, rep;
+		uint64_t count;
+	} str;
 	struct emul_side side[2];
 	struct emul_stage stage;
 	uint8_t data[EMUL_BATCH_MAX_BYTES] __attribute__((aligned(8)));
