@@ -76,25 +76,26 @@ static inline uint64_t emul_mov_src(const struct emul *e, const struct emul_opde
  * request. Anything else - a fault to raise, a second page, a RAM operand, an operand the exit
  * does not match - goes to the general path (DEC_FULL), which decides it. */
 static inline __attribute__((always_inline)) int
-emul_direct_try(struct emul *e, const struct emul_exit *x, const struct decf *d)
+emul_direct_try(struct emul *e, const struct emul_exit *x)
 {
 	const struct emul_regs *r = e->regs;
-	const struct emul_opdesc *op = d->h.op;
+	struct emul_insn *in = &e->in;
+	const struct emul_opdesc *op = in->d;
 	struct emul_memop *mo = &e->mop[0];
-	unsigned xl = op->xl, size, reg;
+	unsigned xl = op->xl, size;
 	uint64_t ea, gpa;
 
-	if (!(op->flags & F_DIRECT) || d->h.segovr != SEG_COUNT)
+	if (!(op->flags & F_DIRECT) || in->segovr != SEG_COUNT)
 		return DEC_FULL;
-	ea = (uint64_t)d->m.disp;
-	if (d->m.base != EMUL_NOREG)
-		ea += r->gpr[d->m.base];
-	if (d->m.index != EMUL_NOREG)
-		ea += r->gpr[d->m.index] * d->m.scale;
-	if (d->m.riprel)
-		ea += r->rip + d->len;
-	ea = emul_trunc(ea, d->h.asz);
-	size = decf_size(op->fsz[(xl & XL_OPND1) != 0], d->h.osz);
+	ea = (uint64_t)in->disp;
+	if (in->base != EMUL_NOREG)
+		ea += r->gpr[in->base];
+	if (in->index != EMUL_NOREG)
+		ea += r->gpr[in->index] * in->scale;
+	if (in->riprel)
+		ea += r->rip + in->len;
+	ea = emul_trunc(ea, in->asz);
+	size = in->opsz[(xl & XL_OPND1) != 0];
 	/* On the exit's page and within it, the operand is canonical: the CPU checked that page
 	 * (SDM Vol. 3A 3.3.7.1); a write takes the exit's translation only from a write exit. */
 	if (((ea ^ x->la) >> 12) || (ea & 0xfff) + size > 0x1000 ||
@@ -103,34 +104,21 @@ emul_direct_try(struct emul *e, const struct emul_exit *x, const struct decf *d)
 		return DEC_FULL;
 	gpa = (x->gpa & ~0xfffull) | (ea & 0xfff);
 	*mo = (struct emul_memop){ .la = ea, .gpa = { gpa }, .size = size, .len0 = (uint16_t)size,
-				   .seg = d->m.ss ? SEG_SS : SEG_DS, .read = xl & TR_READ,
-				   .write = xl & TR_WRITE, .dev = { true } };
+				   .seg = in->seg, .read = xl & TR_READ, .write = xl & TR_WRITE,
+				   .dev = { true } };
 	e->nmop = 1;
-	e->in.d = op;
-	e->in.len = (uint8_t)d->len;
-	e->in.mode = EMUL_MODE_LONG64;
-	e->in.rex = (uint8_t)d->h.rex;
-	reg = ((d->h.modrm >> 3) & 7) | ((d->h.rex & 4) << 1);
 	if (op->flags & F_LOADREG) {
 		e->next = NEXT_LOAD;
-		e->ld_reg = (uint8_t)(OPND_KIND(op->opnd[0]) == K_ACC ? EMUL_RAX : reg);
-		e->ld_size = (uint8_t)decf_size(op->fsz[0], d->h.osz);
+		e->ld_reg = OPND_KIND(op->opnd[0]) == K_ACC ? EMUL_RAX : in->reg;
+		e->ld_size = in->opsz[0];
 		e->ld_sext = op->op == OP_MOVSX;
 		emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_READ, gpa, size, 1, (int)size, e->data);
 	} else if (op->flags & F_STOREMOV) {
-		uint64_t v = emul_mov_src(e, op, reg, d->imm, d->imm_size, size);
+		uint64_t v = emul_mov_src(e, op, in->reg, in->imm, (unsigned)in->imm_size, size);
 		e->next = NEXT_DONE;
 		emul_copy(e->data, &v, 8);
 		emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_WRITE, gpa, size, 1, (int)size, e->data);
 	} else {
-		e->in.opsz[0] = (uint8_t)decf_size(op->fsz[0], d->h.osz);
-		e->in.opsz[1] = (uint8_t)decf_size(op->fsz[1], d->h.osz);
-		e->in.osz = (uint8_t)d->h.osz;
-		e->in.asz = (uint8_t)d->h.asz;
-		e->in.reg = (uint8_t)reg;
-		e->in.pfx = (uint8_t)d->h.pfx;
-		e->in.imm = d->imm;
-		e->in.imm_size = (int8_t)d->imm_size;
 		emul_begin_outputs(e);
 		emul_one(e, xl & TR_READ, xl & TR_WRITE);
 	}
@@ -144,20 +132,16 @@ emul_direct_try(struct emul *e, const struct emul_exit *x, const struct decf *d)
 }
 
 /* 64-bit mode with the exit's linear address: the direct path, or the general one with the
- * same fast-path decode (or the full decoder's). */
+ * same decode. */
 static __attribute__((noinline)) int emul_direct(struct emul *e, const struct emul_exit *x,
 						 const uint8_t *b, unsigned len)
 {
-	struct decf d;
 	int r;
 
-	if (decf_run(b, len, EMUL_MODE_LONG64, &d))
+	if (emul_decode_fast(b, len, EMUL_MODE_LONG64, &e->in))
 		return emul_start_general(e, b, len);
-	r = emul_direct_try(e, x, &d);
-	if (r != DEC_FULL)
-		return r;
-	decf_fill(&d, EMUL_MODE_LONG64, &e->in);
-	return emul_general(e, x);
+	r = emul_direct_try(e, x);
+	return r == DEC_FULL ? emul_general(e, x) : r;
 }
 
 int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
