@@ -84,10 +84,10 @@ static inline unsigned decf_size(unsigned f, unsigned osz)
 /* The memory operand of ModRM (mod != 11b) whose SIB or displacement starts at b[p]
  * (SDM Vol. 2A Tables 2-2 and 2-3); the position after it, or DEC_FULL when the bytes end. */
 static inline __attribute__((always_inline)) int
-decf_mem(const uint8_t *b, unsigned len, unsigned p, unsigned modrm, struct emul_insn *in)
+decf_mem(const uint8_t *b, unsigned len, unsigned p, unsigned modrm, unsigned rex,
+	 unsigned segovr, struct emul_insn *in)
 {
 	unsigned mod = modrm >> 6, rm = modrm & 7, base = rm, n = mod == 1 ? 1 : mod == 2 ? 4 : 0;
-	unsigned rex = in->rex;
 
 	if (rm == 4) {
 		if (p >= len)
@@ -107,7 +107,7 @@ decf_mem(const uint8_t *b, unsigned len, unsigned p, unsigned modrm, struct emul
 	}
 	if (base != EMUL_NOREG) {
 		base |= (rex & 1) << 3;
-		if ((base == EMUL_RSP || base == EMUL_RBP) && in->segovr == SEG_COUNT)
+		if ((base == EMUL_RSP || base == EMUL_RBP) && segovr == SEG_COUNT)
 			in->seg = SEG_SS;
 	}
 	in->base = (uint8_t)base;
@@ -122,33 +122,15 @@ decf_mem(const uint8_t *b, unsigned len, unsigned p, unsigned modrm, struct emul
 	return (int)(p + n);
 }
 
+/* Everything from the opcode's entry on; pfx, rex and segovr are what the prefixes gave
+ * (constants for the prefix-free copy). */
 static inline __attribute__((always_inline)) int
-emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn *in)
+decf_tail(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn *in,
+	  const struct emul_opdesc *op, unsigned p, unsigned pfx, unsigned rex, unsigned segovr)
 {
-	const struct emul_opdesc *op;
-	unsigned p = 0, modrm = 0, osz, asz, n, c;
-	uint32_t fl;
+	unsigned modrm = 0, osz, asz, n, c;
+	uint32_t fl = op->flags;
 
-	if (len < 2 || len > EMUL_INSN_MAX)
-		return DEC_FULL;
-	in->mode = (uint8_t)mode;
-	op = &emul_map1[b[0]];
-	if (op->flags & F_HEAD) {
-		op = emul_decode_head(b, len, in, &p);
-		if (!op)
-			return DEC_FULL;
-	} else {
-		in->pfx = 0;
-		in->mand = 0;
-		in->segovr = SEG_COUNT;
-		in->rex = 0;
-		in->vex_l = 0;
-		in->vex_w = 0;
-		in->vex_v = 0;
-		in->map = EMUL_MAP_1;
-		in->opc = b[0];
-	}
-	fl = op->flags;
 	if (fl & F_MODRM) {
 		if (++p >= len)
 			return DEC_FULL;
@@ -166,13 +148,13 @@ emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emu
 		op = &emul_pfxtabs[op->sub][c == 0x66 ? 1 : c == 0xf3 ? 2 : c == 0xf2 ? 3 : 0];
 		fl = op->flags;
 	}
-	c = emul_dec_sz[mode][(in->pfx / EMUL_PFX_OSZ) & 3];
-	osz = (in->rex & 8) ? 8 : c & 15;
+	c = emul_dec_sz[mode][(pfx / EMUL_PFX_OSZ) & 3];
+	osz = (rex & 8) ? 8 : c & 15;
 	asz = c >> 4;
 	/* F_FULL entries, a 16-bit operand size the form lacks, a LOCK it does not take (#UD) and
 	 * 16-bit addressing go to the full decoder */
 	if (!(op->fast & emul_mode_bit[mode]) || (fl & F_FULL) || (osz == 2 && !(fl & F_O16)) ||
-	    ((in->pfx & EMUL_PFX_LOCK) && !(fl & F_LOCK)) || ((fl & F_MODRM) && asz == 2))
+	    ((pfx & EMUL_PFX_LOCK) && !(fl & F_LOCK)) || ((fl & F_MODRM) && asz == 2))
 		return DEC_FULL;
 	in->d = op;
 	in->osz = (uint8_t)osz;
@@ -180,8 +162,8 @@ emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emu
 	in->opsz[0] = (uint8_t)decf_size(op->fsz[0], osz);
 	in->opsz[1] = (uint8_t)decf_size(op->fsz[1], osz);
 	in->opsz[2] = 0;
-	in->reg = (uint8_t)(((modrm >> 3) & 7) | ((in->rex & 4) << 1));
-	in->seg = (uint8_t)(in->segovr != SEG_COUNT && (fl & F_MODRM) ? in->segovr : SEG_DS);
+	in->reg = (uint8_t)(((modrm >> 3) & 7) | ((rex & 4) << 1));
+	in->seg = (uint8_t)(segovr != SEG_COUNT && (fl & F_MODRM) ? segovr : SEG_DS);
 	in->base = EMUL_NOREG;
 	in->index = EMUL_NOREG;
 	in->scale = 1;
@@ -193,7 +175,7 @@ emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emu
 	in->imm = 0;
 	p++;
 	if (fl & F_MODRM) {
-		int r = decf_mem(b, len, p, modrm, in);
+		int r = decf_mem(b, len, p, modrm, rex, segovr, in);
 		if (r < 0)
 			return DEC_FULL;
 		p = (unsigned)r;
@@ -206,8 +188,8 @@ emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emu
 			in->has_mem = true;
 			in->disp = (int64_t)emul_ld(b + p, n);
 			in->disp_size = (int8_t)n;
-			if (in->segovr != SEG_COUNT)
-				in->seg = in->segovr;
+			if (segovr != SEG_COUNT)
+				in->seg = (uint8_t)segovr;
 		} else {
 			in->imm = emul_ld(b + p, n);
 			in->imm_size = (int8_t)n;
@@ -216,6 +198,34 @@ emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emu
 	}
 	in->len = (uint8_t)p;
 	return EMUL_DEC_OK;
+}
+
+static inline __attribute__((always_inline)) int
+emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn *in)
+{
+	const struct emul_opdesc *op;
+	unsigned p = 0;
+
+	if (len < 2 || len > EMUL_INSN_MAX)
+		return DEC_FULL;
+	in->mode = (uint8_t)mode;
+	op = &emul_map1[b[0]];
+	if (!(op->flags & F_HEAD)) {
+		in->pfx = 0;
+		in->mand = 0;
+		in->segovr = SEG_COUNT;
+		in->rex = 0;
+		in->vex_l = 0;
+		in->vex_w = 0;
+		in->vex_v = 0;
+		in->map = EMUL_MAP_1;
+		in->opc = b[0];
+		return decf_tail(b, len, mode, in, op, 0, 0, 0, SEG_COUNT);
+	}
+	op = emul_decode_head(b, len, in, &p);
+	if (!op)
+		return DEC_FULL;
+	return decf_tail(b, len, mode, in, op, p, in->pfx, in->rex, in->segovr);
 }
 
 #endif
