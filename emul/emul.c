@@ -54,6 +54,15 @@ static __attribute__((noinline)) int emul_start_general(struct emul *e, const ui
 	return r ? emul_decoded(e, r) : emul_general(e, e->exit);
 }
 
+/* The same when the fast path already declined the bytes (64-bit mode). */
+static __attribute__((noinline)) int emul_start_full(struct emul *e, const uint8_t *bytes,
+						     unsigned len)
+{
+	int r = emul_decode_full(bytes, len, EMUL_MODE_LONG64, &e->in);
+
+	return r ? emul_decoded(e, r) : emul_general(e, e->exit);
+}
+
 /* The register or immediate a MOV stores (SDM Vol. 2A MOV: C7 with REX.W sign-extends its
  * imm32). */
 static inline uint64_t emul_mov_src(const struct emul *e, const struct emul_opdesc *d,
@@ -139,7 +148,7 @@ static __attribute__((noinline)) int emul_direct(struct emul *e, const struct em
 	int r;
 
 	if (emul_decode_fast(b, len, EMUL_MODE_LONG64, &e->in))
-		return emul_start_general(e, b, len);
+		return emul_start_full(e, b, len);
 	r = emul_direct_try(e, x);
 	return r == DEC_FULL ? emul_general(e, x) : r;
 }
