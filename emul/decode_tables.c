@@ -16,7 +16,7 @@
 /* Operand bytes by size class (FSZ_*), and the modes that need no check (struct emul_opdesc). */
 #define FSZ(o) (OPND_SIZE(o) == S_V ? FSZ_V : OPND_SIZE(o) == S_Z ? FSZ_Z :                     \
 		OPND_SIZE(o) == S_Y ? FSZ_Y :                                                       \
-		OPND_SIZE(o) == S_NONE ? 0 : OPND_SIZE(o) <= S_Q ? 1u << (OPND_SIZE(o) - 1) :       \
+		OPND_SIZE(o) == S_NONE ? 0 : OPND_SIZE(o) <= S_Q ? 1u << ((OPND_SIZE(o) - 1) & 3) :  \
 		OPND_SIZE(o) == S_DQ ? 16 : OPND_SIZE(o) == S_CL ? 64 : FSZ_MORE)
 #define FAST(op, modes, fl) (((fl) & (F_O32 | F_O64)) != (F_O32 | F_O64) ? 0 :                  \
 			     ((op) == OP_LEN ? 0 : (modes)) | (modes) << 4)
