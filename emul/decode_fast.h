@@ -16,6 +16,35 @@ extern const uint8_t emul_mode_bit[5];
 /* Operand size (low nibble) and address size by mode and 66h/67h (SDM Vol. 1 3.6). */
 extern const uint8_t emul_dec_sz[5][4];
 
+/* VEX at b[p] (SDM Vol. 2A 2.3.5), map 0F only, vvvv unused (1111b): R, X, B, W, L and pp;
+ * NULL for anything else (a third operand, another map, vvvv not 1111b: #UD). */
+static inline const struct emul_opdesc *decf_vex(const uint8_t *b, unsigned p,
+						  struct emul_insn *in, unsigned *pp)
+{
+	static const uint8_t pp_mand[4] = { 0, 0x66, 0xf3, 0xf2 };
+	unsigned b1 = b[p + 1], b2 = b1, rex = 0x40 | ((~b1 >> 5) & 4);
+
+	if (b[p] == 0xc4) {
+		if ((b1 & 0x1f) != 1)
+			return NULL;
+		b2 = b[++p + 1];
+		rex = 0x40 | ((~b1 >> 5) & 7) | ((b2 >> 4) & 8);
+	}
+	if (in->mode != EMUL_MODE_LONG64)
+		rex = 0x40 | (rex & 8); /* R, X, B do not exist outside 64-bit mode */
+	if ((~b2 >> 3) & (in->mode == EMUL_MODE_LONG64 ? 0xf : 0x7))
+		return NULL;
+	in->rex = (uint8_t)rex;
+	in->vex_w = (uint8_t)(b2 >> 7);
+	in->vex_l = (b2 >> 2) & 1;
+	in->mand = pp_mand[b2 & 3];
+	in->pfx = EMUL_PFX_VEX;
+	in->map = EMUL_MAP_VEX0F;
+	in->opc = b[p + 2];
+	*pp = p + 2;
+	return &emul_vex0f[b[p + 2]];
+}
+
 /* Legacy prefixes, REX and 0F of the fast path: in->pfx, mand, segovr, rex and map set; the
  * opcode's entry and position, or NULL (DEC_FULL). Legacy prefixes may repeat, the last
  * segment override wins, the last of F2/F3 is the mandatory prefix, else 66. */
@@ -68,17 +97,21 @@ emul_decode_head(const uint8_t *b, unsigned len, struct emul_insn *in,
 		*pp = p;
 		return &emul_map0f[c];
 	}
+	if ((c & 0xfe) == 0xc4 && !pfx && !in->rex && p + 3 < len &&
+	    (l64 || (in->mode != EMUL_MODE_REAL && in->mode != EMUL_MODE_VM86 && b[p + 1] >= 0xc0)))
+		return decf_vex(b, p, in, pp);
 	in->opc = (uint8_t)c;
 	*pp = p;
 	return &emul_map1[c];
 }
 
 
-/* Bytes of an operand from its table byte (FSZ_*): fixed, the operand size, Z or Y (the fast
- * path has no VEX and no D64 form: its operand size is 8 exactly with REX.W). */
-static inline unsigned decf_size(unsigned f, unsigned osz)
+/* Bytes of an operand from its table byte (FSZ_*): fixed, the operand size, Z, Y (the fast
+ * path has no VEX.W form and no D64 form: its operand size is 8 exactly with REX.W) or X. */
+static inline unsigned decf_size(unsigned f, unsigned osz, unsigned vexl)
 {
-	return f < FSZ_V ? f : f == FSZ_V ? osz : f == FSZ_Z ? (osz == 2 ? 2 : 4) : osz == 8 ? 8 : 4;
+	return f < FSZ_V ? f : f == FSZ_V ? osz : f == FSZ_Z ? (osz == 2 ? 2 : 4) :
+	       f == FSZ_Y ? (osz == 8 ? 8 : 4) : vexl ? 32 : 16;
 }
 
 /* The memory operand of ModRM (mod != 11b) whose SIB or displacement starts at b[p]
@@ -122,11 +155,12 @@ decf_mem(const uint8_t *b, unsigned len, unsigned p, unsigned modrm, unsigned re
 	return (int)(p + n);
 }
 
-/* Everything from the opcode's entry on; pfx, rex and segovr are what the prefixes gave
- * (constants for the prefix-free copy). */
+/* Everything from the opcode's entry on; pfx, rex, segovr and VEX.L are what the prefixes
+ * gave (constants for the prefix-free copy). */
 static inline __attribute__((always_inline)) int
 decf_tail(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn *in,
-	  const struct emul_opdesc *op, unsigned p, unsigned pfx, unsigned rex, unsigned segovr)
+	  const struct emul_opdesc *op, unsigned p, unsigned pfx, unsigned rex, unsigned segovr,
+	  unsigned vexl)
 {
 	unsigned modrm = 0, osz, asz, n, c;
 	uint32_t fl = op->flags;
@@ -159,8 +193,8 @@ decf_tail(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn 
 	in->d = op;
 	in->osz = (uint8_t)osz;
 	in->asz = (uint8_t)asz;
-	in->opsz[0] = (uint8_t)decf_size(op->fsz[0], osz);
-	in->opsz[1] = (uint8_t)decf_size(op->fsz[1], osz);
+	in->opsz[0] = (uint8_t)decf_size(op->fsz[0], osz, vexl);
+	in->opsz[1] = (uint8_t)decf_size(op->fsz[1], osz, vexl);
 	in->opsz[2] = 0;
 	in->reg = (uint8_t)(((modrm >> 3) & 7) | ((rex & 4) << 1));
 	in->seg = (uint8_t)(segovr != SEG_COUNT && (fl & F_MODRM) ? segovr : SEG_DS);
@@ -220,12 +254,12 @@ emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emu
 		in->vex_v = 0;
 		in->map = EMUL_MAP_1;
 		in->opc = b[0];
-		return decf_tail(b, len, mode, in, op, 0, 0, 0, SEG_COUNT);
+		return decf_tail(b, len, mode, in, op, 0, 0, 0, SEG_COUNT, 0);
 	}
 	op = emul_decode_head(b, len, in, &p);
 	if (!op)
 		return DEC_FULL;
-	return decf_tail(b, len, mode, in, op, p, in->pfx, in->rex, in->segovr);
+	return decf_tail(b, len, mode, in, op, p, in->pfx, in->rex, in->segovr, in->vex_l);
 }
 
 #endif

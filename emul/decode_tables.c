@@ -15,7 +15,7 @@
 	  ((op) == OP_BT && OPND_KIND(o1) == K_G ? XL_MORE : 0)))
 /* Operand bytes by size class (FSZ_*), and the modes that need no check (struct emul_opdesc). */
 #define FSZ(o) (OPND_SIZE(o) == S_V ? FSZ_V : OPND_SIZE(o) == S_Z ? FSZ_Z :                     \
-		OPND_SIZE(o) == S_Y ? FSZ_Y :                                                       \
+		OPND_SIZE(o) == S_Y ? FSZ_Y : OPND_SIZE(o) == S_X ? FSZ_X :                         \
 		OPND_SIZE(o) == S_NONE ? 0 : OPND_SIZE(o) <= S_Q ? 1u << ((OPND_SIZE(o) - 1) & 3) :  \
 		OPND_SIZE(o) == S_DQ ? 16 : OPND_SIZE(o) == S_CL ? 64 : FSZ_MORE)
 #define FAST(op, modes, fl) (((fl) & (F_O32 | F_O64)) != (F_O32 | F_O64) ? 0 :                  \

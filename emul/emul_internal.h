@@ -107,9 +107,10 @@ enum { IMM_NONE, IMM_1, IMM_Z /* 2 or 4 by operand size */, IMM_MOFFS /* address
 
 /* Operand bytes the table macro derives from a size class: fixed, or these. */
 #define FSZ_V    0x80u /* the operand size */
-#define FSZ_MORE 0x81u /* X, F: computed from VEX.L or the mode; and Z, Y below */
+#define FSZ_MORE 0x81u /* F: 8 in 64-bit mode, else 4; and Z, Y, X below */
 #define FSZ_Z    0x82u /* 2 with a 16-bit operand size, else 4 */
 #define FSZ_Y    0x83u /* 8 with REX.W (or VEX.W) in 64-bit mode, else 4 */
+#define FSZ_X    0x84u /* 32 with VEX.L, else 16 */
 
 struct emul_opdesc {
 	uint8_t op;
