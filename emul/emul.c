@@ -54,11 +54,11 @@ static __attribute__((noinline)) int emul_start_general(struct emul *e, const ui
 	return r ? emul_decoded(e, r) : emul_general(e, e->exit);
 }
 
-/* The same when the fast path already declined the bytes (64-bit mode). */
+/* The same when the fast path already declined the bytes. */
 static __attribute__((noinline)) int emul_start_full(struct emul *e, const uint8_t *bytes,
-						     unsigned len)
+						     unsigned len, enum emul_mode mode)
 {
-	int r = emul_decode_full(bytes, len, EMUL_MODE_LONG64, &e->in);
+	int r = emul_decode_full(bytes, len, mode, &e->in);
 
 	return r ? emul_decoded(e, r) : emul_general(e, e->exit);
 }
@@ -84,8 +84,18 @@ static inline uint64_t emul_mov_src(const struct emul *e, const struct emul_opde
  * classification, then the access at once; a MOV store's data goes straight into the
  * request. Anything else - a fault to raise, a second page, a RAM operand, an operand the exit
  * does not match - goes to the general path (DEC_FULL), which decides it. */
+/* A flat data segment of protected mode (base 0, limit 4 GiB, present, usable, expand-up,
+ * writable for a write) adds nothing and refuses nothing (SDM Vol. 3A 5.3, 5.4.1). */
+static inline bool emul_flat32(const struct emul_seg *s, bool write)
+{
+	uint32_t need = SEG_ATTR_P | SEG_ATTR_S | (write ? 2u : 0u);
+
+	return s->base == 0 && s->limit == 0xffffffffu &&
+	       (s->attr & (SEG_ATTR_UNUSABLE | SEG_ATTR_P | SEG_ATTR_S | 0xcu | need)) == need;
+}
+
 static inline __attribute__((always_inline)) int
-emul_direct_try(struct emul *e, const struct emul_exit *x)
+emul_direct_try(struct emul *e, const struct emul_exit *x, enum emul_mode mode)
 {
 	const struct emul_regs *r = e->regs;
 	struct emul_insn *in = &e->in;
@@ -94,7 +104,8 @@ emul_direct_try(struct emul *e, const struct emul_exit *x)
 	unsigned xl = op->xl, size;
 	uint64_t ea, gpa;
 
-	if (!(op->flags & F_DIRECT) || in->segovr != SEG_COUNT)
+	if (!(op->flags & F_DIRECT) || in->segovr != SEG_COUNT ||
+	    (mode != EMUL_MODE_LONG64 && !emul_flat32(&r->seg[in->seg], xl & TR_WRITE)))
 		return DEC_FULL;
 	ea = (uint64_t)in->disp;
 	if (in->base != EMUL_NOREG)
@@ -140,17 +151,33 @@ emul_direct_try(struct emul *e, const struct emul_exit *x)
 	return EMUL_ACCESS;
 }
 
-/* 64-bit mode with the exit's linear address: the direct path, or the general one with the
- * same decode. */
-static __attribute__((noinline)) int emul_direct(struct emul *e, const struct emul_exit *x,
-						 const uint8_t *b, unsigned len)
+/* The exit's linear address in 64-bit mode or 32-bit protected mode: the direct path, or the
+ * general one with the same decode. */
+static inline __attribute__((always_inline)) int
+emul_direct_mode(struct emul *e, const struct emul_exit *x, const uint8_t *b, unsigned len,
+		 enum emul_mode mode)
 {
 	int r;
 
-	if (emul_decode_fast(b, len, EMUL_MODE_LONG64, &e->in))
-		return emul_start_full(e, b, len);
-	r = emul_direct_try(e, x);
+	if (emul_decode_fast(b, len, mode, &e->in))
+		return emul_start_full(e, b, len, mode);
+	r = emul_direct_try(e, x, mode);
 	return r == DEC_FULL ? emul_general(e, x) : r;
+}
+
+static __attribute__((noinline)) int emul_direct(struct emul *e, const struct emul_exit *x,
+						 const uint8_t *b, unsigned len)
+{
+	return emul_direct_mode(e, x, b, len, EMUL_MODE_LONG64);
+}
+
+/* Outside 64-bit mode: the direct path in 32-bit protected mode, else the general one. */
+static __attribute__((noinline)) int emul_direct32(struct emul *e, const struct emul_exit *x,
+						   const uint8_t *b, unsigned len)
+{
+	if (emul_mode(e->regs) != EMUL_MODE_PROT32)
+		return emul_start_general(e, b, len);
+	return emul_direct_mode(e, x, b, len, EMUL_MODE_PROT32);
 }
 
 int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
@@ -160,8 +187,9 @@ int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_reg
 	e->regs = regs;
 	e->exit = exit;
 	e->state = ES_IDLE;
-	if (exit && exit->la_valid && exit->kind == EMUL_EXIT_MMIO && emul_mode_l64(regs))
-		return emul_direct(e, exit, bytes, len);
+	if (exit && exit->la_valid && exit->kind == EMUL_EXIT_MMIO)
+		return emul_mode_l64(regs) ? emul_direct(e, exit, bytes, len) :
+		       emul_direct32(e, exit, bytes, len);
 	return emul_start_general(e, bytes, len);
 }
 
@@ -179,9 +207,12 @@ int emul_start(struct emul *e, const struct emul_env *env, struct emul_regs *reg
 	e->exit = exit;
 	e->state = ES_IDLE;
 	st = emul_fetch_run(&env->mem, regs, mode, buf, &n, &e->fault);
-	if (!st && mode == EMUL_MODE_LONG64 && exit && exit->la_valid &&
-	    exit->kind == EMUL_EXIT_MMIO)
-		return emul_direct(e, exit, buf, n);
+	if (!st && exit && exit->la_valid && exit->kind == EMUL_EXIT_MMIO) {
+		if (mode == EMUL_MODE_LONG64)
+			return emul_direct(e, exit, buf, n);
+		if (mode == EMUL_MODE_PROT32)
+			return emul_direct32(e, exit, buf, n);
+	}
 	r = emul_decode(buf, n, mode, &e->in);
 	if (r == EMUL_DEC_SHORT && st)
 		return st; /* the fetch stopped where the instruction goes on */

@@ -431,6 +431,38 @@ static void t_string_pages(void)
 	      r.gpr[EMUL_RDI] == DEV_GPA + 0x23, "rep_stos_with_exit", "not one batch");
 }
 
+/* 32-bit protected mode with the exit's linear address: a flat DS adds nothing; a DS with a
+ * base moves the linear address (the exit then matches only that page, SDM Vol. 3A 3.4); a
+ * read-only DS refuses a store with #GP(0) before any access (5.4.1). */
+static void t_exit_prot32(void)
+{
+	static const uint8_t store[] = { 0x89, 0x05, 0x10, 0x00, 0x08, 0x00 }; /* mov [0x80010], eax */
+	struct emul_exit x;
+	int st;
+
+	guest(EMUL_MODE_PROT32, store, sizeof(store));
+	r.gpr[EMUL_RAX] = 0xa1b2c3d4;
+	x = vmx_exit(DEV_GPA + 0x10, DEV_GPA + 0x10, true);
+	st = emul_start(&e, &f.env, &r, &x);
+	check(st == EMUL_ACCESS && e.access.addr == DEV_GPA + 0x10 && e.access.size == 4 &&
+	      fe_answer(&f, &e) == EMUL_DONE && dev[0x10] == 0xd4 && dev[0x13] == 0xa1 &&
+	      r.rip == RAM_GPA + 6, "prot32_flat_exit", "wrong store");
+
+	guest(EMUL_MODE_PROT32, store, sizeof(store));
+	r.seg[SEG_DS].base = 0x100;
+	x = vmx_exit(DEV_GPA + 0x110, DEV_GPA + 0x110, true);
+	st = emul_start(&e, &f.env, &r, &x);
+	check(st == EMUL_ACCESS && e.access.addr == DEV_GPA + 0x110, "prot32_ds_base_exit",
+	      "DS.base not added");
+
+	guest(EMUL_MODE_PROT32, store, sizeof(store));
+	r.seg[SEG_DS].attr &= ~2u; /* read-only data */
+	x = vmx_exit(DEV_GPA + 0x10, DEV_GPA + 0x10, true);
+	st = emul_start(&e, &f.env, &r, &x);
+	check(st == EMUL_FAULT && e.fault.vector == 13 && f.accesses == 0, "prot32_readonly_ds_gp",
+	      "no #GP(0) for a store through a read-only DS");
+}
+
 int main(void)
 {
 	t_rep_ins();
@@ -448,5 +480,6 @@ int main(void)
 	t_exit_translation();
 	t_exit_writes();
 	t_string_pages();
+	t_exit_prot32();
 	return failures ? 1 : 0;
 }
