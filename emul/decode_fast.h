@@ -234,28 +234,69 @@ decf_tail(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn 
 	return EMUL_DEC_OK;
 }
 
+/* The prefix fields of an instruction without prefixes. */
+static inline void decf_noprefix(struct emul_insn *in, uint8_t opc)
+{
+	in->pfx = 0;
+	in->mand = 0;
+	in->segovr = SEG_COUNT;
+	in->rex = 0;
+	in->vex_l = 0;
+	in->vex_w = 0;
+	in->vex_v = 0;
+	in->map = EMUL_MAP_1;
+	in->opc = opc;
+}
+
+/* REX (64-bit mode) and/or 0F before the opcode, nothing else: its entry and the position of
+ * the opcode, prefix fields stored; NULL if there is more to it. */
+static inline __attribute__((always_inline)) const struct emul_opdesc *
+decf_rex_0f(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn *in,
+	    unsigned *pp, unsigned *prex)
+{
+	unsigned p = 0, c = b[0], rex = 0, map = EMUL_MAP_1;
+	const struct emul_opdesc *op;
+
+	if ((c & 0xf0) == 0x40 && mode == EMUL_MODE_LONG64) {
+		rex = c;
+		c = b[++p];
+	}
+	if (c == 0x0f) {
+		if (++p >= len)
+			return NULL;
+		c = b[p];
+		op = &emul_map0f[c];
+		map = EMUL_MAP_0F;
+	} else {
+		op = &emul_map1[c];
+		if (!rex || (op->flags & F_HEAD))
+			return NULL;
+	}
+	decf_noprefix(in, (uint8_t)c);
+	in->rex = (uint8_t)rex;
+	in->map = (uint8_t)map;
+	*pp = p;
+	*prex = rex;
+	return op;
+}
+
 static inline __attribute__((always_inline)) int
 emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn *in)
 {
 	const struct emul_opdesc *op;
-	unsigned p = 0;
+	unsigned p = 0, rex;
 
 	if (len < 2 || len > EMUL_INSN_MAX)
 		return DEC_FULL;
 	in->mode = (uint8_t)mode;
 	op = &emul_map1[b[0]];
 	if (!(op->flags & F_HEAD)) {
-		in->pfx = 0;
-		in->mand = 0;
-		in->segovr = SEG_COUNT;
-		in->rex = 0;
-		in->vex_l = 0;
-		in->vex_w = 0;
-		in->vex_v = 0;
-		in->map = EMUL_MAP_1;
-		in->opc = b[0];
+		decf_noprefix(in, b[0]);
 		return decf_tail(b, len, mode, in, op, 0, 0, 0, SEG_COUNT, 0);
 	}
+	op = decf_rex_0f(b, len, mode, in, &p, &rex);
+	if (op)
+		return decf_tail(b, len, mode, in, op, p, 0, rex, SEG_COUNT, 0);
 	op = emul_decode_head(b, len, in, &p);
 	if (!op)
 		return DEC_FULL;
