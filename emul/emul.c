@@ -1,9 +1,9 @@
 /* The request/complete state machine: emul_start*, emul_complete, emul_abort. One memory
  * operand on one device page (the common case) runs without the step engine: its accesses are
- * issued at once and e->next says what each answer leads to; its direct path takes the
- * translation from the exit. Everything else goes through the general path (steps.c).
- * Registers, RFLAGS and RIP are written only by the commit, so an abort or a fault leaves them
- * untouched. */
+ * issued at once and e->next says what each answer leads to; with the exit's linear address
+ * it takes the direct path, which takes the translation from the exit. Everything else goes
+ * through the general path (steps.c). Registers, RFLAGS and RIP are written only after the
+ * last access, so an abort or a fault leaves them untouched. */
 #include "decode_fast.h"
 
 void (*const emul_calcs[OP_COUNT])(struct emul *e) = {
@@ -78,12 +78,6 @@ static inline uint64_t emul_mov_src(const struct emul *e, const struct emul_opde
 	}
 }
 
-/* The direct path: a form of the decoder's fast path whose one memory operand lies, in 64-bit
- * mode and outside FS/GS, on the page the exit reported with its linear address (VMX). The
- * exit's translation stands for the walk (the CPU just made it for this access), one
- * classification, then the access at once; a MOV store's data goes straight into the
- * request. Anything else - a fault to raise, a second page, a RAM operand, an operand the exit
- * does not match - goes to the general path (DEC_FULL), which decides it. */
 /* A flat data segment of protected mode (base 0, limit 4 GiB, present, usable, expand-up,
  * writable for a write) adds nothing and refuses nothing (SDM Vol. 3A 5.3, 5.4.1). */
 static inline bool emul_flat32(const struct emul_seg *s, bool write)
@@ -94,6 +88,13 @@ static inline bool emul_flat32(const struct emul_seg *s, bool write)
 	       (s->attr & (SEG_ATTR_UNUSABLE | SEG_ATTR_P | SEG_ATTR_S | 0xcu | need)) == need;
 }
 
+/* The direct path: a form of the decoder's fast path whose one memory operand lies, in 64-bit
+ * mode outside FS/GS or in 32-bit protected mode on a flat segment, within the page the exit
+ * reported with its linear address (VMX). The exit's translation stands for the walk (the CPU
+ * just made it for this access), one classification, then the access at once; a MOV load's
+ * answer goes straight into the register, a MOV store's data straight into the request.
+ * Anything else - a fault to raise, a second page, a RAM operand, an operand the exit does not
+ * match - goes to the general path (DEC_FULL), which decides it. */
 static inline __attribute__((always_inline)) int
 emul_direct_try(struct emul *e, const struct emul_exit *x, enum emul_mode mode)
 {
@@ -128,10 +129,7 @@ emul_direct_try(struct emul *e, const struct emul_exit *x, enum emul_mode mode)
 				   .dev = { true } };
 	e->nmop = 1;
 	if (op->flags & F_LOADREG) {
-		e->next = NEXT_LOAD;
-		e->ld_reg = OPND_KIND(op->opnd[0]) == K_ACC ? EMUL_RAX : in->reg;
-		e->ld_size = in->opsz[0];
-		e->ld_sext = op->op == OP_MOVSX;
+		emul_load_plan(e);
 		emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_READ, gpa, size, 1, (int)size, e->data);
 	} else if (op->flags & F_STOREMOV) {
 		uint64_t v = emul_mov_src(e, op, in->reg, in->imm, (unsigned)in->imm_size, size);

@@ -423,20 +423,25 @@ static inline int emul_one_write(struct emul *e)
 	return emul_one_access(e, EMUL_DIR_WRITE);
 }
 
+/* A MOV load (F_LOADREG): its answer goes into the register (NEXT_LOAD). */
+static inline void emul_load_plan(struct emul *e)
+{
+	const struct emul_opdesc *d = e->in.d;
+
+	e->next = NEXT_LOAD;
+	e->ld_reg = OPND_KIND(d->opnd[0]) == K_ACC ? EMUL_RAX : e->in.reg;
+	e->ld_size = e->in.opsz[0];
+	e->ld_sext = d->op == OP_MOVSX;
+}
+
 /* One memory operand on one device page: read it (the calculation follows the answer), or
  * calculate and write it. */
 static inline int emul_one(struct emul *e, bool load, bool store)
 {
-	const struct emul_opdesc *d = e->in.d;
-
 	if (load) {
 		e->next = store ? NEXT_CALC_WRITE : NEXT_CALC;
-		if (d->flags & F_LOADREG) {
-			e->next = NEXT_LOAD;
-			e->ld_reg = OPND_KIND(d->opnd[0]) == K_ACC ? EMUL_RAX : e->in.reg;
-			e->ld_size = e->in.opsz[0];
-			e->ld_sext = d->op == OP_MOVSX;
-		}
+		if (e->in.d->flags & F_LOADREG)
+			emul_load_plan(e);
 		return emul_one_access(e, EMUL_DIR_READ);
 	}
 	emul_calc(e);
