@@ -1,9 +1,10 @@
-/* The decoder's fast path, inlined into its callers (emul_decode and the emulator's 64-bit
- * entry): legacy prefixes, then REX, then 0F, whose table entry (after its group or
- * mandatory-prefix table) needs no check, with 32/64-bit addressing. It fills struct emul_insn
- * exactly as the full decoder does, or returns DEC_FULL and the full decoder (decode.c)
- * decides. The decode oracles compare emul_decode with the full decoder alone, field by field.
- * It stores each field as soon as it is known (few values live at once). */
+/* The decoder's fast path, inlined into its callers (emul_decode and the emulator's direct
+ * path): legacy prefixes, then REX, then 0F, or a VEX of map 0F, and an entry (after its group
+ * or mandatory-prefix table) that needs no check, with 32/64-bit addressing. It fills struct
+ * emul_insn exactly as the full decoder does, or returns DEC_FULL and the full decoder
+ * (decode.c) decides. The decode oracles compare emul_decode with the full decoder alone,
+ * field by field. It stores each field as soon as it is known (few values live at once), and
+ * has three copies of its tail: no prefix, REX and/or 0F alone, and the rest. */
 #ifndef EMUL_DECODE_FAST_H
 #define EMUL_DECODE_FAST_H
 
@@ -105,7 +106,6 @@ emul_decode_head(const uint8_t *b, unsigned len, struct emul_insn *in,
 	return &emul_map1[c];
 }
 
-
 /* Bytes of an operand from its table byte (FSZ_*): fixed, the operand size, Z, Y (the fast
  * path has no VEX.W form and no D64 form: its operand size is 8 exactly with REX.W) or X. */
 static inline unsigned decf_size(unsigned f, unsigned osz, unsigned vexl)
@@ -183,7 +183,8 @@ decf_tail(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn 
 		fl = op->flags;
 	}
 	c = emul_dec_sz[mode][(pfx / EMUL_PFX_OSZ) & 3];
-	osz = (rex & 8) ? 8 : c & 15;
+	/* REX.W (or VEX.W) gives a 64-bit operand size in 64-bit mode only (SDM Vol. 2A 2.2.1.2) */
+	osz = (rex & 8) && mode == EMUL_MODE_LONG64 ? 8 : c & 15;
 	asz = c >> 4;
 	/* F_FULL entries, a 16-bit operand size the form lacks, a LOCK it does not take (#UD) and
 	 * 16-bit addressing go to the full decoder */
