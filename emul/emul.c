@@ -130,12 +130,14 @@ emul_direct_try(struct emul *e, const struct emul_exit *x, enum emul_mode mode)
 	e->nmop = 1;
 	if (op->flags & F_LOADREG) {
 		emul_load_plan(e);
-		emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_READ, gpa, size, 1, (int)size, e->data);
+		emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_READ, gpa, size, 1, (int)size, e->data,
+			     false);
 	} else if (op->flags & F_STOREMOV) {
 		uint64_t v = emul_mov_src(e, op, in->reg, in->imm, (unsigned)in->imm_size, size);
 		e->next = NEXT_DONE;
 		emul_copy(e->data, &v, 8);
-		emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_WRITE, gpa, size, 1, (int)size, e->data);
+		emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_WRITE, gpa, size, 1, (int)size, e->data,
+			     false);
 	} else {
 		emul_begin_outputs(e);
 		emul_one(e, xl & TR_READ, xl & TR_WRITE);
@@ -224,7 +226,7 @@ static inline int emul_one_next(struct emul *e)
 	if (e->next != NEXT_COMMIT) {
 		emul_calc(e);
 		if (e->next == NEXT_CALC_WRITE)
-			return emul_one_write(e);
+			return emul_one_write(e, true);
 	}
 	emul_commit(e);
 	return emul_finish(e);

@@ -339,14 +339,16 @@ static inline void emul_begin_outputs(struct emul *e)
 	e->stage.rflags = e->regs->rflags;
 }
 
+/* The access request; `rmw`: one half of a read-modify-write operand (EMUL_ACCESS_RMW). */
 static inline int emul_request(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr,
-			       unsigned size, unsigned count, int stride, uint8_t *buf)
+			       unsigned size, unsigned count, int stride, uint8_t *buf, bool rmw)
 {
 	struct emul_access *a = &e->access;
 	unsigned len = size * count;
 
 	a->kind = kind;
 	a->dir = dir;
+	a->flags = rmw ? EMUL_ACCESS_RMW : 0;
 	a->addr = addr;
 	a->size = (uint8_t)size;
 	a->count = (uint16_t)count;
@@ -408,19 +410,20 @@ static inline void emul_commit(struct emul *e)
 
 /* The access of a one-access form: its operand (1, 2, 4, 8, 16 or 32 bytes) in elements of
  * at most 8 bytes. */
-static inline int emul_one_access(struct emul *e, uint8_t dir)
+static inline int emul_one_access(struct emul *e, uint8_t dir, bool rmw)
 {
 	const struct emul_memop *m = &e->mop[0];
 	unsigned sz = m->size > 8 ? 8 : m->size;
 
 	return emul_request(e, EMUL_KIND_MMIO, dir, m->gpa[0], sz, m->size > 8 ? m->size >> 3 : 1,
-			    (int)sz, e->data);
+			    (int)sz, e->data, rmw);
 }
 
-static inline int emul_one_write(struct emul *e)
+/* The write, after the read of a read-modify-write (`rmw`) or alone. */
+static inline int emul_one_write(struct emul *e, bool rmw)
 {
 	e->next = NEXT_COMMIT;
-	return emul_one_access(e, EMUL_DIR_WRITE);
+	return emul_one_access(e, EMUL_DIR_WRITE, rmw);
 }
 
 /* A MOV load (F_LOADREG): its answer goes into the register (NEXT_LOAD). */
@@ -442,10 +445,10 @@ static inline int emul_one(struct emul *e, bool load, bool store)
 		e->next = store ? NEXT_CALC_WRITE : NEXT_CALC;
 		if (e->in.d->flags & F_LOADREG)
 			emul_load_plan(e);
-		return emul_one_access(e, EMUL_DIR_READ);
+		return emul_one_access(e, EMUL_DIR_READ, store);
 	}
 	emul_calc(e);
-	return emul_one_write(e);
+	return emul_one_write(e, false);
 }
 
 #endif

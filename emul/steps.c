@@ -155,12 +155,12 @@ static int emul_batch(struct emul *e, const struct emul_side *s, uint8_t dir)
 	const struct emul_memop *m;
 
 	if (s->mop == EMUL_SIDE_PORT)
-		return emul_request(e, EMUL_KIND_PIO, dir, s->port, sz, s->n, 0, s->buf);
+		return emul_request(e, EMUL_KIND_PIO, dir, s->port, sz, s->n, 0, s->buf, false);
 	m = &e->mop[s->mop];
 	if (m->dev[0])
 		return emul_request(e, EMUL_KIND_MMIO, dir,
 				    m->gpa[0] + (s->down ? (uint64_t)(s->n - 1) * sz : 0), sz, s->n,
-				    s->down ? -(int)sz : (int)sz, s->buf);
+				    s->down ? -(int)sz : (int)sz, s->buf, s->load && s->store);
 	if (dir == EMUL_DIR_WRITE) {
 		if (s->down)
 			emul_reverse(tmp, s->buf, s->n, sz);
@@ -185,7 +185,8 @@ static int emul_piece(struct emul *e, const struct emul_side *s, unsigned piece,
 
 	if (m->dev[piece]) {
 		sz = emul_elem(len);
-		return emul_request(e, EMUL_KIND_MMIO, dir, gpa, sz, len / sz, (int)sz, buf);
+		return emul_request(e, EMUL_KIND_MMIO, dir, gpa, sz, len / sz, (int)sz, buf,
+				    s->load && s->store);
 	}
 	if (dir == EMUL_DIR_WRITE)
 		(void)mem->write(mem->ctx, gpa, buf, len); /* outside RAM: dropped */

@@ -1,6 +1,6 @@
 /* MMIO (nested page faults outside RAM) and string port I/O: Keel fetches and decodes the
- * guest's instruction, answers each access it needs (an in-core device, or later the ring),
- * and finishes the instruction itself. */
+ * guest's instruction, answers each access it needs (an in-core device or the ring to the
+ * service VM, vmm/access.c), and finishes the instruction itself. */
 #include <arch/exit.h>
 #include <arch/insn.h>
 #include <arch/virt.h>
@@ -63,20 +63,25 @@ static void mmio_inject_fault(struct vcpu *v, const struct emul_fault *f)
 		v->stat[KEEL_STAT_INJECTED_UD]++;
 }
 
-/* Answers every element of a (possibly batched) access, in order. */
-static void mmio_answer(struct vcpu *v, struct emul_access *a)
+/* Answers one (possibly batched) access; a forwarded batch is one ring request. */
+static enum access_result mmio_answer(struct vcpu *v, struct emul_access *a)
 {
-	enum region_space space = a->kind == EMUL_KIND_PIO ? REGION_PIO : REGION_MMIO;
-	for (u32 i = 0; i < a->count; i++) {
-		u64 val = 0;
-		u8 *d = a->data + i * a->size;
-		u64 addr = a->addr + (s64)i * a->stride;
-		if (a->dir == EMUL_DIR_WRITE)
-			memcpy(&val, d, a->size);
-		access_one(v, space, addr, a->size, a->dir == EMUL_DIR_WRITE, &val);
-		if (a->dir == EMUL_DIR_READ)
-			memcpy(d, &val, a->size);
+	struct access_req r = { .space = a->kind == EMUL_KIND_PIO ? REGION_PIO : REGION_MMIO,
+				.write = a->dir == EMUL_DIR_WRITE, .rmw = a->flags & EMUL_ACCESS_RMW,
+				.size = a->size, .count = a->count, .stride = a->stride,
+				.addr = a->addr, .data = a->data };
+	return access_batch(v, &r);
+}
+
+/* The unbacked policy stopped the access: #GP(0) or the partition stops; nothing commits. */
+static enum exit_action mmio_refused(struct vcpu *v, struct vcpu_emul *ve, enum access_result r)
+{
+	emul_abort(&ve->e);
+	if (r == ACCESS_GP) {
+		exit_inject_gp0(v);
+		return EXIT_RESUME;
 	}
+	return EXIT_STOP; /* partition_stop stopped every vCPU of the partition */
 }
 
 static struct vcpu_emul *mmio_state(struct vcpu *v)
@@ -105,10 +110,19 @@ static enum exit_action mmio_run(struct vcpu *v, const struct emul_exit *ex)
 	struct vcpu_emul *ve = mmio_state(v);
 	vcpu_to_emul(v, &ve->regs);
 	int rc = emul_start(&ve->e, &ve->env, &ve->regs, ex);
+	bool rmw_failed = false;
 	while (rc == EMUL_ACCESS) {
-		mmio_answer(v, &ve->e.access);
-		u32 len = ve->e.access.dir == EMUL_DIR_READ ? ve->e.access.count * ve->e.access.size : 0;
-		rc = emul_complete(&ve->e, len ? ve->e.access.data : NULL, len);
+		struct emul_access *a = &ve->e.access;
+		bool rmw = a->flags & EMUL_ACCESS_RMW;
+		enum access_result r = ACCESS_DONE;
+		/* the read half of a read-modify-write failed: the write is not sent (docs/ring.md §4) */
+		if (!(rmw && rmw_failed && a->dir == EMUL_DIR_WRITE))
+			r = mmio_answer(v, a);
+		if (r == ACCESS_GP || r == ACCESS_STOP)
+			return mmio_refused(v, ve, r);
+		rmw_failed |= rmw && r == ACCESS_FAILED && a->dir == EMUL_DIR_READ;
+		u32 len = a->dir == EMUL_DIR_READ ? a->count * a->size : 0;
+		rc = emul_complete(&ve->e, len ? a->data : NULL, len);
 	}
 	switch (rc) {
 	case EMUL_DONE:
