@@ -1,5 +1,6 @@
 /* One-pass decoder: legacy prefixes → REX → VEX → opcode → ModRM/SIB → displacement → immediate
- * (SDM Vol. 2A chapter 2). Reads only the bytes given; the tables say what is supported. */
+ * (SDM Vol. 2A chapter 2). Reads only the bytes given; the tables say what is supported. The
+ * full decoder here, behind the fast path of decode_fast.h. */
 #include "decode_fast.h"
 
 const uint8_t emul_mode_bit[5] = {
@@ -464,15 +465,7 @@ dec_run(const uint8_t *restrict b, unsigned len, enum emul_mode mode,
 		if (r)
 			return r;
 	} else {
-		in->pfx = 0;
-		in->mand = 0;
-		in->segovr = SEG_COUNT;
-		in->rex = 0;
-		in->vex_l = 0;
-		in->vex_w = 0;
-		in->vex_v = 0;
-		in->map = EMUL_MAP_1;
-		in->opc = b[0];
+		decf_noprefix(in, b[0]);
 	}
 	return dec_body(b, len, p, mode, in, op, lenonly);
 }
