@@ -47,22 +47,17 @@ void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 	}
 	cpuid_host(leaf, sub, out);
 	switch (leaf) {
-	case 1: {
-		struct vcpu_sregs s;
-		virt->vcpu_get_sregs(v, &s);
+	case 1:
 		out[ECX] &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE);
 		out[ECX] |= CPUID1_ECX_HYPERVISOR;
-		if (s.cr4 & CR4_OSXSAVE) /* reflects CR4.OSXSAVE (SDM Vol. 2A CPUID, ECX bit 27) */
+		if (virt->vcpu_get_cr4(v) & CR4_OSXSAVE) /* CR4.OSXSAVE (SDM Vol. 2A CPUID, ECX 27) */
 			out[ECX] |= CPUID1_ECX_OSXSAVE;
 		out[EBX] = (out[EBX] & 0x00ffffffu) | (v->id << 24); /* initial APIC ID */
 		break;
-	}
 	case 7:
 		if (sub == 0) {
-			struct vcpu_sregs s;
-			virt->vcpu_get_sregs(v, &s);
 			out[ECX] &= ~CPUID7_ECX_OSPKE;
-			if (s.cr4 & CR4_PKE)
+			if (virt->vcpu_get_cr4(v) & CR4_PKE)
 				out[ECX] |= CPUID7_ECX_OSPKE;
 		}
 		break;

@@ -68,6 +68,8 @@ int exit_skip_insn(struct vcpu *v)
 		int rc = insn_length(v, &len);
 		if (rc)
 			return rc;
+	} else if (insn_check_enabled()) {
+		insn_check_length(v, len);
 	}
 	vcpu_set_rip(v, v->regs.rip + len);
 	virt->vcpu_clear_shadow(v);
