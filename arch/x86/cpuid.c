@@ -39,7 +39,7 @@ static void cpuid_keel(u32 leaf, u32 out[4])
 	}
 }
 
-void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
+static inline void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 {
 	if ((leaf & 0xffff0000u) == KEEL_CPUID_BASE) {
 		cpuid_keel(leaf, out);
@@ -68,4 +68,18 @@ void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 		out[EAX] = out[EBX] = out[ECX] = out[EDX] = 0;
 		break;
 	}
+}
+
+enum exit_action exit_cpuid(struct vcpu *v)
+{
+	u32 out[4];
+	cpuid_emulate(v, (u32)v->regs.gpr[VCPU_RAX], (u32)v->regs.gpr[VCPU_RCX], out);
+	if (exit_skip_insn(v))
+		return EXIT_RESUME;
+	v->regs.gpr[VCPU_RAX] = out[EAX];
+	v->regs.gpr[VCPU_RBX] = out[EBX];
+	v->regs.gpr[VCPU_RCX] = out[ECX];
+	v->regs.gpr[VCPU_RDX] = out[EDX];
+	v->dirty |= VCPU_DIRTY_RAX;
+	return EXIT_RESUME;
 }

@@ -82,20 +82,6 @@ static enum exit_action exit_none(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
-static enum exit_action exit_cpuid(struct vcpu *v)
-{
-	u32 out[4];
-	cpuid_emulate(v, (u32)v->regs.gpr[VCPU_RAX], (u32)v->regs.gpr[VCPU_RCX], out);
-	if (exit_skip_insn(v))
-		return EXIT_RESUME;
-	v->regs.gpr[VCPU_RAX] = out[0];
-	v->regs.gpr[VCPU_RBX] = out[1];
-	v->regs.gpr[VCPU_RCX] = out[2];
-	v->regs.gpr[VCPU_RDX] = out[3];
-	v->dirty |= VCPU_DIRTY_RAX;
-	return EXIT_RESUME;
-}
-
 static u32 exit_msr_index(struct vcpu *v) { return (u32)v->regs.gpr[VCPU_RCX]; }
 
 static enum exit_action exit_rdmsr(struct vcpu *v)

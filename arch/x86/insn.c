@@ -115,18 +115,20 @@ static inline unsigned memo_slot(u64 rip)
 	return (unsigned)((rip * 0x9e3779b97f4a7c15ull) >> 61); /* INSN_MEMO_SLOTS = 8 */
 }
 
-static inline bool memo_hit(const struct insn_memo *m, u64 rip, const u64 *key)
+/* Whether the memo still holds for RIP and the code key: every byte it read unchanged. */
+static inline bool memo_hit(const struct insn_memo *m, const u64 *key)
 {
-	u64 d = (m->rip ^ rip) | !m->valid;
+	u64 d = 0;
 
+#pragma GCC unroll 8
 	for (unsigned i = 0; i < VCPU_CODE_KEY_WORDS; i++)
 		d |= m->key[i] ^ key[i];
 	if (d)
 		return false;
-	for (unsigned i = 0; i < m->ndeps; i++) {
+	for (const struct insn_dep *p = m->dep, *end = p + m->ndeps; p < end; p++) {
 		u64 now;
-		__builtin_memcpy(&now, m->dep[i].p, sizeof(now));
-		if ((now ^ m->dep[i].val) & m->dep[i].mask)
+		__builtin_memcpy(&now, p->p, sizeof(now));
+		if ((now ^ p->val) & p->mask)
 			return false;
 	}
 	return true;
@@ -158,34 +160,42 @@ static int insn_measure(struct vcpu *v, const struct emul_mem *mem, u8 *buf, u32
 	return rc == EMUL_DEC_SHORT || rc == EMUL_DEC_GP ? INSN_FAULT : INSN_STOP;
 }
 
-/* The memo for RIP, fetched again unless it still holds. `state` says v->eregs' control
- * state is current (else it is read on a miss). */
-static int insn_fetch(struct vcpu *v, bool state, const struct insn_memo **out,
-		      struct emul_fault *f)
+/* Fetches at RIP into memo m, recording what the fetch reads; `state` says v->eregs' control
+ * state is current (else it is read first). */
+static __attribute__((noinline)) int insn_fill(struct vcpu *v, struct insn_memo *m, bool state,
+					      const u64 *key, struct emul_fault *f)
 {
-	u64 key[VCPU_CODE_KEY_WORDS], rip = v->regs.rip;
-	struct insn_memo *m = &vcpu_emul_of(v)->memo[memo_slot(rip)];
-
-	virt->vcpu_code_key(v, key);
-	*out = m;
-	if (__builtin_expect(memo_hit(m, rip, key), 1))
-		return INSN_OK;
-	if (!state)
-		virt->vcpu_get_emul_state(v);
 	struct insn_rec r = { .mem = { &r, rec_read, rec_write, rec_cmpxchg },
 			      .g = &v->part->mem, .m = m, .buf = (uintptr_t)m->bytes, .ok = true };
 	u32 len = 0;
+
+	if (!state)
+		virt->vcpu_get_emul_state(v);
 	m->valid = false;
 	m->ndeps = 0;
 	int rc = insn_measure(v, &r.mem, m->bytes, &len, f);
 	if (rc != INSN_OK)
 		return rc;
 	memo_trim(m, &r, len);
-	m->rip = rip;
+	m->rip = v->regs.rip;
 	memcpy(m->key, key, sizeof(m->key));
 	m->len = (u8)len;
 	m->valid = r.ok;
 	return INSN_OK;
+}
+
+/* The memo for RIP, fetched again unless it still holds. */
+static inline int insn_fetch(struct vcpu *v, bool state, const struct insn_memo **out,
+			     struct emul_fault *f)
+{
+	u64 key[VCPU_CODE_KEY_WORDS], rip = v->regs.rip;
+	struct insn_memo *m = &vcpu_emul_of(v)->memo[memo_slot(rip)];
+
+	virt->vcpu_code_key(v, key);
+	*out = m;
+	if (__builtin_expect(m->rip == rip && m->valid && memo_hit(m, key), 1))
+		return INSN_OK;
+	return insn_fill(v, m, state, key, f);
 }
 
 static void insn_fault(struct vcpu *v, const struct emul_fault *f)
@@ -196,17 +206,12 @@ static void insn_fault(struct vcpu *v, const struct emul_fault *f)
 }
 
 /* The vCPU is stopped when its instruction cannot be measured: it would loop on the exit. */
-int insn_length(struct vcpu *v, u32 *len)
+static __attribute__((noinline)) int insn_length_failed(struct vcpu *v, int rc,
+						       const struct emul_fault *f)
 {
-	const struct insn_memo *m;
-	struct emul_fault f;
-
-	switch (insn_fetch(v, false, &m, &f)) {
-	case INSN_OK:
-		*len = m->len;
-		return 0;
+	switch (rc) {
 	case INSN_FAULT:
-		insn_fault(v, &f);
+		insn_fault(v, f);
 		return 1;
 	case INSN_RETRY:
 		return 1;
@@ -215,6 +220,18 @@ int insn_length(struct vcpu *v, u32 *len)
 			  (unsigned long long)v->regs.rip);
 		return 1;
 	}
+}
+
+int insn_length(struct vcpu *v, u32 *len)
+{
+	const struct insn_memo *m;
+	struct emul_fault f;
+	int rc = insn_fetch(v, false, &m, &f);
+
+	if (__builtin_expect(rc != INSN_OK, 0))
+		return insn_length_failed(v, rc, &f);
+	*len = m->len;
+	return 0;
 }
 
 int insn_bytes(struct vcpu *v, const u8 **bytes, u32 *len)

@@ -111,8 +111,12 @@ enum exit_action exit_npf(struct vcpu *v)
 		exit_inject_ud(v);
 		return EXIT_RESUME;
 	}
+	/* An exit during event delivery reports the delivery's access, not the instruction's. */
+	bool final = v->exit.npf.final && !v->exit.vectoring;
 	struct emul_exit ex = { .kind = EMUL_EXIT_MMIO, .write = v->exit.npf.write,
-				.gpa = v->exit.npf.gpa };
+				.gpa = v->exit.npf.gpa, .la = v->exit.npf.gla,
+				.la_valid = final && v->exit.npf.gla_valid,
+				.gpa_final = final && !v->exit.npf.gla_valid };
 	return mmio_run(v, &ex);
 }
 

@@ -25,7 +25,7 @@ struct insn_memo {
 	u8 ndeps;
 	u8 bytes[EMUL_INSN_MAX];
 	struct insn_dep dep[INSN_DEPS_MAX];
-};
+} __aligned(512); /* a power of two: the slot index scales by a shift */
 
 struct vcpu_emul {
 	struct emul e;

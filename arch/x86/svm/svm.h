@@ -237,6 +237,8 @@ struct svm_vcpu {
 	u8 soft_len;        /* INTn/INT3/INTO in EVENTINJ: return address is RIP + soft_len */
 	u64 xcr0;
 	u64 xcr0_cpu;       /* XCR0 this vCPU last left in its CPU (~0: not known) */
+	u64 seg_raw[SEG_COUNT * 2]; /* VMCB segments v->eregs.seg[] was converted from */
+	bool seg_known;            /* ... once they have been */
 	struct svm_snap snap;
 };
 

@@ -118,8 +118,9 @@ static void exc_decode(struct vcpu *v, u8 vec)
 	x->exc.info = vec == 14 ? vmcb->ctl.exitinfo2 : vec == 1 ? vmcb->save.dr6 : 0;
 }
 
-/* NPF: EXITINFO1 = #PF-style error code (P, RW, US, RSV, ID), EXITINFO2 = GPA (15.25.6).
- * SVM reports no guest-linear address. */
+/* NPF: EXITINFO1 = #PF-style error code (P, RW, US, RSV, ID) with bit 32 for a fault on the
+ * final guest-physical address and 33 for one in the guest's page tables, EXITINFO2 = GPA
+ * (15.25.6). SVM reports no guest-linear address. */
 static void npf_decode(struct vcpu *v)
 {
 	const struct vmcb *vmcb = svm_of(v)->vmcb;
@@ -131,6 +132,8 @@ static void npf_decode(struct vcpu *v)
 	x->npf.present = err & BIT(0);
 	x->npf.write = err & BIT(1);
 	x->npf.fetch = err & BIT(4);
+	x->npf.final = err & BIT(32);
+	x->npf.gla_valid = false;
 }
 
 void svm_exit_decode(struct vcpu *v)

@@ -130,14 +130,25 @@ void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *sr)
 	sr->shadow = (s->vmcb->ctl.int_state & 1) ? VCPU_SHADOW_STI : 0;
 }
 
+/* Segments are converted only when their VMCB copy (ES..GS, contiguous) changed since the
+ * last call: v->eregs keeps the converted ones, s->seg_raw the VMCB words they came from. */
 void svm_get_emul_state(struct vcpu *v)
 {
 	struct svm_vcpu *s = svm_of(v);
 	struct vmcb_save *st = &s->vmcb->save;
 	struct emul_regs *r = &v->eregs;
+	u64 raw[ARRAY_SIZE(s->seg_raw)], d = !s->seg_known;
 
-	for (unsigned i = 0; i < SEG_COUNT; i++)
-		seg_from_vmcb(&r->seg[i], vmcb_segs(st, i));
+	__builtin_memcpy(raw, &st->es, sizeof(raw));
+#pragma GCC unroll 12
+	for (unsigned i = 0; i < ARRAY_SIZE(raw); i++)
+		d |= raw[i] ^ s->seg_raw[i];
+	if (d) {
+		for (unsigned i = 0; i < SEG_COUNT; i++)
+			seg_from_vmcb(&r->seg[i], vmcb_segs(st, i));
+		__builtin_memcpy(s->seg_raw, raw, sizeof(raw));
+		s->seg_known = true;
+	}
 	r->cr0 = st->cr0;
 	r->cr2 = st->cr2;
 	r->cr3 = st->cr3;

@@ -90,6 +90,9 @@ struct vexit {
 			u64 gla;
 			bool gla_valid;
 			bool write, fetch, present; /* present: the EPT/NPT entry existed (permission miss) */
+			bool final;     /* on the final translation of the access, not on a guest
+					 * paging-structure access (VMX qualification bit 8, SVM
+					 * EXITINFO1 bit 32); gpa is then the access's own address */
 		} npf;
 		struct {
 			u16 port;
