@@ -193,8 +193,11 @@ static inline int insn_fetch(struct vcpu *v, bool state, const struct insn_memo 
 
 	virt->vcpu_code_key(v, key);
 	*out = m;
-	if (__builtin_expect(m->rip == rip && m->valid && memo_hit(m, key), 1))
+	if (__builtin_expect(m->rip == rip && m->valid && memo_hit(m, key), 1)) {
+		v->stat[KEEL_STAT_INSN_MEMO_HITS]++;
 		return INSN_OK;
+	}
+	v->stat[KEEL_STAT_INSN_MEMO_FILLS]++;
 	return insn_fill(v, m, state, key, f);
 }
 

@@ -57,6 +57,8 @@ enum keel_stat {
 	KEEL_STAT_EMULATED = 6,       /* instructions completed by the emulator */
 	KEEL_STAT_LEN_CHECKED = 7,    /* exits where Keel's computed length was checked against hardware */
 	KEEL_STAT_LEN_MISMATCH = 8,   /* ... and disagreed (always a bug) */
+	KEEL_STAT_INSN_MEMO_HITS = 9, /* instructions at RIP taken from the vCPU's memo */
+	KEEL_STAT_INSN_MEMO_FILLS = 10, /* ... and fetched and measured afresh (misses) */
 	KEEL_STAT_COUNT
 };
 
