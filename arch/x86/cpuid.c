@@ -70,12 +70,13 @@ static inline void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 	}
 }
 
+/* RIP first: nothing then lives across that call, and a fault leaves the registers alone. */
 enum exit_action exit_cpuid(struct vcpu *v)
 {
 	u32 out[4];
-	cpuid_emulate(v, (u32)v->regs.gpr[VCPU_RAX], (u32)v->regs.gpr[VCPU_RCX], out);
 	if (exit_skip_insn(v))
 		return EXIT_RESUME;
+	cpuid_emulate(v, (u32)v->regs.gpr[VCPU_RAX], (u32)v->regs.gpr[VCPU_RCX], out);
 	v->regs.gpr[VCPU_RAX] = out[EAX];
 	v->regs.gpr[VCPU_RBX] = out[EBX];
 	v->regs.gpr[VCPU_RCX] = out[ECX];

@@ -115,16 +115,9 @@ static inline unsigned memo_slot(u64 rip)
 	return (unsigned)((rip * 0x9e3779b97f4a7c15ull) >> 61); /* INSN_MEMO_SLOTS = 8 */
 }
 
-/* Whether the memo still holds for RIP and the code key: every byte it read unchanged. */
-static inline bool memo_hit(const struct insn_memo *m, const u64 *key)
+/* Whether every byte the memo's fetch read is unchanged. */
+static inline bool memo_deps_hold(const struct insn_memo *m)
 {
-	u64 d = 0;
-
-#pragma GCC unroll 8
-	for (unsigned i = 0; i < VCPU_CODE_KEY_WORDS; i++)
-		d |= m->key[i] ^ key[i];
-	if (d)
-		return false;
 	for (const struct insn_dep *p = m->dep, *end = p + m->ndeps; p < end; p++) {
 		u64 now;
 		__builtin_memcpy(&now, p->p, sizeof(now));
@@ -160,15 +153,16 @@ static int insn_measure(struct vcpu *v, const struct emul_mem *mem, u8 *buf, u32
 	return rc == EMUL_DEC_SHORT || rc == EMUL_DEC_GP ? INSN_FAULT : INSN_STOP;
 }
 
-/* Fetches at RIP into memo m, recording what the fetch reads; `state` says v->eregs' control
- * state is current (else it is read first). */
+/* Fetches at RIP into memo m (its key current), recording what the fetch reads; `state`
+ * says v->eregs' control state is current (else it is read first). */
 static __attribute__((noinline)) int insn_fill(struct vcpu *v, struct insn_memo *m, bool state,
-					      const u64 *key, struct emul_fault *f)
+					      struct emul_fault *f)
 {
 	struct insn_rec r = { .mem = { &r, rec_read, rec_write, rec_cmpxchg },
 			      .g = &v->part->mem, .m = m, .buf = (uintptr_t)m->bytes, .ok = true };
 	u32 len = 0;
 
+	v->stat[KEEL_STAT_INSN_MEMO_FILLS]++;
 	if (!state)
 		virt->vcpu_get_emul_state(v);
 	m->valid = false;
@@ -178,7 +172,6 @@ static __attribute__((noinline)) int insn_fill(struct vcpu *v, struct insn_memo 
 		return rc;
 	memo_trim(m, &r, len);
 	m->rip = v->regs.rip;
-	memcpy(m->key, key, sizeof(m->key));
 	m->len = (u8)len;
 	m->valid = r.ok;
 	return INSN_OK;
@@ -188,17 +181,16 @@ static __attribute__((noinline)) int insn_fill(struct vcpu *v, struct insn_memo 
 static inline int insn_fetch(struct vcpu *v, bool state, const struct insn_memo **out,
 			     struct emul_fault *f)
 {
-	u64 key[VCPU_CODE_KEY_WORDS], rip = v->regs.rip;
+	u64 rip = v->regs.rip;
 	struct insn_memo *m = &vcpu_emul_of(v)->memo[memo_slot(rip)];
+	bool same = virt->vcpu_code_key(v, m->key);
 
-	virt->vcpu_code_key(v, key);
 	*out = m;
-	if (__builtin_expect(m->rip == rip && m->valid && memo_hit(m, key), 1)) {
+	if (__builtin_expect(same && m->rip == rip && m->valid && memo_deps_hold(m), 1)) {
 		v->stat[KEEL_STAT_INSN_MEMO_HITS]++;
 		return INSN_OK;
 	}
-	v->stat[KEEL_STAT_INSN_MEMO_FILLS]++;
-	return insn_fill(v, m, state, key, f);
+	return insn_fill(v, m, state, f);
 }
 
 static void insn_fault(struct vcpu *v, const struct emul_fault *f)

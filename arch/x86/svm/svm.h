@@ -266,7 +266,7 @@ void svm_get_emul_state(struct vcpu *v);
 u64 svm_get_cr4(struct vcpu *v);
 u32 svm_get_cpl(struct vcpu *v);
 u32 svm_get_mode(struct vcpu *v);
-void svm_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS]);
+bool svm_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS]);
 u32 svm_attr_to_vmx(u16 attrib);
 u16 svm_attr_from_vmx(u32 attr);
 /* svm_run.c */

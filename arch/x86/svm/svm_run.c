@@ -110,10 +110,10 @@ int svm_vcpu_run(struct vcpu *v)
 		return 0; /* an exit was synthesised without entering (NMI window, shutdown) */
 	/* The consistency checks can only fail on state Keel wrote (the CPU keeps the guest's own
 	 * changes valid): such writes come with a TLB flush request (APM 15.16.1) or an event. */
-	if (__builtin_expect(s->tlb_flush != TLB_NOTHING || (vmcb->ctl.eventinj & EVT_V), 0))
+	if (__builtin_expect(s->tlb_flush != TLB_NOTHING || (vmcb->ctl.eventinj & EVT_V), 0)) {
 		svm_snap_take(vmcb, &s->snap);
-	vmcb->ctl.tlb_control = s->tlb_flush;
-	vmcb->ctl.clean = 0; /* Keel does not track VMCB clean bits: everything is reloaded */
+		vmcb->ctl.tlb_control = s->tlb_flush;
+	}
 	if (__builtin_expect(s->xcr0 != s->xcr0_cpu, 0))
 		svm_load_xcr0(s);
 	svm_load_cr2(vmcb);

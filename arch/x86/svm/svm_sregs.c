@@ -174,17 +174,22 @@ u32 svm_get_mode(struct vcpu *v)
 }
 
 /* CS selector, attributes and limit are one word of the VMCB segment, its base another. */
-void svm_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS])
+bool svm_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS])
 {
 	const struct vmcb_save *st = &svm_of(v)->vmcb->save;
-	u64 cs;
+	u64 now[VCPU_CODE_KEY_WORDS], d = 0;
 
-	__builtin_memcpy(&cs, &st->cs, sizeof(cs));
-	key[0] = cs;
-	key[1] = st->cs.base;
-	key[2] = st->cr0;
-	key[3] = st->cr3;
-	key[4] = st->cr4;
-	key[5] = st->efer;
-	key[6] = st->cpl | (st->rflags & (RFLAGS_VM | RFLAGS_AC));
+	__builtin_memcpy(&now[0], &st->cs, sizeof(now[0]));
+	now[1] = st->cs.base;
+	now[2] = st->cr0;
+	now[3] = st->cr3;
+	now[4] = st->cr4;
+	now[5] = st->efer;
+	now[6] = st->cpl | (st->rflags & (RFLAGS_VM | RFLAGS_AC));
+#pragma GCC unroll 8
+	for (unsigned i = 0; i < VCPU_CODE_KEY_WORDS; i++) {
+		d |= now[i] ^ key[i];
+		key[i] = now[i];
+	}
+	return !d;
 }

@@ -279,7 +279,7 @@ void vmx_get_emul_state(struct vcpu *v);
 u64 vmx_get_cr4(struct vcpu *v);
 u32 vmx_get_cpl(struct vcpu *v);
 u32 vmx_get_mode(struct vcpu *v);
-void vmx_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS]);
+bool vmx_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS]);
 void vmx_reset_state(struct vcpu *v);
 void vmx_wait_sipi(struct vcpu *v);
 void vmx_start_at(struct vcpu *v, u8 vector);

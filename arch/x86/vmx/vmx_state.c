@@ -171,19 +171,25 @@ u32 vmx_get_mode(struct vcpu *v)
 			    vmcs_read(GUEST_RFLAGS), &cs);
 }
 
-void vmx_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS])
+bool vmx_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS])
 {
 	struct emul_seg cs;
+	u64 now[VCPU_CODE_KEY_WORDS], d = 0;
 
 	vmx_load(vmx_of(v));
 	vmx_seg_read(SEG_CS, &cs);
-	key[0] = cs.limit | (u64)cs.attr << 32;
-	key[1] = cs.base;
-	key[2] = vmx_guest_cr(GUEST_CR0, CR0_MASK, CR0_SHADOW);
-	key[3] = vmcs_read(GUEST_CR3);
-	key[4] = vmx_guest_cr(GUEST_CR4, CR4_MASK, CR4_SHADOW);
-	key[5] = vmcs_read(GUEST_EFER);
-	key[6] = vmx_get_cpl(v) | (vmcs_read(GUEST_RFLAGS) & (BIT(17) | BIT(18))); /* VM, AC */
+	now[0] = cs.limit | (u64)cs.attr << 32;
+	now[1] = cs.base;
+	now[2] = vmx_guest_cr(GUEST_CR0, CR0_MASK, CR0_SHADOW);
+	now[3] = vmcs_read(GUEST_CR3);
+	now[4] = vmx_guest_cr(GUEST_CR4, CR4_MASK, CR4_SHADOW);
+	now[5] = vmcs_read(GUEST_EFER);
+	now[6] = vmx_get_cpl(v) | (vmcs_read(GUEST_RFLAGS) & (BIT(17) | BIT(18))); /* VM, AC */
+	for (unsigned i = 0; i < VCPU_CODE_KEY_WORDS; i++) {
+		d |= now[i] ^ key[i];
+		key[i] = now[i];
+	}
+	return !d;
 }
 
 /* The state after INIT (SDM Vol. 3A 9.1.1, Table 9-1); EDX's signature is the common code's. */
