@@ -3,7 +3,8 @@
 
 Boots the bench payload's case files through the test runner's library: QEMU `-kernel` under
 `-icount shift=0` (the TSC counts one per instruction, platform.md section 4), then Bochs VMX
-(report-only; Bochs' TSC also counts one per instruction, platform.md section 3). A run must pass
+and Bochs SVM with nRIP (report-only; Bochs' TSC also counts one per instruction, platform.md
+section 3). A run must pass
 its case (verdicts, KEEL EXIT, power-off) before its figures count. The guest prints
 `bench-exit NAME REPS EXIT_TICKS NOP_TICKS`: the fewest TSC ticks of REPS iterations of a loop
 with the exit-causing instruction, and of the same loop with a NOP of the same length instead.
@@ -21,7 +22,8 @@ from ktest import caseconf, emulator, judge  # noqa: E402
 
 ELF = os.path.join("build", "keel.elf")
 RUNS = (("tests/guest/qemu-svm-bench64.case", ""),
-        ("tests/guest/bochs-vmx-bench64.case", "bochs_vmx."))
+        ("tests/guest/bochs-vmx-bench64.case", "bochs_vmx."),
+        ("tests/guest/bochs-svm-bench64.case", "bochs_svm_nrip."))
 LINE_RE = re.compile(r"^\[[^\]]+\] bench-exit (\S+) (\d+) (\d+) (\d+)$")
 
 
