@@ -14,9 +14,8 @@
 
 #define NOT_CODE 0xff
 
-static bool insn_check_on;
+bool insn_check_on;
 
-bool insn_check_enabled(void) { return insn_check_on; }
 void insn_check_set(bool on) { insn_check_on = on; }
 
 enum { INSN_OK, INSN_FAULT, INSN_RETRY, INSN_STOP };

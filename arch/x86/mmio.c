@@ -31,19 +31,39 @@ static void mmio_inject_fault(struct vcpu *v, const struct emul_fault *f)
 		v->stat[KEEL_STAT_INJECTED_UD]++;
 }
 
+/* One element of an access's data (1, 2, 4 or 8 bytes, little-endian) as a value and back. */
+static inline u64 mmio_get(const u8 *d, unsigned size)
+{
+	u64 v = 0;
+	switch (size) {
+	case 1: return *d;
+	case 2: { u16 x; __builtin_memcpy(&x, d, 2); return x; }
+	case 4: { u32 x; __builtin_memcpy(&x, d, 4); return x; }
+	default: __builtin_memcpy(&v, d, 8); return v;
+	}
+}
+
+static inline void mmio_put(u8 *d, unsigned size, u64 v)
+{
+	switch (size) {
+	case 1: *d = (u8)v; break;
+	case 2: { u16 x = (u16)v; __builtin_memcpy(d, &x, 2); break; }
+	case 4: { u32 x = (u32)v; __builtin_memcpy(d, &x, 4); break; }
+	default: __builtin_memcpy(d, &v, 8); break;
+	}
+}
+
 /* Answers every element of a (possibly batched) access, in order. */
 static void mmio_answer(struct vcpu *v, struct emul_access *a)
 {
 	enum region_space space = a->kind == EMUL_KIND_PIO ? REGION_PIO : REGION_MMIO;
+	bool write = a->dir == EMUL_DIR_WRITE;
 	for (u32 i = 0; i < a->count; i++) {
-		u64 val = 0;
 		u8 *d = a->data + i * a->size;
-		u64 addr = a->addr + (s64)i * a->stride;
-		if (a->dir == EMUL_DIR_WRITE)
-			memcpy(&val, d, a->size);
-		access_one(v, space, addr, a->size, a->dir == EMUL_DIR_WRITE, &val);
-		if (a->dir == EMUL_DIR_READ)
-			memcpy(d, &val, a->size);
+		u64 val = write ? mmio_get(d, a->size) : 0;
+		access_one(v, space, a->addr + (s64)i * a->stride, a->size, write, &val);
+		if (!write)
+			mmio_put(d, a->size, val);
 	}
 }
 

@@ -13,7 +13,8 @@ int insn_length(struct vcpu *v, u32 *len);
  * measured (the emulator then fetches itself and reports why). */
 int insn_bytes(struct vcpu *v, const u8 **bytes, u32 *len);
 
-bool insn_check_enabled(void);
+extern bool insn_check_on;
+static inline bool insn_check_enabled(void) { return insn_check_on; }
 void insn_check_set(bool on);
 /* Compare Keel's decoded length at RIP, fresh and memoized, with `hw_len`; counts
  * KEEL_STAT_LEN_CHECKED/MISMATCH. */
