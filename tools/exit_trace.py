@@ -3,9 +3,10 @@
 
 Boots keel.elf with a payload (default: the exit benchmark, tests/guest/bench.c) through
 `-kernel` under `-icount shift=0`, stops in exit_handle at the Nth exit of a kind that matches
-a condition, runs to the VMRUN instruction, then steps every instruction of one full round trip
-(the guest's own instructions up to the next exit included) back to VMRUN, and prints the
-instructions per function of keel.elf (`(guest)` for the guest's). `--show FN` prints FN's
+a condition, runs to the VMRUN instruction, then steps every instruction of the next full round
+trip (the guest's own instructions up to its next exit included) back to VMRUN, and prints the
+instructions per function of keel.elf (`(guest)` for the guest's). The presets pick exits of
+the benchmark's loops, whose next exit is another of the same kind. `--show FN` prints FN's
 disassembly with each instruction's count. docs/performance.md uses it; about a minute a run.
 
   tools/exit_trace.py cpuid                  # CPUID leaf 0 (the bench's exit_cpuid loop)
@@ -31,7 +32,7 @@ PRESETS = {
     "hypercall": (7, "v->regs.gpr[0] == 0"),
     "mmio-read": (5, "v->exit.npf.write == 0 && v->exit.npf.gpa == 0xfeb00000"),
     "mmio-write": (5, "v->exit.npf.write == 1 && v->exit.npf.gpa == 0xfeb00000"),
-    "pio-in": (4, "v->exit.io.port == 0x3fd && v->exit.io.in"),
+    "pio-out": (4, "v->exit.io.port == 0x3ff && !v->exit.io.in"),
 }
 
 
