@@ -175,13 +175,14 @@ static inline unsigned emul_elem(unsigned len)
 }
 
 static inline int emul_request(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr, unsigned size,
-			unsigned count, int stride, uint8_t *buf)
+			unsigned count, int stride, uint8_t *buf, bool rmw)
 {
 	struct emul_access *a = &e->access;
 	unsigned len = size * count;
 
 	a->kind = kind;
 	a->dir = dir;
+	a->flags = rmw ? EMUL_ACCESS_RMW : 0;
 	a->addr = addr;
 	a->size = (uint8_t)size;
 	a->count = (uint16_t)count;
@@ -212,12 +213,12 @@ static int emul_batch(struct emul *e, const struct emul_side *s, uint8_t dir)
 	const struct emul_memop *m;
 
 	if (s->mop == EMUL_SIDE_PORT)
-		return emul_request(e, EMUL_KIND_PIO, dir, s->port, sz, s->n, 0, s->buf);
+		return emul_request(e, EMUL_KIND_PIO, dir, s->port, sz, s->n, 0, s->buf, false);
 	m = &e->mop[s->mop];
 	if (m->dev[0])
 		return emul_request(e, EMUL_KIND_MMIO, dir,
 				    m->gpa[0] + (s->down ? (uint64_t)(s->n - 1) * sz : 0), sz, s->n,
-				    s->down ? -(int)sz : (int)sz, s->buf);
+				    s->down ? -(int)sz : (int)sz, s->buf, s->load && s->store);
 	if (dir == EMUL_DIR_WRITE) {
 		if (s->down)
 			emul_reverse(tmp, s->buf, s->n, sz);
@@ -242,7 +243,8 @@ static inline int emul_piece(struct emul *e, const struct emul_side *s, unsigned
 
 	if (m->dev[piece]) {
 		sz = emul_elem(len);
-		return emul_request(e, EMUL_KIND_MMIO, dir, gpa, sz, len / sz, (int)sz, buf);
+		return emul_request(e, EMUL_KIND_MMIO, dir, gpa, sz, len / sz, (int)sz, buf,
+				    s->load && s->store);
 	}
 	if (dir == EMUL_DIR_WRITE)
 		(void)mem->write(mem->ctx, gpa, buf, len); /* outside RAM: dropped */
@@ -320,7 +322,7 @@ static inline int emul_one_write(struct emul *e)
 
 	e->steps = STEP_COMMIT;
 	return emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_WRITE, m->gpa[0], sz, m->size / sz, (int)sz,
-			    e->data);
+			    e->data, e->side[0].load);
 }
 
 static inline int emul_one(struct emul *e)
@@ -332,7 +334,7 @@ static inline int emul_one(struct emul *e)
 	if (e->side[0].load) {
 		e->steps = STEP_CALC | (e->side[0].store ? STEP_STORE(0, 0) : 0) | STEP_COMMIT;
 		return emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_READ, m->gpa[0], sz, m->size / sz,
-				    (int)sz, e->data);
+				    (int)sz, e->data, e->side[0].store);
 	}
 	emul_ops[e->in.d->op].calc(e);
 	return emul_one_write(e);

@@ -79,11 +79,15 @@ enum emul_dir { EMUL_DIR_READ, EMUL_DIR_WRITE };
 
 /* One device access request: `count` elements of `size` bytes, element i at addr + i*stride
  * (stride is +size, -size, or 0 for a port or FIFO). Write data: element i at data[i*size].
- * A read is answered with count*size bytes in the same order. */
+ * A read is answered with count*size bytes in the same order. EMUL_ACCESS_RMW marks both halves
+ * of a read-modify-write operand (the read, then the write of the computed value): a caller whose
+ * read half failed must not send the write half (docs/ring.md §4). */
+#define EMUL_ACCESS_RMW 0x1u
 struct emul_access {
 	uint8_t kind;   /* enum emul_access_kind */
 	uint8_t dir;    /* enum emul_dir */
 	uint8_t size;   /* 1, 2, 4 or 8 */
+	uint8_t flags;  /* EMUL_ACCESS_* */
 	int16_t stride;
 	uint16_t count; /* 1 .. EMUL_BATCH_MAX_BYTES / size */
 	uint64_t addr;  /* guest-physical address, or port */

@@ -111,14 +111,17 @@ static int gmem_cmpxchg(void *ctx, u64 gpa, u64 old, u64 new, u32 size)
 					   __ATOMIC_SEQ_CST) ? 0 : 1;
 }
 
-int gmem_create(struct gmem *g, u64 ram_size)
+int gmem_create(struct gmem *g, u64 ram_size, u64 hpa)
 {
 	memset(g, 0, sizeof(*g));
 	if (!ram_size || (ram_size & ((2ull << 20) - 1)))
 		return -EINVAL;
-	g->hpa = pmm_alloc(ram_size / PAGE_SIZE, 2ull << 20);
+	if (hpa == GMEM_HPA_ANY)
+		g->hpa = pmm_alloc(ram_size / PAGE_SIZE, 2ull << 20);
+	else if (!(hpa & ((2ull << 20) - 1)) && hpa + ram_size > hpa)
+		g->hpa = pmm_alloc_in(ram_size / PAGE_SIZE, 2ull << 20, hpa, hpa + ram_size);
 	if (!g->hpa)
-		return -ENOMEM;
+		return hpa == GMEM_HPA_ANY ? -ENOMEM : -EBUSY;
 	g->ram_size = ram_size;
 	memset((void *)(uintptr_t)g->hpa, 0, ram_size);
 	g->npt_root = gmem_table_alloc(g);

@@ -5,13 +5,7 @@
 #include <keel/format.h>
 #include <keel/printk.h>
 #include <abi/hypercall.h>
-
-struct hc_args {
-	u64 a, b, c;   /* RBX, RCX, RDX */
-	u64 out[3];    /* → RBX, RCX, RDX */
-};
-
-typedef u64 (*hc_fn)(struct vcpu *v, struct hc_args *h);
+#include "hypercall_int.h"
 
 static u64 hc_version(struct vcpu *v, struct hc_args *h)
 {
@@ -49,6 +43,9 @@ static const hc_fn hc_table[] = {
 	[KEEL_HC_EXIT] = hc_exit,
 	[KEEL_HC_STAT] = hc_stat,
 	[KEEL_HC_VERDICTS] = hc_verdicts,
+	[KEEL_HC_RING_KICK] = hc_ring_kick,
+	[KEEL_HC_CONSOLE_WRITE] = hc_console_write,
+	[KEEL_HC_CONSOLE_READ] = hc_console_read,
 };
 
 /* Arguments are 64-bit in 64-bit mode and the low halves otherwise. */

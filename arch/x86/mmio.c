@@ -1,6 +1,6 @@
 /* MMIO (nested page faults outside RAM) and string port I/O: Keel fetches and decodes the
- * guest's instruction, answers each access it needs (an in-core device, or later the ring),
- * and finishes the instruction itself. */
+ * guest's instruction, answers each access it needs (an in-core device or the ring to the
+ * service VM, vmm/access.c), and finishes the instruction itself. */
 #include <arch/exit.h>
 #include <arch/insn.h>
 #include <arch/virt.h>
@@ -31,40 +31,25 @@ static void mmio_inject_fault(struct vcpu *v, const struct emul_fault *f)
 		v->stat[KEEL_STAT_INJECTED_UD]++;
 }
 
-/* One element of an access's data (1, 2, 4 or 8 bytes, little-endian) as a value and back. */
-static inline u64 mmio_get(const u8 *d, unsigned size)
+/* Answers one (possibly batched) access; a forwarded batch is one ring request. */
+static enum access_result mmio_answer(struct vcpu *v, struct emul_access *a)
 {
-	u64 v = 0;
-	switch (size) {
-	case 1: return *d;
-	case 2: { u16 x; __builtin_memcpy(&x, d, 2); return x; }
-	case 4: { u32 x; __builtin_memcpy(&x, d, 4); return x; }
-	default: __builtin_memcpy(&v, d, 8); return v;
-	}
+	struct access_req r = { .space = a->kind == EMUL_KIND_PIO ? REGION_PIO : REGION_MMIO,
+				.write = a->dir == EMUL_DIR_WRITE, .rmw = a->flags & EMUL_ACCESS_RMW,
+				.size = a->size, .count = a->count, .stride = a->stride,
+				.addr = a->addr, .data = a->data };
+	return access_batch(v, &r);
 }
 
-static inline void mmio_put(u8 *d, unsigned size, u64 v)
+/* The unbacked policy stopped the access: #GP(0) or the partition stops; nothing commits. */
+static enum exit_action mmio_refused(struct vcpu *v, struct vcpu_emul *ve, enum access_result r)
 {
-	switch (size) {
-	case 1: *d = (u8)v; break;
-	case 2: { u16 x = (u16)v; __builtin_memcpy(d, &x, 2); break; }
-	case 4: { u32 x = (u32)v; __builtin_memcpy(d, &x, 4); break; }
-	default: __builtin_memcpy(d, &v, 8); break;
+	emul_abort(&ve->e);
+	if (r == ACCESS_GP) {
+		exit_inject_gp0(v);
+		return EXIT_RESUME;
 	}
-}
-
-/* Answers every element of a (possibly batched) access, in order. */
-static void mmio_answer(struct vcpu *v, struct emul_access *a)
-{
-	enum region_space space = a->kind == EMUL_KIND_PIO ? REGION_PIO : REGION_MMIO;
-	bool write = a->dir == EMUL_DIR_WRITE;
-	for (u32 i = 0; i < a->count; i++) {
-		u8 *d = a->data + i * a->size;
-		u64 val = write ? mmio_get(d, a->size) : 0;
-		access_one(v, space, a->addr + (s64)i * a->stride, a->size, write, &val);
-		if (!write)
-			mmio_put(d, a->size, val);
-	}
+	return EXIT_STOP; /* partition_stop stopped every vCPU of the partition */
 }
 
 /* The emulator committed into v->regs in place; RSP and RAX may live in the VMCB. */
@@ -91,10 +76,19 @@ static enum exit_action mmio_run(struct vcpu *v, const struct emul_exit *ex)
 		rc = emul_start_bytes(&ve->e, &ve->env, &v->eregs, ex, bytes, len);
 	else
 		rc = emul_start(&ve->e, &ve->env, &v->eregs, ex);
+	bool rmw_failed = false;
 	while (rc == EMUL_ACCESS) {
-		mmio_answer(v, &ve->e.access);
-		u32 len = ve->e.access.dir == EMUL_DIR_READ ? ve->e.access.count * ve->e.access.size : 0;
-		rc = emul_complete(&ve->e, len ? ve->e.access.data : NULL, len);
+		struct emul_access *a = &ve->e.access;
+		bool rmw = a->flags & EMUL_ACCESS_RMW;
+		enum access_result r = ACCESS_DONE;
+		/* the read half of a read-modify-write failed: the write is not sent (docs/ring.md §4) */
+		if (!(rmw && rmw_failed && a->dir == EMUL_DIR_WRITE))
+			r = mmio_answer(v, a);
+		if (r == ACCESS_GP || r == ACCESS_STOP)
+			return mmio_refused(v, ve, r);
+		rmw_failed |= rmw && r == ACCESS_FAILED && a->dir == EMUL_DIR_READ;
+		u32 len = a->dir == EMUL_DIR_READ ? a->count * a->size : 0;
+		rc = emul_complete(&ve->e, len ? a->data : NULL, len);
 	}
 	switch (rc) {
 	case EMUL_DONE:

@@ -57,8 +57,11 @@ enum keel_stat {
 	KEEL_STAT_EMULATED = 6,       /* instructions completed by the emulator */
 	KEEL_STAT_LEN_CHECKED = 7,    /* exits where Keel's computed length was checked against hardware */
 	KEEL_STAT_LEN_MISMATCH = 8,   /* ... and disagreed (always a bug) */
-	KEEL_STAT_INSN_MEMO_HITS = 9, /* instructions at RIP taken from the vCPU's memo */
-	KEEL_STAT_INSN_MEMO_FILLS = 10, /* ... and fetched and measured afresh (misses) */
+	KEEL_STAT_FORWARDED = 9,      /* requests this vCPU's accesses sent to the service VM */
+	KEEL_STAT_FWD_FAILED = 10,    /* ... completed without an answer (timeout, EIO: reads all-ones) */
+	KEEL_STAT_FWD_TSC = 11,       /* TSC ticks those requests took, from submit to answer */
+	KEEL_STAT_INSN_MEMO_HITS = 12, /* instructions at RIP taken from the vCPU's memo */
+	KEEL_STAT_INSN_MEMO_FILLS = 13, /* ... and fetched and measured afresh (misses) */
 	KEEL_STAT_COUNT
 };
 

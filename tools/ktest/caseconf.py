@@ -62,7 +62,9 @@ class Case:
     manifests: list = field(default_factory=list)
     backend: str = ""
     expect: list = field(default_factory=list)
+    expect_counts: list = field(default_factory=list)
     reject: list = field(default_factory=list)
+    inputs: list = field(default_factory=list)
     fatal: object = None
     poweroff: str = "acpi"
     skip: str = ""
@@ -102,6 +104,25 @@ def _module(v, absent):
     return Module(path, rest[0], rest[1] if len(rest) > 1 else "", absent)
 
 
+def _count(v):
+    """`N REGEX`: exactly N console lines match REGEX."""
+    n, _, rx = v.partition(" ")
+    return _int(n, 0, 1_000_000), _regex(rx.strip())
+
+
+def _input(v):
+    """`REGEX => TEXT`: once a console line matches REGEX, TEXT (Python escapes: \\x14, \\n) goes
+    to COM1's input."""
+    rx, sep, text = v.partition(" => ")
+    if not sep or not text:
+        raise CaseError(f"want 'REGEX => TEXT', got '{v}'")
+    try:
+        data = text.encode("latin-1").decode("unicode_escape").encode("latin-1")
+    except (UnicodeError, ValueError) as e:
+        raise CaseError(f"bad escape in '{text}': {e}") from None
+    return _regex(rx.strip()), data
+
+
 def _bool(v):
     return _choice(v, ("0", "1", "yes", "no")) in ("1", "yes")
 
@@ -124,6 +145,8 @@ KEYS = {
     "backend": ("backend", lambda v: _choice(v, ("svm", "vmx")), False),
     "manifest": ("manifests", str, True),
     "expect": ("expect", _regex, True),
+    "expect-count": ("expect_counts", _count, True),
+    "input": ("inputs", _input, True),
     "reject": ("reject", _regex, True),
     "fatal": ("fatal", _regex, False),
     "poweroff": ("poweroff", lambda v: _choice(v, POWEROFF), False),
@@ -172,6 +195,8 @@ def _validate(c):
         raise CaseError("bochs boots the ISO on its BIOS only (boot: iso-bios)")
     if c.icount and c.emulator != "qemu":
         raise CaseError("icount is a QEMU option")
+    if c.inputs and c.emulator != "qemu":
+        raise CaseError("input goes through a QEMU pipe: QEMU only")
     if c.boot == "kernel" and any(m.absent for m in c.modules):
         raise CaseError("absent-module needs an ISO boot (QEMU -initrd refuses missing files)")
     c.cpu = c.cpu or DEFAULT_CPU.get(c.emulator, "")

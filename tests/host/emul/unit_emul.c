@@ -309,8 +309,56 @@ static void t_data_walk(void)
 	      "a page table outside RAM not EMUL_BAD_TABLES");
 }
 
+/* The accesses one instruction makes: direction and RMW flag of each, in order ('r'/'w', then
+ * 'm' for EMUL_ACCESS_RMW or '-'); the device answers from dev[]. */
+static void rmw_trace(const uint8_t *code, unsigned len, char *out)
+{
+	guest(EMUL_MODE_LONG64, code, len);
+	r.gpr[EMUL_RAX] = DEV_GPA + 0x10;
+	r.gpr[EMUL_RSI] = RAM_GPA + 0x800;
+	r.gpr[EMUL_RDI] = DEV_GPA + 0x100;
+	r.gpr[EMUL_RCX] = 4;
+	int st = emul_start(&e, &f.env, &r, NULL);
+	for (int n = 0; st == EMUL_ACCESS && n < 8; n++) {
+		*out++ = e.access.dir == EMUL_DIR_READ ? 'r' : 'w';
+		*out++ = (e.access.flags & EMUL_ACCESS_RMW) ? 'm' : '-';
+		st = fe_answer(&f, &e);
+	}
+	*out = st == EMUL_DONE ? 0 : '!';
+}
+
+/* EMUL_ACCESS_RMW marks both halves of an operand the instruction reads and writes back (SDM
+ * Vol. 2: OR/XCHG/CMPXCHG/NOT read their destination and write it), and nothing else: a plain
+ * load or store, a compare (no write-back) and a string move (two operands) carry no flag. */
+static void t_rmw_flag(void)
+{
+	static const struct {
+		const char *name;
+		uint8_t code[4];
+		unsigned len;
+		const char *want;
+	} cases[] = {
+		{ "or", { 0x83, 0x08, 0x01 }, 3, "rmwm" },   /* or dword [rax], 1 */
+		{ "xchg", { 0x87, 0x08 }, 2, "rmwm" },       /* xchg [rax], ecx */
+		{ "cmpxchg", { 0x0f, 0xb1, 0x08 }, 3, "rmwm" }, /* cmpxchg [rax], ecx */
+		{ "not", { 0xf7, 0x10 }, 2, "rmwm" },        /* not dword [rax] */
+		{ "mov-store", { 0x89, 0x08 }, 2, "w-" },    /* mov [rax], ecx */
+		{ "mov-load", { 0x8b, 0x08 }, 2, "r-" },     /* mov ecx, [rax] */
+		{ "cmp", { 0x83, 0x38, 0x01 }, 3, "r-" },    /* cmp dword [rax], 1 */
+		{ "rep-movsd", { 0xf3, 0xa5 }, 2, "w-" },    /* RAM to device: one write batch */
+	};
+	char got[24], name[32];
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rmw_trace(cases[i].code, cases[i].len, got);
+		snprintf(name, sizeof(name), "rmw_flag_%s", cases[i].name);
+		check(!strcmp(got, cases[i].want), name, got);
+	}
+}
+
 int main(void)
 {
+	t_rmw_flag();
 	t_rep_ins();
 	t_rep_outs_down();
 	t_real_mode();
