@@ -49,7 +49,7 @@ BENCH_LOOP(loop_mmio_read, "", "0x8b, 0x07")                         /* mov eax,
 BENCH_LOOP(loop_mmio_write, "mov $0x5a5a5a5a, %%eax", "0x89, 0x07")  /* mov [edi], eax */
 BENCH_LOOP(loop_mmio_read_nop, "", NOP2)
 BENCH_LOOP(loop_mmio_write_nop, "mov $0x5a5a5a5a, %%eax", NOP2)
-BENCH_LOOP(loop_pio_in, "mov $" "0x3fd" ", %%edx", "0xec")           /* in al, dx (LSR) */
+BENCH_LOOP(loop_pio_in, "mov $" "0x3ff" ", %%edx", "0xec")           /* in al, dx (SCR) */
 BENCH_LOOP(loop_pio_out, "mov $" "0x3ff" ", %%edx", "0xee")          /* out dx, al (SCR) */
 BENCH_LOOP(loop_pio_nop, "mov $" "0x3fd" ", %%edx", NOP1)
 
