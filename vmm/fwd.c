@@ -9,6 +9,7 @@
 #include <keel/ring.h>
 #include <keel/string.h>
 #include <keel/time.h>
+#include <keel/virq.h>
 #include <arch/cpu.h>
 #include <arch/virt.h>
 
@@ -45,7 +46,16 @@ static void fwd_log(void *ctx, const struct ring_event *ev)
 		(unsigned long long)ev->id);
 }
 
-static const struct ring_ops fwd_ops = { .now = fwd_now, .log = fwd_log };
+static struct virq_notify fwd_notify;
+static struct ring_ops fwd_ops = { .now = fwd_now, .log = fwd_log };
+
+bool fwd_owns_pin(u32 partition, u32 pin)
+{
+	for (u32 i = 0; i < fwd_ndev; i++)
+		if (fwd_table[i].partition == partition && fwd_table[i].irq == pin)
+			return true;
+	return false;
+}
 
 /* One table entry per forwarded region: partitions in id order, regions in file order. */
 static int fwd_table_add(struct partition *p, const struct config_region *c)
@@ -95,9 +105,11 @@ int fwd_setup(const struct keel_config *c)
 	u64 pages = (KEEL_RING_AREA_SIZE + PAGE_SIZE - 1) / PAGE_SIZE, khz = tsc_khz() ? tsc_khz() : 1;
 	if (!svc)
 		return c->service == CONFIG_NONE ? 0 : -ENODEV;
-	if (c->ring_vector)
-		pr_warn("ring: ring-notify irq %u is not implemented yet; the service VM polls",
-			c->ring_vector);
+	if (c->ring_vector) { /* irq mode: the vector is made pending in the service VM's vCPU 0 */
+		fwd_notify = (struct virq_notify){ svc->vcpu[0], c->ring_vector };
+		fwd_ops.notify = virq_notify;
+		fwd_ops.ctx = &fwd_notify;
+	}
 	u64 area = pmm_alloc(pages, PAGE_SIZE);
 	if (!area || fwd_table_build(c)) {
 		pr_err("ring: no memory for the ring area or too many forwarded regions");
@@ -105,7 +117,7 @@ int fwd_setup(const struct keel_config *c)
 	}
 	fwd_timeout = (u64)c->ring_timeout_us * khz / 1000;
 	struct ring_config rc = { .area = (void *)(uintptr_t)area, .area_size = pages * PAGE_SIZE,
-				  .devices = fwd_table, .ndevices = fwd_ndev, .notify_vector = 0,
+				  .devices = fwd_table, .ndevices = fwd_ndev, .notify_vector = c->ring_vector,
 				  .log_interval = khz * 1000, .ops = &fwd_ops };
 	int err = ring_init(&fwd_ring, &rc);
 	if (!err)

@@ -10,6 +10,8 @@
 #include <keel/string.h>
 #include <keel/time.h>
 #include <keel/vcpu_run.h>
+#include <keel/virq.h>
+#include <keel/vlapic.h>
 #include <keel/vuart.h>
 #include <arch/insn.h>
 #include <arch/virt.h>
@@ -107,7 +109,8 @@ static int partition_vcpu_create(struct partition *p, const struct config_partit
 	p->vcpu[i] = v;
 	loader_entry_state((enum keel_entry_mode)c->entry, p->entry, &v->regs, &v->start);
 	v->dirty = VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
-	return mmio_vcpu_init(v);
+	int rc = vlapic_create(v);
+	return rc ? rc : mmio_vcpu_init(v);
 }
 
 /* VMCS/VMCB work must happen on the CPU the vCPU is pinned to (a VMCS is current on one CPU). */
@@ -171,7 +174,7 @@ struct partition *partition_create(u32 id, const struct config_partition *c)
 		return NULL;
 	partition_start_info(p, c->ncpus);
 	int rc = partition_regions(p, c);
-	if (rc)
+	if (rc || virq_partition_init(p, c->ncpus))
 		return NULL;
 	for (u32 i = 0; i < c->ncpus; i++) {
 		if ((rc = partition_vcpu_create(p, c, i))) {
@@ -196,14 +199,33 @@ void partition_stop(struct partition *p, const char *why)
 	}
 }
 
+void partition_vcpu_started(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	u32 bit = 1u << v->id;
+	if (!(__atomic_fetch_or(&p->entered, bit, __ATOMIC_ACQ_REL) & bit))
+		__atomic_add_fetch(&p->started, 1, __ATOMIC_ACQ_REL);
+}
+
+/* A started vCPU that no longer runs guest code (INIT parked it, or it stopped): when none is
+ * left, nothing can start the others, so the partition stops. */
+static void partition_vcpu_unstart(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	u32 bit = 1u << v->id;
+	if ((__atomic_fetch_and(&p->entered, ~bit, __ATOMIC_ACQ_REL) & bit) &&
+	    !__atomic_sub_fetch(&p->started, 1, __ATOMIC_ACQ_REL))
+		partition_stop(p, NULL);
+}
+
+void partition_vcpu_parked(struct vcpu *v) { partition_vcpu_unstart(v); }
+
 bool partition_vcpu_stopped(struct vcpu *v)
 {
 	struct partition *p = v->part;
 	if (p->console)
 		vuart_flush(p->console);
-	bool entered = READ_ONCE(p->entered) & (1u << v->id);
-	if (entered && !__atomic_sub_fetch(&p->started, 1, __ATOMIC_ACQ_REL))
-		partition_stop(p, NULL);
+	partition_vcpu_unstart(v);
 	if (__atomic_sub_fetch(&p->live, 1, __ATOMIC_ACQ_REL))
 		return false;
 	if (p->fconsole)

@@ -13,6 +13,7 @@
 #include <arch/exit.h>
 #include <arch/insn.h>
 #include <arch/io.h>
+#include <arch/lapic.h>
 #include <arch/percpu.h>
 #include <arch/smp.h>
 #include <arch/virt.h>
@@ -41,13 +42,12 @@ static void run_partition_stopped(struct partition *p)
 		partition_stop(service, "every guest partition has stopped");
 }
 
-/* Interrupts are on while the vCPU runs: a kick (an IPI) must make it leave the guest, and on
- * SVM a pending host interrupt only exits the guest when the host's IF is set (docs/svm.md). */
+/* The vCPU runs with host interrupts masked: the loop takes them in windows of its own, and a
+ * kick (an IPI) still makes the vCPU leave the guest (docs/interrupts.md, docs/svm.md). */
 static void run_vcpu(void *arg)
 {
 	struct cpu_job *j = arg;
 	struct vcpu *v = j->vcpu;
-	__asm__ volatile("sti" ::: "memory");
 	int rc = vcpu_start(v);
 	if (rc) {
 		exit_stop(v, "could not create the vCPU (%d)", rc);
@@ -171,6 +171,10 @@ static const struct keel_config *run_config(const struct keel_config *boot_cfg, 
 		return NULL;
 	}
 	cmdline_config(&cmdline_cfg, ncpu, m);
+	if (!cmdline_cfg.npartitions) {
+		*bad = true;
+		return NULL;
+	}
 	return &cmdline_cfg;
 }
 
@@ -184,6 +188,7 @@ unsigned vmm_run(const struct keel_config *boot_cfg)
 	if (virt_select() || run_enable_all(ncpu))
 		return 1;
 	insn_check_set(boot_opts()->lencheck);
+	lapic_timer_calibrate();
 	failed = run_create(c, ncpu);
 	if (fwd_setup(c))
 		failed++;

@@ -1,27 +1,30 @@
-/* Keel's command-line mode (`guest=NAME guest_mode=... guest_mem=...`, no configuration): one
- * guest partition per online CPU, guest<i> on CPU i, each running the module NAME with the
- * in-core test device at KEEL_TESTDEV_GPA and an in-core console. Written as the configuration
- * it stands for, so both modes make partitions the same way (docs/partitions.md). */
+/* Keel's command-line mode (`guest=NAME guest_mode=... guest_mem=... guest_vcpus=N`, no
+ * configuration): guest partitions of N vCPUs on consecutive online CPUs (guest<i> on CPUs
+ * i*N..i*N+N-1; CPUs left over stay idle), each running the module NAME with the in-core test
+ * device at KEEL_TESTDEV_GPA and an in-core console. Written as the configuration it stands
+ * for, so both modes make partitions the same way (docs/partitions.md). */
 #include <keel/boot.h>
 #include <keel/config.h>
 #include <keel/format.h>
 #include <keel/loader.h>
+#include <keel/printk.h>
 #include <keel/string.h>
 #include <abi/testdev.h>
 
-static void cmdline_partition(struct config_partition *p, unsigned cpu, const struct bi_module *m)
+static void cmdline_partition(struct config_partition *p, unsigned index, unsigned per,
+			      const struct bi_module *m)
 {
 	const struct keel_opts *o = boot_opts();
 	enum keel_entry_mode mode = KEEL_ENTRY_LONG64;
 	loader_mode_parse(o->guest_mode, &mode);
 	memset(p, 0, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "guest%u", cpu);
+	snprintf(p->name, sizeof(p->name), "guest%u", index);
 	p->kind = CONFIG_GUEST;
 	p->entry = (u8)mode;
 	p->unbacked = CONFIG_UNBACKED_ONES;
 	p->console = CONFIG_CONSOLE_INCORE;
-	p->cpus = 1ull << cpu;
-	p->ncpus = 1;
+	p->cpus = ((1ull << per) - 1) << (index * per);
+	p->ncpus = per;
 	p->ram_size = (u64)o->guest_mem_mib << 20;
 	p->ram_hpa = CONFIG_HPA_ANY;
 	strlcpy(p->image, m->name, sizeof(p->image));
@@ -42,7 +45,12 @@ void cmdline_config(struct keel_config *c, unsigned ncpu, const struct bi_module
 	c->console_escape = CONFIG_ESCAPE_DEFAULT;
 	c->service = CONFIG_NONE;
 	c->console_first = 0;
-	c->npartitions = MIN(ncpu, CONFIG_PARTITIONS_MAX);
+	unsigned per = boot_opts()->guest_vcpus;
+	c->npartitions = MIN(ncpu / per, CONFIG_PARTITIONS_MAX);
+	if (!c->npartitions)
+		pr_err("guest_vcpus=%u needs %u CPUs; %u are online", per, per, ncpu);
+	else if (ncpu % per)
+		pr_warn("guest_vcpus=%u: %u CPUs stay idle", per, ncpu % per);
 	for (unsigned i = 0; i < c->npartitions; i++)
-		cmdline_partition(&c->part[i], i, m);
+		cmdline_partition(&c->part[i], i, per, m);
 }

@@ -1,7 +1,10 @@
-/* The vCPU loop: deliver what is pending, enter the guest, handle the exit. */
+/* The vCPU loop: deliver what is pending, enter the guest, handle the exit. It runs with host
+ * interrupts masked; vmm/virq.c opens a window for them before each entry and sleeps in HLT
+ * when the vCPU waits (HLT, start-up). */
 #include <keel/vcpu_run.h>
 #include <keel/partition.h>
 #include <keel/printk.h>
+#include <keel/virq.h>
 #include <arch/exit.h>
 #include <arch/io.h>
 #include <arch/lapic.h>
@@ -23,54 +26,34 @@ void vcpu_kick(struct vcpu *v)
 {
 	WRITE_ONCE(v->kick, true);
 	struct percpu *c = percpu_get(v->pcpu);
-	/* a fixed IPI makes a CPU in guest mode exit (external-interrupt exiting, SVM INTR) */
+	/* a fixed IPI makes a CPU in guest mode exit (external-interrupt exiting, SVM INTR) and
+	 * wakes one halted in virq_halt or a start-up wait */
 	if (c && c != this_cpu() && c->online)
 		lapic_send_ipi(c->apic_id, ICR_FIXED | ICR_ASSERT | VEC_WAKE);
 }
 
-/* Nothing raises interrupts in a partition yet, so a vCPU halted with interrupts enabled waits
- * for a kick (a stop request) and PAUSEs meanwhile (QEMU -icount round-robin, pitfall 11). */
+/* HLT with interrupts enabled: the CPU sleeps until the vCPU has an interrupt it can take. */
 enum exit_action vcpu_block(struct vcpu *v)
 {
-	while (!READ_ONCE(v->kick))
-		cpu_relax();
-	WRITE_ONCE(v->kick, false);
-	return READ_ONCE(v->stopped) ? EXIT_STOP : EXIT_RESUME;
+	return virq_halt(v) ? EXIT_RESUME : EXIT_STOP;
 }
 
-void vcpu_sipi(struct vcpu *v, u8 vector)
-{
-	struct partition *p = v->part;
-	p->sipi_vector[v->id] = vector;
-	__atomic_or_fetch(&p->sipi_pending, 1u << v->id, __ATOMIC_RELEASE);
-	vcpu_kick(v);
-}
-
-/* A vCPU other than the first waits for a start-up IPI (vcpu_sipi) like an AP after INIT
- * (SDM Vol. 3A 8.4.4), or for its partition to stop. Returns true when it was started. */
 bool vcpu_wait_start(struct vcpu *v)
 {
-	struct partition *p = v->part;
-	u32 bit = 1u << v->id;
-	if (!v->id)
-		return true;
-	while (!(__atomic_load_n(&p->sipi_pending, __ATOMIC_ACQUIRE) & bit)) {
-		if (READ_ONCE(v->stopped))
-			return false;
-		cpu_relax();
-	}
-	__atomic_and_fetch(&p->sipi_pending, ~bit, __ATOMIC_RELAXED);
-	virt->vcpu_start_at(v, p->sipi_vector[v->id]);
-	return true;
+	__asm__ volatile("cli" ::: "memory");
+	virq_vcpu_begin(v);
+	return virq_wait_first_start(v);
 }
 
 void vcpu_loop(struct vcpu *v)
 {
-	struct partition *p = v->part;
-	__atomic_add_fetch(&p->started, 1, __ATOMIC_ACQ_REL);
-	__atomic_or_fetch(&p->entered, 1u << v->id, __ATOMIC_RELEASE);
+	__asm__ volatile("cli" ::: "memory");
+	partition_vcpu_started(v);
 	while (!READ_ONCE(v->stopped)) {
+		if (!virq_before_entry(v))
+			continue;
 		vcpu_deliver(v);
+		virq_inject(v);
 		if (v->tsc_dirty) {
 			virt->vcpu_set_tsc_offset(v, v->part->tsc_offset);
 			v->tsc_dirty = false;
@@ -82,4 +65,5 @@ void vcpu_loop(struct vcpu *v)
 		}
 		exit_handle(v);
 	}
+	virq_vcpu_end(v);
 }

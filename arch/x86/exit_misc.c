@@ -2,6 +2,8 @@
 #include <arch/exit.h>
 #include <arch/virt.h>
 #include <keel/partition.h>
+#include <keel/virq.h>
+#include <keel/vlapic.h>
 
 #define XCR0_X87 0x1ull
 #define XCR0_SSE 0x2ull
@@ -46,5 +48,35 @@ enum exit_action exit_exception(struct vcpu *v)
 		e.cr2 = v->exit.exc.info;
 	}
 	v->pending = e;
+	return EXIT_RESUME;
+}
+
+/* MOV to/from CR8 is the TPR's bits 7:4 (SDM Vol. 3A 10.8.6.1); bits 63:4 of a written value
+ * must be 0 (Vol. 2B MOV CRn). The VMX backend leaves only CR8 accesses to the common code. */
+enum exit_action exit_cr_access(struct vcpu *v)
+{
+	u8 gpr = v->exit.cr.gpr & 15;
+	u64 *r = &v->regs.gpr[gpr];
+	if (v->exit.cr.cr != 8)
+		return exit_stop(v, "unexpected access to CR%u at rip %#llx", v->exit.cr.cr,
+				 (unsigned long long)v->regs.rip);
+	if (v->exit.cr.write && (*r >> 4)) {
+		exit_inject_gp0(v);
+		return EXIT_RESUME;
+	}
+	if (exit_skip_insn(v))
+		return EXIT_RESUME;
+	if (v->exit.cr.write) {
+		vlapic_set_cr8(v->lapic, (u8)*r);
+	} else {
+		*r = vlapic_get_cr8(v->lapic);
+		v->dirty |= gpr == VCPU_RSP ? VCPU_DIRTY_RSP : gpr == VCPU_RAX ? VCPU_DIRTY_RAX : 0;
+	}
+	return EXIT_RESUME;
+}
+
+enum exit_action exit_nmi_window(struct vcpu *v)
+{
+	virq_nmi_window(v);
 	return EXIT_RESUME;
 }

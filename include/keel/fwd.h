@@ -30,4 +30,7 @@ void fwd_wait_ready(const struct partition *p);
 /* Answers the service VM published (KEEL_HC_RING_KICK; waiting CPUs poll anyway). */
 void fwd_kick(void);
 
+/* Does a forwarded device of this partition raise this IOAPIC pin (its table entry's irq)? */
+bool fwd_owns_pin(u32 partition, u32 pin);
+
 #endif

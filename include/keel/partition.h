@@ -13,6 +13,7 @@
 
 struct vcpu;
 struct vuart;
+struct virq_part;
 struct config_partition;
 struct keel_start_info;
 
@@ -29,6 +30,7 @@ struct partition {
 	struct vuart *console;     /* in-core UART model (console incore) */
 	struct vuart *fconsole;    /* line buffer of a forwarded console (KEEL_HC_CONSOLE_WRITE) */
 	u32 fconsole_lock;
+	struct virq_part *irq;     /* IOAPIC, PIC, PIT and platform devices (vmm/virq*.c) */
 	struct vcpu *vcpu[PARTITION_MAX_VCPUS];
 	u32 nr_vcpus;
 	u32 entry_mode;        /* enum keel_entry_mode */
@@ -39,9 +41,7 @@ struct partition {
 	u32 verdicts_passed;
 	u32 live;              /* vCPUs not stopped yet */
 	u32 started;           /* vCPUs running guest code and not stopped */
-	u32 entered;           /* bit per vCPU that has run guest code */
-	u32 sipi_pending;      /* bit per vCPU: a start-up vector waits in sipi_vector */
-	u8 sipi_vector[PARTITION_MAX_VCPUS];
+	u32 entered;           /* bit per vCPU that runs guest code (cleared when INIT parks it) */
 	char stop_reason[96];
 	u64 unbacked_seen[64]; /* pages/ports already reported as unbacked */
 	u32 unbacked_n;
@@ -65,6 +65,10 @@ void partition_report(const struct partition *p);
 /* Called by a vCPU's CPU when the vCPU stops. When the last started vCPU stops, vCPUs still
  * waiting for a start-up IPI are stopped too. Returns true when the partition has stopped. */
 bool partition_vcpu_stopped(struct vcpu *v);
+/* On the vCPU's CPU: it starts running guest code (first entry, or a SIPI after INIT), or INIT
+ * parked it again; a partition whose last started vCPU is parked stops (docs/interrupts.md). */
+void partition_vcpu_started(struct vcpu *v);
+void partition_vcpu_parked(struct vcpu *v);
 /* Stops every vCPU of the partition (from any CPU): each leaves the guest at its next exit,
  * forced by an IPI. `why` (may be NULL) is kept unless a reason was already recorded. */
 void partition_stop(struct partition *p, const char *why);

@@ -6,10 +6,9 @@
 
 /* Runs v until it stops; returns after recording why in its partition. */
 void vcpu_loop(struct vcpu *v);
-/* For vCPUs after the first: waits for vcpu_sipi or a stop; true when started. */
+/* Before the loop, on the vCPU's CPU: the BSP goes on at once; another vCPU waits parked for
+ * INIT and a start-up IPI from its partition (docs/interrupts.md) or a stop; true when started. */
 bool vcpu_wait_start(struct vcpu *v);
-/* Starts a waiting vCPU at a start-up vector (the hook an emulated INIT-SIPI-SIPI calls). */
-void vcpu_sipi(struct vcpu *v, u8 vector);
 /* Makes v leave the guest soon (an IPI to its CPU) and wakes it from vcpu_block. */
 void vcpu_kick(struct vcpu *v);
 

@@ -1,6 +1,7 @@
 /* A minimal STAND-IN service VM (see svcstub.h): finds the ring in its start information,
- * attaches, and answers requests in ring order, polling with PAUSE (ring-notify poll). It never
- * stops by itself: Keel stops it when every guest partition has stopped. */
+ * attaches, and answers requests in ring order, polling with PAUSE (ring-notify poll) or, with
+ * ring-notify irq, halting until Keel's notification vector arrives. It never stops by itself:
+ * Keel stops it when every guest partition has stopped. */
 #include "svcstub.h"
 #include "../../service/ring_svc.h" /* the service VM's end of the ring */
 
@@ -75,6 +76,30 @@ static void *stub_ring(const struct keel_start_info *si, uint64_t *size)
 	return NULL;
 }
 
+static void stub_notified(unsigned vector)
+{
+	(void)vector;
+	*(volatile uint32_t *)(uintptr_t)0xfee000b0u = 0; /* EOI */
+}
+
+/* Nothing to answer: PAUSE, or in irq mode halt until the notification (checked with IF = 0,
+ * so a notification between the check and HLT still wakes it: STI's shadow covers HLT). */
+static int stub_next(void)
+{
+	if (!svc.hdr->notify_vector) {
+		int rc = ring_svc_next(&svc, &req);
+		if (!rc)
+			__asm__ volatile("pause");
+		return rc;
+	}
+	__asm__ volatile("cli");
+	int rc = ring_svc_next(&svc, &req);
+	if (!rc)
+		__asm__ volatile("sti; hlt" ::: "memory");
+	__asm__ volatile("sti");
+	return rc;
+}
+
 int guest_main(const struct keel_start_info *si)
 {
 	uint64_t size = 0;
@@ -92,18 +117,21 @@ int guest_main(const struct keel_start_info *si)
 			g_printf("svcstub: device %u: no model '%s'\n", i, m);
 		}
 	}
-	g_printf("svcstub: ready, %u devices (a stand-in for the service VM)\n", svc.ndevices);
+	if (svc.hdr->notify_vector) {
+		intr_set(svc.hdr->notify_vector, stub_notified);
+		*(volatile uint32_t *)(uintptr_t)0xfee000f0u = 0x1ff; /* APIC software-enabled */
+	}
+	g_printf("svcstub: ready, %u devices, %s (a stand-in for the service VM)\n", svc.ndevices,
+		 svc.hdr->notify_vector ? "woken by interrupts" : "polling");
 	/* Interrupts on, as a service VM in irq mode runs: Bochs 2.7 holds an external interrupt
 	 * while the guest's IF is 0, even with external-interrupt exiting, so Keel's stop IPI
 	 * would never make this vCPU exit there (docs/partitions.md). */
 	__asm__ volatile("sti");
 	for (;;) {
-		rc = ring_svc_next(&svc, &req);
+		rc = stub_next();
 		if (rc == 1)
 			stub_handle(&req);
-		else if (rc == 0)
-			__asm__ volatile("pause");
-		else if (rc != -KEEL_EINVAL)
+		else if (rc && rc != -KEEL_EINVAL)
 			break;
 	}
 	g_printf("svcstub: the ring broke: %s\n", ring_svc_strerror(rc));

@@ -16,6 +16,7 @@ struct tdev {
 	} log[KEEL_TESTDEV_LOG_MAX];
 	uint64_t count;
 	uint32_t addr, log_index;
+	uint16_t partition;
 };
 
 struct uart {
@@ -47,7 +48,8 @@ bool stub_model_init(struct stub_dev *dev)
 	const struct keel_ring_device *d = dev->d;
 	if (name_is(d, "testdev") && ntdev < TDEV_MAX) {
 		dev->model = STUB_TESTDEV;
-		dev->state = &tdevs[ntdev++];
+		dev->state = &tdevs[ntdev];
+		tdevs[ntdev++].partition = d->partition;
 	} else if (name_is(d, "uart16550") && nuart < UART_MAX) {
 		dev->model = STUB_UART;
 		dev->state = &uarts[nuart];
@@ -96,6 +98,12 @@ static void tdev_ctrl_write(struct tdev *t, uint64_t off, uint32_t v)
 		break;
 	case KEEL_TESTDEV_DATA_PORT: memcpy(t->mem + t->addr, &v, 4); break;
 	case KEEL_TESTDEV_LOG_INDEX: t->log_index = v; break;
+	case KEEL_TESTDEV_IRQ:
+		/* the line ops on an IOAPIC pin reach Keel as KEEL_HC_IRQ; ISA lines and
+		 * message-signalled interrupts are the in-core model's only */
+		if (!(v & KEEL_TESTDEV_IRQ_ISA) && ((v >> 8) & 3) != KEEL_TESTDEV_IRQ_MSI)
+			hc(KEEL_HC_IRQ, t->partition, v & 0xff, (v >> 8) & 3);
+		break;
 	default: break;
 	}
 }

@@ -11,7 +11,7 @@ EMULATORS = ("qemu", "bochs")
 BOOTS = ("iso-bios", "iso-uefi", "kernel")
 POWEROFF = ("acpi", "any")
 DEFAULT_CPU = {"qemu": "qemu64,+svm,+npt"}
-DEFAULT_TIMEOUT = {"qemu": 60, "bochs": 180}
+DEFAULT_TIMEOUT = {"qemu": 300, "bochs": 400}
 NAME_RE = re.compile(r"^[A-Za-z0-9_.+-]+$")
 
 # The CPU vendor each emulated model reports (read from CPUID inside QEMU 7.2 and Bochs 2.7).

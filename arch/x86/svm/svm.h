@@ -271,7 +271,7 @@ u32 svm_attr_to_vmx(u16 attrib);
 u16 svm_attr_from_vmx(u32 attr);
 /* svm_run.c */
 int svm_vcpu_run(struct vcpu *v);
-void svm_vmrun(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_pa); /* svm_entry.S */
+void svm_vmrun(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_pa, u64 host_intr); /* svm_entry.S */
 /* svm_exit.c */
 void svm_exit_decode(struct vcpu *v);
 /* svm_event.c: the full passes, and when they can be skipped (nothing to deliver, no window

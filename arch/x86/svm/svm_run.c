@@ -117,7 +117,7 @@ int svm_vcpu_run(struct vcpu *v)
 	if (__builtin_expect(s->xcr0 != s->xcr0_cpu, 0))
 		svm_load_xcr0(s);
 	svm_load_cr2(vmcb);
-	svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa);
+	svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa, v->host_intr);
 	v->exit.raw = vmcb->ctl.exitcode;
 	if (__builtin_expect((u32)vmcb->ctl.exitcode == SVM_EXIT_INVALID, 0)) {
 		svm_entry_failed(v);

@@ -56,7 +56,13 @@ struct guest_exc {
 	ureg rip;
 };
 void exc_init(void);
+void exc_load(void); /* loads the IDT exc_init built (application processors) */
 void exc_try(void (*fn)(void *), void *arg, struct guest_exc *x);
+
+/* Interrupts (lib/intr.c): NMI and vectors 32-255 call the handler set for them; one without a
+ * handler is a FAIL verdict (guest/unexpected-interrupt). */
+typedef void (*intr_fn)(unsigned vector);
+void intr_set(unsigned vector, intr_fn fn);
 
 /* CPU helpers. */
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])

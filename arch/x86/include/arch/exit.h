@@ -27,6 +27,8 @@ enum exit_action exit_io(struct vcpu *v);
 enum exit_action exit_npf(struct vcpu *v);
 enum exit_action exit_xsetbv(struct vcpu *v);
 enum exit_action exit_exception(struct vcpu *v);
+enum exit_action exit_cr_access(struct vcpu *v);
+enum exit_action exit_nmi_window(struct vcpu *v);
 enum exit_action hypercall_dispatch(struct vcpu *v);
 /* Wait until something can wake a halted vCPU (an interrupt for it, or a stop request). */
 enum exit_action vcpu_block(struct vcpu *v);

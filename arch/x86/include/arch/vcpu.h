@@ -8,6 +8,7 @@
 #include "emul/emul.h"
 
 struct partition;
+struct vlapic;
 
 /* General registers in ModRM order. The backends' entry stubs save and restore them at these
  * offsets; gpr[VCPU_RSP], rip and rflags are copied from the VMCS/VMCB at every exit and back
@@ -158,6 +159,10 @@ struct vcpu {
 	bool stopped;
 	bool kick;                /* set by another CPU to wake a blocked vCPU */
 	bool tsc_dirty;           /* the partition's TSC offset changed: reload it at entry */
+	bool host_intr;           /* the caller runs with host interrupts masked and wants them to
+				   * end the guest's run; they stay pending until it unmasks (SVM:
+				   * host IF = 1 inside the GIF = 0 window; VMX always exits) */
+	struct vlapic *lapic;     /* the virtual local APIC (vmm/vlapic.c) */
 	u64 stat[KEEL_STAT_COUNT];
 };
 
