@@ -19,7 +19,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MODULES = (("tests/fwd/bench.cfg", "cfg"), ("build/guest/svcstub-64.elf", "svcstub"),
+MODULES = (("tests/fwd/bench.cfg", "cfg"), ("build/service/service.elf", "service"),
            ("build/guest/fwd-64.elf", "fwd"))
 BENCH_RE = re.compile(r"^\[beta\] (bench \S+ \d+ \S+)\s*$")
 
