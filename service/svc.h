@@ -81,6 +81,8 @@ struct svc {
 	uint32_t ndev;
 	uint32_t notify_vector;  /* from the header: 0 = poll mode */
 	struct svc_dev dev[KEEL_RING_DEVICES_MAX];
+	uint8_t idle_dev[KEEL_RING_DEVICES_MAX], busy_dev[KEEL_RING_DEVICES_MAX]; /* with those hooks */
+	uint32_t nidle, nbusy;
 	struct svc_stats st;
 	struct keel_ring_req late;  /* a silent device's read to answer late */
 	bool late_pending;
