@@ -147,6 +147,7 @@ def main():
     p.add_argument("preset", choices=sorted(PRESETS))
     p.add_argument("--skip", type=int, default=4, help="matching exits to let pass first")
     p.add_argument("--max", type=int, default=20000, help="most instructions to step")
+    p.add_argument("--flow", action="store_true", help="also print the run of functions in order")
     p.add_argument("--show", action="append", default=[], help="annotated disassembly of FN (keel.elf; svc:FN for service.elf)")
     a = p.parse_args()
     a.cond = PRESETS[a.preset]
@@ -161,7 +162,7 @@ def main():
         sys.exit("fwd_trace: nothing was traced")
     first = steps[0][0]
     per_fn, per_side, per_pc = collections.Counter(), collections.Counter(), collections.Counter()
-    svc_pc = collections.Counter()
+    svc_pc, flow = collections.Counter(), []
     for thr, pc in steps:
         k = name_of(pc, keel, keel_end) if pc < 0x200000 else None
         if k:
@@ -175,12 +176,21 @@ def main():
         cpu = "guest cpu" if thr == first else "service cpu"
         per_side[f"{side} on the {cpu}"] += 1
         per_fn[f"{side}: {fn}"] += 1
+        label = f"{'G' if thr == first else 'S'} {side}: {fn}"
+        if flow and flow[-1][0] == label:
+            flow[-1][1] += 1
+        else:
+            flow.append([label, 1])
     print(f"{len(steps)} instructions from VMRUN to VMRUN (both CPUs)")
     for name, n in sorted(per_side.items()):
         print(f"{n:6d}  {name}")
     print()
     for name, n in per_fn.most_common():
         print(f"{n:6d}  {name}")
+    if a.flow:
+        print("\nin order (G: the guest's CPU, S: the service VM's):")
+        for label, n in flow:
+            print(f"{n:6d}  {label}")
     svc_dis = disassembly(SVC) if any(f.startswith("svc:") for f in a.show) else ""
     for fn in a.show:
         text, counts = (svc_dis, svc_pc) if fn.startswith("svc:") else (dis, per_pc)

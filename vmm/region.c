@@ -7,9 +7,18 @@ static bool region_overlaps(const struct region *a, const struct region *b)
 	return a->space == b->space && a->base < b->base + b->size && b->base < a->base + a->size;
 }
 
+static void region_index(struct region_set *s)
+{
+	s->norder[REGION_MMIO] = s->norder[REGION_PIO] = 0;
+	for (u32 i = 0; i < s->n; i++) {
+		u8 sp = s->r[i].space == REGION_PIO ? REGION_PIO : REGION_MMIO;
+		s->order[sp][s->norder[sp]++] = (u8)i;
+	}
+}
+
 int region_add(struct region_set *s, const struct region *r)
 {
-	if (!r->size || r->base + r->size < r->base)
+	if (!r->size || r->base + r->size < r->base || r->space > REGION_PIO)
 		return -EINVAL;
 	if (s->n == REGION_MAX)
 		return -ENOSPC;
@@ -23,15 +32,27 @@ int region_add(struct region_set *s, const struct region *r)
 	}
 	s->r[i] = *r;
 	s->n++;
+	region_index(s);
 	return 0;
 }
 
+/* Regions of one space do not overlap: the candidate is the last one starting at or below addr. */
 struct region *region_find(struct region_set *s, enum region_space space, u64 addr, unsigned size)
 {
-	for (u32 i = 0; i < s->n; i++) {
-		struct region *r = &s->r[i];
-		if (r->space == space && addr >= r->base && addr - r->base + size <= r->size)
-			return r;
+	if (space > REGION_PIO)
+		return NULL;
+	const u8 *ord = s->order[space];
+	u32 lo = 0, hi = s->norder[space];
+	while (lo < hi) {
+		u32 mid = (lo + hi) / 2;
+		if (s->r[ord[mid]].base <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return NULL;
+	if (!lo)
+		return NULL;
+	struct region *r = &s->r[ord[lo - 1]];
+	u64 off = addr - r->base;
+	return off < r->size && r->size - off >= size ? r : NULL;
 }

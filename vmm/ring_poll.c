@@ -80,7 +80,7 @@ static void ring_accept(struct ring *r, const struct keel_ring_rsp *slot)
 		return;
 	}
 	p->status = status;
-	memcpy(p->data, slot->data, len);
+	ring_copy(p->data, slot->data, len);
 	__atomic_store_n(&p->state, (u32)RING_PEND_DONE, __ATOMIC_RELEASE);
 }
 

@@ -33,6 +33,8 @@ struct region {
 struct region_set {
 	struct region r[REGION_MAX];
 	u32 n;
+	u8 order[2][REGION_MAX]; /* per space: indices into r by base, for region_find's search */
+	u8 norder[2];
 };
 
 int region_add(struct region_set *s, const struct region *r);
