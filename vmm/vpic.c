@@ -28,6 +28,8 @@ void vpic_init(struct vpic *pic, struct partition *p)
 /* Priority order starts at `prio` (IR0 first until a rotation). */
 static int chip_first(const struct vpic_chip *c, u8 bits)
 {
+	if (!bits)
+		return -1;
 	for (int i = 0; i < 8; i++) {
 		int irq = (c->prio + i) & 7;
 		if (bits & (1u << irq))
