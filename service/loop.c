@@ -38,19 +38,6 @@ void svc_log(struct svc *s, const char *fmt, ...)
 		s->plat->log(s->plat->ctx, line);
 }
 
-uint64_t svc_get(const uint8_t *data, uint32_t i, unsigned size)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, data + (size_t)i * size, size);
-	return v;
-}
-
-void svc_put(uint8_t *data, uint32_t i, unsigned size, uint64_t v)
-{
-	memcpy(data + (size_t)i * size, &v, size);
-}
-
 static void svc_dev_describe(const struct svc_dev *d, char *buf, size_t size)
 {
 	char model[17];
@@ -132,6 +119,10 @@ static bool svc_in_device(const struct svc_dev *d, const struct keel_ring_req *q
 
 	if (q->partition != d->desc.partition || q->kind != d->desc.kind)
 		return false;
+	if (q->count == 1) {
+		uint64_t off = q->addr - d->desc.base;
+		return q->addr >= d->desc.base && off < d->desc.size && d->desc.size - off >= q->size;
+	}
 	if (q->stride < 0) {
 		if (q->addr < span)
 			return false;
@@ -177,8 +168,8 @@ static void svc_full_pause(struct svc *s)
 }
 
 /* The next response slot, filled in for `q`; waits while the response ring is full. */
-static int svc_slot(struct svc *s, const struct keel_ring_req *q, uint32_t status,
-		    struct keel_ring_rsp **r)
+static inline __attribute__((always_inline)) int
+svc_slot(struct svc *s, const struct keel_ring_req *q, uint32_t status, struct keel_ring_rsp **r)
 {
 	int err;
 
@@ -260,7 +251,7 @@ int svc_drain(struct svc *s)
 	struct keel_ring_req q;
 	int taken = 0, answered = 0, err;
 
-	for (;;) {
+	while (ring_svc_has_work(&s->ring)) {
 		err = ring_svc_next(&s->ring, &q);
 		if (err == 0)
 			break;
@@ -316,7 +307,7 @@ int svc_run(struct svc *s)
 	int n;
 
 	while (!s->stop) {
-		n = svc_drain(s);
+		n = ring_svc_has_work(&s->ring) ? svc_drain(s) : 0;
 		if (n < 0) {
 			svc_announce(s);
 			return n;

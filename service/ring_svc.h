@@ -49,6 +49,14 @@ int ring_svc_answer(struct ring_svc *s, const struct keel_ring_rsp *rsp);
 int ring_svc_answer_wait(struct ring_svc *s, const struct keel_ring_rsp *rsp,
 			 void (*pause)(void *ctx), void *ctx);
 
+/* Whether ring_svc_next has something to say: a request published and not taken, or an error
+ * (an index that moved backwards is noticed by ring_svc_next once it moves on). */
+static inline bool ring_svc_has_work(const struct ring_svc *s)
+{
+	return !s->hdr || s->error ||
+	       __atomic_load_n(&s->hdr->req_prod.value, __ATOMIC_ACQUIRE) != s->req_cons;
+}
+
 /* Requests published and not yet taken (0 when the ring is broken). */
 uint32_t ring_svc_waiting(struct ring_svc *s);
 

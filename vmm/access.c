@@ -154,6 +154,8 @@ enum access_result access_batch(struct vcpu *v, const struct access_req *a)
 	struct region *r = region_find(&v->part->regions, a->space, a->addr, a->size);
 	if (r && r->kind == REGION_INCORE)
 		return access_incore_one(v, r, a->addr, a->size, a->write, a->data);
+	if (r && (r->kind == REGION_FORWARD || r->kind == REGION_FORWARD_POSTED))
+		return fwd_access(v, r, a);
 	return access_to(v, r, a);
 }
 

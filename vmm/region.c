@@ -12,6 +12,7 @@ static void region_index(struct region_set *s)
 	s->norder[REGION_MMIO] = s->norder[REGION_PIO] = 0;
 	for (u32 i = 0; i < s->n; i++) {
 		u8 sp = s->r[i].space == REGION_PIO ? REGION_PIO : REGION_MMIO;
+		s->base[sp][s->norder[sp]] = s->r[i].base;
 		s->order[sp][s->norder[sp]++] = (u8)i;
 	}
 }
@@ -36,23 +37,19 @@ int region_add(struct region_set *s, const struct region *r)
 	return 0;
 }
 
-/* Regions of one space do not overlap: the candidate is the last one starting at or below addr. */
+/* Regions of one space do not overlap: the candidate is the last one starting at or below addr.
+ * A partition has a handful per space, so a scan of the bases beats a binary search. */
 struct region *region_find(struct region_set *s, enum region_space space, u64 addr, unsigned size)
 {
 	if (space > REGION_PIO)
 		return NULL;
-	const u8 *ord = s->order[space];
-	u32 lo = 0, hi = s->norder[space];
-	while (lo < hi) {
-		u32 mid = (lo + hi) / 2;
-		if (s->r[ord[mid]].base <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
+	const u64 *base = s->base[space];
+	u32 n = s->norder[space], i = 0;
+	while (i < n && base[i] <= addr)
+		i++;
+	if (!i)
 		return NULL;
-	struct region *r = &s->r[ord[lo - 1]];
+	struct region *r = &s->r[s->order[space][i - 1]];
 	u64 off = addr - r->base;
 	return off < r->size && r->size - off >= size ? r : NULL;
 }

@@ -61,7 +61,8 @@ int ring_init(struct ring *r, const struct ring_config *cfg)
 	return 0;
 }
 
-static int ring_access_check(const struct ring *r, const struct ring_access *a)
+static inline __attribute__((always_inline)) int ring_access_check(const struct ring *r,
+								   const struct ring_access *a)
 {
 	s32 size = a->size;
 
@@ -180,7 +181,8 @@ static void ring_all_ones(void *rdata, const struct ring_pending *p)
 }
 
 /* Finishes `p` if it was answered, or if it expired; else RING_AGAIN. */
-static int ring_collect(struct ring *r, struct ring_pending *p, void *rdata, bool expired)
+static inline __attribute__((always_inline)) int ring_collect(struct ring *r, struct ring_pending *p,
+							      void *rdata, bool expired)
 {
 	bool broken = ring_load_rlx(&r->broken);
 
@@ -229,9 +231,10 @@ static bool ring_answers_waiting(struct ring *r)
  * never postpone a timeout. */
 static int ring_wait_pending(struct ring *r, struct ring_pending *p, void *rdata)
 {
+	bool first = true; /* the deadline was set a moment ago: no clock read on the first pass */
 	int ret;
 
-	for (;;) {
+	for (;; first = false) {
 		bool done = ring_pend_state(p) == RING_PEND_DONE;
 
 		if (done || ring_answers_waiting(r)) {
@@ -246,7 +249,7 @@ static int ring_wait_pending(struct ring *r, struct ring_pending *p, void *rdata
 				return ret;
 		}
 expiry:
-		if (ring_now(r) >= p->deadline) {
+		if (!first && ring_now(r) >= p->deadline) {
 			ring_lock(r);
 			ring_poll_locked(r);
 			ret = ring_collect(r, p, rdata, true);

@@ -4,11 +4,6 @@
 
 #define RING_WORDS (RING_PENDING_MAX / 64)
 
-u64 ring_deadline(u64 now, u64 timeout)
-{
-	return now + timeout < now ? ~0ull : now + timeout;
-}
-
 static int ring_pend_find_free(const struct ring *r)
 {
 	u32 start = r->alloc_cursor;
@@ -28,7 +23,8 @@ static int ring_pend_find_free(const struct ring *r)
 /* Round-robin, so a freed entry keeps its last id (for the late/duplicate diagnosis) longest. */
 struct ring_pending *ring_pend_alloc(struct ring *r)
 {
-	int i = ring_pend_find_free(r);
+	u32 c = r->alloc_cursor;
+	int i = r->free_mask[c / 64] & (1ull << (c % 64)) ? (int)c : ring_pend_find_free(r);
 	struct ring_pending *p;
 
 	if (i < 0)
@@ -38,14 +34,6 @@ struct ring_pending *ring_pend_alloc(struct ring *r)
 	p = &r->pending[i];
 	p->id = (r->next_seq++ << RING_PENDING_SHIFT) | (u64)i;
 	return p;
-}
-
-void ring_pend_release(struct ring *r, struct ring_pending *p, enum ring_pend_state how)
-{
-	u32 i = (u32)(p - r->pending);
-
-	__atomic_store_n(&p->state, (u32)how, __ATOMIC_RELEASE);
-	r->free_mask[i / 64] |= 1ull << (i % 64);
 }
 
 /* Posted writes have no waiter: one past its deadline is dropped here, lazily. */

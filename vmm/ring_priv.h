@@ -73,13 +73,37 @@ void ring_mark_broken(struct ring *r, enum ring_event_kind why, u64 value);
 
 /* ring_pending.c; called with the lock held. */
 struct ring_pending *ring_pend_alloc(struct ring *r);
-void ring_pend_release(struct ring *r, struct ring_pending *p, enum ring_pend_state how);
 void ring_pend_reap_posted(struct ring *r, u64 now);
-u64 ring_deadline(u64 now, u64 timeout);
+
+static inline u64 ring_deadline(u64 now, u64 timeout)
+{
+	return now + timeout < now ? ~0ull : now + timeout;
+}
+
+static inline void ring_pend_release(struct ring *r, struct ring_pending *p, enum ring_pend_state how)
+{
+	u32 i = (u32)(p - r->pending);
+
+	__atomic_store_n(&p->state, (u32)how, __ATOMIC_RELEASE);
+	r->free_mask[i / 64] |= 1ull << (i % 64);
+}
 
 /* ring_poll.c; called with the lock held. */
 void ring_poll_locked(struct ring *r);
-bool ring_check_req_cons(struct ring *r, u32 *req_cons);
 bool ring_check_ready(struct ring *r);
+
+/* req_cons may only move forward and never past req_prod. */
+static inline bool ring_check_req_cons(struct ring *r, u32 *req_cons)
+{
+	u32 cons = ring_load_acq(&r->hdr->req_cons.value);
+
+	if (cons - r->req_cons_seen > r->req_prod - r->req_cons_seen) {
+		ring_mark_broken(r, RING_EV_REQ_INDEX, cons);
+		return false;
+	}
+	r->req_cons_seen = cons;
+	*req_cons = cons;
+	return true;
+}
 
 #endif

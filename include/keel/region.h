@@ -33,7 +33,8 @@ struct region {
 struct region_set {
 	struct region r[REGION_MAX];
 	u32 n;
-	u8 order[2][REGION_MAX]; /* per space: indices into r by base, for region_find's search */
+	u64 base[2][REGION_MAX]; /* per space, ascending: the bases region_find scans */
+	u8 order[2][REGION_MAX]; /* the index into r of each */
 	u8 norder[2];
 };
 
