@@ -37,19 +37,33 @@ int region_add(struct region_set *s, const struct region *r)
 	return 0;
 }
 
+static inline bool region_holds(const struct region *r, enum region_space space, u64 addr,
+				unsigned size)
+{
+	u64 off = addr - r->base;
+	return r->space == space && off < r->size && r->size - off >= size;
+}
+
 /* Regions of one space do not overlap: the candidate is the last one starting at or below addr.
- * A partition has a handful per space, so a scan of the bases beats a binary search. */
+ * A partition has a handful per space, so a scan of the bases beats a binary search; before it,
+ * the region found last in that space (any vCPU's: a device is usually accessed many times in a
+ * row) is tried. */
 struct region *region_find(struct region_set *s, enum region_space space, u64 addr, unsigned size)
 {
 	if (space > REGION_PIO)
 		return NULL;
+	u32 hint = __atomic_load_n(&s->last[space], __ATOMIC_RELAXED);
+	if (hint < s->n && region_holds(&s->r[hint], space, addr, size))
+		return &s->r[hint];
 	const u64 *base = s->base[space];
 	u32 n = s->norder[space], i = 0;
 	while (i < n && base[i] <= addr)
 		i++;
 	if (!i)
 		return NULL;
-	struct region *r = &s->r[s->order[space][i - 1]];
-	u64 off = addr - r->base;
-	return off < r->size && r->size - off >= size ? r : NULL;
+	u8 k = s->order[space][i - 1];
+	if (!region_holds(&s->r[k], space, addr, size))
+		return NULL;
+	__atomic_store_n(&s->last[space], k, __ATOMIC_RELAXED);
+	return &s->r[k];
 }

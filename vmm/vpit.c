@@ -222,8 +222,6 @@ u64 vpit_check(struct vpit *pit, u64 now)
 {
 	struct vpit_channel *c = &pit->ch[0];
 	bool fire = false;
-	if (!READ_ONCE(c->next_irq)) /* not counting: the common case, checked on every BSP entry */
-		return 0;
 	spin_lock(&pit->lock);
 	if (c->next_irq && now >= c->next_irq) {
 		fire = true;

@@ -36,6 +36,7 @@ struct region_set {
 	u64 base[2][REGION_MAX]; /* per space, ascending: the bases region_find scans */
 	u8 order[2][REGION_MAX]; /* the index into r of each */
 	u8 norder[2];
+	u8 last[2];              /* per space: the index into r region_find found last (a hint) */
 };
 
 int region_add(struct region_set *s, const struct region *r);

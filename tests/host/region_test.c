@@ -1,6 +1,7 @@
 /* Host test of the region registry (vmm/region.c): random sets of non-overlapping MMIO and port
  * regions, then lookups compared with the definition (the region of that space holding every
- * byte of [addr, addr + size), computed in 128-bit arithmetic), near every edge and at random. */
+ * byte of [addr, addr + size), computed in 128-bit arithmetic), near every edge and at random,
+ * so that the last-found hint is right, wrong and stale in turn. */
 #include <stdio.h>
 #include <string.h>
 #include <keel/errno.h>
@@ -74,6 +75,17 @@ static int build(struct region_set *s, struct region *rs, int want, char *why, s
 		}
 		if (!rc)
 			rs[n++] = r;
+		/* lookups between adds leave hints that later adds make stale */
+		for (int k = 0; k < 4 && n; k++) {
+			const struct region *o = &rs[rnd() % n];
+			u64 at = o->base + rnd() % o->size;
+			if (region_find(s, o->space, at, 1) == NULL) {
+				snprintf(why, len, "region %#llx+%#llx not found at %#llx while adding",
+					 (unsigned long long)o->base, (unsigned long long)o->size,
+					 (unsigned long long)at);
+				return -1;
+			}
+		}
 	}
 	return n;
 }
