@@ -112,7 +112,8 @@ int svc_init(struct svc *s, void *area, size_t size, const struct svc_platform *
 }
 
 /* Every element lies inside the device, and the request matches its entry (partition, kind). */
-static bool svc_in_device(const struct svc_dev *d, const struct keel_ring_req *q)
+static inline __attribute__((always_inline)) bool svc_in_device(const struct svc_dev *d,
+								 const struct keel_ring_req *q)
 {
 	uint64_t step = (uint64_t)(q->stride < 0 ? -(int64_t)q->stride : q->stride);
 	uint64_t span = step * (q->count - 1), lo, hi;

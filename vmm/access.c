@@ -103,8 +103,9 @@ static enum access_result access_split(struct vcpu *v, const struct access_req *
 }
 
 /* One element for an in-core device: the common exit path, kept small. */
-static inline __attribute__((always_inline)) enum access_result access_incore_one(struct vcpu *v, struct region *r, u64 addr,
-					    unsigned size, bool write, u8 *d)
+static __attribute__((noinline)) enum access_result access_incore_one(struct vcpu *v, struct region *r,
+									u64 addr, unsigned size, bool write,
+									u8 *d)
 {
 	if (write)
 		r->ops->write(r->dev, v, addr - r->base, size, get_le(d, size) & ones(size));

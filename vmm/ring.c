@@ -290,7 +290,7 @@ int ring_access(struct ring *r, const struct ring_access *a, void *rdata)
 		return err;
 	if (a->dir == KEEL_RING_READ && !rdata)
 		return -EINVAL;
-	deadline = ring_deadline(ring_now(r), a->timeout);
+	deadline = ring_deadline(a->start ? a->start : ring_now(r), a->timeout);
 	while ((err = ring_submit_by(r, a, deadline, &id)) != 0) {
 		if (err == -EIO || ring_now(r) >= deadline) {
 			ring_give_up(r, a, err);

@@ -82,7 +82,7 @@ static inline u64 ring_deadline(u64 now, u64 timeout)
 
 static inline void ring_pend_release(struct ring *r, struct ring_pending *p, enum ring_pend_state how)
 {
-	u32 i = (u32)(p - r->pending);
+	u32 i = (u32)(p->id & (RING_PENDING_MAX - 1)); /* the entry's index, as ring_pend_of */
 
 	__atomic_store_n(&p->state, (u32)how, __ATOMIC_RELEASE);
 	r->free_mask[i / 64] |= 1ull << (i % 64);

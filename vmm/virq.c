@@ -146,8 +146,8 @@ static u64 virq_timers(struct vcpu *v, u64 now)
  * vLAPIC's highest deliverable vector. */
 static enum virq_src virq_source(struct vcpu *v, int *vector)
 {
-	if (v->id == 0 && v->part->irq && vlapic_accepts_extint(v->lapic) &&
-	    vpic_output(&v->part->irq->pic))
+	if (v->id == 0 && v->part->irq && vpic_requesting(&v->part->irq->pic) &&
+	    vlapic_accepts_extint(v->lapic) && vpic_output(&v->part->irq->pic))
 		return SRC_PIC;
 	*vector = vlapic_pending(v->lapic);
 	return *vector >= 0 ? SRC_LAPIC : SRC_NONE;

@@ -82,9 +82,7 @@ void vpic_set_irq(struct vpic *pic, u32 irq, bool high)
 
 bool vpic_output(struct vpic *pic)
 {
-	/* Called on every entry of the BSP: without an unmasked request there is no output, and a
-	 * request raised after this check kicks the BSP (virq_set_isa) as it would after the lock. */
-	if (!(READ_ONCE(pic->chip[0].irr) & ~READ_ONCE(pic->chip[0].imr)))
+	if (!vpic_requesting(pic))
 		return false;
 	spin_lock(&pic->lock);
 	bool out = chip_request(&pic->chip[0]) >= 0;

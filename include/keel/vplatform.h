@@ -81,6 +81,13 @@ void vpic_set_irq(struct vpic *pic, u32 irq, bool high);
 /* INTA: the vector of the highest-priority request, or -1 when INTR is low. */
 int vpic_ack(struct vpic *pic);
 bool vpic_output(struct vpic *pic);
+/* Whether the master has an unmasked request at all, read without the lock: without one INTR is
+ * low, and a request raised after the check kicks the BSP (virq_set_isa) as it would after the
+ * lock. vpic_output then decides (priorities, in-service). */
+static inline bool vpic_requesting(const struct vpic *pic)
+{
+	return READ_ONCE(pic->chip[0].irr) & ~READ_ONCE(pic->chip[0].imr);
+}
 extern const struct region_ops vpic_ops, vpic_elcr_ops;
 
 void vpit_init(struct vpit *pit, struct partition *p);
