@@ -74,6 +74,13 @@ static bool svc_req_ok(const struct ring_svc *s, const struct keel_ring_req *q)
 	       q->device < s->ndevices;
 }
 
+/* Out of line, so that taking a read needs no stack frame. */
+static __attribute__((noinline)) void svc_copy_data(struct keel_ring_req *out,
+						    const struct keel_ring_req *slot)
+{
+	__builtin_memcpy(out->data, slot->data, out->count * out->size);
+}
+
 /* The fixed part of a request, then a write's data once its length is known to be sane: a
  * read's data bytes are never copied (they carry nothing). */
 int ring_svc_next(struct ring_svc *s, struct keel_ring_req *out)
@@ -93,7 +100,7 @@ int ring_svc_next(struct ring_svc *s, struct keel_ring_req *out)
 	__builtin_memcpy(out, slot, __builtin_offsetof(struct keel_ring_req, data));
 	ok = svc_req_ok(s, out);
 	if (ok && out->dir == KEEL_RING_WRITE)
-		__builtin_memcpy(out->data, slot->data, out->count * out->size);
+		svc_copy_data(out, slot);
 	s->req_cons++;
 	svc_store_rel(&s->hdr->req_cons.value, s->req_cons);
 	return ok ? 1 : -KEEL_EINVAL;

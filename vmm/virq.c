@@ -149,7 +149,7 @@ static enum virq_src virq_source(struct vcpu *v, int *vector)
 	if (v->id == 0 && v->part->irq && vpic_requesting(&v->part->irq->pic) &&
 	    vlapic_accepts_extint(v->lapic) && vpic_output(&v->part->irq->pic))
 		return SRC_PIC;
-	*vector = vlapic_pending(v->lapic);
+	*vector = vlapic_irr_empty(v->lapic) ? -1 : vlapic_pending(v->lapic);
 	return *vector >= 0 ? SRC_LAPIC : SRC_NONE;
 }
 
