@@ -144,12 +144,6 @@ int ring_svc_answer_begin(struct ring_svc *s, const struct keel_ring_req *req, u
 	return 0;
 }
 
-void ring_svc_answer_end(struct ring_svc *s)
-{
-	s->rsp_prod++;
-	svc_store_rel(&s->hdr->rsp_prod.value, s->rsp_prod);
-}
-
 int ring_svc_answer(struct ring_svc *s, const struct keel_ring_rsp *rsp)
 {
 	struct keel_ring_rsp *slot;

@@ -40,7 +40,11 @@ void ring_svc_answer_init(struct keel_ring_rsp *rsp, const struct keel_ring_req 
  * nothing else may answer. */
 int ring_svc_answer_begin(struct ring_svc *s, const struct keel_ring_req *req, uint32_t status,
 			  struct keel_ring_rsp **slot);
-void ring_svc_answer_end(struct ring_svc *s);
+static inline void ring_svc_answer_end(struct ring_svc *s)
+{
+	s->rsp_prod++;
+	__atomic_store_n(&s->hdr->rsp_prod.value, s->rsp_prod, __ATOMIC_RELEASE);
+}
 /* Publishes one answer (release). 0 done, -KEEL_EBUSY response ring full, -KEEL_EINVAL len over
  * KEEL_RING_DATA_MAX, -KEEL_ERANGE broken. */
 int ring_svc_answer(struct ring_svc *s, const struct keel_ring_rsp *rsp);

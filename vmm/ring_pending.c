@@ -20,20 +20,11 @@ static int ring_pend_find_free(const struct ring *r)
 	return -1;
 }
 
-/* Round-robin, so a freed entry keeps its last id (for the late/duplicate diagnosis) longest. */
-struct ring_pending *ring_pend_alloc(struct ring *r)
+struct ring_pending *ring_pend_alloc_scan(struct ring *r)
 {
-	u32 c = r->alloc_cursor;
-	int i = r->free_mask[c / 64] & (1ull << (c % 64)) ? (int)c : ring_pend_find_free(r);
-	struct ring_pending *p;
+	int i = ring_pend_find_free(r);
 
-	if (i < 0)
-		return NULL;
-	r->free_mask[i / 64] &= ~(1ull << (i % 64));
-	r->alloc_cursor = ((u32)i + 1) % RING_PENDING_MAX;
-	p = &r->pending[i];
-	p->id = (r->next_seq++ << RING_PENDING_SHIFT) | (u64)i;
-	return p;
+	return i < 0 ? NULL : ring_pend_take(r, (u32)i);
 }
 
 /* Posted writes have no waiter: one past its deadline is dropped here, lazily. */

@@ -72,8 +72,29 @@ void ring_event(struct ring *r, enum ring_event_kind kind, u16 device, u64 id, u
 void ring_mark_broken(struct ring *r, enum ring_event_kind why, u64 value);
 
 /* ring_pending.c; called with the lock held. */
-struct ring_pending *ring_pend_alloc(struct ring *r);
+struct ring_pending *ring_pend_alloc_scan(struct ring *r);
 void ring_pend_reap_posted(struct ring *r, u64 now);
+
+static inline struct ring_pending *ring_pend_take(struct ring *r, u32 i)
+{
+	struct ring_pending *p = &r->pending[i];
+
+	r->free_mask[i / 64] &= ~(1ull << (i % 64));
+	r->alloc_cursor = (i + 1) % RING_PENDING_MAX;
+	p->id = (r->next_seq++ << RING_PENDING_SHIFT) | (u64)i;
+	return p;
+}
+
+/* Round-robin, so a freed entry keeps its last id (for the late/duplicate diagnosis) longest;
+ * the entry at the cursor is usually free. */
+static inline struct ring_pending *ring_pend_alloc(struct ring *r)
+{
+	u32 c = r->alloc_cursor;
+
+	if (r->free_mask[c / 64] & (1ull << (c % 64)))
+		return ring_pend_take(r, c);
+	return ring_pend_alloc_scan(r);
+}
 
 static inline u64 ring_deadline(u64 now, u64 timeout)
 {
