@@ -69,6 +69,7 @@ while n < %(max)d:
     n += 1
     out.append("S %%d %%x" %% (cur, p))
     if cur == me and pc() == 0x%(vmrun)x:
+        out.append("END")
         break
     if paused:
         cur = other if cur == me else me
@@ -128,7 +129,10 @@ def trace(a, vmrun, pauses):
         if not os.path.exists(out):
             sys.exit("fwd_trace: gdb did not finish:\n" + gdb.stdout[-2000:] + gdb.stderr[-2000:])
         with open(out) as f:
-            return [(int(t), int(p, 16)) for t, p in re.findall(r"^S (\d+) ([0-9a-f]+)$", f.read(), re.M)]
+            text = f.read()
+        if not text.rstrip().endswith("END"):
+            sys.exit(f"fwd_trace: the round trip did not reach VMRUN within {a.max} steps")
+        return [(int(t), int(p, 16)) for t, p in re.findall(r"^S (\d+) ([0-9a-f]+)$", text, re.M)]
 
 
 def pause_addresses(dis):
@@ -142,46 +146,35 @@ def name_of(pc, table, end):
     return None if i < 0 or pc > end else syms[i][1]
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    p.add_argument("preset", choices=sorted(PRESETS))
-    p.add_argument("--skip", type=int, default=4, help="matching exits to let pass first")
-    p.add_argument("--max", type=int, default=20000, help="most instructions to step")
-    p.add_argument("--flow", action="store_true", help="also print the run of functions in order")
-    p.add_argument("--show", action="append", default=[], help="annotated disassembly of FN (keel.elf; svc:FN for service.elf)")
-    a = p.parse_args()
-    a.cond = PRESETS[a.preset]
-    keel, svc = symbols(KEEL), symbols(SVC)
+def attribute(steps, keel, svc):
+    """Per step: (side, function, cpu letter); side is core (keel.elf), svc or guest."""
     keel_end, svc_end = max(keel[1]) + 0x10000, max(svc[1]) + 0x10000
-    dis = disassembly(KEEL)
-    vmrun = int(re.search(r"^\s*([0-9a-f]+):\s+vmrun", dis, re.M).group(1), 16)
-    keel_pause = pause_addresses(dis)
-    pauses = (keel_pause | pause_addresses(disassembly(GUEST)), keel_pause | pause_addresses(disassembly(SVC)))
-    steps = trace(a, vmrun, pauses)
-    if not steps:
-        sys.exit("fwd_trace: nothing was traced")
     first = steps[0][0]
-    per_fn, per_side, per_pc = collections.Counter(), collections.Counter(), collections.Counter()
-    svc_pc, flow = collections.Counter(), []
     for thr, pc in steps:
         k = name_of(pc, keel, keel_end) if pc < 0x200000 else None
+        cpu = "G" if thr == first else "S"
         if k:
-            side, fn = "core", k
-            per_pc[pc] += 1
-        elif thr == first:
-            side, fn = "guest", "(payload)"
+            yield pc, "core", k, cpu
+        elif cpu == "G":
+            yield pc, "guest", "(payload)", cpu
         else:
-            side, fn = "svc", name_of(pc, svc, svc_end) or "(?)"
-            svc_pc[pc] += 1
-        cpu = "guest cpu" if thr == first else "service cpu"
-        per_side[f"{side} on the {cpu}"] += 1
+            yield pc, "svc", name_of(pc, svc, svc_end) or "(?)", cpu
+
+
+def report(a, rows, dis):
+    per_fn, per_side, flow = collections.Counter(), collections.Counter(), []
+    counts = {"core": collections.Counter(), "svc": collections.Counter()}
+    for pc, side, fn, cpu in rows:
+        per_side[f"{side} on the {'guest' if cpu == 'G' else 'service'} cpu"] += 1
         per_fn[f"{side}: {fn}"] += 1
-        label = f"{'G' if thr == first else 'S'} {side}: {fn}"
+        if side in counts:
+            counts[side][pc] += 1
+        label = f"{cpu} {side}: {fn}"
         if flow and flow[-1][0] == label:
             flow[-1][1] += 1
         else:
             flow.append([label, 1])
-    print(f"{len(steps)} instructions from VMRUN to VMRUN (both CPUs)")
+    print(f"{len(rows)} instructions from VMRUN to VMRUN (both CPUs)")
     for name, n in sorted(per_side.items()):
         print(f"{n:6d}  {name}")
     print()
@@ -193,16 +186,54 @@ def main():
             print(f"{n:6d}  {label}")
     svc_dis = disassembly(SVC) if any(f.startswith("svc:") for f in a.show) else ""
     for fn in a.show:
-        text, counts = (svc_dis, svc_pc) if fn.startswith("svc:") else (dis, per_pc)
-        fn = fn[4:] if fn.startswith("svc:") else fn
-        m = re.search(r"<%s>:\n(.*?)\n\n" % re.escape(fn), text, re.S)
-        if not m:
-            print(f"fwd_trace: no function {fn}", file=sys.stderr)
-            continue
-        print(f"\n{fn}:")
-        for ln in m.group(1).splitlines():
-            n = counts.get(int(ln.split(":")[0], 16), 0)
-            print(f"{n:4d} {ln}" if n else f"     {ln}")
+        text, cnt = (svc_dis, counts["svc"]) if fn.startswith("svc:") else (dis, counts["core"])
+        annotate(fn[4:] if fn.startswith("svc:") else fn, text, cnt)
+
+
+def annotate(fn, text, counts):
+    m = re.search(r"<%s>:\n(.*?)\n\n" % re.escape(fn), text, re.S)
+    if not m:
+        print(f"fwd_trace: no function {fn}", file=sys.stderr)
+        return
+    print(f"\n{fn}:")
+    for ln in m.group(1).splitlines():
+        n = counts.get(int(ln.split(":")[0], 16), 0)
+        print(f"{n:4d} {ln}" if n else f"     {ln}")
+
+
+def bench(a, rows):
+    """The split as `bench` lines: every keel.elf instruction (either CPU), the service VM's."""
+    sides = collections.Counter(side for _, side, _, _ in rows)
+    name = a.preset.replace("-", "_")
+    print(f"bench mmio_forward_{name}_trace_instructions {len(rows)} instructions")
+    print(f"bench mmio_forward_{name}_core_instructions {sides['core']} instructions")
+    print(f"bench mmio_forward_{name}_service_instructions {sides['svc']} instructions")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    p.add_argument("preset", choices=sorted(PRESETS))
+    p.add_argument("--skip", type=int, default=4, help="matching exits to let pass first")
+    p.add_argument("--max", type=int, default=20000, help="most instructions to step")
+    p.add_argument("--flow", action="store_true", help="also print the run of functions in order")
+    p.add_argument("--bench", action="store_true", help="print only the split as bench lines")
+    p.add_argument("--show", action="append", default=[],
+                   help="annotated disassembly of FN (keel.elf; svc:FN for service.elf)")
+    a = p.parse_args()
+    a.cond = PRESETS[a.preset]
+    keel, svc = symbols(KEEL), symbols(SVC)
+    dis = disassembly(KEEL)
+    vmrun = int(re.search(r"^\s*([0-9a-f]+):\s+vmrun", dis, re.M).group(1), 16)
+    keel_pause = pause_addresses(dis)
+    pauses = (keel_pause | pause_addresses(disassembly(GUEST)), keel_pause | pause_addresses(disassembly(SVC)))
+    steps = trace(a, vmrun, pauses)
+    if not steps:
+        sys.exit("fwd_trace: nothing was traced")
+    rows = list(attribute(steps, keel, svc))
+    if a.bench:
+        bench(a, rows)
+    else:
+        report(a, rows, dis)
     return 0
 
 
