@@ -56,7 +56,11 @@ static int partition_devices(struct partition *p, const struct partition_spec *s
 		struct region r = { .base = KEEL_TESTDEV_GPA, .size = KEEL_TESTDEV_SIZE,
 				    .space = REGION_MMIO, .kind = REGION_INCORE,
 				    .ops = &testdev_ops, .dev = p->testdev, .name = "testdev" };
-		if (!p->testdev || region_add(&p->regions, &r))
+		struct region pr = { .base = KEEL_TESTDEV_PORT, .size = KEEL_TESTDEV_PORTS,
+				     .space = REGION_PIO, .kind = REGION_INCORE,
+				     .ops = &testdev_port_ops, .dev = p->testdev,
+				     .name = "testdev-ports" };
+		if (!p->testdev || region_add(&p->regions, &r) || region_add(&p->regions, &pr))
 			return -ENOMEM;
 	}
 	if (s->console) {

@@ -2,7 +2,7 @@
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -Iinclude -Itests/guest -MMD -MP
-GUEST_LIB := console verdict hcall exc start
+GUEST_LIB := console verdict hcall exc start tdevport
 GUEST_PAYLOADS := basic
 
 $(B)/guest/64/%.o: tests/guest/%.c | $(B)/.deps

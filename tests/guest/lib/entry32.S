@@ -27,8 +27,18 @@ exc_stubs:
 	stub \v
 	.endr
 
+/* Frame for exc_handler: eax, ecx, edx, ebx, (esp slot), ebp, esi, edi, then vector, error,
+ * eip, cs, eflags. */
 exc_common:
-	mov %esp, %eax          /* frame: vector, error, eip, cs, eflags */
+	push %edi
+	push %esi
+	push %ebp
+	push %esp
+	push %ebx
+	push %edx
+	push %ecx
+	push %eax
+	mov %esp, %eax
 	and $-16, %esp
 	push %eax
 	call exc_handler
