@@ -14,8 +14,9 @@ static u64 xcr0_supported(void)
 	return ((u64)d << 32) | a;
 }
 
-/* The guest's XCR0 stays live in the CPU (Keel never uses XSAVE state), so a valid XSETBV
- * is simply executed. Invalid values #GP as the SDM specifies (Vol. 2C XSETBV). */
+/* A valid XSETBV becomes the vCPU's XCR0, which its backend loads into the CPU before the next
+ * entry (Keel never uses XSAVE state itself); the host may not even have CR4.OSXSAVE set yet,
+ * so it is not executed here. Invalid values #GP as the SDM specifies (Vol. 2C XSETBV). */
 enum exit_action exit_xsetbv(struct vcpu *v)
 {
 	u32 idx = (u32)v->regs.gpr[VCPU_RCX];
@@ -30,7 +31,8 @@ enum exit_action exit_xsetbv(struct vcpu *v)
 	}
 	if (exit_skip_insn(v))
 		return EXIT_RESUME;
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((u32)val), "d"((u32)(val >> 32)));
+	s.xcr0 = val;
+	virt->vcpu_set_sregs(v, &s);
 	return EXIT_RESUME;
 }
 

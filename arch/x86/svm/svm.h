@@ -221,7 +221,8 @@ struct svm_vcpu {
 	u64 iret_rip;
 	u64 injected;       /* EVENTINJ written for this entry, to recognise it in EXITINTINFO */
 	u8 soft_len;        /* INTn/INT3/INTO in EVENTINJ: return address is RIP + soft_len */
-	u64 xcr0;
+	u64 xcr0;           /* set by vcpu_set_sregs; loaded before the next VMRUN if xcr0_load */
+	bool xcr0_load;
 	struct svm_snap snap;
 };
 
@@ -256,6 +257,7 @@ void svm_exit_decode(struct vcpu *v);
 void svm_inject(struct vcpu *v, const struct vevent *e);
 void svm_window(struct vcpu *v, bool intr, bool nmi);
 bool svm_can_take_intr(struct vcpu *v);
+u64 svm_xcr0_live(const struct svm_vcpu *s);
 void svm_clear_shadow(struct vcpu *v);
 bool svm_event_before_entry(struct vcpu *v);
 void svm_event_after_exit(struct vcpu *v);

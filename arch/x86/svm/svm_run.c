@@ -32,15 +32,17 @@ static u64 svm_xgetbv(void)
 	return lo | (u64)hi << 32;
 }
 
-/* VMRUN does not switch XCR0 (APM 15.5.1): the guest's value is loaded here and left in the
- * CPU, which only this vCPU uses; the core itself never touches extended state. XSETBV needs
- * CR4.OSXSAVE on the host, set only once a guest moves XCR0 away from its reset value 1:
- * QEMU 7.2 TCG without xsaveopt never retires a MOV to CR4 that sets OSXSAVE (docs/svm.md). */
-static void svm_load_xcr0(const struct svm_vcpu *s)
+/* VMRUN does not switch XCR0 (APM 15.5.1): the guest's value is loaded here when Keel set it
+ * and left in the CPU, which only this vCPU uses; the core itself never touches extended state.
+ * XSETBV needs CR4.OSXSAVE on the host, set only once a guest moves XCR0 away from its reset
+ * value 1: QEMU 7.2 TCG without xsaveopt never retires a MOV to CR4 that sets OSXSAVE
+ * (docs/svm.md). */
+static void svm_load_xcr0(struct svm_vcpu *s)
 {
-	if (!svm_feat.xsave)
+	if (!svm_feat.xsave || !s->xcr0_load)
 		return;
 	u64 cr4 = read_cr4();
+	s->xcr0_load = false;
 	if (!(cr4 & CR4_OSXSAVE)) {
 		if (s->xcr0 == 1)
 			return;
@@ -48,6 +50,16 @@ static void svm_load_xcr0(const struct svm_vcpu *s)
 	}
 	if (svm_xgetbv() != s->xcr0)
 		__asm__ volatile("xsetbv" : : "c"(0), "a"((u32)s->xcr0), "d"((u32)(s->xcr0 >> 32)));
+}
+
+/* The guest's XCR0 as the CPU holds it. QEMU 7.2 does not intercept XSETBV, so a guest can
+ * change it without an exit: the CPU's value, not a copy, is the truth once the host can read
+ * it (CR4.OSXSAVE); before that it is still the reset value or Keel's pending one. */
+u64 svm_xcr0_live(const struct svm_vcpu *s)
+{
+	if (!svm_feat.xsave || s->xcr0_load || !(read_cr4() & CR4_OSXSAVE))
+		return s->xcr0;
+	return svm_xgetbv();
 }
 
 /* VMRUN loads CR2 from the VMCB on hardware (APM 15.5.1) and #VMEXIT leaves the guest's value
