@@ -107,6 +107,15 @@ int g_vsnprintf(char *buf, size_t size, const char *f, va_list ap)
 	return (int)o.len;
 }
 
+int g_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = g_vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
 void g_printf(const char *fmt, ...)
 {
 	char line[256];

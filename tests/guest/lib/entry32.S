@@ -39,6 +39,9 @@ exc_common:
 	push %ecx
 	push %eax
 	mov %esp, %eax
+	mov $0x10, %ecx         /* the flat data segment: a test may have left others loaded */
+	mov %ecx, %ds
+	mov %ecx, %es
 	and $-16, %esp
 	push %eax
 	call exc_handler

@@ -18,6 +18,7 @@ void con_init(void);
 void con_putc(char c);
 void con_write(const char *s, size_t n);
 int g_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int g_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void g_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Verdict lines (docs/architecture.md "Test protocol"). */
@@ -51,6 +52,7 @@ struct tdev_entry {
 	uint32_t info; /* offset | size << 16 | dir << 24 | KEEL_TESTDEV_INFO_PORT */
 	uint64_t data;
 };
+void tdev_cursor(uint32_t off);
 void tdev_bulk_write(uint32_t off, const void *buf, size_t n);
 void tdev_bulk_read(uint32_t off, void *buf, size_t n);
 void tdev_log_clear(void);

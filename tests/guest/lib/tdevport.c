@@ -4,7 +4,7 @@
 
 #define P(r) ((uint16_t)(KEEL_TESTDEV_PORT + (r)))
 
-static void tdev_cursor(uint32_t off) { outl(P(KEEL_TESTDEV_P_CURSOR), off); }
+void tdev_cursor(uint32_t off) { outl(P(KEEL_TESTDEV_P_CURSOR), off); }
 
 void tdev_bulk_write(uint32_t off, const void *buf, size_t n)
 {

@@ -1,0 +1,33 @@
+# The guest suite (docs/testing.md, "The guest suite"): instruction cases generated from
+# emul/manifest.tsv by a host program, run by payloads in long mode and in 32-bit protected mode
+# (which also runs the 16-bit cases in real mode and 16-bit protected mode).
+SUITE := tests/guest/suite
+SUITE_GEN := $(B)/host/suite/gen_cases
+SUITE_GEN_SRCS := $(SUITE)/gen_cases.c $(SUITE)/gen_modrm.c $(SUITE)/gen_str.c tests/host/emul/manifest.c
+
+$(SUITE_GEN): $(SUITE_GEN_SRCS) $(SUITE)/gen.h $(SUITE)/cases.h tests/host/emul/manifest.h | $(B)/.deps
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(SUITE_GEN_SRCS)
+
+$(B)/guest/suite/cases64.c: $(SUITE_GEN) emul/manifest.tsv
+	@mkdir -p $(@D)
+	$(SUITE_GEN) emul/manifest.tsv l64 > $@
+$(B)/guest/suite/cases32.c: $(SUITE_GEN) emul/manifest.tsv
+	@mkdir -p $(@D)
+	$(SUITE_GEN) emul/manifest.tsv p32 p16 real > $@
+
+# The payloads: the guest library, the engine, the generated cases.
+SUITE_COMMON := place place_str check logcheck engine paging flat
+SUITE64_OBJS := $(patsubst %,$(B)/guest/64/suite/%.o,$(SUITE_COMMON) main64 flat64) \
+	$(B)/guest/64/suite/cases64.o
+$(B)/guest/64/suite/%.o: $(SUITE)/%.S
+	@mkdir -p $(@D)
+	$(CC) -m64 $(GUEST_CFLAGS) -c $< -o $@
+$(B)/guest/64/suite/cases64.o: $(B)/guest/suite/cases64.c $(SUITE)/cases.h
+	@mkdir -p $(@D)
+	$(CC) -m64 $(GUEST_CFLAGS) -Itests/guest -c $< -o $@
+$(B)/guest/suite-64.elf: $(SUITE64_OBJS) $(call guest_lib,64) tests/guest/lib/guest64.ld
+	$(CC) -m64 $(GUEST_CFLAGS) -static -Wl,-T,tests/guest/lib/guest64.ld -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments -o $@ $(filter %.o,$^) -lgcc
+TEST_DEPS += $(B)/guest/suite-64.elf
+guests: $(B)/guest/suite-64.elf
