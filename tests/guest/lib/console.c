@@ -128,18 +128,15 @@ void g_printf(const char *fmt, ...)
 
 void *memset(void *d, int c, size_t n)
 {
-	volatile uint8_t *p = d;
-	while (n--)
-		*p++ = (uint8_t)c;
+	void *p = d;
+	__asm__ volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(c) : "memory");
 	return d;
 }
 
 void *memcpy(void *d, const void *s, size_t n)
 {
-	volatile uint8_t *p = d;
-	const volatile uint8_t *q = s;
-	while (n--)
-		*p++ = *q++;
+	void *p = d;
+	__asm__ volatile("rep movsb" : "+D"(p), "+S"(s), "+c"(n) : : "memory");
 	return d;
 }
 

@@ -46,11 +46,12 @@ static void run_device(const struct engine *e, struct plan *p, uint32_t *nlog, u
 	copy_range(scr0, scr_ram, p->slo, p->shi);
 	copy_range(stk0, stk_ram, p->klo, p->khi);
 	tdev_bulk_write(p->wlo, win_ram + p->wlo, p->whi - p->wlo);
-	tdev_cursor(p->cursor);
+	if (c->kind == SC_IO || (c->kind == SC_STR && (c->str == STR_INS || c->str == STR_OUTS)))
+		tdev_cursor(p->cursor);
 	tdev_log_clear();
 	e->run(e, p, 0, c->code, c->len, &oa.out, &oa.x);
 	*total = tdev_log_total();
-	*nlog = tdev_log_fetch(logbuf, KEEL_TESTDEV_LOG_MAX);
+	*nlog = tdev_log_fetch(logbuf, *total, KEEL_TESTDEV_LOG_MAX);
 	tdev_bulk_read(p->wlo, oa.win + p->wlo, p->whi - p->wlo);
 	copy_range(oa.scr, scr_ram, p->slo, p->shi);
 	copy_range(oa.stk, stk_ram, p->klo, p->khi);

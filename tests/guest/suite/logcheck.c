@@ -150,18 +150,26 @@ static bool cover(struct want *w, bool write, const struct tdev_entry *log, uint
 	return true;
 }
 
-/* An element's reads come before its writes (read-modify-write, MOVS, INS, OUTS). */
+/* An element's reads come before its writes (read-modify-write, MOVS, INS, OUTS); an element's
+ * items are next to each other in the list. */
 static bool order(const struct want *w, char *why, size_t len)
 {
-	for (unsigned a = 0; a < w->n; a++) {
-		for (unsigned b = 0; b < w->n; b++) {
-			const struct item *r = &w->it[a], *x = &w->it[b];
-			if (r->write || !x->write || r->elem != x->elem || r->last < x->first)
-				continue;
+	for (unsigned a = 0; a < w->n;) {
+		unsigned b = a;
+		int last_read = -1, first_write = 1 << 30;
+		for (; b < w->n && w->it[b].elem == w->it[a].elem; b++) {
+			const struct item *x = &w->it[b];
+			if (!x->write && x->last > last_read)
+				last_read = x->last;
+			if (x->write && x->first < first_write)
+				first_write = x->first;
+		}
+		if (last_read > first_write) {
 			g_snprintf(why, len, "log: element %u written (entry %d) before it was read (entry %d)",
-				   r->elem, x->first, r->last);
+				   w->it[a].elem, first_write, last_read);
 			return false;
 		}
+		a = b;
 	}
 	return true;
 }

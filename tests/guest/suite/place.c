@@ -61,10 +61,11 @@ uint64_t plan_addr(const struct engine *e, const struct plan *p, unsigned role, 
 	return e->role_lin[role] + off - plan_segbase(e, p, seg);
 }
 
+/* Regions grow by 16 bytes each side and to whole dwords (the bulk port moves dwords). */
 static void plan_widen(uint32_t *lo, uint32_t *hi, uint32_t a, uint32_t b, uint32_t limit)
 {
-	a = a > 16 ? a - 16 : 0;
-	b = b + 16 < limit ? b + 16 : limit;
+	a = a > 16 ? (a - 16) & ~3u : 0;
+	b = b + 16 < limit ? (b + 19) & ~3u : limit;
 	if (*lo >= *hi) {
 		*lo = a, *hi = b;
 		return;
@@ -82,7 +83,8 @@ static void plan_state(const struct engine *e, const struct sc *c, struct plan *
 	for (unsigned i = 0; i < 16; i++)
 		p->in.gpr[i] = i < e->nregs ? rnd64() & mask(reg_bytes(e)) : 0;
 	p->in.rflags = 2 | (rnd64() & FL_ARITH) | (c->kind == SC_STR ? (c->df ? FL_DF : 0) : rnd64() & FL_DF);
-	rnd_fill(p->in.vec, sizeof(p->in.vec));
+	if (c->regk == RK_VEC)
+		rnd_fill(p->in.vec, sizeof(p->in.vec));
 	p->vec = c->regk == RK_VEC ? ((c->flags & SCF_YMM) || e->avx ? VEC_YMM : VEC_XMM) : VEC_NONE;
 	if (p->vec == VEC_YMM && !e->avx)
 		p->vec = VEC_XMM;
