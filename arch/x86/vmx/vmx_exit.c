@@ -252,7 +252,6 @@ int vmx_vcpu_run(struct vcpu *v)
 	__asm__ volatile("lgdt %0; lidt %1" : : "m"(gdt), "m"(idt));
 	if (rc)
 		return vmx_insn_fail(v, rc);
-	v->stat[KEEL_STAT_EXITS]++;
 	u32 reason = (u32)vmcs_read(EXIT_REASON);
 	v->exit.raw = reason;
 	if (reason & BIT(31)) {
