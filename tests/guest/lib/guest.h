@@ -57,7 +57,8 @@ void tdev_bulk_write(uint32_t off, const void *buf, size_t n);
 void tdev_bulk_read(uint32_t off, void *buf, size_t n);
 void tdev_log_clear(void);
 uint32_t tdev_log_total(void);
-/* Reads the first min(total, max) entries kept (total: tdev_log_total()); returns how many. */
+/* Reads the first min(total, max) entries kept (total: tdev_log_total()), right after
+ * tdev_log_clear() and the accesses (the stream starts at entry 0 after a clear). */
 uint32_t tdev_log_fetch(struct tdev_entry *e, uint32_t total, uint32_t max);
 
 /* Exception capture: run fn(arg); if it raises an exception, return with *x describing it. */

@@ -39,8 +39,6 @@ uint32_t tdev_log_fetch(struct tdev_entry *e, uint32_t total, uint32_t max)
 	uint32_t n = total < max ? total : max, got = 0;
 	if (n > KEEL_TESTDEV_LOG_MAX)
 		n = KEEL_TESTDEV_LOG_MAX;
-	if (n)
-		outl(P(KEEL_TESTDEV_P_LOG_READ), 0);
 	while (got < n) {
 		uint32_t k = n - got < 64 ? n - got : 64;
 		uint32_t *p = raw;

@@ -22,13 +22,17 @@ static bool fail(struct why *w, const char *fmt, ...)
 	return false;
 }
 
-static bool check_exc(const struct xres *a, const struct xres *b, struct why *w)
+static bool check_exc(const struct plan *p, const struct xres *a, const struct xres *b,
+		      struct why *w)
 {
 	if (a->exc != b->exc)
 		return fail(w, "device run %s, RAM run %s (vector %u)", a->exc ? "faulted" : "completed",
 			    b->exc ? "faulted" : "completed", a->exc ? a->vector : b->vector);
 	if (!a->exc)
 		return true;
+	if (!(p->c->flags & SCF_MISALIGN))
+		return fail(w, "both runs raised exception %u (error %x) at rip %lx: nothing to compare",
+			    b->vector, b->error, (unsigned long)b->rip);
 	if (a->vector != b->vector || a->error != b->error || a->rip != b->rip ||
 	    (a->vector == 14 && a->cr2 != b->cr2))
 		return fail(w, "exception %u/%x rip %lx cr2 %lx, RAM run %u/%x rip %lx cr2 %lx", a->vector,
@@ -128,7 +132,7 @@ bool check_case(const struct engine *e, const struct plan *p, const struct outco
 		uint32_t nlog, uint32_t total, char *why, size_t whylen)
 {
 	struct why w = { why, whylen, false };
-	if (!check_exc(&a->x, &b->x, &w) || !check_regs(e, p, &a->out, &b->out, &w) ||
+	if (!check_exc(p, &a->x, &b->x, &w) || !check_regs(e, p, &a->out, &b->out, &w) ||
 	    !check_memory(p, a, b, win0, &w))
 		return false;
 	return check_log(p, b, win0, a->win, log, nlog, total, why, whylen);

@@ -6,6 +6,7 @@ static struct outcome oa, ob;
 static uint8_t win0[SC_WIN_BYTES], scr0[0x2000], stk0[0x4000];
 static struct tdev_entry logbuf[KEEL_TESTDEV_LOG_MAX];
 static uint32_t features;
+bool suite_trace; /* the payload's command line says trace=1: name each case before it runs */
 
 static const char *const cpu_name[CPU_COUNT] = { "base", "sse", "sse2", "avx", "bmi1", "movbe",
 						 "clflush", "clflushopt", "clwb" };
@@ -101,9 +102,15 @@ static void suite_form(const struct engine *e, const struct sc *c, uint32_t n, u
 		verdict_skip(e->suite, name, line);
 		return;
 	}
+	if (!oracle_sound(e, name, why, sizeof(why))) {
+		verdict_skip(e->suite, name, why);
+		return;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct plan p;
 		rnd_seed(seed + i);
+		if (suite_trace)
+			g_printf("trace %s %s case %u\n", e->suite, name, i);
 		if (!plan_make(e, &c[i], &p) || suite_case(e, &p, why, sizeof(why)))
 			continue;
 		int k = g_snprintf(line, sizeof(line), "case %u/%u variant %u seed %lx bytes ", i, n,

@@ -29,26 +29,33 @@ static void flat_hook(struct exc_frame *f)
 	run_out->rflags = cpu[2];
 	*run_x = (struct xres){ .exc = true, .vector = (uint8_t)f->vector, .error = (uint32_t)f->error,
 				.rip = f->rip };
-	__asm__ volatile("mov %%cr2, %0" : "=r"(run_x->cr2));
+	ureg cr2;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	run_x->cr2 = cr2;
 	exc_hook = 0;
 	flat_abort();
 }
 
 /* Instruction bytes, then JMP [abs] back: 64-bit FF 25 with RIP+0 and the address after it;
- * 32-bit FF 25 with the absolute address of the pointer that follows. */
+ * 32-bit CS: FF 25 with the absolute address of the pointer that follows (through CS: DS may
+ * have the case's base). */
 static void slot_write(const uint8_t *code, unsigned len)
 {
 	uint8_t *s = code_ram + slot_off;
 	uint64_t back = (uintptr_t)flat_ret;
-	uint32_t ptr = SC_SLOT + slot_off + len + 6;
 	memcpy(s, code, len);
-	s[len] = 0xff;
-	s[len + 1] = 0x25;
-	if (sizeof(ureg) == 8)
-		memset(s + len + 2, 0, 4);
-	else
-		memcpy(s + len + 2, &ptr, 4);
-	memcpy(s + len + 6, &back, sizeof(ureg));
+	if (sizeof(ureg) == 8) {
+		static const uint8_t jmp64[6] = { 0xff, 0x25, 0, 0, 0, 0 };
+		memcpy(s + len, jmp64, 6);
+		memcpy(s + len + 6, &back, 8);
+		return;
+	}
+	uint32_t ptr = SC_SLOT + slot_off + len + 7;
+	s[len] = 0x2e;
+	s[len + 1] = 0xff;
+	s[len + 2] = 0x25;
+	memcpy(s + len + 3, &ptr, 4);
+	memcpy(s + len + 7, &back, 4);
 }
 
 void flat_run(const struct engine *e, const struct plan *p, int which, const uint8_t *code,

@@ -51,6 +51,8 @@ static void enc_mem32(struct mf_enc *v, const struct var *a, int32_t disp)
 {
 	uint8_t b = a->base == NOREG ? 5 : a->base & 7, x = a->index == NOREG ? 4 : a->index & 7;
 	v->mod = (uint8_t)a->mod;
+	if (a->base != NOREG && (a->base & 7) == 5 && !a->mod)
+		v->mod = 1; /* mod 00 with r/m or SIB base 101 means no base (table 2-2, 2-3) */
 	v->disp = disp;
 	v->rex = (uint8_t)((v->rex & 4) | (a->index != NOREG ? (a->index >> 3) << 1 : 0) |
 			   (a->base != NOREG ? a->base >> 3 : 0));
@@ -102,10 +104,21 @@ static bool fixed_offset(const struct var *a)
 	return a->riprel || a->absolute || (a->base == NOREG && a->index == NOREG);
 }
 
-static void emit_var(struct gen *g, const struct form_info *f, const struct var *a, unsigned osz,
+/* CMPXCHG's accumulator must hold the value the case chooses, not part of the address. */
+static uint8_t not_rax(uint8_t r, uint8_t other)
+{
+	return r != RAX ? r : other == RSI ? RDI : RSI;
+}
+
+static void emit_var(struct gen *g, const struct form_info *f, const struct var *va, unsigned osz,
 		     uint8_t extra)
 {
 	const struct mf_entry *m = f->m;
+	struct var av = *va, *a = &av;
+	if (f->cmpxchg && a->rm16 < 0) {
+		a->base = not_rax(a->base, a->index);
+		a->index = not_rax(a->index, a->base);
+	}
 	struct sc c = { .form = f->index, .kind = (uint8_t)f->kind, .cls = (uint8_t)f->cls,
 			.osz = (uint8_t)(osz / 8), .asz = (uint8_t)(a->asz / 8), .base = a->base,
 			.index = a->index, .scale = (uint8_t)(1u << a->scale_log), .reg = NOREG,
@@ -159,15 +172,25 @@ static void emit_osz(struct gen *g, const struct form_info *f, const struct var 
 		emit_var(g, f, a, osz, SCF_MISALIGN);
 }
 
+/* Long mode gets every operand size in every addressing variant; the other modes, whose cases
+ * run on Bochs in one boot with two more modes, take the sizes in turn over the variants. */
 static void emit_all_osz(struct gen *g, const struct form_info *f, const struct var *a)
 {
+	static unsigned turn;
+	unsigned sizes[4], n = 0;
 	if (!f->m->osz) {
 		emit_osz(g, f, a, 0);
 		return;
 	}
 	for (unsigned b = 0; b < 4; b++)
-		if (f->m->osz & (1u << b))
-			emit_osz(g, f, a, 8u << b);
+		if ((f->m->osz & (1u << b)) && (g->mode == MODE_L64 || b < 3))
+			sizes[n++] = 8u << b;
+	if (g->mode != MODE_L64 && n) {
+		emit_osz(g, f, a, sizes[turn++ % n]);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		emit_osz(g, f, a, sizes[i]);
 }
 
 static struct var var32(int id, unsigned asz, int mod, uint8_t base, uint8_t index, uint8_t sl)
@@ -246,7 +269,9 @@ static int vars_16(struct gen *g, const struct form_info *f, struct var *v)
 		int rm = stack ? stack_rm[rot++ % 5] : (int)(rot++ % 8);
 		v[n++] = var16(mod, mod, rm);
 	}
-	two_gprs(g, false, &b, &x);
+	do /* EBP as a base means SS: the stack forms keep their operand off the stack */
+		two_gprs(g, false, &b, &x);
+	while (stack && (b == RBP || x == RBP));
 	v[n++] = var32(3, 32, 1, b, NOREG, 0);
 	v[n++] = var32(4, 32, 2, x, b, (uint8_t)gen_rand(g, 4));
 	v[n] = var16(5, 1, stack ? 7 : (int)(rot++ % 8));

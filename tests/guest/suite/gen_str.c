@@ -109,11 +109,12 @@ static void str_sizes(struct gen *g, const struct form_info *f, struct str_args 
 	unsigned alt = g->asz == 64 ? 32 : g->asz == 32 ? 16 : 32;
 	uint8_t reps[3] = { 0, 0xf3, 0xf2 };
 	int nrep = f->m->rep == MF_REPCC ? 3 : 2;
+	bool full = g->mode == MODE_L64; /* the other modes share one Bochs boot: fewer counts */
 	a->asz = g->asz;
 	for (int r = 0; r < nrep; r++) {
 		for (uint8_t df = 0; df < 2; df++) {
 			for (uint8_t cnt = r ? CNT_ZERO : CNT_ONE_NOREP; cnt <= (r ? CNT_MANY : CNT_ONE_NOREP); cnt++) {
-				if (cnt == CNT_ZERO && df)
+				if ((cnt == CNT_ZERO && df) || (!full && ((!r && df) || cnt == CNT_ONE)))
 					continue;
 				for (int p = 0; p < np; p++) {
 					a->rep = reps[r], a->df = df, a->count = cnt, a->pl = pl[p];

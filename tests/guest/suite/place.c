@@ -98,6 +98,9 @@ static void plan_segments(const struct engine *e, const struct sc *c, struct pla
 {
 	for (unsigned i = 0; i < 6; i++)
 		p->segrole[i] = ROLE_WIN;
+	/* The stack stays on RAM, so that an exception can be delivered, unless the operand is
+	 * addressed through SS (BP-based 16-bit forms). */
+	p->segrole[SEG_SS] = c->kind <= SC_MOFFS && c->seg == SEG_SS ? ROLE_WIN : ROLE_STK;
 	if (e->seg)
 		return;
 	if (c->flags & SCF_SEGBASE)

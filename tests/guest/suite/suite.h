@@ -114,6 +114,12 @@ void suite_run(const struct engine *e);
 /* Runs one prepared plan (both runs and the checks); false with why[] filled. */
 bool suite_case(const struct engine *e, struct plan *p, char *why, size_t whylen);
 bool cpu_has(unsigned feature);
+/* errata.c: false (why[] says what) when the CPU's own result for the form is wrong here. */
+bool oracle_sound(const struct engine *e, const char *form, char *why, size_t len);
+bool vector_init(void);
+extern bool suite_trace;
+/* The payload's command line has word w (e.g. "trace=1"). */
+bool cmdline_has(const struct keel_start_info *si, const char *w);
 void cpu_features_init(void);
 
 #endif

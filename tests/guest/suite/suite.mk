@@ -17,7 +17,7 @@ $(B)/guest/suite/cases32.c: $(SUITE_GEN) emul/manifest.tsv
 	$(SUITE_GEN) emul/manifest.tsv p32 p16 real > $@
 
 # The payloads: the guest library, the engine, the generated cases.
-SUITE_COMMON := place place_str check logcheck engine paging flat
+SUITE_COMMON := place place_str check logcheck engine paging flat init errata
 SUITE64_OBJS := $(patsubst %,$(B)/guest/64/suite/%.o,$(SUITE_COMMON) main64 flat64) \
 	$(B)/guest/64/suite/cases64.o
 $(B)/guest/64/suite/%.o: $(SUITE)/%.S
@@ -31,3 +31,17 @@ $(B)/guest/suite-64.elf: $(SUITE64_OBJS) $(call guest_lib,64) tests/guest/lib/gu
 		-Wl,--no-warn-rwx-segments -o $@ $(filter %.o,$^) -lgcc
 TEST_DEPS += $(B)/guest/suite-64.elf
 guests: $(B)/guest/suite-64.elf
+
+SUITE32_OBJS := $(patsubst %,$(B)/guest/32/suite/%.o,$(SUITE_COMMON) main32 flat32 seg seg16) \
+	$(B)/guest/32/suite/cases32.o
+$(B)/guest/32/suite/%.o: $(SUITE)/%.S
+	@mkdir -p $(@D)
+	$(CC) -m32 $(GUEST_CFLAGS) -c $< -o $@
+$(B)/guest/32/suite/cases32.o: $(B)/guest/suite/cases32.c $(SUITE)/cases.h
+	@mkdir -p $(@D)
+	$(CC) -m32 -march=i686 $(GUEST_CFLAGS) -c $< -o $@
+$(B)/guest/suite-32.elf: $(SUITE32_OBJS) $(call guest_lib,32) $(SUITE)/suite32.ld
+	$(CC) -m32 $(GUEST_CFLAGS) -static -Wl,-T,$(SUITE)/suite32.ld -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments -o $@ $(filter %.o,$^) -lgcc
+TEST_DEPS += $(B)/guest/suite-32.elf
+guests: $(B)/guest/suite-32.elf

@@ -1,0 +1,57 @@
+/* The 32-bit suite payload: every manifest form in real mode and 16-bit protected mode (the
+ * segment engine, paging off), then in 32-bit protected mode under PAE paging (the paged
+ * engine), then the 32-bit page-walk cases. */
+#include "suite.h"
+#include "paging.h"
+
+void flat_run(const struct engine *e, const struct plan *p, int which, const uint8_t *code,
+	      unsigned len, struct ctx *out, struct xres *x);
+void seg_run(const struct engine *e, const struct plan *p, int which, const uint8_t *code,
+	     unsigned len, struct ctx *out, struct xres *x);
+void seg_init(void);
+
+#define CR0_PG (1u << 31)
+#define CR4_PAE (1u << 5)
+
+static struct engine eng_real = {
+	.mode = MODE_REAL, .suite = "formsrm", .nregs = 8, .vec_regs = 8, .seg = true, .run = seg_run,
+};
+static struct engine eng16 = {
+	.mode = MODE_P16, .suite = "forms16", .nregs = 8, .vec_regs = 8, .seg = true, .run = seg_run,
+};
+static struct engine eng32 = {
+	.mode = MODE_P32, .suite = "forms32", .nregs = 8, .vec_regs = 8,
+	.role_lin = { SC_TA, SC_SCR, SC_STK }, .run = flat_run,
+};
+
+static void paging_on(enum pgmode m)
+{
+	uint32_t cr0, cr4;
+	pg_build(m);
+	__asm__ volatile("mov %%cr0, %0; mov %%cr4, %1" : "=r"(cr0), "=r"(cr4));
+	cr4 = m == PG_PAE ? cr4 | CR4_PAE : (cr4 & ~CR4_PAE) | (1u << 4); /* CR4.PSE for 4 MiB */
+	__asm__ volatile("mov %0, %%cr3; mov %1, %%cr4; mov %2, %%cr0"
+			 : : "r"(pg_cr3(0)), "r"(cr4), "r"(cr0 | CR0_PG) : "memory");
+}
+
+int guest_main(const struct keel_start_info *si)
+{
+	g_printf("suite: partition %s, protected mode\n", si->name);
+	bool avx = vector_init();
+	eng_real.avx = eng16.avx = eng32.avx = avx;
+	cpu_features_init();
+	suite_trace = cmdline_has(si, "trace=1");
+	seg_init();
+/* "part=seg" runs only the 16-bit modes, "part=paged" only 32-bit protected mode: Bochs takes
+ * them in two boots of about the same length. */
+	bool seg = !cmdline_has(si, "part=paged"), paged = !cmdline_has(si, "part=seg");
+	if (seg) {
+		suite_run(&eng_real);
+		suite_run(&eng16);
+	}
+	if (paged) {
+		paging_on(PG_PAE);
+		suite_run(&eng32);
+	}
+	return 0;
+}
