@@ -51,6 +51,7 @@ enum sc_mode { MODE_L64, MODE_P32, MODE_P16, MODE_REAL, MODE_COUNT };
 #define SCF_OVERLAP  0x20  /* MOVS/CMPS within the window, the ranges overlapping */
 #define SCF_REPNE    0x40  /* F2 (REPNE) rather than F3 */
 #define SCF_SEGBASE  0x80  /* the operand's segment has a nonzero base (override) */
+#define SCF_FAULT    0x100 /* page-walk cases: an exception is expected (compared with the CPU's) */
 
 struct sc {
 	uint8_t code[15];
@@ -68,7 +69,7 @@ struct sc {
 	uint8_t vvvv;      /* VEX.vvvv register (BEXTR), else SC_NOREG */
 	uint8_t seg;       /* segment of the memory operand (ES CS SS DS FS GS = 0-5) */
 	uint8_t cpu;       /* enum sc_cpu */
-	uint8_t flags;     /* SCF_* */
+	uint16_t flags;    /* SCF_* */
 	uint8_t str;       /* enum sc_str */
 	uint8_t rep;       /* strings: a REP prefix */
 	uint8_t df;        /* strings: RFLAGS.DF */

@@ -30,7 +30,7 @@ static bool check_exc(const struct plan *p, const struct xres *a, const struct x
 			    b->exc ? "faulted" : "completed", a->exc ? a->vector : b->vector);
 	if (!a->exc)
 		return true;
-	if (!(p->c->flags & SCF_MISALIGN))
+	if (!(p->c->flags & (SCF_MISALIGN | SCF_FAULT)))
 		return fail(w, "both runs raised exception %u (error %x) at rip %lx: nothing to compare",
 			    b->vector, b->error, (unsigned long)b->rip);
 	if (a->vector != b->vector || a->error != b->error || a->rip != b->rip ||

@@ -14,10 +14,18 @@ void flat_segments(const struct plan *p);
 
 static struct ctx *run_out;
 static struct xres *run_x;
-extern ureg slot_addr;     /* where the thunk jumps: the instruction's first byte */
-static uint32_t slot_off;  /* its offset in the slot */
+extern ureg slot_addr;     /* where the thunk jumps */
+static uint32_t slot_off;  /* the instruction's offset in the slot */
+static const uint8_t *pro[2];
+static unsigned pro_len[2];
 
-void flat_slot_at(uint32_t off) { slot_off = off; }
+/* Code that runs before the instruction (run A, run B), which then sits at offset off. */
+void flat_prologue(const uint8_t *a, unsigned alen, const uint8_t *b, unsigned blen, uint32_t off)
+{
+	pro[0] = a, pro_len[0] = alen;
+	pro[1] = b, pro_len[1] = blen;
+	slot_off = off;
+}
 
 /* An exception in the run: its registers and what it was; back to the thunk. */
 static void flat_hook(struct exc_frame *f)
@@ -39,9 +47,15 @@ static void flat_hook(struct exc_frame *f)
 /* Instruction bytes, then JMP [abs] back: 64-bit FF 25 with RIP+0 and the address after it;
  * 32-bit CS: FF 25 with the absolute address of the pointer that follows (through CS: DS may
  * have the case's base). */
-static void slot_write(const uint8_t *code, unsigned len)
+static void slot_write(int which, const uint8_t *code, unsigned len)
 {
 	uint8_t *s = code_ram + slot_off;
+	if (pro[which]) { /* the prologue, then JMP rel32 to the instruction */
+		int32_t rel = (int32_t)(slot_off - (pro_len[which] + 5));
+		memcpy(code_ram, pro[which], pro_len[which]);
+		code_ram[pro_len[which]] = 0xe9;
+		memcpy(code_ram + pro_len[which] + 1, &rel, 4);
+	}
 	uint64_t back = (uintptr_t)flat_ret;
 	memcpy(s, code, len);
 	if (sizeof(ureg) == 8) {
@@ -62,8 +76,8 @@ void flat_run(const struct engine *e, const struct plan *p, int which, const uin
 	      unsigned len, struct ctx *out, struct xres *x)
 {
 	(void)e;
-	slot_write(code, len);
-	slot_addr = SC_SLOT + slot_off;
+	slot_write(which, code, len);
+	slot_addr = SC_SLOT + (pro[which] ? 0 : slot_off);
 	flat_segments(p);
 	*x = (struct xres){ 0 };
 	run_out = out;

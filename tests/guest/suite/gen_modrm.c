@@ -123,7 +123,7 @@ static void emit_var(struct gen *g, const struct form_info *f, const struct var 
 			.osz = (uint8_t)(osz / 8), .asz = (uint8_t)(a->asz / 8), .base = a->base,
 			.index = a->index, .scale = (uint8_t)(1u << a->scale_log), .reg = NOREG,
 			.regk = (uint8_t)f->regk, .vvvv = NOREG, .seg = a->seg, .cpu = (uint8_t)f->cpu,
-			.variant = (uint8_t)a->id, .flags = (uint8_t)(a->flags | extra) };
+			.variant = (uint8_t)a->id, .flags = (uint16_t)(a->flags | extra) };
 	struct mf_enc v = { .mode = g->em, .osz = osz, .asz = a->asz, .vex3 = gen_rand(g, 2),
 			    .imm = (uint64_t)gen_rand(g, ~0u) << 32 | gen_rand(g, ~0u) };
 	c.msize = (uint8_t)gen_msize(f, osz);

@@ -81,7 +81,7 @@ static void emit_str(struct gen *g, const struct form_info *f, const struct str_
 			.vvvv = NOREG, .seg = a->segovr ? SEG_FS : SEG_DS, .cpu = (uint8_t)f->cpu,
 			.str = (uint8_t)f->str, .rep = a->rep != 0, .df = a->df, .count = a->count,
 			.src = a->pl.src, .dst = a->pl.dst, .variant = (uint8_t)a->variant,
-			.flags = (uint8_t)(a->pl.flags | (a->rep == 0xf2 ? SCF_REPNE : 0) |
+			.flags = (uint16_t)(a->pl.flags | (a->rep == 0xf2 ? SCF_REPNE : 0) |
 					   (a->segovr ? SCF_SEGBASE : 0)),
 			.port = (uint8_t)gen_rand(g, KEEL_TESTDEV_P_DATA_END - elem + 1) };
 	struct mf_enc v = { .mode = g->em, .osz = a->osz, .asz = a->asz };

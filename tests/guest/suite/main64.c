@@ -2,9 +2,12 @@
  * the page-walk, #UD, CPUID/MSR and instruction-length cases. */
 #include "suite.h"
 #include "paging.h"
+#include "walk.h"
 
 void flat_run(const struct engine *e, const struct plan *p, int which, const uint8_t *code,
 	      unsigned len, struct ctx *out, struct xres *x);
+
+void la57_enable(uint64_t pml5);
 
 static struct engine eng64 = {
 	.mode = MODE_L64, .suite = "forms64", .nregs = 16, .vec_regs = 16,
@@ -20,5 +23,15 @@ int guest_main(const struct keel_start_info *si)
 	pg_build(PG_4L);
 	__asm__ volatile("mov %0, %%cr3" : : "r"(pg_cr3(0)) : "memory");
 	suite_run(&eng64);
+	walk_suite(&eng64, "walk64", "4l-", true, true);
+	uint32_t r[4];
+	cpuid(7, 0, r);
+	if (r[2] & (1u << 16)) { /* CPUID.7.0:ECX.LA57 */
+		pg_build(PG_5L);
+		la57_enable(pg_cr3(0));
+		walk_suite(&eng64, "walk64", "5l-", true, false);
+	} else {
+		walk_skip_all("walk64", "5l-", true, false, "CPUID shows no LA57 (5-level paging)");
+	}
 	return 0;
 }

@@ -19,6 +19,7 @@ static uint64_t pt[2][512] __attribute__((aligned(4096)));
 static uint32_t pd32[2][1024] __attribute__((aligned(4096)));
 static uint32_t pt32[2][1024] __attribute__((aligned(4096)));
 static uint64_t pae_pdpt[2][4] __attribute__((aligned(32)));
+static uint64_t pd_alias[512] __attribute__((aligned(4096)));
 static enum pgmode mode;
 
 static uintptr_t phys(const void *p) { return (uintptr_t)p; }
@@ -53,15 +54,16 @@ static uint64_t region_target(int r, uint32_t lin)
 
 static uint64_t leaf(uint64_t target) { return target ? target | PTE_P | PTE_W | PTE_A | PTE_D : 0; }
 
+/* Directory entries allow user access, so a leaf's U alone decides (SDM Vol. 3A 4.6.1). */
 static void build_64(void)
 {
-	const uint64_t dir = PTE_P | PTE_W | PTE_A;
+	const uint64_t dir = PTE_P | PTE_W | PTE_U | PTE_A, big = PTE_P | PTE_W | PTE_A | PTE_D | PTE_PS;
 	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < 512; j++)
-			pd_low[i][j] = ((uint64_t)i << 30 | (uint64_t)j << 21) | dir | PTE_D | PTE_PS;
+			pd_low[i][j] = ((uint64_t)i << 30 | (uint64_t)j << 21) | big;
 	for (int r = 0; r < 2; r++) {
 		for (int j = 0; j < 512; j++) {
-			pd_top[r][j] = (3ull << 30 | (uint64_t)j << 21) | dir | PTE_D | PTE_PS;
+			pd_top[r][j] = (3ull << 30 | (uint64_t)j << 21) | big;
 			pt[r][j] = leaf(region_target(r, REGION_64 + (uint32_t)j * PAGE));
 		}
 		pd_top[r][(REGION_64 >> 21) & 511] = phys(pt[r]) | dir;
@@ -85,7 +87,7 @@ static void build_32(void)
 			pd32[r][j] = j << 22 | (uint32_t)(PTE_P | PTE_W | PTE_A | PTE_D | PTE_PS);
 			pt32[r][j] = (uint32_t)leaf(region_target(r, REGION_32 + j * PAGE));
 		}
-		pd32[r][REGION_32 >> 22] = (uint32_t)phys(pt32[r]) | (uint32_t)(PTE_P | PTE_W | PTE_A);
+		pd32[r][REGION_32 >> 22] = (uint32_t)phys(pt32[r]) | (uint32_t)(PTE_P | PTE_W | PTE_U | PTE_A);
 	}
 }
 
@@ -127,4 +129,41 @@ void pg_flags(uint32_t lin, uint32_t len, uint64_t set, uint64_t clear)
 	for (uint32_t a = lin & ~(PAGE - 1); a < lin + len; a += PAGE)
 		for (int r = 0; r < 2; r++)
 			pg_pte_set(r, a, (pg_pte_get(r, a) | set) & ~clear);
+}
+
+/* The alias region: linear PG_ALIAS + x maps guest-physical x (low RAM) through large pages of
+ * the mode (2 MiB, 1 GiB with `giant`, 4 MiB under 32-bit paging), in both roots. */
+void pg_alias(bool giant)
+{
+	const uint64_t leaf = PTE_P | PTE_W | PTE_A | PTE_D | PTE_PS;
+	for (uint64_t i = 0; i < 512; i++)
+		pd_alias[i] = i << 21 | leaf;
+	for (int r = 0; r < 2; r++) {
+		pdpt[r][PG_ALIAS >> 30] = giant ? leaf : phys(pd_alias) | PTE_P | PTE_W | PTE_U | PTE_A;
+		pae_pdpt[r][PG_ALIAS >> 30] = phys(pd_alias) | PTE_P;
+		for (uint32_t j = 0; j < 16; j++)
+			pd32[r][(PG_ALIAS >> 22) + j] = j << 22 | (uint32_t)leaf;
+	}
+}
+
+/* Sets or clears flags in the alias leaf that maps guest-physical pa, in both roots. */
+void pg_alias_flags(uintptr_t pa, bool giant, uint64_t set, uint64_t clear)
+{
+	for (int r = 0; r < 2; r++) {
+		if (mode == PG_32)
+			pd32[r][(PG_ALIAS >> 22) + (pa >> 22)] =
+				(uint32_t)((pd32[r][(PG_ALIAS >> 22) + (pa >> 22)] | set) & ~clear);
+		else if (giant)
+			pdpt[r][PG_ALIAS >> 30] = (pdpt[r][PG_ALIAS >> 30] | set) & ~clear;
+	}
+	if (mode != PG_32 && !giant)
+		pd_alias[pa >> 21] = (pd_alias[pa >> 21] | set) & ~clear;
+}
+
+/* Where a test-region page's leaf entry lives in root r (to be changed by code in the slot). */
+uintptr_t pg_pte_addr(int r, uint32_t lin)
+{
+	if (mode == PG_32)
+		return phys(&pt32[r][(lin - REGION_32) / PAGE]);
+	return phys(&pt[r][(lin - REGION_64) / PAGE]);
 }

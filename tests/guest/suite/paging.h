@@ -17,9 +17,11 @@ enum pgmode { PG_4L, PG_5L, PG_PAE, PG_32 };
 
 extern uint8_t code_ram[0x2000];
 
-/* Builds both roots for mode m; `large` maps the scratch pages through a 2 MiB (4 MiB for
- * PG_32) page of their own instead of 4 KiB entries. */
+/* Builds both roots for mode m. */
 void pg_build(enum pgmode m);
+#define PG_ALIAS 0x40000000u
+void pg_alias(bool giant);
+void pg_alias_flags(uintptr_t pa, bool giant, uint64_t set, uint64_t clear);
 uintptr_t pg_cr3(int root);
 enum pgmode pg_mode(void);
 /* The leaf entry of a test-region page (SC_SLOT .. SC_TA + 0x2fff) in a root. */
@@ -27,5 +29,7 @@ uint64_t pg_pte_get(int root, uint32_t lin);
 void pg_pte_set(int root, uint32_t lin, uint64_t v);
 /* Sets or clears flag bits in both roots' entries of [lin, lin + len). */
 void pg_flags(uint32_t lin, uint32_t len, uint64_t set, uint64_t clear);
+uintptr_t pg_pte_addr(int root, uint32_t lin);
+static inline void pg_invlpg(uintptr_t lin) { __asm__ volatile("invlpg (%0)" : : "r"(lin) : "memory"); }
 
 #endif

@@ -111,6 +111,8 @@ bool check_case(const struct engine *e, const struct plan *p, const struct outco
 
 /* engine.c: runs every case of the engine's mode and reports one verdict per form. */
 void suite_run(const struct engine *e);
+/* The last case's device run (0) and RAM run (1). */
+const struct outcome *suite_outcome(int which);
 /* Runs one prepared plan (both runs and the checks); false with why[] filled. */
 bool suite_case(const struct engine *e, struct plan *p, char *why, size_t whylen);
 bool cpu_has(unsigned feature);

@@ -17,8 +17,8 @@ $(B)/guest/suite/cases32.c: $(SUITE_GEN) emul/manifest.tsv
 	$(SUITE_GEN) emul/manifest.tsv p32 p16 real > $@
 
 # The payloads: the guest library, the engine, the generated cases.
-SUITE_COMMON := place place_str check logcheck engine paging flat init errata
-SUITE64_OBJS := $(patsubst %,$(B)/guest/64/suite/%.o,$(SUITE_COMMON) main64 flat64) \
+SUITE_COMMON := place place_str check logcheck engine paging flat init errata walk
+SUITE64_OBJS := $(patsubst %,$(B)/guest/64/suite/%.o,$(SUITE_COMMON) main64 flat64 la57) \
 	$(B)/guest/64/suite/cases64.o
 $(B)/guest/64/suite/%.o: $(SUITE)/%.S
 	@mkdir -p $(@D)
