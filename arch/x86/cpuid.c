@@ -4,6 +4,7 @@
 #include <arch/exit.h>
 #include <arch/virt.h>
 #include <keel/partition.h>
+#include <keel/printk.h>
 
 enum { EAX, EBX, ECX, EDX };
 
@@ -46,6 +47,9 @@ void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 		return;
 	}
 	cpuid_host(leaf, sub, out);
+	/* The raw values, so a test can hold the guest's view against the CPU's (loglevel=debug). */
+	pr_debug("%s: cpuid %08x.%08x host %08x %08x %08x %08x", v->part->name, leaf, sub, out[EAX],
+		 out[EBX], out[ECX], out[EDX]);
 	switch (leaf) {
 	case 1: {
 		struct vcpu_sregs s;

@@ -40,6 +40,8 @@ struct hc_result hc(ureg nr, ureg a, ureg b, ureg c);
 /* Report verdict counts to Keel and stop this vCPU. */
 void guest_exit(unsigned code) __attribute__((noreturn));
 uint64_t hc_stat(enum keel_stat s);
+/* Report verdict counts, then CLI; HLT (the vCPU stops there). */
+void guest_exit_hlt(void) __attribute__((noreturn));
 
 /* Test device helpers. */
 void tdev_reset(uint8_t fill);

@@ -64,6 +64,7 @@ int guest_main(const struct keel_start_info *si)
 				      "PAE guests do not run under QEMU 7.2's nested paging (#PF RSVD on every fetch)");
 		paging_on(PG_32);
 		walk_suite(&eng32, "walk32", "pg32-", false, true);
+		misc_suites(&eng32, si);
 	}
-	return 0;
+	guest_exit_hlt();
 }

@@ -24,6 +24,7 @@ int guest_main(const struct keel_start_info *si)
 	__asm__ volatile("mov %0, %%cr3" : : "r"(pg_cr3(0)) : "memory");
 	suite_run(&eng64);
 	walk_suite(&eng64, "walk64", "4l-", true, true);
+	misc_suites(&eng64, si);
 	uint32_t r[4];
 	cpuid(7, 0, r);
 	if (r[2] & (1u << 16)) { /* CPUID.7.0:ECX.LA57 */
@@ -33,5 +34,5 @@ int guest_main(const struct keel_start_info *si)
 	} else {
 		walk_skip_all("walk64", "5l-", true, false, "CPUID shows no LA57 (5-level paging)");
 	}
-	return 0;
+	guest_exit_hlt();
 }

@@ -120,6 +120,12 @@ bool cpu_has(unsigned feature);
 bool oracle_sound(const struct engine *e, const char *form, char *why, size_t len);
 bool vector_init(void);
 extern bool suite_trace;
+void ud_suite(const struct engine *e, const char *suite);
+void msr_suite(const char *suite, unsigned vcpu);
+void cpuid_suite(const char *suite, const struct keel_start_info *si);
+void len_suite(const char *suite, bool hwlen);
+/* ud, msr, cpuid and len. */
+void misc_suites(const struct engine *e, const struct keel_start_info *si);
 /* The payload's command line has word w (e.g. "trace=1"). */
 bool cmdline_has(const struct keel_start_info *si, const char *w);
 void cpu_features_init(void);

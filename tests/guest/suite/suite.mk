@@ -17,7 +17,7 @@ $(B)/guest/suite/cases32.c: $(SUITE_GEN) emul/manifest.tsv
 	$(SUITE_GEN) emul/manifest.tsv p32 p16 real > $@
 
 # The payloads: the guest library, the engine, the generated cases.
-SUITE_COMMON := place place_str check logcheck engine paging flat init errata walk
+SUITE_COMMON := place place_str check logcheck engine paging flat init errata walk ud msr cpuid
 SUITE64_OBJS := $(patsubst %,$(B)/guest/64/suite/%.o,$(SUITE_COMMON) main64 flat64 la57) \
 	$(B)/guest/64/suite/cases64.o
 $(B)/guest/64/suite/%.o: $(SUITE)/%.S
