@@ -45,3 +45,19 @@ $(B)/guest/suite-32.elf: $(SUITE32_OBJS) $(call guest_lib,32) $(SUITE)/suite32.l
 		-Wl,--no-warn-rwx-segments -o $@ $(filter %.o,$^) -lgcc
 TEST_DEPS += $(B)/guest/suite-32.elf
 guests: $(B)/guest/suite-32.elf
+
+# The forms verdicts each payload must report: every form of emul/manifest.tsv valid in the mode
+# (length-only rows excepted), listed straight from the manifest, apart from the generator, so a
+# form the generator drops is a verdict never reported.
+SUITE_FORM_MANIFESTS := $(patsubst %,$(B)/guest/suite/%.manifest,forms64 forms32 forms16 formsrm)
+$(B)/guest/suite/forms64.manifest: SUITE_MODE := l64
+$(B)/guest/suite/forms32.manifest: SUITE_MODE := p32
+$(B)/guest/suite/forms16.manifest: SUITE_MODE := p16
+$(B)/guest/suite/formsrm.manifest: SUITE_MODE := real
+$(SUITE_FORM_MANIFESTS): emul/manifest.tsv $(SUITE)/suite.mk
+	@mkdir -p $(@D)
+	awk -F'\t' -v mode=$(SUITE_MODE) -v suite=$(basename $(notdir $@)) \
+		'!/^#/ && $$1 != "form" && NF == 15 && $$15 !~ /len/ && \
+		 index("," $$10 ",", "," mode ",") { print suite "/" $$1 }' $< > $@
+TEST_DEPS += $(SUITE_FORM_MANIFESTS)
+CLEAN_EXTRA += $(B)/guest/suite

@@ -216,7 +216,7 @@ static bool cpu_giant_pages(void)
 static const struct walk walks[] = {
 	{ "movsb-np-partway", 1, false, ROLE_WIN, ROLE_SCR, SC_SCR + PAGE, .clear = PTE_P,
 	  .fault = true, .partway = true },
-	{ "movsq-ro-partway", 8, false, ROLE_WIN, ROLE_SCR, SC_SCR + PAGE, .clear = PTE_W,
+	{ "movs-ro-partway", 8, false, ROLE_WIN, ROLE_SCR, SC_SCR + PAGE, .clear = PTE_W,
 	  .fault = true, .partway = true },
 	{ "movsd-down-np-partway", 4, true, ROLE_WIN, ROLE_SCR, SC_SCR, .clear = PTE_P, .fault = true,
 	  .partway = true },
