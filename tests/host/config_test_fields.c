@@ -42,7 +42,7 @@ static const char fields_text[] =
 	"  entry prot32\n"
 	"  unbacked stop\n"
 	"  console forward\n"
-	"  mmio 0xfeb00000 8K incore testdev\n"
+	"  mmio 0xfeb00000 12K incore testdev\n"
 	"  port 0x2f8 8 posted uart16550 irq 3\n"
 	"  port 0x61 1 passthrough\n"
 	"partition lx\n"
@@ -89,7 +89,7 @@ static void test_fields_partitions(void)
 	CHECK(a->ram_size == 0x40000000 && a->ram_gpa == 0 && a->ram_hpa == 0x80000000ull);
 	CHECK(a->entry == CONFIG_ENTRY_PROT32 && a->unbacked == CONFIG_UNBACKED_STOP && !a->args[0]);
 	CHECK(a->console == CONFIG_CONSOLE_FORWARD && a->nregions == 4);
-	CHECK(region_is(&a->region[0], 0xfeb00000, 0x2000, CONFIG_MMIO, CONFIG_INCORE, CONFIG_IRQ_NONE, false, "testdev"));
+	CHECK(region_is(&a->region[0], 0xfeb00000, 0x3000, CONFIG_MMIO, CONFIG_INCORE, CONFIG_IRQ_NONE, false, "testdev"));
 	CHECK(region_is(&a->region[1], 0x2f8, 8, CONFIG_PIO, CONFIG_POSTED, 3, false, "uart16550"));
 	CHECK(region_is(&a->region[2], 0x61, 1, CONFIG_PIO, CONFIG_PASSTHROUGH, CONFIG_IRQ_NONE, false, ""));
 	CHECK(region_is(&a->region[3], 0x3f8, 8, CONFIG_PIO, CONFIG_FORWARD, 4, true, "uart16550"));
