@@ -31,6 +31,7 @@ static void paging_on(enum pgmode m)
 	uint32_t cr0, cr4;
 	pg_build(m);
 	__asm__ volatile("mov %%cr0, %0; mov %%cr4, %1" : "=r"(cr0), "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0 & ~CR0_PG) : "memory");
 	cr4 = m == PG_PAE ? cr4 | CR4_PAE : (cr4 & ~CR4_PAE) | (1u << 4); /* CR4.PSE for 4 MiB */
 	__asm__ volatile("mov %0, %%cr3; mov %1, %%cr4; mov %2, %%cr0"
 			 : : "r"(pg_cr3(0)), "r"(cr4), "r"(cr0 | CR0_PG) : "memory");
