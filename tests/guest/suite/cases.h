@@ -17,7 +17,8 @@
 #define SC_RSP_DISP  0x4000                /* [rsp + disp32] forms: rsp lands in the stack */
 #define SC_SEGB      0x10000000u           /* FS base of SCF_SEGBASE forms (16-bit addresses: SC_TA) */
 
-/* The segment engine (real mode, 16-bit protected mode): code at SC_LOW_CS:SC_LOW_SLOT. */
+/* The segment engine (real mode, 16-bit protected mode): the code segment's base and the code
+ * slot's offset in it (real mode: CS = SC_LOW_BASE >> 4). */
 #define SC_LOW_BASE  0x90000u
 #define SC_LOW_SLOT  0x8000u
 

@@ -91,21 +91,19 @@ static bool check_outs(const struct plan *p, const struct outcome *a, const stru
 		       struct why *w)
 {
 	const struct sc *c = p->c;
-	uint32_t done = p->n - (uint32_t)((p->n ? b->out.gpr[RCX] : 0) & mask(c->asz));
-	if (!c->rep)
-		done = b->x.exc ? 0 : 1;
+	uint32_t s = c->msize, done = c->rep ? p->n - (uint32_t)(b->out.gpr[RCX] & mask(c->asz)) :
+					       !b->x.exc;
+	uint32_t first = c->df && p->n ? p->fifo + (p->n - 1) * s : p->fifo;
 	for (uint32_t i = 0; i < done; i++) {
-		uint32_t s = c->df ? p->fifo + (p->n - 1) * c->msize - i * c->msize : p->fifo + i * c->msize;
-		if (!c->rep)
-			s = p->fifo;
-		if (memcmp(a->win + p->cursor + i * c->msize, b->scr + s, c->msize))
+		uint32_t at = c->df ? first - i * s : first + i * s;
+		if (memcmp(a->win + p->cursor + i * s, b->scr + at, s))
 			return fail(w, "port element %u differs from the oracle's", i);
 	}
 	return true;
 }
 
 static bool check_memory(const struct plan *p, const struct outcome *a, const struct outcome *b,
-			 const uint8_t *win0, struct why *w)
+			 struct why *w)
 {
 	const struct sc *c = p->c;
 	bool outs = c->kind == SC_STR && c->str == STR_OUTS;
@@ -117,7 +115,6 @@ static bool check_memory(const struct plan *p, const struct outcome *a, const st
 		       check_bytes("window", a->win, b->win, cend, p->whi, w) &&
 		       check_bytes("scratch", a->scr, b->scr, p->slo, p->shi, w);
 	}
-	(void)win0;
 	return check_bytes("window", a->win, b->win, p->wlo, p->whi, w) &&
 	       check_bytes("scratch", a->scr, b->scr, p->slo, p->shi, w) &&
 	       check_bytes("stack", a->stk, b->stk, p->klo, p->khi, w);
@@ -133,7 +130,7 @@ bool check_case(const struct engine *e, const struct plan *p, const struct outco
 {
 	struct why w = { why, whylen, false };
 	if (!check_exc(p, &a->x, &b->x, &w) || !check_regs(e, p, &a->out, &b->out, &w) ||
-	    !check_memory(p, a, b, win0, &w))
+	    !check_memory(p, a, b, &w))
 		return false;
 	return check_log(p, b, win0, a->win, log, nlog, total, why, whylen);
 }

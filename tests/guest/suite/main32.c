@@ -5,11 +5,6 @@
 #include "paging.h"
 #include "walk.h"
 
-void flat_run(const struct engine *e, const struct plan *p, int which, const uint8_t *code,
-	      unsigned len, struct ctx *out, struct xres *x);
-void seg_run(const struct engine *e, const struct plan *p, int which, const uint8_t *code,
-	     unsigned len, struct ctx *out, struct xres *x);
-void seg_init(void);
 
 #define CR0_PG (1u << 31)
 #define CR4_PAE (1u << 5)

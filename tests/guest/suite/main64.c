@@ -4,8 +4,6 @@
 #include "paging.h"
 #include "walk.h"
 
-void flat_run(const struct engine *e, const struct plan *p, int which, const uint8_t *code,
-	      unsigned len, struct ctx *out, struct xres *x);
 
 void la57_enable(uint64_t pml5);
 

@@ -109,6 +109,16 @@ bool check_case(const struct engine *e, const struct plan *p, const struct outco
 		const struct outcome *b, const uint8_t *win0, const struct tdev_entry *log,
 		uint32_t nlog, uint32_t total, char *why, size_t whylen);
 
+/* The engines' runs (struct engine .run): flat.c (paged, 64/32-bit), seg.c (real, 16-bit). */
+void flat_run(const struct engine *e, const struct plan *p, int which, const uint8_t *code,
+	      unsigned len, struct ctx *out, struct xres *x);
+void seg_run(const struct engine *e, const struct plan *p, int which, const uint8_t *code,
+	     unsigned len, struct ctx *out, struct xres *x);
+void seg_init(void);
+/* Code run before the instruction in run A and run B, the instruction then at slot offset off;
+ * flat_prologue(0, 0, 0, 0, 0) goes back to the plain slot. */
+void flat_prologue(const uint8_t *a, unsigned alen, const uint8_t *b, unsigned blen, uint32_t off);
+
 /* engine.c: runs every case of the engine's mode and reports one verdict per form. */
 void suite_run(const struct engine *e);
 /* The last case's device run (0) and RAM run (1). */

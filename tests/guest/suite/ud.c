@@ -4,8 +4,6 @@
  * instruction with every register as it was, make no device access, and count one injected #UD. */
 #include "suite.h"
 
-void flat_prologue(const uint8_t *a, unsigned alen, const uint8_t *b, unsigned blen, uint32_t off);
-
 struct ud {
 	const char *name;
 	uint8_t code[4], len;

@@ -143,8 +143,6 @@ static unsigned prologue(bool l64, uint32_t pte, uint8_t val, uint32_t flush, ui
 	return n;
 }
 
-void flat_prologue(const uint8_t *a, unsigned alen, const uint8_t *b, unsigned blen, uint32_t off);
-
 /* MOV EAX, [RBX + disp32] (8B 83), 6 bytes: at `off` in the slot; page `pg` gets `set`/`clear`
  * behind the TLB's back. Returns 1 pass, 0 fail, -1 when the CPU faulted by itself (no stale
  * entry was used: nothing of Keel's was reached). */
