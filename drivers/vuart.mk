@@ -1,1 +1,1 @@
-CORE_SRCS += drivers/vuart.c
+CORE_SRCS += drivers/vuart.c drivers/console_in.c

@@ -151,7 +151,8 @@ def cmd_total(a):
             out(f"FAIL {suite}: the suite left no results (it did not run to the end)")
             t = Tally(failed=1)
         total.merge(t)
-    out(f"total: {total.line()}")
+    out("all suites:")
+    out(total.line())
     return 1 if total.failed else 0
 
 

@@ -16,6 +16,7 @@ usage: tools/qemu.sh [options] [-- extra qemu arguments]
   --icount              -icount shift=0: the TSC counts one per instruction
  console and control:
   --serial-log FILE     COM1 into FILE (default: COM1 and the QEMU monitor on stdio, Ctrl-A X quits)
+  --serial-pipe BASE    COM1 through the FIFOs BASE.in (input) and BASE.out (output)
   --serial SPEC         one more -serial (COM2, COM3, ...); repeatable
   --vars FILE           where the OVMF variable store copy goes (default: a temporary file)
   --gdb PORT            gdb stub on tcp::PORT, CPUs stopped at reset (-S)
@@ -31,7 +32,7 @@ OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 
 iso='' uefi=0 kernel='' append='' initrd='' cpu=qemu64,+svm,+npt smp=1 mem=512 icount=0
-serial_log='' vars='' gdb='' reboot=0 tmo='' dry=0 serials=() extra=()
+serial_log='' serial_pipe='' vars='' gdb='' reboot=0 tmo='' dry=0 serials=() extra=()
 need() { [[ $# -ge 2 ]] || { echo "qemu.sh: $1 needs a value" >&2; usage; }; }
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -45,6 +46,7 @@ while [[ $# -gt 0 ]]; do
 	-m | --mem) need "$@"; mem=$2; shift ;;
 	--icount) icount=1 ;;
 	--serial-log) need "$@"; serial_log=$2; shift ;;
+	--serial-pipe) need "$@"; serial_pipe=$2; shift ;;
 	--serial) need "$@"; serials+=("$2"); shift ;;
 	--vars) need "$@"; vars=$2; shift ;;
 	--gdb) need "$@"; gdb=$2; shift ;;
@@ -69,7 +71,9 @@ die() { echo "qemu.sh: $*" >&2; exit 2; }
 for f in "$iso" "$kernel"; do [[ -z $f || -r $f ]] || die "cannot read '$f'"; done
 
 cmd=(qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp "$smp" -m "$mem" -display none)
-if [[ -n $serial_log ]]; then
+if [[ -n $serial_pipe ]]; then
+	cmd+=(-monitor none -serial "pipe:$serial_pipe")
+elif [[ -n $serial_log ]]; then
 	cmd+=(-monitor none -serial "file:$serial_log")
 else
 	cmd+=(-serial mon:stdio)

@@ -2,6 +2,7 @@
  * warning naming them; nothing on the command line can stop the boot. */
 #include <keel/cmdline.h>
 #include <keel/string.h>
+#include <keel/partition.h>
 
 int log_level_parse(const char *s, enum log_level *out)
 {
@@ -79,6 +80,17 @@ static bool opt_guest_mem(struct keel_opts *o, const char *v)
 	return true;
 }
 
+static bool opt_guest_vcpus(struct keel_opts *o, const char *v)
+{
+	u32 n = 0;
+	for (; *v >= '0' && *v <= '9' && n < 100; v++)
+		n = n * 10 + (u32)(*v - '0');
+	if (*v || n < 1 || n > PARTITION_MAX_VCPUS)
+		return false;
+	o->guest_vcpus = n;
+	return true;
+}
+
 static bool opt_lencheck(struct keel_opts *o, const char *v)
 {
 	if (strcmp(v, "0") && strcmp(v, "1"))
@@ -95,6 +107,7 @@ static const struct opt opts[] = {
 	{ "guest", opt_guest, "a module name (1-63 bytes)" },
 	{ "guest_mode", opt_guest_mode, "long64|prot32|real" },
 	{ "guest_mem", opt_guest_mem, "an even number of MiB, at least 4" },
+	{ "guest_vcpus", opt_guest_vcpus, "1-16 vCPUs per partition" },
 	{ "lencheck", opt_lencheck, "0|1" },
 	{ "virt_selftest", opt_virt_selftest, "0|1" },
 };
@@ -124,7 +137,7 @@ int cmdline_parse(struct keel_opts *o, const char *s)
 {
 	char word[128];
 	int warnings = 0;
-	*o = (struct keel_opts){ .loglevel = LOG_INFO, .guest_mem_mib = 64 };
+	*o = (struct keel_opts){ .loglevel = LOG_INFO, .guest_mem_mib = 64, .guest_vcpus = 1 };
 	memcpy(o->guest_mode, "long64", 7);
 	while (*s) {
 		while (*s == ' ' || *s == '\t')

@@ -72,12 +72,18 @@ void *gmem_ptr(const struct gmem *g, u64 gpa, u64 len)
 	return (void *)(uintptr_t)(g->hpa + gpa);
 }
 
+/* Page-table entries (4 and 8 bytes) are most of what the emulator reads: one load each. */
 static int gmem_read(void *ctx, u64 gpa, void *buf, u32 len)
 {
-	void *p = gmem_ptr(ctx, gpa, len);
+	const void *p = gmem_ptr(ctx, gpa, len);
 	if (!p)
 		return -1;
-	memcpy(buf, p, len);
+	if (len == 8)
+		__builtin_memcpy(buf, p, 8);
+	else if (len == 4)
+		__builtin_memcpy(buf, p, 4);
+	else
+		memcpy(buf, p, len);
 	return 0;
 }
 
@@ -105,14 +111,17 @@ static int gmem_cmpxchg(void *ctx, u64 gpa, u64 old, u64 new, u32 size)
 					   __ATOMIC_SEQ_CST) ? 0 : 1;
 }
 
-int gmem_create(struct gmem *g, u64 ram_size)
+int gmem_create(struct gmem *g, u64 ram_size, u64 hpa)
 {
 	memset(g, 0, sizeof(*g));
 	if (!ram_size || (ram_size & ((2ull << 20) - 1)))
 		return -EINVAL;
-	g->hpa = pmm_alloc(ram_size / PAGE_SIZE, 2ull << 20);
+	if (hpa == GMEM_HPA_ANY)
+		g->hpa = pmm_alloc(ram_size / PAGE_SIZE, 2ull << 20);
+	else if (!(hpa & ((2ull << 20) - 1)) && hpa + ram_size > hpa)
+		g->hpa = pmm_alloc_in(ram_size / PAGE_SIZE, 2ull << 20, hpa, hpa + ram_size);
 	if (!g->hpa)
-		return -ENOMEM;
+		return hpa == GMEM_HPA_ANY ? -ENOMEM : -EBUSY;
 	g->ram_size = ram_size;
 	memset((void *)(uintptr_t)g->hpa, 0, ram_size);
 	g->npt_root = gmem_table_alloc(g);

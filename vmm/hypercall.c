@@ -4,14 +4,9 @@
 #include <keel/partition.h>
 #include <keel/format.h>
 #include <keel/printk.h>
+#include <keel/virq.h>
 #include <abi/hypercall.h>
-
-struct hc_args {
-	u64 a, b, c;   /* RBX, RCX, RDX */
-	u64 out[3];    /* → RBX, RCX, RDX */
-};
-
-typedef u64 (*hc_fn)(struct vcpu *v, struct hc_args *h);
+#include "hypercall_int.h"
 
 static u64 hc_version(struct vcpu *v, struct hc_args *h)
 {
@@ -44,20 +39,34 @@ static u64 hc_verdicts(struct vcpu *v, struct hc_args *h)
 	return KEEL_OK;
 }
 
+/* A service-VM device model drives its interrupt line in a partition (docs/ring.md §7): only
+ * for a pin of a device it owns there; anything else is refused without a hint of what exists. */
+static u64 hc_irq(struct vcpu *v, struct hc_args *h)
+{
+	struct partition *t = h->a < 0x10000 ? partition_get((u32)h->a) : NULL;
+	if (h->c > VIRQ_PULSE)
+		return KEEL_EINVAL;
+	if (!t || h->b >= VIRQ_IOAPIC_PINS || !virq_service_owns_pin(v->part, t, (u32)h->b))
+		return KEEL_EPERM;
+	virq_set_pin(t, (u32)h->b, (enum virq_level)h->c);
+	return KEEL_OK;
+}
+
 static const hc_fn hc_table[] = {
 	[KEEL_HC_VERSION] = hc_version,
 	[KEEL_HC_EXIT] = hc_exit,
 	[KEEL_HC_STAT] = hc_stat,
 	[KEEL_HC_VERDICTS] = hc_verdicts,
+	[KEEL_HC_RING_KICK] = hc_ring_kick,
+	[KEEL_HC_CONSOLE_WRITE] = hc_console_write,
+	[KEEL_HC_CONSOLE_READ] = hc_console_read,
+	[KEEL_HC_IRQ] = hc_irq,
 };
 
 /* Arguments are 64-bit in 64-bit mode and the low halves otherwise. */
 static u64 hc_arg_mask(struct vcpu *v)
 {
-	struct vcpu_sregs s;
-	virt->vcpu_get_sregs(v, &s);
-	bool long64 = (s.efer & 0x400) && (s.seg[SEG_CS].attr & SEG_ATTR_L);
-	return long64 ? ~0ull : 0xffffffffull;
+	return virt->vcpu_get_mode(v) == EMUL_MODE_LONG64 ? ~0ull : 0xffffffffull;
 }
 
 enum exit_action hypercall_dispatch(struct vcpu *v)

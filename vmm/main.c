@@ -10,6 +10,7 @@
 #include <keel/boot.h>
 #include <keel/bootinfo.h>
 #include <keel/cmdline.h>
+#include <keel/config.h>
 #include <keel/console.h>
 #include <keel/format.h>
 #include <keel/panic.h>
@@ -31,6 +32,8 @@ static struct keel_opts opts;
 static struct pmm_resv resv[PMM_MAX_RESV];
 static unsigned nresv;
 static bool have_acpi;
+static struct keel_config config;
+static bool have_config;
 
 const struct bootinfo *boot_info(void) { return &bi; }
 const struct acpi_info *boot_acpi(void) { return have_acpi ? &acpi : NULL; }
@@ -105,8 +108,32 @@ static void mem_setup(void)
 		fatal("no memory for page tables");
 }
 
+/* What the configuration is checked against: the machine's CPUs (MADT), the loaded modules,
+ * and what no partition may be placed over (Keel's image, the boot information, the modules,
+ * Keel's console UART). */
+static void config_machine(struct config_machine *m, const char **names, struct config_range *r)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < bi.nmods; i++) {
+		names[i] = bi.mods[i].name;
+		r[n++] = (struct config_range){ bi.mods[i].start, bi.mods[i].end - bi.mods[i].start,
+						CONFIG_MMIO, "a module" };
+	}
+	r[n++] = (struct config_range){ (u64)_load_start, (u64)_bss_end - (u64)_load_start, CONFIG_MMIO,
+					"Keel's image" };
+	r[n++] = (struct config_range){ bi.mbi_pa, bi.mbi_len, CONFIG_MMIO, "the boot information" };
+	r[n++] = (struct config_range){ CONFIG_CONSOLE_PORT, CONFIG_CONSOLE_SIZE, CONFIG_PIO,
+					"Keel's console UART" };
+	*m = (struct config_machine){ .ncpus = have_acpi && acpi.madt.valid ? acpi.madt.nenabled : 1,
+				      .modules = names, .nmodules = bi.nmods, .reserved = r,
+				      .nreserved = n };
+}
+
 static void config_check(void)
 {
+	static const char *names[BI_MAX_MODULES];
+	static struct config_range ranges[BI_MAX_MODULES + 3];
+	struct config_machine mach;
 	if (!opts.config[0])
 		return;
 	const struct bi_module *m = bootinfo_module(&bi, opts.config);
@@ -115,6 +142,10 @@ static void config_check(void)
 	const u8 *p = phys_map(m->start, m->end - m->start);
 	if (!p || config_header_check(p, m->end - m->start))
 		fatal("module '%s' is not a Keel configuration (first line must be \"keel-config 1\")", opts.config);
+	config_machine(&mach, names, ranges);
+	if (config_boot_load(&config, p, m->end - m->start, &mach))
+		fatal("configuration '%s' has the problems listed above; Keel does not start", opts.config);
+	have_config = true;
 }
 
 static void platform_report(void)
@@ -192,7 +223,7 @@ void kmain(u32 magic, u32 info)
 	platform_report();
 	unsigned online = smp_boot(have_acpi ? &acpi.madt : NULL);
 	unsigned want = have_acpi && acpi.madt.valid ? acpi.madt.nenabled : 1;
-	unsigned guest_failed = vmm_run();
+	unsigned guest_failed = vmm_run(have_config ? &config : NULL);
 	if (opts.virt_selftest) {
 		vmx_selftest();
 		svm_selftest();

@@ -1,114 +1,116 @@
-/* Partitions: memory, image, start information, vCPUs. */
+/* Partitions: memory, image, start information, vCPUs, stopping. */
 #include <keel/partition.h>
+#include <keel/boot.h>
+#include <keel/config.h>
 #include <keel/errno.h>
 #include <keel/loader.h>
+#include <keel/phys.h>
 #include <keel/pmm.h>
 #include <keel/printk.h>
 #include <keel/string.h>
-#include <keel/testdev.h>
+#include <keel/time.h>
+#include <keel/vcpu_run.h>
+#include <keel/virq.h>
+#include <keel/vlapic.h>
 #include <keel/vuart.h>
 #include <arch/insn.h>
 #include <arch/virt.h>
 
-#define PARTITION_MAX 16
-#define UART_COM1 0x3f8
-
 static struct partition partitions[PARTITION_MAX];
-static u32 nr_partitions;
+static bool created[PARTITION_MAX];
 
-static void *partition_zalloc(u64 bytes)
+struct partition *partition_get(u32 id)
 {
-	u64 pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
-	u64 pa = pmm_alloc(pages, PAGE_SIZE);
-	if (!pa)
-		return NULL;
-	memset((void *)(uintptr_t)pa, 0, pages * PAGE_SIZE);
-	return (void *)(uintptr_t)pa;
+	return id < PARTITION_MAX && created[id] ? &partitions[id] : NULL;
 }
 
-static void partition_start_info(struct partition *p, const struct partition_spec *s,
-				 struct keel_start_info *si)
+static struct keel_start_info *partition_si(struct partition *p)
 {
+	return (struct keel_start_info *)(uintptr_t)(p->mem.hpa + KEEL_GUEST_START_INFO);
+}
+
+int partition_start_region(struct partition *p, u64 base, u64 size, u32 kind, u32 flags)
+{
+	struct keel_start_info *si = partition_si(p);
+	if (si->nr_regions == KEEL_START_MAX_REGIONS)
+		return -ENOSPC;
+	si->region[si->nr_regions++] = (struct keel_start_region){ base, size, kind, flags };
+	return 0;
+}
+
+static void partition_start_info(struct partition *p, u32 nr_vcpus)
+{
+	struct keel_start_info *si = partition_si(p);
 	memset(si, 0, sizeof(*si));
 	si->magic = KEEL_START_MAGIC;
 	si->version = KEEL_START_VERSION;
 	si->size = sizeof(*si);
 	si->partition = p->id;
-	si->vcpu = 0;
-	si->nr_vcpus = s->nr_vcpus;
-	si->entry_mode = s->entry_mode;
-	si->ram_size = s->ram_size;
+	si->nr_vcpus = nr_vcpus;
+	si->entry_mode = p->entry_mode;
+	si->ram_size = p->mem.ram_size;
 	si->image_start = p->image_start;
 	si->image_end = p->image_end;
 	si->cmdline = KEEL_GUEST_CMDLINE;
+	si->tsc_khz = tsc_khz();
 	strlcpy(si->name, p->name, sizeof(si->name));
-	si->region[0] = (struct keel_start_region){ 0, s->ram_size, KEEL_REGION_RAM, 0 };
-	si->nr_regions = 1;
-	if (p->testdev)
-		si->region[si->nr_regions++] = (struct keel_start_region){
-			KEEL_TESTDEV_GPA, KEEL_TESTDEV_SIZE, KEEL_REGION_TESTDEV, 0 };
+	partition_start_region(p, 0, p->mem.ram_size, KEEL_REGION_RAM, 0);
 }
 
-static int partition_devices(struct partition *p, const struct partition_spec *s)
+static int partition_load(struct partition *p, const struct config_partition *c)
 {
-	if (s->testdev) {
-		p->testdev = partition_zalloc(sizeof(*p->testdev));
-		struct region r = { .base = KEEL_TESTDEV_GPA, .size = KEEL_TESTDEV_SIZE,
-				    .space = REGION_MMIO, .kind = REGION_INCORE,
-				    .ops = &testdev_ops, .dev = p->testdev, .name = "testdev" };
-		struct region pr = { .base = KEEL_TESTDEV_PORT, .size = KEEL_TESTDEV_PORTS,
-				     .space = REGION_PIO, .kind = REGION_INCORE,
-				     .ops = &testdev_port_ops, .dev = p->testdev,
-				     .name = "testdev-ports" };
-		if (!p->testdev || region_add(&p->regions, &r) || region_add(&p->regions, &pr))
-			return -ENOMEM;
-	}
-	if (s->console) {
-		p->console = partition_zalloc(sizeof(*p->console));
-		if (!p->console)
-			return -ENOMEM;
-		p->console->name = p->name;
-		struct region r = { .base = UART_COM1, .size = 8, .space = REGION_PIO,
-				    .kind = REGION_INCORE, .ops = &vuart_ops, .dev = p->console,
-				    .name = "uart" };
-		return region_add(&p->regions, &r);
-	}
-	return 0;
-}
-
-static int partition_load(struct partition *p, const struct partition_spec *s)
-{
+	const struct bi_module *m = bootinfo_module(boot_info(), c->image);
 	u8 *ram = (u8 *)(uintptr_t)p->mem.hpa;
-	struct guest_image img;
+	const u8 *img = m ? phys_map(m->start, m->end - m->start) : NULL;
+	struct guest_image gi;
 	const char *why;
-	int rc = loader_load(ram, s->ram_size, s->image, s->image_len, s->entry_mode, &img, &why);
+	if (!img) {
+		pr_err("partition %s: image: module '%s' was not loaded", p->name, c->image);
+		return -ENOENT;
+	}
+	int rc = loader_load(ram, p->mem.ram_size, img, m->end - m->start,
+			     (enum keel_entry_mode)c->entry, &gi, &why);
 	if (rc) {
-		pr_err("partition %s: image '%s': %s", p->name, s->image_name, why);
+		pr_err("partition %s: image '%s': %s", p->name, c->image, why);
 		return rc;
 	}
-	loader_build_tables(ram, s->entry_mode);
-	strlcpy((char *)ram + KEEL_GUEST_CMDLINE, s->cmdline ? s->cmdline : "", 4096);
-	p->entry = img.entry;
-	p->image_start = img.start;
-	p->image_end = img.end;
-	pr_info("partition %s: image '%s' (%s) at [%#llx-%#llx) entry %#llx", p->name,
-		s->image_name, img.format, (unsigned long long)img.start,
-		(unsigned long long)img.end, (unsigned long long)img.entry);
+	loader_build_tables(ram, (enum keel_entry_mode)c->entry);
+	strlcpy((char *)ram + KEEL_GUEST_CMDLINE, c->args, 4096);
+	p->entry = gi.entry;
+	p->image_start = gi.start;
+	p->image_end = gi.end;
+	pr_info("partition %s: image '%s' (%s) at [%#llx-%#llx) entry %#llx", p->name, c->image,
+		gi.format, (unsigned long long)gi.start, (unsigned long long)gi.end,
+		(unsigned long long)gi.entry);
 	return 0;
 }
 
-static int partition_vcpu_create(struct partition *p, const struct partition_spec *s, u32 i)
+/* vCPU n runs on the n-th lowest CPU of the partition's list. */
+static u32 partition_nth_cpu(u64 mask, u32 n)
 {
-	struct vcpu *v = partition_zalloc(sizeof(*v));
-	if (!v)
+	for (u32 cpu = 0; cpu < 64; cpu++)
+		if ((mask & (1ull << cpu)) && !n--)
+			return cpu;
+	return ~0u;
+}
+
+static int partition_vcpu_create(struct partition *p, const struct config_partition *c, u32 i)
+{
+	u64 pages = (sizeof(struct vcpu) + PAGE_SIZE - 1) / PAGE_SIZE;
+	u64 pa = pmm_alloc(pages, PAGE_SIZE);
+	if (!pa)
 		return -ENOMEM;
+	struct vcpu *v = (struct vcpu *)(uintptr_t)pa;
+	memset(v, 0, pages * PAGE_SIZE);
 	v->id = i;
 	v->part = p;
+	v->pcpu = partition_nth_cpu(c->cpus, i);
 	v->tsc_dirty = true;
 	p->vcpu[i] = v;
-	loader_entry_state(s->entry_mode, p->entry, &v->regs, &v->start);
+	loader_entry_state((enum keel_entry_mode)c->entry, p->entry, &v->regs, &v->start);
 	v->dirty = VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
-	return mmio_vcpu_init(v);
+	int rc = vlapic_create(v);
+	return rc ? rc : mmio_vcpu_init(v);
 }
 
 /* VMCS/VMCB work must happen on the CPU the vCPU is pinned to (a VMCS is current on one CPU). */
@@ -122,53 +124,114 @@ int vcpu_start(struct vcpu *v)
 	virt->vcpu_set_sregs(v, &v->start);
 	v->regs = entry;
 	v->dirty = VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
+	return partition_open_ports(v);
+}
+
+static int partition_memory(struct partition *p, const struct config_partition *c)
+{
+	int rc = gmem_create(&p->mem, c->ram_size, c->ram_hpa);
+	if (rc == -EBUSY)
+		pr_err("partition %s: memory: hpa %#llx+%#llx is not free RAM (the memory map or "
+		       "another allocation has it)", p->name, (unsigned long long)c->ram_hpa,
+		       (unsigned long long)c->ram_size);
+	else if (rc)
+		pr_err("partition %s: memory: cannot allocate %llu MiB of RAM (%d)", p->name,
+		       (unsigned long long)(c->ram_size >> 20), rc);
+	else
+		pr_info("partition %s: %llu MiB of RAM at host %#llx", p->name,
+			(unsigned long long)(c->ram_size >> 20), (unsigned long long)p->mem.hpa);
+	return rc;
+}
+
+/* What Keel cannot run yet is refused with a line naming it. */
+static int partition_supported(const char *name, const struct config_partition *c)
+{
+	if (c->entry == CONFIG_ENTRY_LINUX) {
+		pr_err("partition %s: entry: 'linux' is not supported yet (bare-metal modes only)", name);
+		return -ENOTSUP;
+	}
+	if (c->ram_gpa) {
+		pr_err("partition %s: memory: gpa %#llx: only RAM at guest-physical 0 is supported",
+		       name, (unsigned long long)c->ram_gpa);
+		return -ENOTSUP;
+	}
 	return 0;
 }
 
-struct partition *partition_create(const struct partition_spec *s)
+struct partition *partition_create(u32 id, const struct config_partition *c)
 {
-	if (nr_partitions == PARTITION_MAX || !s->nr_vcpus || s->nr_vcpus > PARTITION_MAX_VCPUS) {
-		pr_err("partition %s: too many partitions or a bad vCPU count", s->name);
+	if (id >= PARTITION_MAX || created[id] || !c->ncpus || c->ncpus > PARTITION_MAX_VCPUS ||
+	    partition_supported(c->name, c))
 		return NULL;
-	}
-	struct partition *p = &partitions[nr_partitions];
+	struct partition *p = &partitions[id];
 	memset(p, 0, sizeof(*p));
-	p->id = nr_partitions;
-	strlcpy(p->name, s->name, sizeof(p->name));
-	p->entry_mode = s->entry_mode;
-	int rc = gmem_create(&p->mem, s->ram_size);
-	if (rc) {
-		pr_err("partition %s: cannot allocate %llu MiB of RAM (%d)", p->name,
-		       (unsigned long long)(s->ram_size >> 20), rc);
+	p->id = id;
+	strlcpy(p->name, c->name, sizeof(p->name));
+	p->service = c->kind == CONFIG_SERVICE;
+	p->unbacked = c->unbacked;
+	p->entry_mode = c->entry;
+	if (partition_memory(p, c) || partition_load(p, c))
 		return NULL;
-	}
-	if (partition_load(p, s) || (rc = partition_devices(p, s))) {
-		if (rc)
-			pr_err("partition %s: cannot set up its devices (%d)", p->name, rc);
+	partition_start_info(p, c->ncpus);
+	int rc = partition_regions(p, c);
+	if (rc || virq_partition_init(p, c->ncpus))
 		return NULL;
-	}
-	partition_start_info(p, s, (void *)(uintptr_t)(p->mem.hpa + KEEL_GUEST_START_INFO));
-	for (u32 i = 0; i < s->nr_vcpus; i++) {
-		if ((rc = partition_vcpu_create(p, s, i))) {
+	for (u32 i = 0; i < c->ncpus; i++) {
+		if ((rc = partition_vcpu_create(p, c, i))) {
 			pr_err("partition %s: cannot create vCPU %u (%d)", p->name, i, rc);
 			return NULL;
 		}
 	}
-	p->nr_vcpus = s->nr_vcpus;
+	p->nr_vcpus = c->ncpus;
+	p->live = c->ncpus;
 	p->state = PART_RUNNING;
-	nr_partitions++;
+	created[id] = true;
 	return p;
 }
 
-void partition_vcpu_stopped(struct vcpu *v)
+void partition_stop(struct partition *p, const char *why)
+{
+	if (why && !p->stop_reason[0])
+		strlcpy(p->stop_reason, why, sizeof(p->stop_reason));
+	for (u32 i = 0; i < p->nr_vcpus; i++) {
+		WRITE_ONCE(p->vcpu[i]->stopped, true);
+		vcpu_kick(p->vcpu[i]);
+	}
+}
+
+void partition_vcpu_started(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	u32 bit = 1u << v->id;
+	if (!(__atomic_fetch_or(&p->entered, bit, __ATOMIC_ACQ_REL) & bit))
+		__atomic_add_fetch(&p->started, 1, __ATOMIC_ACQ_REL);
+}
+
+/* A started vCPU that no longer runs guest code (INIT parked it, or it stopped): when none is
+ * left, nothing can start the others, so the partition stops. */
+static void partition_vcpu_unstart(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	u32 bit = 1u << v->id;
+	if ((__atomic_fetch_and(&p->entered, ~bit, __ATOMIC_ACQ_REL) & bit) &&
+	    !__atomic_sub_fetch(&p->started, 1, __ATOMIC_ACQ_REL))
+		partition_stop(p, NULL);
+}
+
+void partition_vcpu_parked(struct vcpu *v) { partition_vcpu_unstart(v); }
+
+bool partition_vcpu_stopped(struct vcpu *v)
 {
 	struct partition *p = v->part;
 	if (p->console)
 		vuart_flush(p->console);
-	for (u32 i = 0; i < p->nr_vcpus; i++)
-		if (!READ_ONCE(p->vcpu[i]->stopped))
-			return;
-	p->state = PART_STOPPED;
+	partition_vcpu_unstart(v);
+	if (__atomic_sub_fetch(&p->live, 1, __ATOMIC_ACQ_REL))
+		return false;
+	if (p->fconsole)
+		vuart_flush(p->fconsole);
+	WRITE_ONCE(p->state, PART_STOPPED);
+	return true;
 }
 
 void partition_report(const struct partition *p)

@@ -3,6 +3,9 @@
  * or the port block (include/abi/testdev.h). */
 #include <keel/testdev.h>
 #include <keel/string.h>
+#include <keel/virq.h>
+#include <arch/vcpu.h>
+#include <keel/partition.h>
 
 static void testdev_log(struct testdev *t, u32 info, u64 data)
 {
@@ -77,10 +80,28 @@ static u64 testdev_read(void *dev, struct vcpu *v, u64 off, unsigned size)
 	return val;
 }
 
+/* The interrupt register (abi/testdev.h): a bad pin, vector or vCPU is ignored. */
+static void testdev_irq(struct vcpu *v, u32 val)
+{
+	u32 pin = val & 0xff, op = (val >> 8) & 3, target = (val >> 16) & 0x1f;
+	if (op == KEEL_TESTDEV_IRQ_MSI) {
+		if (target < v->part->nr_vcpus)
+			virq_raise(v->part->vcpu[target], (u8)pin);
+		return;
+	}
+	if (val & KEEL_TESTDEV_IRQ_ISA)
+		virq_set_isa(v->part, pin, (enum virq_level)op);
+	else
+		virq_set_pin(v->part, pin, (enum virq_level)op);
+}
+
 static void testdev_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val)
 {
 	struct testdev *t = dev;
-	(void)v;
+	if (off == KEEL_TESTDEV_IRQ && size == 4) {
+		testdev_irq(v, (u32)val);
+		return;
+	}
 	if (!testdev_is_data(off, size)) {
 		if (testdev_is_reg(off, size))
 			testdev_ctrl_write(t, off, (u32)val);

@@ -1,9 +1,15 @@
-/* The vCPU loop: deliver what is pending, enter the guest, handle the exit. */
+/* The vCPU loop: deliver what is pending, enter the guest, handle the exit. It runs with host
+ * interrupts masked; vmm/virq.c opens a window for them before each entry and sleeps in HLT
+ * when the vCPU waits (HLT, start-up). */
 #include <keel/vcpu_run.h>
 #include <keel/partition.h>
 #include <keel/printk.h>
+#include <keel/virq.h>
 #include <arch/exit.h>
 #include <arch/io.h>
+#include <arch/lapic.h>
+#include <arch/percpu.h>
+#include <arch/trap.h>
 #include <arch/virt.h>
 
 static void vcpu_deliver(struct vcpu *v)
@@ -16,20 +22,38 @@ static void vcpu_deliver(struct vcpu *v)
 	v->pending.type = VEVENT_NONE;
 }
 
-/* Nothing raises interrupts in a partition yet, so a vCPU halted with interrupts enabled waits
- * for a kick (a stop request) and PAUSEs meanwhile (QEMU -icount round-robin, pitfall 11). */
+void vcpu_kick(struct vcpu *v)
+{
+	WRITE_ONCE(v->kick, true);
+	struct percpu *c = percpu_get(v->pcpu);
+	/* a fixed IPI makes a CPU in guest mode exit (external-interrupt exiting, SVM INTR) and
+	 * wakes one halted in virq_halt or a start-up wait */
+	if (c && c != this_cpu() && c->online)
+		lapic_send_ipi(c->apic_id, ICR_FIXED | ICR_ASSERT | VEC_WAKE);
+}
+
+/* HLT with interrupts enabled: the CPU sleeps until the vCPU has an interrupt it can take. */
 enum exit_action vcpu_block(struct vcpu *v)
 {
-	while (!READ_ONCE(v->kick))
-		cpu_relax();
-	WRITE_ONCE(v->kick, false);
-	return v->stopped ? EXIT_STOP : EXIT_RESUME;
+	return virq_halt(v) ? EXIT_RESUME : EXIT_STOP;
+}
+
+bool vcpu_wait_start(struct vcpu *v)
+{
+	__asm__ volatile("cli" ::: "memory");
+	virq_vcpu_begin(v);
+	return virq_wait_first_start(v);
 }
 
 void vcpu_loop(struct vcpu *v)
 {
-	while (!v->stopped) {
+	__asm__ volatile("cli" ::: "memory");
+	partition_vcpu_started(v);
+	while (!READ_ONCE(v->stopped)) {
+		if (!virq_before_entry(v))
+			continue;
 		vcpu_deliver(v);
+		virq_inject(v);
 		if (v->tsc_dirty) {
 			virt->vcpu_set_tsc_offset(v, v->part->tsc_offset);
 			v->tsc_dirty = false;
@@ -41,4 +65,5 @@ void vcpu_loop(struct vcpu *v)
 		}
 		exit_handle(v);
 	}
+	virq_vcpu_end(v);
 }

@@ -1,15 +1,26 @@
 /* The CPUID a guest sees: the host's leaves with the virtualization extensions hidden, the
- * hypervisor bit set, OS-controlled bits taken from the guest's own CR4, and Keel's leaves at
- * 0x40000000. */
+ * hypervisor bit set, OS-controlled bits taken from the guest's own CR4, the virtual LAPIC's
+ * features (xAPIC with TSC-deadline and ARAT, no x2APIC; docs/interrupts.md), the TSC and
+ * LAPIC timer frequencies, and Keel's leaves at 0x40000000. */
 #include <arch/exit.h>
 #include <arch/virt.h>
 #include <keel/partition.h>
 #include <keel/printk.h>
+#include <keel/time.h>
+#include <keel/vlapic.h>
 
 enum { EAX, EBX, ECX, EDX };
 
 #define KEEL_CPUID_BASE 0x40000000u
 #define CPUID1_ECX_VMX        (1u << 5)
+#define CPUID1_ECX_X2APIC     (1u << 21)
+#define CPUID1_ECX_TSC_DL     (1u << 24)
+#define CPUID1_EDX_APIC       (1u << 9)
+#define CPUID6_EAX_ARAT       (1u << 2)
+#define CPUID7_EBX_TSC_ADJUST (1u << 1)
+#define KEEL_CPUID_TIMING     (KEEL_CPUID_BASE + 0x10)
+#define CPUID_TSC_LEAF        0x15u
+#define CPUID_FREQ_LEAF       0x16u
 #define CPUID1_ECX_OSXSAVE    (1u << 27)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define CPUID7_ECX_OSPKE      (1u << 4)
@@ -30,43 +41,76 @@ static void cpuid_keel(u32 leaf, u32 out[4])
 	static const char sig[12] = "KeelKeelKeel";
 	out[EAX] = out[EBX] = out[ECX] = out[EDX] = 0;
 	if (leaf == KEEL_CPUID_BASE) {
-		out[EAX] = KEEL_CPUID_BASE + 1;
+		out[EAX] = KEEL_CPUID_TIMING;
 		__builtin_memcpy(&out[EBX], sig, 4);
 		__builtin_memcpy(&out[ECX], sig + 4, 4);
 		__builtin_memcpy(&out[EDX], sig + 8, 4);
 	} else if (leaf == KEEL_CPUID_BASE + 1) {
 		out[EAX] = KEEL_ABI_VERSION;
 		out[EBX] = virt->hypercall_insn[2] == 0xd9; /* 0f 01 d9 = VMMCALL */
+	} else if (leaf == KEEL_CPUID_TIMING) {
+		out[EAX] = (u32)tsc_khz(); /* the layout VMware and ACRN use for this leaf */
+		out[EBX] = VLAPIC_BUS_KHZ;
 	}
 }
 
-void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
+/* Intel's TSC and frequency leaves (SDM Vol. 2A CPUID 15H, 16H): TSC = crystal × EBX / EAX,
+ * the crystal being the LAPIC timer's clock, which is what Linux assumes of leaf 15H. */
+static bool cpuid_timing(u32 leaf, u32 out[4])
+{
+	if (virt != &vmx_ops || (leaf != CPUID_TSC_LEAF && leaf != CPUID_FREQ_LEAF))
+		return false;
+	if (leaf == CPUID_TSC_LEAF) {
+		out[EAX] = VLAPIC_BUS_KHZ;
+		out[EBX] = (u32)tsc_khz();
+		out[ECX] = VLAPIC_BUS_KHZ * 1000;
+		out[EDX] = 0;
+	} else {
+		out[EAX] = out[EBX] = (u32)(tsc_khz() / 1000);
+		out[ECX] = VLAPIC_BUS_KHZ / 1000;
+		out[EDX] = 0;
+	}
+	return true;
+}
+
+static inline void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 {
 	if ((leaf & 0xffff0000u) == KEEL_CPUID_BASE) {
 		cpuid_keel(leaf, out);
 		return;
 	}
+	if (cpuid_timing(leaf, out))
+		return;
 	cpuid_host(leaf, sub, out);
 	/* The raw values, so a test can hold the guest's view against the CPU's (loglevel=debug). */
-	pr_debug("%s: cpuid %08x.%08x host %08x %08x %08x %08x", v->part->name, leaf, sub, out[EAX],
-		 out[EBX], out[ECX], out[EDX]);
+	if (log_get_level() >= LOG_DEBUG)
+		pr_debug("%s: cpuid %08x.%08x host %08x %08x %08x %08x", v->part->name, leaf, sub,
+			 out[EAX], out[EBX], out[ECX], out[EDX]);
 	switch (leaf) {
-	case 1: {
-		struct vcpu_sregs s;
-		virt->vcpu_get_sregs(v, &s);
+	case 0:
+		if (virt == &vmx_ops && out[EAX] < CPUID_FREQ_LEAF)
+			out[EAX] = CPUID_FREQ_LEAF;
+		break;
+	case 1:
 		out[ECX] &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE);
-		out[ECX] |= CPUID1_ECX_HYPERVISOR;
-		if (s.cr4 & CR4_OSXSAVE) /* reflects CR4.OSXSAVE (SDM Vol. 2A CPUID, ECX bit 27) */
+		out[ECX] |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_TSC_DL;
+		out[ECX] &= ~CPUID1_ECX_X2APIC;
+		out[EDX] |= CPUID1_EDX_APIC;
+		if (virt->vcpu_get_cr4(v) & CR4_OSXSAVE) /* CR4.OSXSAVE (SDM Vol. 2A CPUID, ECX 27) */
 			out[ECX] |= CPUID1_ECX_OSXSAVE;
 		out[EBX] = (out[EBX] & 0x00ffffffu) | (v->id << 24); /* initial APIC ID */
 		break;
-	}
+	case 6:
+		out[EAX] |= CPUID6_EAX_ARAT; /* the vLAPIC timer runs in every C-state */
+		break;
+	case 0xb:
+		out[EDX] = v->id; /* x2APIC ID = the vLAPIC's ID */
+		break;
 	case 7:
 		if (sub == 0) {
-			struct vcpu_sregs s;
-			virt->vcpu_get_sregs(v, &s);
+			out[EBX] &= ~CPUID7_EBX_TSC_ADJUST; /* one offset per partition, no per-CPU adjust */
 			out[ECX] &= ~CPUID7_ECX_OSPKE;
-			if (s.cr4 & CR4_PKE)
+			if (virt->vcpu_get_cr4(v) & CR4_PKE)
 				out[ECX] |= CPUID7_ECX_OSPKE;
 		}
 		break;
@@ -77,4 +121,19 @@ void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 		out[EAX] = out[EBX] = out[ECX] = out[EDX] = 0;
 		break;
 	}
+}
+
+/* RIP first: nothing then lives across that call, and a fault leaves the registers alone. */
+enum exit_action exit_cpuid(struct vcpu *v)
+{
+	u32 out[4];
+	if (exit_skip_insn(v))
+		return EXIT_RESUME;
+	cpuid_emulate(v, (u32)v->regs.gpr[VCPU_RAX], (u32)v->regs.gpr[VCPU_RCX], out);
+	v->regs.gpr[VCPU_RAX] = out[EAX];
+	v->regs.gpr[VCPU_RBX] = out[EBX];
+	v->regs.gpr[VCPU_RCX] = out[ECX];
+	v->regs.gpr[VCPU_RDX] = out[EDX];
+	v->dirty |= VCPU_DIRTY_RAX;
+	return EXIT_RESUME;
 }

@@ -3,7 +3,10 @@
 #include <arch/cpu.h>
 #include <arch/io.h>
 #include <arch/lapic.h>
+#include <arch/percpu.h>
 #include <arch/trap.h>
+#include <keel/printk.h>
+#include <keel/time.h>
 #include <keel/errno.h>
 
 enum { LAPIC_ID = 0x20, LAPIC_TPR = 0x80, LAPIC_EOI = 0xb0, LAPIC_SVR = 0xf0, LAPIC_ICR_LO = 0x300,
@@ -85,4 +88,66 @@ int lapic_send_ipi(u32 apic_id, u32 icr)
 	lapic_write(LAPIC_ICR_HI, apic_id << 24);
 	lapic_write(LAPIC_ICR_LO, icr);
 	return lapic_wait_idle();
+}
+
+enum { LAPIC_LVT_TIMER = 0x320, LAPIC_TMICT = 0x380, LAPIC_TMCCT = 0x390, LAPIC_TDCR = 0x3e0 };
+#define LVT_MASKED BIT(16)
+#define TDCR_DIV1 0xbu /* divide by 1 (SDM Vol. 3A 10.5.4, Figure 10-10) */
+#define CALIBRATE_MS 10
+
+static u64 timer_khz;
+static volatile u8 timer_fired[KEEL_MAX_CPUS];
+
+static void lapic_timer_irq(struct trap_frame *f)
+{
+	(void)f;
+	timer_fired[this_cpu()->index] = 1;
+	lapic_eoi();
+}
+
+/* Counts down from 2^32-1 for CALIBRATE_MS of TSC time; the timer is left stopped. */
+void lapic_timer_calibrate(void)
+{
+	trap_register(VEC_TIMER, lapic_timer_irq);
+	if (timer_khz || !tsc_khz())
+		return;
+	lapic_write(LAPIC_TDCR, TDCR_DIV1);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	u64 t0 = rdtsc(), span = tsc_khz() * CALIBRATE_MS;
+	lapic_write(LAPIC_TMICT, 0xffffffffu);
+	while (rdtsc() - t0 < span)
+		cpu_relax();
+	u32 left = lapic_read(LAPIC_TMCCT);
+	u64 t1 = rdtsc();
+	lapic_write(LAPIC_TMICT, 0);
+	timer_khz = (u64)(0xffffffffu - left) * tsc_khz() / (t1 - t0);
+	pr_info("time: lapic timer %llu kHz (measured against the tsc)", (unsigned long long)timer_khz);
+}
+
+u64 lapic_timer_khz(void) { return timer_khz; }
+
+/* One-shot, rounded up so it never fires before the deadline by more than the measurement's
+ * error; a deadline too far away fires early and is armed again by the caller. */
+void lapic_timer_arm(u64 tsc_deadline)
+{
+	if (!tsc_deadline || !timer_khz) {
+		lapic_write(LAPIC_TMICT, 0);
+		return;
+	}
+	u64 now = rdtsc(), d = tsc_deadline > now ? tsc_deadline - now : 1;
+	if (d > (1ull << 40))
+		d = 1ull << 40;
+	u64 count = d * timer_khz / tsc_khz() + 1;
+	lapic_write(LAPIC_TDCR, TDCR_DIV1);
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);
+	lapic_write(LAPIC_TMICT, count > 0xffffffffu ? 0xffffffffu : (u32)count);
+}
+
+bool lapic_timer_fired(void)
+{
+	unsigned i = this_cpu()->index;
+	if (!timer_fired[i])
+		return false;
+	timer_fired[i] = 0;
+	return true;
 }

@@ -1,6 +1,6 @@
 /* MMIO (nested page faults outside RAM) and string port I/O: Keel fetches and decodes the
- * guest's instruction, answers each access it needs (an in-core device, or later the ring),
- * and finishes the instruction itself. */
+ * guest's instruction, answers each access it needs (an in-core device or the ring to the
+ * service VM, vmm/access.c), and finishes the instruction itself. */
 #include <arch/cpu.h>
 #include <arch/exit.h>
 #include <arch/insn.h>
@@ -11,46 +11,14 @@
 #include <keel/pmm.h>
 #include <keel/printk.h>
 #include <keel/string.h>
-#include "emul/emul.h"
+#include "vcpu_emul.h"
 
 #define VEC_DB 1
 #define DR6_BS (1u << 14)
 
-struct vcpu_emul {
-	struct emul e;
-	struct emul_regs regs;
-	struct emul_env env;
-};
-
 static enum emul_gpa_class mmio_classify(void *ctx, u64 gpa, u32 len)
 {
 	return gmem_ptr(ctx, gpa, len) ? EMUL_GPA_RAM : EMUL_GPA_DEVICE;
-}
-
-void vcpu_to_emul(struct vcpu *v, struct emul_regs *r)
-{
-	struct vcpu_sregs s;
-	virt->vcpu_get_sregs(v, &s);
-	memset(r, 0, sizeof(*r));
-	memcpy(r->gpr, v->regs.gpr, sizeof(r->gpr));
-	r->rip = v->regs.rip;
-	r->rflags = v->regs.rflags;
-	r->cr0 = s.cr0;
-	r->cr2 = s.cr2;
-	r->cr3 = s.cr3;
-	r->cr4 = s.cr4;
-	r->efer = s.efer;
-	r->xcr0 = s.xcr0;
-	memcpy(r->seg, s.seg, sizeof(r->seg));
-	r->cpl = s.cpl;
-}
-
-void vcpu_from_emul(struct vcpu *v, const struct emul_regs *r)
-{
-	memcpy(v->regs.gpr, r->gpr, sizeof(r->gpr));
-	v->regs.rip = r->rip;
-	v->regs.rflags = r->rflags;
-	v->dirty |= VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
 }
 
 static void mmio_inject_fault(struct vcpu *v, const struct emul_fault *f)
@@ -64,57 +32,31 @@ static void mmio_inject_fault(struct vcpu *v, const struct emul_fault *f)
 		v->stat[KEEL_STAT_INJECTED_UD]++;
 }
 
-/* Answers every element of a (possibly batched) access, in order. */
-static void mmio_answer(struct vcpu *v, struct emul_access *a)
+/* Answers one (possibly batched) access; a forwarded batch is one ring request. */
+static enum access_result mmio_answer(struct vcpu *v, struct emul_access *a)
 {
-	enum region_space space = a->kind == EMUL_KIND_PIO ? REGION_PIO : REGION_MMIO;
-	for (u32 i = 0; i < a->count; i++) {
-		u64 val = 0;
-		u8 *d = a->data + i * a->size;
-		u64 addr = a->addr + (s64)i * a->stride;
-		if (a->dir == EMUL_DIR_WRITE)
-			memcpy(&val, d, a->size);
-		access_one(v, space, addr, a->size, a->dir == EMUL_DIR_WRITE, &val);
-		if (a->dir == EMUL_DIR_READ)
-			memcpy(d, &val, a->size);
+	struct access_req r = { .space = a->kind == EMUL_KIND_PIO ? REGION_PIO : REGION_MMIO,
+				.write = a->dir == EMUL_DIR_WRITE, .rmw = a->flags & EMUL_ACCESS_RMW,
+				.size = a->size, .count = a->count, .stride = a->stride,
+				.addr = a->addr, .data = a->data };
+	return access_batch(v, &r);
+}
+
+/* The unbacked policy stopped the access: #GP(0) or the partition stops; nothing commits. */
+static enum exit_action mmio_refused(struct vcpu *v, struct vcpu_emul *ve, enum access_result r)
+{
+	emul_abort(&ve->e);
+	if (r == ACCESS_GP) {
+		exit_inject_gp0(v);
+		return EXIT_RESUME;
 	}
+	return EXIT_STOP; /* partition_stop stopped every vCPU of the partition */
 }
 
-/* VEX moves and YMM need CR4.OSXSAVE (SDM Vol. 1 14.3); the guest's XCR0, which let it run the
- * instruction, is live in the CPU. A backend sets the host's OSXSAVE once it loads a guest XCR0
- * other than 1, but a guest can change XCR0 without an exit where XSETBV is not intercepted
- * (QEMU 7.2), so the emulator makes sure before it touches them. */
-static void mmio_vec_osxsave(unsigned len, unsigned zero_to)
-{
-	if ((len == 32 || zero_to == 32) && !(read_cr4() & CR4_OSXSAVE))
-		write_cr4(read_cr4() | CR4_OSXSAVE);
-}
-
-static void mmio_vec_read(void *ctx, unsigned reg, void *buf, unsigned len)
-{
-	mmio_vec_osxsave(len, 0);
-	emul_vec_read_live(ctx, reg, buf, len);
-}
-
-static void mmio_vec_write(void *ctx, unsigned reg, const void *buf, unsigned len, unsigned zero_to)
-{
-	mmio_vec_osxsave(len, zero_to);
-	emul_vec_write_live(ctx, reg, buf, len, zero_to);
-}
-
-static struct vcpu_emul *mmio_state(struct vcpu *v)
-{
-	struct vcpu_emul *ve = v->emul;
-	ve->env = (struct emul_env){ .mem = v->part->mem.mem, .ctx = &v->part->mem,
-				     .classify = mmio_classify,
-				     .vec_read = mmio_vec_read,
-				     .vec_write = mmio_vec_write };
-	return ve;
-}
-
+/* The emulator committed into v->regs in place; RSP and RAX may live in the VMCB. */
 static enum exit_action mmio_finish(struct vcpu *v, struct vcpu_emul *ve)
 {
-	vcpu_from_emul(v, &ve->regs);
+	v->dirty |= VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
 	v->stat[KEEL_STAT_EMULATED]++;
 	if (ve->e.shadow_clear)
 		virt->vcpu_clear_shadow(v);
@@ -125,13 +67,29 @@ static enum exit_action mmio_finish(struct vcpu *v, struct vcpu_emul *ve)
 
 static enum exit_action mmio_run(struct vcpu *v, const struct emul_exit *ex)
 {
-	struct vcpu_emul *ve = mmio_state(v);
-	vcpu_to_emul(v, &ve->regs);
-	int rc = emul_start(&ve->e, &ve->env, &ve->regs, ex);
+	struct vcpu_emul *ve = vcpu_emul_of(v);
+	const u8 *bytes;
+	u32 len;
+	int rc;
+
+	virt->vcpu_get_emul_state(v);
+	if (__builtin_expect(!insn_bytes(v, &bytes, &len), 1))
+		rc = emul_start_bytes(&ve->e, &ve->env, &v->eregs, ex, bytes, len);
+	else
+		rc = emul_start(&ve->e, &ve->env, &v->eregs, ex);
+	bool rmw_failed = false;
 	while (rc == EMUL_ACCESS) {
-		mmio_answer(v, &ve->e.access);
-		u32 len = ve->e.access.dir == EMUL_DIR_READ ? ve->e.access.count * ve->e.access.size : 0;
-		rc = emul_complete(&ve->e, len ? ve->e.access.data : NULL, len);
+		struct emul_access *a = &ve->e.access;
+		bool rmw = a->flags & EMUL_ACCESS_RMW;
+		enum access_result r = ACCESS_DONE;
+		/* the read half of a read-modify-write failed: the write is not sent (docs/ring.md §4) */
+		if (!(rmw && rmw_failed && a->dir == EMUL_DIR_WRITE))
+			r = mmio_answer(v, a);
+		if (r == ACCESS_GP || r == ACCESS_STOP)
+			return mmio_refused(v, ve, r);
+		rmw_failed |= rmw && r == ACCESS_FAILED && a->dir == EMUL_DIR_READ;
+		u32 len = a->dir == EMUL_DIR_READ ? a->count * a->size : 0;
+		rc = emul_complete(&ve->e, len ? a->data : NULL, len);
 	}
 	switch (rc) {
 	case EMUL_DONE:
@@ -168,9 +126,35 @@ enum exit_action exit_npf(struct vcpu *v)
 		exit_inject_ud(v);
 		return EXIT_RESUME;
 	}
+	/* An exit during event delivery reports the delivery's access, not the instruction's. */
+	bool final = v->exit.npf.final && !v->exit.vectoring;
 	struct emul_exit ex = { .kind = EMUL_EXIT_MMIO, .write = v->exit.npf.write,
-				.gpa = v->exit.npf.gpa };
+				.gpa = v->exit.npf.gpa, .la = v->exit.npf.gla,
+				.la_valid = final && v->exit.npf.gla_valid,
+				.gpa_final = final && !v->exit.npf.gla_valid };
 	return mmio_run(v, &ex);
+}
+
+/* VEX moves and YMM need CR4.OSXSAVE (SDM Vol. 1 14.3); the guest's XCR0, which let it run the
+ * instruction, is live in the CPU. A backend sets the host's OSXSAVE once it loads a guest XCR0
+ * other than 1, but a guest can change XCR0 without an exit where XSETBV is not intercepted
+ * (QEMU 7.2), so the emulator makes sure before it touches them. */
+static void mmio_vec_osxsave(unsigned len, unsigned zero_to)
+{
+	if ((len == 32 || zero_to == 32) && !(read_cr4() & CR4_OSXSAVE))
+		write_cr4(read_cr4() | CR4_OSXSAVE);
+}
+
+static void mmio_vec_read(void *ctx, unsigned reg, void *buf, unsigned len)
+{
+	mmio_vec_osxsave(len, 0);
+	emul_vec_read_live(ctx, reg, buf, len);
+}
+
+static void mmio_vec_write(void *ctx, unsigned reg, const void *buf, unsigned len, unsigned zero_to)
+{
+	mmio_vec_osxsave(len, zero_to);
+	emul_vec_write_live(ctx, reg, buf, len, zero_to);
 }
 
 int mmio_vcpu_init(struct vcpu *v)
@@ -180,6 +164,10 @@ int mmio_vcpu_init(struct vcpu *v)
 	if (!hpa)
 		return -ENOMEM;
 	memset((void *)(uintptr_t)hpa, 0, pages * PAGE_SIZE);
-	v->emul = (void *)(uintptr_t)hpa;
+	struct vcpu_emul *ve = (void *)(uintptr_t)hpa;
+	ve->env = (struct emul_env){ .mem = v->part->mem.mem, .ctx = &v->part->mem,
+				     .classify = mmio_classify, .vec_read = mmio_vec_read,
+				     .vec_write = mmio_vec_write };
+	v->emul = ve;
 	return 0;
 }

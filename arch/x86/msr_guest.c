@@ -4,11 +4,13 @@
 #include <arch/exit.h>
 #include <arch/virt.h>
 #include <keel/partition.h>
+#include <keel/vlapic.h>
 
 #define MSR_TSC         0x10u
 #define MSR_APIC_BASE   0x1bu
 #define MSR_MISC_ENABLE 0x1a0u
 #define MSR_PAT         0x277u
+#define MSR_TSC_DEADLINE 0x6e0u
 #define MSR_EFER        0xc0000080u
 
 #define APIC_BASE_DEFAULT 0xfee00000ull
@@ -137,6 +139,7 @@ static const struct msr_handler msr_table[] = {
 	{ MSR_MISC_ENABLE, msr_misc_enable_read, msr_misc_enable_write },
 	{ MSR_PAT, msr_pat_read, msr_pat_write },
 	{ MSR_EFER, msr_efer_read, msr_efer_write },
+	{ MSR_TSC_DEADLINE, vlapic_timer_deadline_read, vlapic_timer_deadline_write },
 };
 
 static const struct msr_handler *msr_find(u32 msr)

@@ -39,8 +39,12 @@ enum exit_action exit_io(struct vcpu *v)
 	unsigned size = v->exit.io.size;
 	u64 val = v->regs.gpr[VCPU_RAX] & pio_mask(size);
 	enum access_result r = access_one(v, REGION_PIO, v->exit.io.port, size, !v->exit.io.in, &val);
-	if (r != ACCESS_DONE)
-		return exit_stop(v, "forwarded port access without a ring");
+	if (r == ACCESS_GP) {
+		exit_inject_gp0(v);
+		return EXIT_RESUME;
+	}
+	if (r == ACCESS_STOP)
+		return EXIT_STOP; /* partition_stop stopped every vCPU of the partition */
 	if (v->exit.io.in)
 		pio_set_rax(v, size, val);
 	pio_advance(v);

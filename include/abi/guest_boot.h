@@ -30,10 +30,15 @@ enum keel_entry_mode {
 
 enum keel_region_kind {
 	KEEL_REGION_RAM = 0,
-	KEEL_REGION_TESTDEV = 1,   /* the in-core test device (abi/testdev.h) */
-	KEEL_REGION_FORWARDED = 2, /* forwarded to the service VM */
+	KEEL_REGION_TESTDEV = 1,   /* a test device (abi/testdev.h), in-core or forwarded */
+	KEEL_REGION_FORWARDED = 2, /* another device forwarded to the service VM */
 	KEEL_REGION_RING = 3,      /* service VM only: the request/response rings */
 };
+
+/* keel_start_region.flags */
+#define KEEL_REGION_F_PORT      0x1u /* base and size are port numbers, not addresses */
+#define KEEL_REGION_F_FORWARDED 0x2u /* answered by the service VM */
+#define KEEL_REGION_F_POSTED    0x4u /* forwarded writes do not wait for the answer */
 
 struct keel_start_region {
 	uint64_t base; /* guest-physical */

@@ -57,6 +57,14 @@ enum keel_stat {
 	KEEL_STAT_EMULATED = 6,       /* instructions completed by the emulator */
 	KEEL_STAT_LEN_CHECKED = 7,    /* exits where Keel's computed length was checked against hardware */
 	KEEL_STAT_LEN_MISMATCH = 8,   /* ... and disagreed (always a bug) */
+	KEEL_STAT_FORWARDED = 9,      /* requests this vCPU's accesses sent to the service VM */
+	KEEL_STAT_FWD_FAILED = 10,    /* ... completed without an answer (timeout, EIO: reads all-ones) */
+	KEEL_STAT_FWD_TSC = 11,       /* TSC ticks those requests took, from submit to answer */
+	KEEL_STAT_INTR_INJECTED = 12, /* external interrupts injected (vLAPIC or 8259) */
+	KEEL_STAT_HALT_SLEEPS = 13,   /* physical HLTs while the vCPU waited (HLT, INIT, SIPI) */
+	KEEL_STAT_INTR_WINDOWS = 14,  /* interrupt windows requested: an interrupt had to wait */
+	KEEL_STAT_INSN_MEMO_HITS = 15, /* instructions at RIP taken from the vCPU's memo */
+	KEEL_STAT_INSN_MEMO_FILLS = 16, /* ... and fetched and measured afresh (misses) */
 	KEEL_STAT_COUNT
 };
 

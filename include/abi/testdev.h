@@ -27,7 +27,16 @@ enum keel_testdev_reg {
 					  * all-ones past the end */
 	KEEL_TESTDEV_LOG_LO = 0x2018,    /* R: data[31:0] of that entry */
 	KEEL_TESTDEV_LOG_HI = 0x201c,    /* R: data[63:32] */
+	/* W: drive an interrupt line of the partition: bits 7:0 the IOAPIC pin (0-23), or with
+	 * bit 10 set the ISA IRQ (0-15: the 8259 input and its IOAPIC pin); bits 9:8 the op,
+	 * 0 low, 1 high, 2 pulse. Op 3 instead makes vector bits 7:0 pending in the local APIC
+	 * of the partition's vCPU bits 20:16 (a message-signalled interrupt). The in-core model
+	 * acts directly; the service VM's model can drive lines only, through KEEL_HC_IRQ. */
+	KEEL_TESTDEV_IRQ = 0x2020,
 };
+
+#define KEEL_TESTDEV_IRQ_ISA (1u << 10)
+#define KEEL_TESTDEV_IRQ_MSI 3u
 
 #define KEEL_TESTDEV_DIR_READ  0u
 #define KEEL_TESTDEV_DIR_WRITE 1u

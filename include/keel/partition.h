@@ -1,4 +1,5 @@
-/* A partition: its memory, its vCPUs (each pinned to one physical CPU), its devices. */
+/* A partition: its memory, its vCPUs (each pinned to one physical CPU), its devices. Partitions
+ * are made from the configuration (docs/partitions.md); a partition's id is its index there. */
 #ifndef KEEL_PARTITION_H
 #define KEEL_PARTITION_H
 
@@ -6,23 +7,30 @@
 #include <keel/gmem.h>
 #include <keel/region.h>
 
+#define PARTITION_MAX 16
 #define PARTITION_MAX_VCPUS 16
 #define PARTITION_NAME_MAX 32
 
 struct vcpu;
-struct testdev;
 struct vuart;
+struct virq_part;
+struct config_partition;
+struct keel_start_info;
 
 enum partition_state { PART_LOADING, PART_RUNNING, PART_STOPPED };
 
 struct partition {
-	u32 id;
+	u32 id;                /* index in the configuration */
 	char name[PARTITION_NAME_MAX];
 	enum partition_state state;
+	bool service;          /* the service VM (maps the ring) */
+	u8 unbacked;           /* enum config_unbacked */
 	struct gmem mem;
 	struct region_set regions;
-	struct testdev *testdev;   /* in-core test device, when the partition has one */
-	struct vuart *console;     /* in-core UART model, when the partition has one */
+	struct vuart *console;     /* in-core UART model (console incore) */
+	struct vuart *fconsole;    /* line buffer of a forwarded console (KEEL_HC_CONSOLE_WRITE) */
+	u32 fconsole_lock;
+	struct virq_part *irq;     /* IOAPIC, PIC, PIT and platform devices (vmm/virq*.c) */
 	struct vcpu *vcpu[PARTITION_MAX_VCPUS];
 	u32 nr_vcpus;
 	u32 entry_mode;        /* enum keel_entry_mode */
@@ -31,35 +39,43 @@ struct partition {
 	u64 tsc_offset;        /* one offset for every vCPU of the partition */
 	u32 verdicts_failed;   /* reported by the guest with KEEL_HC_VERDICTS */
 	u32 verdicts_passed;
+	u32 live;              /* vCPUs not stopped yet */
+	u32 started;           /* vCPUs running guest code and not stopped */
+	u32 entered;           /* bit per vCPU that runs guest code (cleared when INIT parks it) */
 	char stop_reason[96];
-	u64 unbacked[64];          /* pages/ports already reported as unbacked */
+	u64 unbacked_seen[64]; /* pages/ports already reported as unbacked */
 	u32 unbacked_n;
 	bool unbacked_full;
 };
 
-#endif
-
-/* What a partition is made of (from the configuration, or Keel's command line for now). */
-struct partition_spec {
-	const char *name;
-	u64 ram_size;
-	const u8 *image;
-	u64 image_len;
-	const char *image_name;
-	u32 entry_mode;        /* enum keel_entry_mode */
-	const char *cmdline;
-	u32 nr_vcpus;
-	bool testdev;          /* map the in-core test device at KEEL_TESTDEV_GPA */
-	bool console;          /* an in-core UART model at 0x3f8 */
-};
-
-/* Creates the partition, loads its image and prepares its vCPUs. Returns NULL after printing
- * one line naming the partition and the problem. */
-struct partition *partition_create(const struct partition_spec *spec);
+/* Creates partition `id` from its configuration: RAM (placed at the configured host-physical
+ * address, if any), the image module, start information, regions and vCPUs (vCPU n pinned to
+ * the n-th lowest CPU listed). Returns NULL after printing one line naming the partition and the
+ * problem. */
+struct partition *partition_create(u32 id, const struct config_partition *c);
+/* The partition with this id, or NULL when it was never created. */
+struct partition *partition_get(u32 id);
+/* Appends a region to the start information (before the partition runs); -ENOSPC when full. */
+int partition_start_region(struct partition *p, u64 base, u64 size, u32 kind, u32 flags);
 /* On the vCPU's own CPU: create its VMCS/VMCB, attach the nested page tables, load its entry
- * state. */
+ * state, open its passthrough ports. */
 int vcpu_start(struct vcpu *v);
 /* Prints "keel: partition <name>: <state> ..." (verdict counts, stop reason, exits). */
 void partition_report(const struct partition *p);
-/* Called by a vCPU's CPU when the vCPU stops; the partition stops with its last vCPU. */
-void partition_vcpu_stopped(struct vcpu *v);
+/* Called by a vCPU's CPU when the vCPU stops. When the last started vCPU stops, vCPUs still
+ * waiting for a start-up IPI are stopped too. Returns true when the partition has stopped. */
+bool partition_vcpu_stopped(struct vcpu *v);
+/* On the vCPU's CPU: it starts running guest code (first entry, or a SIPI after INIT), or INIT
+ * parked it again; a partition whose last started vCPU is parked stops (docs/interrupts.md). */
+void partition_vcpu_started(struct vcpu *v);
+void partition_vcpu_parked(struct vcpu *v);
+/* Stops every vCPU of the partition (from any CPU): each leaves the guest at its next exit,
+ * forced by an IPI. `why` (may be NULL) is kept unless a reason was already recorded. */
+void partition_stop(struct partition *p, const char *why);
+
+/* partition_regions.c: the configured regions (in-core devices, forwarded, passthrough, none)
+ * and their start-information entries; the passthrough ports of one vCPU. */
+int partition_regions(struct partition *p, const struct config_partition *c);
+int partition_open_ports(struct vcpu *v);
+
+#endif

@@ -1,5 +1,6 @@
 /* The MMIO and port regions of a partition and what answers each: an in-core device, the
- * service VM (forwarded, optionally posted writes), or nothing (reads all-ones, writes dropped). */
+ * service VM (forwarded, optionally posted writes), the real device (passthrough: never exits),
+ * or nothing on purpose (reads all-ones, writes dropped, never logged). docs/partitions.md. */
 #ifndef KEEL_REGION_H
 #define KEEL_REGION_H
 
@@ -8,7 +9,7 @@
 #define REGION_MAX 32
 
 enum region_space { REGION_MMIO, REGION_PIO };
-enum region_kind { REGION_INCORE, REGION_FORWARD, REGION_FORWARD_POSTED, REGION_NONE };
+enum region_kind { REGION_INCORE, REGION_FORWARD, REGION_FORWARD_POSTED, REGION_NONE, REGION_PASSTHROUGH };
 
 struct vcpu;
 
@@ -22,10 +23,11 @@ struct region {
 	u64 base, size;
 	u8 space;  /* enum region_space */
 	u8 kind;   /* enum region_kind */
-	bool warned; /* "nothing here" logged once */
+	bool warned; /* logged once (an emulated access to a passthrough window) */
+	u16 device;  /* forwarded: index in the ring's device table */
 	const struct region_ops *ops;
 	void *dev;
-	const char *name;
+	const char *name; /* the in-core device or the service VM's model */
 };
 
 struct region_set {

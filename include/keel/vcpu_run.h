@@ -6,5 +6,10 @@
 
 /* Runs v until it stops; returns after recording why in its partition. */
 void vcpu_loop(struct vcpu *v);
+/* Before the loop, on the vCPU's CPU: the BSP goes on at once; another vCPU waits parked for
+ * INIT and a start-up IPI from its partition (docs/interrupts.md) or a stop; true when started. */
+bool vcpu_wait_start(struct vcpu *v);
+/* Makes v leave the guest soon (an IPI to its CPU) and wakes it from vcpu_block. */
+void vcpu_kick(struct vcpu *v);
 
 #endif

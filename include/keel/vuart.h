@@ -1,5 +1,7 @@
 /* An in-core 16550 model for a partition's console: output goes to Keel's console, a line at a
- * time, prefixed with the partition's name. */
+ * time, prefixed with the partition's name; input (polled: LSR.DR and RBR) comes from Keel's
+ * physical console through the console-input router (drivers/console_in.c). The same line
+ * buffer prints a forwarded console's output (KEEL_HC_CONSOLE_WRITE). */
 #ifndef KEEL_VUART_H
 #define KEEL_VUART_H
 
@@ -10,6 +12,8 @@
 
 struct vuart {
 	const char *name;   /* prefix */
+	u32 partition;      /* whose input it reads */
+	bool input;         /* the partition's console: it receives Keel's console input */
 	u8 ier, lcr, mcr, scr, dll, dlm;
 	u32 len;
 	char line[VUART_LINE_MAX];
@@ -17,5 +21,7 @@ struct vuart {
 
 extern const struct region_ops vuart_ops;
 void vuart_flush(struct vuart *u);
+/* Output bytes as if written to THR. */
+void vuart_output(struct vuart *u, const char *s, size_t n);
 
 #endif

@@ -139,6 +139,11 @@ def test_fatal():
 def test_patterns():
     expect_fail("expect-missing", CASE_SMP2 + "expect: ^keel: module 0 'demo'\n", GOOD_SMP2, "no console line")
     expect_fail("reject-present", CASE_SMP2 + "reject: hypervisor-bit 1\n", GOOD_SMP2, "rejected")
+    expect_pass("expect-count-exact", CASE_SMP2 + "expect-count: 2 ^keel: cpu \\d online\n", GOOD_SMP2)
+    expect_fail("expect-count-more", CASE_SMP2 + "expect-count: 1 ^keel: cpu \\d online\n", GOOD_SMP2,
+                "2 console lines match")
+    expect_fail("expect-count-none", CASE_SMP2 + "expect-count: 1 ring: .* did not answer\n", GOOD_SMP2,
+                "0 console lines match")
 
 
 def parse_error(name, text, needle):
@@ -157,6 +162,12 @@ def test_case_parser():
     parse_error("parse-apic-count", CASE_SMP2 + "apic-ids: 0\n", "1 ids for smp 2")
     parse_error("parse-unknown-vendor", "emulator: bochs\nboot: iso-bios\ncpu: p4_willamette\n", "vendor")
     parse_error("parse-bad-regex", CASE_SMP2 + "expect: (\n", "bad regular expression")
+    parse_error("parse-input-bochs", "emulator: bochs\nboot: iso-bios\ncpu: ryzen\ninput: x => y\n", "QEMU only")
+    parse_error("parse-input-usage", CASE_SMP2 + "input: ready\n", "REGEX => TEXT")
+    parse_error("parse-count-usage", CASE_SMP2 + "expect-count: many x\n", "not a number")
+    c = case(CASE_SMP2 + "input: ^\\[a\\] ready$ => ping\\x142\\n\n")
+    verdict("parse-input", [(rx.pattern, data) for rx, data in c.inputs] ==
+            [(r"^\[a\] ready$", b"ping\x142\n")], str(c.inputs))
     c = case("emulator: qemu\nboot: iso-bios\nmodule: a/b.cfg demo x=1 y=2\nabsent-module: gone z\n")
     verdict("parse-modules", [(m.path, m.name, m.args, m.absent) for m in c.modules] ==
             [("a/b.cfg", "demo", "x=1 y=2", False), ("-", "gone", "z", True)], str(c.modules))

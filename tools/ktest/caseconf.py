@@ -11,7 +11,7 @@ EMULATORS = ("qemu", "bochs")
 BOOTS = ("iso-bios", "iso-uefi", "kernel")
 POWEROFF = ("acpi", "any")
 DEFAULT_CPU = {"qemu": "qemu64,+svm,+npt"}
-DEFAULT_TIMEOUT = {"qemu": 60, "bochs": 180}
+DEFAULT_TIMEOUT = {"qemu": 300, "bochs": 400}
 NAME_RE = re.compile(r"^[A-Za-z0-9_.+-]+$")
 
 # The CPU vendor each emulated model reports (read from CPUID inside QEMU 7.2 and Bochs 2.7).
@@ -62,7 +62,9 @@ class Case:
     manifests: list = field(default_factory=list)
     backend: str = ""
     expect: list = field(default_factory=list)
+    expect_counts: list = field(default_factory=list)
     reject: list = field(default_factory=list)
+    inputs: list = field(default_factory=list)
     fatal: object = None
     poweroff: str = "acpi"
     skip: str = ""
@@ -103,6 +105,25 @@ def _module(v, absent):
     return Module(path, rest[0], rest[1] if len(rest) > 1 else "", absent)
 
 
+def _count(v):
+    """`N REGEX`: exactly N console lines match REGEX."""
+    n, _, rx = v.partition(" ")
+    return _int(n, 0, 1_000_000), _regex(rx.strip())
+
+
+def _input(v):
+    """`REGEX => TEXT`: once a console line matches REGEX, TEXT (Python escapes: \\x14, \\n) goes
+    to COM1's input."""
+    rx, sep, text = v.partition(" => ")
+    if not sep or not text:
+        raise CaseError(f"want 'REGEX => TEXT', got '{v}'")
+    try:
+        data = text.encode("latin-1").decode("unicode_escape").encode("latin-1")
+    except (UnicodeError, ValueError) as e:
+        raise CaseError(f"bad escape in '{text}': {e}") from None
+    return _regex(rx.strip()), data
+
+
 def _bool(v):
     return _choice(v, ("0", "1", "yes", "no")) in ("1", "yes")
 
@@ -125,6 +146,8 @@ KEYS = {
     "backend": ("backend", lambda v: _choice(v, ("svm", "vmx")), False),
     "manifest": ("manifests", str, True),
     "expect": ("expect", _regex, True),
+    "expect-count": ("expect_counts", _count, True),
+    "input": ("inputs", _input, True),
     "reject": ("reject", _regex, True),
     "fatal": ("fatal", _regex, False),
     "poweroff": ("poweroff", lambda v: _choice(v, POWEROFF), False),
@@ -174,6 +197,8 @@ def _validate(c):
         raise CaseError("bochs boots the ISO on its BIOS only (boot: iso-bios)")
     if c.icount and c.emulator != "qemu":
         raise CaseError("icount is a QEMU option")
+    if c.inputs and c.emulator != "qemu":
+        raise CaseError("input goes through a QEMU pipe: QEMU only")
     if c.boot == "kernel" and any(m.absent for m in c.modules):
         raise CaseError("absent-module needs an ISO boot (QEMU -initrd refuses missing files)")
     c.cpu = c.cpu or DEFAULT_CPU.get(c.emulator, "")

@@ -73,8 +73,9 @@ def command(case, paths, elf):
                 "--cpus", str(case.smp), "--mem", str(case.memory), "--ips", str(case.ips),
                 "--dir", paths.run, "--serial-log", paths.console, "--log", paths.bochs,
                 "--timeout", str(case.timeout + 30)]
+    serial = ["--serial-pipe", _pipe_base(paths)] if case.inputs else ["--serial-log", paths.console]
     cmd = ["tools/qemu.sh", "--cpu", case.cpu, "--smp", str(case.smp), "--mem", str(case.memory),
-           "--serial-log", paths.console, "--timeout", str(case.timeout + 30)]
+           *serial, "--timeout", str(case.timeout + 30)]
     if case.icount:
         cmd.append("--icount")
     if case.boot == "kernel":
@@ -86,6 +87,59 @@ def command(case, paths, elf):
         if case.boot == "iso-uefi":
             cmd += ["--uefi", "--vars", os.path.join(paths.run, "ovmf-vars.fd")]
     return cmd + ["--", "-qmp", "stdio"]
+
+
+def _pipe_base(paths):
+    return os.path.join(paths.run, "com1")
+
+
+class SerialPipe(threading.Thread):
+    """COM1 through FIFOs (cases with `input:`): QEMU's output is copied into the console log, so
+    the rest of the runner reads it as usual, and input is written when its trigger line came."""
+
+    def __init__(self, paths, inputs, emu_log):
+        super().__init__(daemon=True)
+        base = _pipe_base(paths)
+        for end in (".in", ".out"):
+            os.mkfifo(base + end)
+        # O_RDWR opens a FIFO without waiting for the other end (Linux), as QEMU does.
+        self.fd_in = os.open(base + ".in", os.O_RDWR)
+        self.fd_out = os.open(base + ".out", os.O_RDWR | os.O_NONBLOCK)
+        self.log = open(paths.console, "ab")
+        self.inputs, self.emu_log = list(inputs), emu_log
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            if not self._copy():
+                time.sleep(0.02)
+        self._copy()
+
+    def _copy(self):
+        try:
+            data = os.read(self.fd_out, 65536)
+        except BlockingIOError:
+            return False
+        self.log.write(data)
+        self.log.flush()
+        return bool(data)
+
+    def feed(self, con):
+        """Sends the inputs in order, each once some console line matches its trigger."""
+        while self.inputs:
+            rx, data = self.inputs[0]
+            if not any(rx.search(line) for line in con.lines):
+                return
+            os.write(self.fd_in, data)
+            self.emu_log.write(f"keeltest: sent {len(data)} bytes to COM1 after /{rx.pattern}/\n".encode())
+            self.inputs.pop(0)
+
+    def close(self):
+        self.stop.set()
+        self.join(5)
+        for fd in (self.fd_in, self.fd_out):
+            os.close(fd)
+        self.log.close()
 
 
 class QmpReader(threading.Thread):
@@ -199,16 +253,21 @@ def _run_once(case, paths, elf):
         emu_log.write(("$ " + " ".join(cmd) + "\n").encode())
         emu_log.flush()
         qemu = case.emulator == "qemu"
+        pipe = SerialPipe(paths, case.inputs, emu_log) if case.inputs else None
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if qemu else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE if qemu else emu_log, stderr=emu_log,
                                 start_new_session=True)
         qmp = QmpReader(proc, emu_log) if qemu else None
         if qmp:
             qmp.start()
+        if pipe:
+            pipe.start()
         try:
-            _follow(case, proc, serial, con, facts, start)
+            _follow(case, proc, serial, con, facts, start, pipe)
         finally:
             _stop(proc)
+            if pipe:
+                pipe.close()
         con.feed(serial.read(final=True))
         con.finish()
         if qmp:
@@ -222,11 +281,13 @@ def _run_once(case, paths, elf):
     return con, facts
 
 
-def _follow(case, proc, serial, con, facts, start):
+def _follow(case, proc, serial, con, facts, start, pipe):
     deadline = start + case.timeout
     exit_seen = False
     while True:
         con.feed(serial.read())
+        if pipe:
+            pipe.feed(con)
         if con.events["fatal"]:
             return
         if con.events["exit"] and not exit_seen:

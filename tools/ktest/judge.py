@@ -165,6 +165,10 @@ def check_exit(case, con, facts, expected):
 def check_patterns(case, con, facts, expected):
     reasons = [f"no console line matches /{rx.pattern}/" for rx in case.expect
                if not any(rx.search(line) for line in con.lines)]
+    for n, rx in case.expect_counts:
+        got = sum(1 for line in con.lines if rx.search(line))
+        if got != n:
+            reasons.append(f"{got} console lines match /{rx.pattern}/, want exactly {n}")
     for rx in case.reject:
         hit = next((line for line in con.lines if rx.search(line)), None)
         if hit is not None:

@@ -1,12 +1,14 @@
 /* Memory and string routines; gcc may emit calls to the mem* ones even in freestanding code. */
 #include <keel/string.h>
 
+/* Eight bytes per step, then the rest: exits copy register files and request data, and a
+ * byte loop is most of their cost (four instructions a byte). */
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	u8 *d = dst;
-	const u8 *s = src;
-	while (n--)
-		*d++ = *s++;
+	void *d = dst;
+	size_t q = n / 8, r = n % 8;
+	__asm__ volatile("rep movsq\n\tmov %3, %%rcx\n\trep movsb"
+			 : "+D"(d), "+S"(src), "+c"(q) : "r"(r) : "memory");
 	return dst;
 }
 
@@ -23,9 +25,11 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-	u8 *d = dst;
-	while (n--)
-		*d++ = (u8)c;
+	void *d = dst;
+	size_t q = n / 8, r = n % 8;
+	u64 v = 0x0101010101010101ull * (u8)c;
+	__asm__ volatile("rep stosq\n\tmov %3, %%rcx\n\trep stosb"
+			 : "+D"(d), "+c"(q), "+a"(v) : "r"(r) : "memory");
 	return dst;
 }
 

@@ -1,9 +1,12 @@
-/* void svm_vmrun(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_pa)
+/* void svm_vmrun(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_pa, u64 host_intr)
  * Enters the guest once. VMRUN switches only part of the state (APM Vol. 2 15.5.1): RAX, RSP
  * and RIP come back from the host save area, the other 13 GPRs hold the guest's values, and
  * FS, GS, TR, LDTR, KernelGSBase, STAR/LSTAR/CSTAR/SFMASK and SYSENTER_* are switched here
  * with VMSAVE/VMLOAD (15.5.2) so the host keeps its per-CPU GS base and TSS. GIF stays clear
- * from before the host's VMSAVE to after its VMLOAD: no interrupt or NMI sees guest state. */
+ * from before the host's VMSAVE to after its VMLOAD: no interrupt or NMI sees guest state.
+ * With host_intr set, host IF is 1 inside that window, so a host interrupt ends the guest's run
+ * (V_INTR_MASKING: the host's IF masks physical interrupts, APM Vol. 2 15.21.1) and stays
+ * pending, GIF being clear, until the caller unmasks it; IF is 0 again on return. */
 #define GPR(n) (8 * (n))
 
 	.text
@@ -16,11 +19,15 @@ svm_vmrun:
 	push %r13
 	push %r14
 	push %r15
+	push %rcx                       /* 24(%rsp): host_intr */
 	push %rdx                       /* 16(%rsp): host save area */
 	push %rsi                       /*  8(%rsp): VMCB */
 	push %rdi                       /*  0(%rsp): regs */
 	clgi
-	mov %rdx, %rax
+	test %rcx, %rcx
+	jz 1f
+	sti
+1:	mov %rdx, %rax
 	vmsave
 	mov %rsi, %rax
 	vmload
@@ -59,8 +66,11 @@ svm_vmrun:
 	vmsave
 	mov 16(%rsp), %rax
 	vmload
-	stgi
-	add $24, %rsp
+	cmpq $0, 24(%rsp)
+	je 2f
+	cli
+2:	stgi
+	add $32, %rsp
 	pop %r15
 	pop %r14
 	pop %r13

@@ -49,6 +49,31 @@ exc_common:
 	hlt
 	jmp 2b
 
+/* Interrupt stubs, 16 bytes each for vectors 0-255 (the IDT uses them for NMI and 32-255). */
+	.align 16
+	.global intr_stubs
+intr_stubs:
+	.set vec, 0
+	.rept 256
+	.align 16
+	pushl $vec
+	jmp intr_common
+	.set vec, vec + 1
+	.endr
+
+intr_common:
+	pusha
+	mov %esp, %ebp
+	mov 32(%esp), %eax
+	and $-16, %esp
+	sub $12, %esp
+	push %eax
+	call intr_dispatch
+	mov %ebp, %esp
+	popa
+	add $4, %esp
+	iret
+
 	.global g_setjmp, g_longjmp
 g_setjmp:
 	mov 4(%esp), %eax

@@ -54,6 +54,48 @@ exc_common:
 	hlt
 	jmp 2b
 
+/* Interrupt stubs, 16 bytes each for vectors 0-255 (the IDT uses them for NMI and 32-255):
+ * push the vector, save the caller-saved registers, call intr_dispatch(vector), IRET. */
+	.align 16
+	.global intr_stubs
+intr_stubs:
+	.set vec, 0
+	.rept 256
+	.align 16
+	pushq $vec
+	jmp intr_common
+	.set vec, vec + 1
+	.endr
+
+intr_common:
+	push %rax
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %rbp
+	mov %rsp, %rbp
+	mov 80(%rsp), %rdi
+	and $-16, %rsp
+	call intr_dispatch
+	mov %rbp, %rsp
+	pop %rbp
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rax
+	add $8, %rsp
+	iretq
+
 	.global g_setjmp, g_longjmp
 g_setjmp:
 	mov %rbx, 0(%rdi)

@@ -8,12 +8,12 @@ int g_setjmp(struct g_jmpbuf *j) __attribute__((returns_twice));
 void g_longjmp(struct g_jmpbuf *j, int v) __attribute__((noreturn));
 
 
-extern const char exc_stubs[];
+extern const char exc_stubs[], intr_stubs[];
 static struct g_jmpbuf *volatile exc_active;
 static struct guest_exc *volatile exc_out;
 
 #define GATE_BYTES (sizeof(ureg) == 8 ? 16 : 8)
-static uint8_t idt[32 * 16] __attribute__((aligned(16)));
+static uint8_t idt[256 * 16] __attribute__((aligned(16)));
 
 static ureg read_cr2(void)
 {
@@ -46,15 +46,22 @@ static void idt_set(unsigned v, uintptr_t handler, uint16_t cs)
 			g[8 + i] = (uint8_t)((uint64_t)handler >> (32 + 8 * i));
 }
 
+/* Exceptions go to the capture stubs; NMI and vectors 32-255 to the interrupt stubs
+ * (lib/intr.c dispatches them). */
 void exc_init(void)
+{
+	uint16_t cs = code_selector();
+	for (unsigned v = 0; v < 256; v++)
+		idt_set(v, (uintptr_t)(v < 32 && v != 2 ? exc_stubs : intr_stubs) + 16 * v, cs);
+	exc_load();
+}
+
+void exc_load(void)
 {
 	struct __attribute__((packed)) {
 		uint16_t limit;
 		uintptr_t base;
-	} idtr = { 32 * GATE_BYTES - 1, (uintptr_t)idt };
-	uint16_t cs = code_selector();
-	for (unsigned v = 0; v < 32; v++)
-		idt_set(v, (uintptr_t)exc_stubs + 16 * v, cs);
+	} idtr = { 256 * GATE_BYTES - 1, (uintptr_t)idt };
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 

@@ -72,6 +72,7 @@ struct guest_exc {
 	ureg rip;
 };
 void exc_init(void);
+void exc_load(void); /* loads the IDT exc_init built (application processors) */
 void exc_try(void (*fn)(void *), void *arg, struct guest_exc *x);
 /* What the exception stubs pass on: the general registers at the exception (rsp's slot holds
  * the stub's own value), the vector and error code, then the CPU's frame. */
@@ -81,6 +82,11 @@ struct exc_frame {
 };
 /* When set, called first for every exception (it may not return). */
 extern void (*exc_hook)(struct exc_frame *f);
+
+/* Interrupts (lib/intr.c): NMI and vectors 32-255 call the handler set for them; one without a
+ * handler is a FAIL verdict (guest/unexpected-interrupt). */
+typedef void (*intr_fn)(unsigned vector);
+void intr_set(unsigned vector, intr_fn fn);
 
 /* CPU helpers. */
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])

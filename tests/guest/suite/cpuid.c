@@ -29,7 +29,8 @@ void cpuid_suite(const char *s, const struct keel_start_info *si)
 	ureg cr4;
 	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
 	g_printf("cpuid-view-state cr4 %lx vcpu %u\n", (unsigned long)cr4, si->vcpu);
-	uint32_t n = view_range(0, 0x20) + view_range(0x80000000u, 0x21);
+	uint32_t n = view_range(0, 0x20) + view_range(0x80000000u, 0x21) +
+		     view_range(0x40000000u, 0x10);
 	cpuid(1, 0, r1);
 	verdict_check(s, "hypervisor-bit", r1[2] >> 31, "leaf 1 ecx %x", r1[2]);
 	verdict_check(s, "vmx-hidden", !(r1[2] & (1u << 5)), "leaf 1 ecx %x", r1[2]);

@@ -20,4 +20,12 @@ void lapic_eoi(void);
 int lapic_send_ipi(u32 apic_id, u32 icr);
 bool lapic_is_x2apic(void);
 
+/* The LAPIC timer as the clock behind vCPU timers: measured once against the TSC (BSP, after
+ * time_init), then armed one-shot on each CPU for a TSC deadline (0 stops it). The interrupt
+ * (VEC_TIMER) only sets a per-CPU flag: lapic_timer_fired() reads and clears it. */
+void lapic_timer_calibrate(void);
+u64 lapic_timer_khz(void);
+void lapic_timer_arm(u64 tsc_deadline);
+bool lapic_timer_fired(void);
+
 #endif

@@ -6,6 +6,7 @@
 #include <keel/types.h>
 
 #define VEC_WAKE 0xf0     /* smp_call's IPI */
+#define VEC_TIMER 0xf2    /* the physical LAPIC timer backing a vCPU's timers */
 #define VEC_SPURIOUS 0xff /* LAPIC spurious vector */
 
 struct trap_frame {

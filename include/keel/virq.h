@@ -1,0 +1,66 @@
+/* Interrupts for partitions (docs/interrupts.md). The first part is the API other parts of the
+ * core call to raise interrupts: in-core devices, the ring's irq notification mode (a vector
+ * made pending in the service VM) and KEEL_HC_IRQ (a service-VM device model's IOAPIC pin).
+ * Every call may come from any CPU; the target vCPU's CPU is woken with an IPI. */
+#ifndef KEEL_VIRQ_H
+#define KEEL_VIRQ_H
+
+#include <keel/types.h>
+
+struct vcpu;
+struct partition;
+
+enum virq_level { VIRQ_LOW = 0, VIRQ_HIGH = 1, VIRQ_PULSE = 2 };
+
+#define VIRQ_IOAPIC_BASE 0xfec00000ull
+#define VIRQ_IOAPIC_PINS 24u
+
+/* Makes `vector` pending in v's local APIC as a fixed, edge-triggered interrupt and wakes v's
+ * CPU; v takes it when its priority and IF allow. -EINVAL for vectors 0-15 (illegal, SDM
+ * Vol. 3A 10.5.3); -EAGAIN when v's APIC is software-disabled (the interrupt is lost, as on
+ * hardware). */
+int virq_raise(struct vcpu *v, u8 vector);
+
+/* The ring's irq notification mode (docs/ring.md §6): set ring_ops.notify = virq_notify and
+ * ring_ops.ctx = a struct virq_notify naming the service VM's vCPU and notify vector. */
+struct virq_notify {
+	struct vcpu *vcpu;
+	u8 vector;
+};
+void virq_notify(void *ctx);
+
+/* Drives input `pin` (0-23) of p's IOAPIC low, high, or high then low. -ERANGE for a bad pin. */
+int virq_set_pin(struct partition *p, u32 pin, enum virq_level level);
+
+/* An ISA interrupt line (0-15): input `irq` of the 8259 pair and the IOAPIC pin it is wired to
+ * (ISA IRQ n → pin n, IRQ 0 → pin 2, as the MP table says). */
+int virq_set_isa(struct partition *p, u32 irq, enum virq_level level);
+
+/* KEEL_HC_IRQ's permission check: is `svc` the service VM and does a forwarded device of
+ * `target` raise that pin (the ring header's device table lists each device's irq)? */
+bool virq_service_owns_pin(const struct partition *svc, const struct partition *target, u32 pin);
+
+/* --- The core's side: set-up and the vCPU loop (vmm/virq.c). --- */
+
+/* Creates the partition's IOAPIC, 8259 pair, 8254, platform devices and its MP table. */
+int virq_partition_init(struct partition *p, u32 nr_vcpus);
+/* Before a vCPU's loop, on its CPU, host interrupts masked: APs are parked until INIT and
+ * SIPI; virq_wait_first_start sleeps until then (true) or a stop (false). */
+void virq_vcpu_begin(struct vcpu *v);
+bool virq_wait_first_start(struct vcpu *v);
+void virq_vcpu_end(struct vcpu *v);
+/* With host interrupts masked, before each entry: start-up work, timers. Returns false when
+ * the vCPU must not be entered (it waited for a start-up IPI, or it stopped). */
+bool virq_before_entry(struct vcpu *v);
+/* After exceptions were queued: injects the interrupt the vCPU can take, else asks for a
+ * window; arms the physical timer. */
+void virq_inject(struct vcpu *v);
+/* HLT with IF = 1: sleeps until the vCPU has an interrupt it can take. Returns false when the
+ * vCPU stopped meanwhile. */
+bool virq_halt(struct vcpu *v);
+/* The NMI window the loop asked for opened. */
+void virq_nmi_window(struct vcpu *v);
+/* EOI of a level-triggered vector: the IOAPIC clears its remote IRR (vmm/vioapic.c). */
+void virq_ioapic_eoi(struct partition *p, u8 vector);
+
+#endif

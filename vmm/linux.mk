@@ -1,0 +1,1 @@
+CORE_SRCS += vmm/linux.c

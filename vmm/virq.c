@@ -1,0 +1,248 @@
+/* Interrupts in the vCPU loop: start-up work posted by INIT/SIPI, timers, injection with
+ * interrupt windows, HLT as a physical sleep; and the virq_* API for the rest of the core.
+ * The loop runs with host interrupts masked; a host interrupt (the physical timer, a kick)
+ * ends a guest's run and is taken in virq_host_window. */
+#include <keel/virq.h>
+#include <keel/vlapic.h>
+#include <keel/vplatform.h>
+#include <keel/errno.h>
+#include <keel/fwd.h>
+#include <keel/partition.h>
+#include <arch/cpu.h>
+#include <arch/exit.h>
+#include <arch/lapic.h>
+#include <arch/virt.h>
+
+enum virq_src { SRC_NONE, SRC_PIC, SRC_LAPIC };
+
+int virq_raise(struct vcpu *v, u8 vector)
+{
+	if (vector < 16)
+		return -EINVAL;
+	if (!vlapic_sw_enabled(v->lapic))
+		return -EAGAIN;
+	vlapic_set_irr(v->lapic, vector, false);
+	vlapic_kick(v);
+	return 0;
+}
+
+void virq_notify(void *ctx)
+{
+	const struct virq_notify *n = ctx;
+	virq_raise(n->vcpu, n->vector);
+}
+
+int virq_set_pin(struct partition *p, u32 pin, enum virq_level level)
+{
+	if (pin >= VIRQ_IOAPIC_PINS || !p->irq)
+		return -ERANGE;
+	struct vioapic *io = &p->irq->ioapic;
+	vioapic_set_level(io, pin, level != VIRQ_LOW);
+	if (level == VIRQ_PULSE)
+		vioapic_set_level(io, pin, false);
+	return 0;
+}
+
+int virq_set_isa(struct partition *p, u32 irq, enum virq_level level)
+{
+	if (irq >= 16 || !p->irq)
+		return -ERANGE;
+	struct vpic *pic = &p->irq->pic;
+	vpic_set_irq(pic, irq, level != VIRQ_LOW);
+	bool wake = vpic_output(pic);
+	if (level == VIRQ_PULSE)
+		vpic_set_irq(pic, irq, false);
+	if (wake)
+		vlapic_kick(p->vcpu[0]);
+	return virq_set_pin(p, irq ? irq : 2, level);
+}
+
+/* The ring header's device table names each forwarded device's partition and pin; only the
+ * service VM answers those devices. */
+bool virq_service_owns_pin(const struct partition *svc, const struct partition *target, u32 pin)
+{
+	return svc->service && fwd_owns_pin(target->id, pin);
+}
+
+void virq_ioapic_eoi(struct partition *p, u8 vector)
+{
+	if (p->irq)
+		vioapic_eoi(&p->irq->ioapic, vector);
+}
+
+static void virq_host_window(void) { __asm__ volatile("sti; nop; cli" ::: "memory"); }
+
+/* STI's shadow covers HLT, so an interrupt arriving after the checks still wakes it. */
+static void virq_sleep(struct vcpu *v)
+{
+	v->stat[KEEL_STAT_HALT_SLEEPS]++;
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+static void virq_arm(struct vlapic *l, u64 deadline)
+{
+	if (deadline != l->armed) {
+		lapic_timer_arm(deadline);
+		l->armed = deadline;
+	}
+}
+
+/* INIT and SIPI work posted by senders (vmm/vlapic_ipi.c). The BSP has no firmware to go back
+ * to after INIT: it stops. Returns the start-up state. */
+static u8 virq_lifecycle(struct vcpu *v)
+{
+	struct vlapic *l = v->lapic;
+	u8 state = __atomic_load_n(&l->lc_state, __ATOMIC_ACQUIRE);
+	if (!READ_ONCE(l->lc_reset) && !READ_ONCE(l->lc_start))
+		return state;
+	spin_lock(&l->lc_lock);
+	bool reset = l->lc_reset, start = l->lc_start;
+	u8 vector = l->lc_vector;
+	l->lc_reset = l->lc_start = false;
+	state = l->lc_state;
+	spin_unlock(&l->lc_lock);
+	if (reset && v->id == 0) {
+		exit_stop(v, "INIT received by the BSP; there is no firmware to restart it");
+		return LC_PARKED;
+	}
+	if (reset) {
+		virt->vcpu_wait_sipi(v);
+		vlapic_reset(l);
+		l->window = false;
+		partition_vcpu_parked(v);
+	}
+	if (start) {
+		virt->vcpu_start_at(v, vector);
+		v->regs.gpr[VCPU_RDX] = cpuid(1, 0).a; /* the processor signature (SDM Vol. 3A 9.1.1) */
+		partition_vcpu_started(v);
+	}
+	return state;
+}
+
+/* Timers due by now: the vLAPIC's, and on the BSP the 8254's. Returns the next deadline. */
+static u64 virq_timers(struct vcpu *v, u64 now)
+{
+	struct vlapic *l = v->lapic;
+	if (lapic_timer_fired())
+		l->armed = 0;
+	u64 next = vlapic_timer_check(l, now);
+	if (v->id == 0 && v->part->irq) {
+		u64 pit = vpit_check(&v->part->irq->pit, now);
+		if (pit && (!next || pit < next))
+			next = pit;
+	}
+	return next;
+}
+
+/* The interrupt the vCPU takes next: the 8259's through LINT0 first (as KVM does), then the
+ * vLAPIC's highest deliverable vector. */
+static enum virq_src virq_source(struct vcpu *v, int *vector)
+{
+	if (v->id == 0 && v->part->irq && vlapic_accepts_extint(v->lapic) &&
+	    vpic_output(&v->part->irq->pic))
+		return SRC_PIC;
+	*vector = vlapic_pending(v->lapic);
+	return *vector >= 0 ? SRC_LAPIC : SRC_NONE;
+}
+
+/* Host interrupts, start-up work and timers. Returns false unless the vCPU is running. */
+static bool virq_service(struct vcpu *v, u64 *next)
+{
+	virq_host_window();
+	u8 state = virq_lifecycle(v);
+	if (READ_ONCE(v->stopped) || state != LC_RUNNING)
+		return false;
+	*next = virq_timers(v, rdtsc());
+	return true;
+}
+
+static void virq_wait_start(struct vcpu *v)
+{
+	struct vlapic *l = v->lapic;
+	virq_arm(l, 0);
+	while (!READ_ONCE(v->stopped) && !READ_ONCE(l->lc_reset) && !READ_ONCE(l->lc_start))
+		virq_sleep(v);
+}
+
+bool virq_before_entry(struct vcpu *v)
+{
+	u64 next;
+	if (virq_service(v, &next)) {
+		v->lapic->next = next;
+		return true;
+	}
+	if (!READ_ONCE(v->stopped))
+		virq_wait_start(v);
+	return false;
+}
+
+void virq_inject(struct vcpu *v)
+{
+	struct vlapic *l = v->lapic;
+	bool want_intr = false, want_nmi = __atomic_load_n(&l->nmi_pending, __ATOMIC_ACQUIRE);
+	int vector = -1;
+	enum virq_src src = virq_source(v, &vector);
+	if (src != SRC_NONE && virt->vcpu_can_take_intr(v)) {
+		if (src == SRC_PIC)
+			vector = vpic_ack(&v->part->irq->pic);
+		else
+			vlapic_ack(l, (u8)vector);
+		if (vector >= 0) {
+			struct vevent e = { .type = VEVENT_EXTINT, .vector = (u8)vector };
+			virt->vcpu_inject(v, &e);
+			v->stat[KEEL_STAT_INTR_INJECTED]++;
+		}
+	} else if (src != SRC_NONE) {
+		want_intr = true;
+		v->stat[KEEL_STAT_INTR_WINDOWS]++;
+	}
+	if (want_intr || want_nmi || l->window) {
+		virt->vcpu_window(v, want_intr, want_nmi);
+		l->window = want_intr || want_nmi;
+	}
+	virq_arm(l, l->next);
+}
+
+void virq_nmi_window(struct vcpu *v)
+{
+	if (!__atomic_exchange_n(&v->lapic->nmi_pending, 0, __ATOMIC_ACQ_REL))
+		return;
+	struct vevent e = { .type = VEVENT_NMI, .vector = 2 };
+	virt->vcpu_inject(v, &e);
+}
+
+/* HLT wakes on an interrupt the vCPU can take (PPR allowing), an NMI, INIT or a stop; until
+ * then the CPU halts with the physical timer armed for the next deadline. */
+bool virq_halt(struct vcpu *v)
+{
+	struct vlapic *l = v->lapic;
+	for (;;) {
+		u64 next;
+		int vector;
+		if (!virq_service(v, &next))
+			return !READ_ONCE(v->stopped);
+		if (READ_ONCE(l->nmi_pending) || virq_source(v, &vector) != SRC_NONE)
+			return true;
+		virq_arm(l, next);
+		virq_sleep(v);
+	}
+}
+
+void virq_vcpu_begin(struct vcpu *v)
+{
+	v->host_intr = true;
+	if (v->lapic->lc_state != LC_RUNNING)
+		virt->vcpu_wait_sipi(v);
+}
+
+void virq_vcpu_end(struct vcpu *v) { virq_arm(v->lapic, 0); }
+
+bool virq_wait_first_start(struct vcpu *v)
+{
+	while (!READ_ONCE(v->stopped)) {
+		if (virq_lifecycle(v) == LC_RUNNING)
+			return !READ_ONCE(v->stopped);
+		virq_wait_start(v);
+	}
+	return false;
+}
