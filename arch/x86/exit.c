@@ -66,8 +66,6 @@ enum exit_action exit_stop(struct vcpu *v, const char *fmt, ...)
 int exit_skip_insn(struct vcpu *v)
 {
 	u32 len = v->exit.insn_len;
-	if (len && insn_check_enabled())
-		insn_check_length(v, len);
 	if (!len) {
 		int rc = insn_length(v, &len);
 		if (rc)

@@ -15,7 +15,7 @@ static uint32_t view_range(uint32_t base, uint32_t last_max)
 	uint32_t r[4], n = 0;
 	view(base, 0, r);
 	uint32_t max = r[0] > base + last_max ? base + last_max : r[0];
-	for (uint32_t l = base + 1; l <= max && r[0] >= base; l++) {
+	for (uint32_t l = base + 1; l <= max; l++) {
 		uint32_t subs = (l == 4 || l == 7 || l == 0xb || l == 0xd || l == 0x8000001d) ? 3 : 1;
 		for (uint32_t s = 0; s < subs; s++, n++)
 			view(l, s, r);

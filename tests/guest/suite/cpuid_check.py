@@ -14,7 +14,9 @@ describes, never read from Keel's code:
 - leaf 0Bh: EDX = the x2APIC ID, the vCPU's index;
 - 8000_0001h ECX.SVM[2] clear; 8000_000Ah all zero;
 - on Intel (VMX), leaves 15h and 16h describe the partition's TSC and LAPIC timer clock (no host
-  line: the host's are not used), so leaf 0's maximum is at least 16h; they must agree with
+  line: the host's are not used), so leaf 0's maximum is at least 16h, and the leaves between
+  the host's maximum and 15h are reserved (zero; the CPU itself would answer them with its
+  largest basic leaf, SDM Vol. 2A CPUID); leaves 15h and 16h must agree with
   Keel's timing leaf 4000_0010h (EAX the TSC in kHz, EBX the timer clock in kHz): TSC Hz =
   15h.ECX * 15h.EBX / 15h.EAX = 4000_0010h.EAX * 1000, 16h.EAX = 16h.EBX = the TSC in MHz;
 - Keel's leaves (no host line): 4000_0000h "KeelKeelKeel" with the largest leaf in EAX,
@@ -116,6 +118,7 @@ def timing_leaves(views):
 
 def judge_part(part, views, host, cr4, vcpu):
     is_intel = intel(host, part)
+    host_max = host.get((part, 0, 0), [0])[0]
     for (leaf, sub), got in views.items():
         if leaf & 0xFFFF0000 == KEEL_BASE:
             why = keel_leaf(leaf, got, views, is_intel)
@@ -125,6 +128,10 @@ def judge_part(part, views, host, cr4, vcpu):
         if is_intel and leaf in TIMING_LEAVES:
             if (part, leaf, sub) in host:
                 return f"leaf {leaf:x} reached the host on Intel"
+            continue
+        if is_intel and host_max < leaf < TIMING_LEAVES[0]:
+            if (part, leaf, sub) in host or any(got):
+                return f"leaf {leaf:x} above the host's maximum {host_max:x}: {hexs(got)}"
             continue
         h = host.get((part, leaf, sub))
         if h is None:
