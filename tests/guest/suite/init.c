@@ -38,9 +38,8 @@ bool cmdline_has(const struct keel_start_info *si, const char *w)
 	return false;
 }
 
-void misc_suites(const struct engine *e, const struct keel_start_info *si)
+void misc_suites(const struct keel_start_info *si)
 {
-	ud_suite(e, "ud");
 	msr_suite("msr", si->vcpu);
 	cpuid_suite("cpuid", si);
 	len_suite("len", cmdline_has(si, "hwlen=1"));

@@ -40,8 +40,8 @@ int guest_main(const struct keel_start_info *si)
 	cpu_features_init();
 	suite_trace = cmdline_has(si, "trace=1");
 	seg_init();
-/* "part=seg" runs only the 16-bit modes, "part=paged" only 32-bit protected mode: Bochs takes
- * them in two boots of about the same length. */
+	/* "part=seg" runs only the 16-bit modes, "part=paged" only 32-bit protected mode: Bochs
+	 * takes them in two boots of about the same length. */
 	bool seg = !cmdline_has(si, "part=paged"), paged = !cmdline_has(si, "part=seg");
 	if (seg) {
 		suite_run(&eng_real);
@@ -60,7 +60,8 @@ int guest_main(const struct keel_start_info *si)
 				      "PAE guests do not run under QEMU 7.2's nested paging (#PF RSVD on every fetch)");
 		paging_on(PG_32);
 		walk_suite(&eng32, "walk32", "pg32-", false, true);
-		misc_suites(&eng32, si);
+		ud_suite(&eng32, "ud");
+		misc_suites(si);
 	}
 	guest_exit_hlt();
 }

@@ -134,8 +134,8 @@ void ud_suite(const struct engine *e, const char *suite);
 void msr_suite(const char *suite, unsigned vcpu);
 void cpuid_suite(const char *suite, const struct keel_start_info *si);
 void len_suite(const char *suite, bool hwlen);
-/* ud, msr, cpuid and len. */
-void misc_suites(const struct engine *e, const struct keel_start_info *si);
+/* msr, cpuid and len: what does not go through the device. */
+void misc_suites(const struct keel_start_info *si);
 /* The payload's command line has word w (e.g. "trace=1"). */
 bool cmdline_has(const struct keel_start_info *si, const char *w);
 void cpu_features_init(void);
