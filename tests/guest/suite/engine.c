@@ -7,6 +7,7 @@ static uint8_t win0[SC_WIN_BYTES], scr0[0x2000], stk0[0x4000];
 static struct tdev_entry logbuf[KEEL_TESTDEV_LOG_MAX];
 static uint32_t features;
 bool suite_trace; /* the payload's command line says trace=1: name each case before it runs */
+int suite_half = -1;
 
 static const char *const cpu_name[CPU_COUNT] = { "base", "sse", "sse2", "avx", "bmi1", "movbe",
 						 "clflush", "clflushopt", "clwb" };
@@ -127,16 +128,17 @@ static void suite_form(const struct engine *e, const struct sc *c, uint32_t n, u
 void suite_run(const struct engine *e)
 {
 	const struct sc_table *t = &sc_tables[e->mode];
-	uint32_t i = 0;
+	uint32_t i = 0, place = 0;
 	for (uint32_t f = 0; f < sc_nforms; f++) {
 		if (!(sc_forms[f].modes & (1u << e->mode)))
 			continue;
 		uint32_t j = i;
 		while (j < t->n && t->c[j].form == f)
 			j++;
-		if (j == i)
+		bool mine = suite_half < 0 || (int)(place++ & 1) == suite_half;
+		if (mine && j == i)
 			verdict_fail(e->suite, sc_forms[f].name, "no generated cases");
-		else
+		else if (mine)
 			suite_form(e, &t->c[i], j - i, 0x5eed0000ull * (e->mode + 1) + i * 0x100);
 		i = j;
 	}

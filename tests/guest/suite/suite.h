@@ -130,6 +130,9 @@ bool cpu_has(unsigned feature);
 bool oracle_sound(const struct engine *e, const char *form, char *why, size_t len);
 bool vector_init(void);
 extern bool suite_trace;
+/* -1: suite_run runs every form; 0 or 1: only the forms whose place among the mode's forms
+ * (manifest order) has that parity (half=0|1 on the command line: a Bochs run in two boots). */
+extern int suite_half;
 void ud_suite(const struct engine *e, const char *suite);
 void msr_suite(const char *suite, unsigned vcpu);
 void cpuid_suite(const char *suite, const struct keel_start_info *si);

@@ -60,4 +60,11 @@ $(SUITE_FORM_MANIFESTS): emul/manifest.tsv $(SUITE)/suite.mk
 		'!/^#/ && $$1 != "form" && NF == 15 && $$15 !~ /len/ && \
 		 index("," $$10 ",", "," mode ",") { print suite "/" $$1 }' $< > $@
 TEST_DEPS += $(SUITE_FORM_MANIFESTS)
+
+# The two halves of forms64 for a run in two boots (the payload's half=0|1): every other form in
+# the manifest's order, as suite_run counts them.
+SUITE_HALF_MANIFESTS := $(B)/guest/suite/forms64-half0.manifest $(B)/guest/suite/forms64-half1.manifest
+$(B)/guest/suite/forms64-half%.manifest: $(B)/guest/suite/forms64.manifest
+	awk 'NR % 2 == ($* + 1) % 2' $< > $@
+TEST_DEPS += $(SUITE_HALF_MANIFESTS)
 CLEAN_EXTRA += $(B)/guest/suite
