@@ -43,8 +43,10 @@ enum keel_testdev_reg {
 #define KEEL_TESTDEV_INFO_PORT (1u << 25) /* LOG_INFO: a port access (offset = port - PORT) */
 
 /* The port block: ports [PORT, PORT + PORTS), below 0x100 so that IN/OUT with an 8-bit
- * immediate reach it. Every port access reads or writes the window at a cursor, which then
- * advances by the access size (wrapping at KEEL_TESTDEV_DATA); string I/O thus streams the window.
+ * immediate reach it; a port region of the device after its MMIO one in the configuration
+ * (docs/config.md), always there in Keel's command-line mode. Every port access reads or
+ * writes the window at a cursor, which then advances by the access size (wrapping at
+ * KEEL_TESTDEV_DATA); string I/O thus streams the window.
  * Accesses to the data ports are logged like window accesses (with KEEL_TESTDEV_INFO_PORT);
  * the control ports are not logged. Other sizes or offsets read all-ones and ignore writes. */
 #define KEEL_TESTDEV_PORT  0xe0u
