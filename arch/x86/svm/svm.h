@@ -293,6 +293,7 @@ static inline bool svm_exit_quiet(const struct svm_vcpu *s)
 void svm_inject(struct vcpu *v, const struct vevent *e);
 void svm_window(struct vcpu *v, bool intr, bool nmi);
 bool svm_can_take_intr(struct vcpu *v);
+u64 svm_xcr0_live(const struct svm_vcpu *s);
 void svm_clear_shadow(struct vcpu *v);
 bool svm_event_before_entry(struct vcpu *v);
 void svm_event_after_exit(struct vcpu *v);

@@ -71,6 +71,16 @@ static void svm_load_xcr0(struct svm_vcpu *s)
 		__asm__ volatile("xsetbv" : : "c"(0), "a"((u32)s->xcr0), "d"((u32)(s->xcr0 >> 32)));
 }
 
+/* The guest's XCR0 as the CPU holds it. QEMU 7.2 does not intercept XSETBV, so a guest can
+ * change it without an exit: the CPU's value, not a copy, is the truth once the host can read
+ * it (CR4.OSXSAVE); before that it is still the reset value or Keel's pending one. */
+u64 svm_xcr0_live(const struct svm_vcpu *s)
+{
+	if (!svm_feat.xsave || s->xcr0 != s->xcr0_cpu || !(read_cr4() & CR4_OSXSAVE))
+		return s->xcr0;
+	return svm_xgetbv();
+}
+
 /* VMRUN loads CR2 from the VMCB on hardware (APM 15.5.1) and #VMEXIT leaves the guest's value
  * in the CPU; Bochs 2.7 does not load it, so it is put there first (docs/svm.md). */
 static void svm_load_cr2(const struct vmcb *vmcb)
