@@ -306,7 +306,9 @@ int ring_access(struct ring *r, const struct ring_access *a, void *rdata)
 	}
 	if (a->flags & KEEL_RING_F_POSTED)
 		return 0;
-	/* Only this caller collects or times out the entry it just submitted: no waitable check. */
+	/* Only this caller collects or times out the entry it just submitted: no waitable check.
+	 * Nobody can have answered it yet: the wait starts with the pause. */
+	ring_pause(r);
 	return ring_wait_pending(r, ring_pend_of(r, id), rdata);
 }
 

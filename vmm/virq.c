@@ -144,7 +144,7 @@ static u64 virq_timers(struct vcpu *v, u64 now)
 
 /* The interrupt the vCPU takes next: the 8259's through LINT0 first (as KVM does), then the
  * vLAPIC's highest deliverable vector. */
-static enum virq_src virq_source(struct vcpu *v, int *vector)
+static inline __attribute__((always_inline)) enum virq_src virq_source(struct vcpu *v, int *vector)
 {
 	if (v->id == 0 && v->part->irq && vpic_requesting(&v->part->irq->pic) &&
 	    vlapic_accepts_extint(v->lapic) && vpic_output(&v->part->irq->pic))
@@ -154,7 +154,7 @@ static enum virq_src virq_source(struct vcpu *v, int *vector)
 }
 
 /* Host interrupts, start-up work and timers. Returns false unless the vCPU is running. */
-static bool virq_service(struct vcpu *v, u64 *next)
+static inline __attribute__((always_inline)) bool virq_service(struct vcpu *v, u64 *next)
 {
 	virq_host_window();
 	u8 state = virq_lifecycle(v);
