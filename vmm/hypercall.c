@@ -20,6 +20,7 @@ static u64 hc_exit(struct vcpu *v, struct hc_args *h)
 {
 	snprintf(v->part->stop_reason, sizeof(v->part->stop_reason), "exit code %llu",
 		 (unsigned long long)h->a);
+	v->dumped = true;
 	v->stopped = true;
 	return KEEL_OK;
 }

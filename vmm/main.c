@@ -13,6 +13,7 @@
 #include <keel/config.h>
 #include <keel/console.h>
 #include <keel/format.h>
+#include <keel/isolation.h>
 #include <keel/panic.h>
 #include <keel/phys.h>
 #include <keel/pmm.h>
@@ -191,6 +192,7 @@ static __noreturn void test_finish(unsigned online, unsigned want, unsigned gues
 	smp_selftest();
 	selftest_pmm(resv, nresv);
 	selftest_map_high();
+	isolation_check();
 	if (opts.fault[0])
 		selftest_fault(opts.fault);
 	printk("KEEL EXIT %u\n", verdict_failures() + guest_failed);
@@ -213,6 +215,7 @@ void kmain(u32 magic, u32 info)
 	log_set_level(opts.loglevel);
 	pr_info("boot: loader %s firmware %s bootloader '%s'", bi.loader == BI_LOADER_MB2 ? "mb2" : "mb1",
 		bi.firmware == BI_FW_UEFI ? "uefi" : "bios", bi.loader_name);
+	isolation_boot();
 	cpu_report();
 	acpi_setup();
 	mem_setup();

@@ -195,7 +195,7 @@ void partition_stop(struct partition *p, const char *why)
 		strlcpy(p->stop_reason, why, sizeof(p->stop_reason));
 	for (u32 i = 0; i < p->nr_vcpus; i++) {
 		WRITE_ONCE(p->vcpu[i]->stopped, true);
-		vcpu_kick(p->vcpu[i]);
+		vcpu_kick_stop(p->vcpu[i]);
 	}
 }
 

@@ -60,7 +60,7 @@ int insn_length(struct vcpu *v, u32 *len)
 	case INSN_RETRY:
 		return 1;
 	default:
-		exit_stop(v, "cannot fetch or measure the intercepted instruction at rip %#llx",
+		exit_fatal(v, "cannot fetch or measure the intercepted instruction at rip %#llx",
 			  (unsigned long long)v->regs.rip);
 		return 1;
 	}
