@@ -17,6 +17,9 @@ PATTERNS = {
     "backend": r"keel: virt: backend (?P<backend>\S+)\s*$",
     "fatal": r"keel: fatal: (?P<message>.*)$",
     "exit": r"KEEL EXIT (?P<n>\d+)\s*$",
+    # One per partition at the end of a run (docs/partitions.md "Status lines").
+    "status": r"keel: partition (?P<name>[a-z0-9_-]+): (?P<state>stopped|running|not started), verdicts "
+              r"(?P<passed>\d+) passed (?P<failed>\d+) failed, (?P<exits>\d+) exits(?:: (?P<reason>.*))?$",
 }
 COMPILED = {k: re.compile(v) for k, v in PATTERNS.items()}
 
