@@ -72,7 +72,7 @@ static bool cpuid_timing(u32 leaf, u32 out[4])
 	return true;
 }
 
-void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
+static inline void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 {
 	if ((leaf & 0xffff0000u) == KEEL_CPUID_BASE) {
 		cpuid_keel(leaf, out);
@@ -86,18 +86,15 @@ void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 		if (virt == &vmx_ops && out[EAX] < CPUID_FREQ_LEAF)
 			out[EAX] = CPUID_FREQ_LEAF;
 		break;
-	case 1: {
-		struct vcpu_sregs s;
-		virt->vcpu_get_sregs(v, &s);
+	case 1:
 		out[ECX] &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE);
 		out[ECX] |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_TSC_DL;
 		out[ECX] &= ~CPUID1_ECX_X2APIC;
 		out[EDX] |= CPUID1_EDX_APIC;
-		if (s.cr4 & CR4_OSXSAVE) /* reflects CR4.OSXSAVE (SDM Vol. 2A CPUID, ECX bit 27) */
+		if (virt->vcpu_get_cr4(v) & CR4_OSXSAVE) /* CR4.OSXSAVE (SDM Vol. 2A CPUID, ECX 27) */
 			out[ECX] |= CPUID1_ECX_OSXSAVE;
 		out[EBX] = (out[EBX] & 0x00ffffffu) | (v->id << 24); /* initial APIC ID */
 		break;
-	}
 	case 6:
 		out[EAX] |= CPUID6_EAX_ARAT; /* the vLAPIC timer runs in every C-state */
 		break;
@@ -107,10 +104,8 @@ void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 	case 7:
 		if (sub == 0) {
 			out[EBX] &= ~CPUID7_EBX_TSC_ADJUST; /* one offset per partition, no per-CPU adjust */
-			struct vcpu_sregs s;
-			virt->vcpu_get_sregs(v, &s);
 			out[ECX] &= ~CPUID7_ECX_OSPKE;
-			if (s.cr4 & CR4_PKE)
+			if (virt->vcpu_get_cr4(v) & CR4_PKE)
 				out[ECX] |= CPUID7_ECX_OSPKE;
 		}
 		break;
@@ -121,4 +116,19 @@ void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 		out[EAX] = out[EBX] = out[ECX] = out[EDX] = 0;
 		break;
 	}
+}
+
+/* RIP first: nothing then lives across that call, and a fault leaves the registers alone. */
+enum exit_action exit_cpuid(struct vcpu *v)
+{
+	u32 out[4];
+	if (exit_skip_insn(v))
+		return EXIT_RESUME;
+	cpuid_emulate(v, (u32)v->regs.gpr[VCPU_RAX], (u32)v->regs.gpr[VCPU_RCX], out);
+	v->regs.gpr[VCPU_RAX] = out[EAX];
+	v->regs.gpr[VCPU_RBX] = out[EBX];
+	v->regs.gpr[VCPU_RCX] = out[ECX];
+	v->regs.gpr[VCPU_RDX] = out[EDX];
+	v->dirty |= VCPU_DIRTY_RAX;
+	return EXIT_RESUME;
 }
