@@ -98,6 +98,21 @@ static void set_vmxe(void *a)
 	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | (1u << 13)));
 }
 
+/* A legal change still works where Keel checks CR4 writes itself (SVM): PGE off and on again
+ * through R9, which needs REX.B to name (SDM Vol. 2B MOV—Move to Control Registers). */
+static void cr4_toggle(void)
+{
+	uintptr_t before, off, after;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(before));
+	__asm__ volatile("mov %1, %%r9; mov %%r9, %%cr4; mov %%cr4, %0" : "=r"(off)
+			 : "r"(before & ~(uintptr_t)0x80) : "r9", "memory");
+	__asm__ volatile("mov %1, %%r9; mov %%r9, %%cr4; mov %%cr4, %0" : "=r"(after)
+			 : "r"(before | 0x80) : "r9", "memory");
+	verdict_report(S, "cr4-legal", !(off & 0x80) && (after & 0x80) && (off | 0x80) == after,
+		       "CR4 0x%lx, PGE off 0x%lx, on 0x%lx", (unsigned long)before, (unsigned long)off,
+		       (unsigned long)after);
+}
+
 struct msr_try {
 	uint32_t msr;
 	bool write;
@@ -141,6 +156,7 @@ void hostile_cpu(void)
 {
 	virt_insns();
 	hypercalls();
+	cr4_toggle();
 	attempt_expect("cr4-vmxe", 13, set_vmxe, NULL);
 	msrs();
 }
