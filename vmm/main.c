@@ -110,11 +110,16 @@ static void mem_setup(void)
 }
 
 /* What the configuration is checked against: the machine's CPUs (MADT), the loaded modules,
- * and what no partition may be placed over (Keel's image, the boot information, the modules,
- * Keel's console UART). */
-static void config_machine(struct config_machine *m, const char **names, struct config_range *r)
+ * the memory map's RAM, and what no partition may be placed over (Keel's image, the boot
+ * information, the modules, Keel's console UART). */
+static void config_machine(struct config_machine *m, const char **names, struct config_range *r,
+			   struct config_range *ram)
 {
-	unsigned n = 0;
+	unsigned n = 0, nram = 0;
+	for (unsigned i = 0; i < bi.nmmap; i++)
+		if (bi.mmap[i].type == BI_MEM_RAM && bi.mmap[i].len)
+			ram[nram++] = (struct config_range){ bi.mmap[i].base, bi.mmap[i].len, CONFIG_MMIO,
+							     "RAM" };
 	for (unsigned i = 0; i < bi.nmods; i++) {
 		names[i] = bi.mods[i].name;
 		r[n++] = (struct config_range){ bi.mods[i].start, bi.mods[i].end - bi.mods[i].start,
@@ -127,13 +132,13 @@ static void config_machine(struct config_machine *m, const char **names, struct 
 					"Keel's console UART" };
 	*m = (struct config_machine){ .ncpus = have_acpi && acpi.madt.valid ? acpi.madt.nenabled : 1,
 				      .modules = names, .nmodules = bi.nmods, .reserved = r,
-				      .nreserved = n };
+				      .nreserved = n, .ram = ram, .nram = nram };
 }
 
 static void config_check(void)
 {
 	static const char *names[BI_MAX_MODULES];
-	static struct config_range ranges[BI_MAX_MODULES + 3];
+	static struct config_range ranges[BI_MAX_MODULES + 3], ram[BI_MAX_MMAP];
 	struct config_machine mach;
 	if (!opts.config[0])
 		return;
@@ -143,8 +148,8 @@ static void config_check(void)
 	const u8 *p = phys_map(m->start, m->end - m->start);
 	if (!p || config_header_check(p, m->end - m->start))
 		fatal("module '%s' is not a Keel configuration (first line must be \"keel-config 1\")", opts.config);
-	config_machine(&mach, names, ranges);
-	if (config_boot_load(&config, p, m->end - m->start, &mach))
+	config_machine(&mach, names, ranges, ram);
+	if (config_boot_load(&config, p, m->end - m->start, &mach) || config_boot_claim(&config))
 		fatal("configuration '%s' has the problems listed above; Keel does not start", opts.config);
 	have_config = true;
 }

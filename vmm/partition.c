@@ -130,11 +130,7 @@ int vcpu_start(struct vcpu *v)
 static int partition_memory(struct partition *p, const struct config_partition *c)
 {
 	int rc = gmem_create(&p->mem, c->ram_size, c->ram_hpa);
-	if (rc == -EBUSY)
-		pr_err("partition %s: memory: hpa %#llx+%#llx is not free RAM (the memory map or "
-		       "another allocation has it)", p->name, (unsigned long long)c->ram_hpa,
-		       (unsigned long long)c->ram_size);
-	else if (rc)
+	if (rc)
 		pr_err("partition %s: memory: cannot allocate %llu MiB of RAM (%d)", p->name,
 		       (unsigned long long)(c->ram_size >> 20), rc);
 	else
