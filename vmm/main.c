@@ -109,9 +109,31 @@ static void mem_setup(void)
 		fatal("no memory for page tables");
 }
 
+/* The ACPI ports Keel drives itself (drivers/timer.c, drivers/acpi_power.c): a partition that
+ * had them could power the machine off or confuse Keel's clock. */
+static unsigned config_acpi_ports(struct config_range *r)
+{
+	const struct acpi_fadt *f = &acpi.fadt;
+	const struct {
+		u32 port, size;
+		const char *what;
+	} ports[] = {
+		{ f->pm1a_cnt, 2, "Keel's ACPI PM1a control port" },
+		{ f->pm1b_cnt, 2, "Keel's ACPI PM1b control port" },
+		{ f->pm_tmr, 4, "Keel's ACPI PM timer" },
+		{ f->smi_cmd <= 0xffff ? f->smi_cmd : 0, 1, "Keel's ACPI SMI command port" },
+	};
+	unsigned n = 0;
+	for (unsigned i = 0; have_acpi && f->valid && i < ARRAY_SIZE(ports); i++)
+		if (ports[i].port)
+			r[n++] = (struct config_range){ ports[i].port, ports[i].size, CONFIG_PIO,
+							ports[i].what };
+	return n;
+}
+
 /* What the configuration is checked against: the machine's CPUs (MADT), the loaded modules,
  * the memory map's RAM, and what no partition may be placed over (Keel's image, the boot
- * information, the modules, Keel's console UART). */
+ * information, the modules, Keel's console UART and ACPI ports). */
 static void config_machine(struct config_machine *m, const char **names, struct config_range *r,
 			   struct config_range *ram)
 {
@@ -130,6 +152,7 @@ static void config_machine(struct config_machine *m, const char **names, struct 
 	r[n++] = (struct config_range){ bi.mbi_pa, bi.mbi_len, CONFIG_MMIO, "the boot information" };
 	r[n++] = (struct config_range){ CONFIG_CONSOLE_PORT, CONFIG_CONSOLE_SIZE, CONFIG_PIO,
 					"Keel's console UART" };
+	n += config_acpi_ports(r + n);
 	*m = (struct config_machine){ .ncpus = have_acpi && acpi.madt.valid ? acpi.madt.nenabled : 1,
 				      .modules = names, .nmodules = bi.nmods, .reserved = r,
 				      .nreserved = n, .ram = ram, .nram = nram };
@@ -138,7 +161,7 @@ static void config_machine(struct config_machine *m, const char **names, struct 
 static void config_check(void)
 {
 	static const char *names[BI_MAX_MODULES];
-	static struct config_range ranges[BI_MAX_MODULES + 3], ram[BI_MAX_MMAP];
+	static struct config_range ranges[BI_MAX_MODULES + 7], ram[BI_MAX_MMAP];
 	struct config_machine mach;
 	if (!opts.config[0])
 		return;
