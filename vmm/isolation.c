@@ -1,4 +1,4 @@
-/* Isolation evidence (docs/partitions.md): Keel's text and read-only data are hashed at boot and
+/* Isolation evidence (docs/isolation.md): Keel's text and read-only data are hashed at boot and
  * again at the end of a test run; canaries lie in Keel's data, in a page of its heap, in the
  * ring's header page and in every partition's RAM. A canary's words are derived from their own
  * host-physical address, so a value copied from one canary to another is caught too. */

@@ -1,2 +1,2 @@
-# Static partitioning (docs/partitions.md): isolation evidence in the core.
+# Static partitioning (docs/isolation.md): isolation evidence in the core.
 CORE_SRCS += vmm/isolation.c

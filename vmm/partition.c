@@ -185,10 +185,15 @@ struct partition *partition_create(u32 id, const struct config_partition *c)
 	return p;
 }
 
+void partition_set_reason(struct partition *p, const char *why)
+{
+	if (why && !__atomic_exchange_n(&p->reason_taken, 1, __ATOMIC_ACQ_REL))
+		strlcpy(p->stop_reason, why, sizeof(p->stop_reason));
+}
+
 void partition_stop(struct partition *p, const char *why)
 {
-	if (why && !p->stop_reason[0])
-		strlcpy(p->stop_reason, why, sizeof(p->stop_reason));
+	partition_set_reason(p, why);
 	for (u32 i = 0; i < p->nr_vcpus; i++) {
 		WRITE_ONCE(p->vcpu[i]->stopped, true);
 		vcpu_kick_stop(p->vcpu[i]);

@@ -51,9 +51,10 @@ static void exit_dump(struct vcpu *v)
 
 static void exit_vstop(struct vcpu *v, bool fatal, const char *fmt, va_list ap)
 {
-	vsnprintf(v->part->stop_reason, sizeof(v->part->stop_reason), fmt, ap);
-	pr_info("%s: vcpu %u stops%s: %s", v->part->name, v->id, fatal ? " the partition" : "",
-		v->part->stop_reason);
+	char why[sizeof(v->part->stop_reason)];
+	vsnprintf(why, sizeof(why), fmt, ap);
+	pr_info("%s: vcpu %u stops%s: %s", v->part->name, v->id, fatal ? " the partition" : "", why);
+	partition_set_reason(v->part, why);
 	exit_dump(v);
 	v->dumped = true;
 	v->stopped = true;

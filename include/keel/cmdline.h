@@ -2,7 +2,7 @@
  * `config=NAME`, `fault=KIND` (in-core fault-handling self-test, docs/boot.md),
  * `virt_selftest=0|1` (the virtualization backend's self-test, docs/vmx.md, docs/svm.md),
  * `guest=NAME`, `guest_mode=long64|prot32|real`, `guest_mem=MiB`, `guest_vcpus=N`, `lencheck=0|1`
- * (docs/boot.md), `canaries=0|1` (isolation canaries, docs/partitions.md). */
+ * (docs/boot.md), `canaries=0|1` (isolation canaries, docs/isolation.md). */
 #ifndef KEEL_CMDLINE_H
 #define KEEL_CMDLINE_H
 

@@ -1,5 +1,5 @@
 /* Evidence that nothing a partition does reaches Keel or another partition (vmm/isolation.c,
- * docs/partitions.md "Isolation evidence"): a hash of Keel's text and read-only data taken at
+ * docs/isolation.md): a hash of Keel's text and read-only data taken at
  * boot, and canaries (values derived from their own host-physical address) in Keel's data, in a
  * page of Keel's heap, in the ring's header page and in every partition's RAM. */
 #ifndef KEEL_ISOLATION_H

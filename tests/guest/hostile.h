@@ -1,6 +1,6 @@
 /* The hostile payload (suite `hostile`, long mode only): a partition that attacks Keel and the
- * other partitions and reports, for every attempt, what it received. docs/partitions.md
- * "Isolation evidence" says what each attempt must meet and why. */
+ * other partitions and reports, for every attempt, what it received. docs/isolation.md
+ * says what each attempt must meet and why. */
 #ifndef HOSTILE_H
 #define HOSTILE_H
 
