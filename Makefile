@@ -91,7 +91,7 @@ qemu-gdb: $(B)/keel.iso
 	tools/qemu.sh --iso $< --smp 3 --mem 1024 --vars $(B)/run/ovmf-vars.fd --gdb $(GDBPORT) $(QEMUFLAGS)
 
 bochs: $(B)/keel.iso
-	tools/bochs.sh --iso $< --cpus 2 --dir $(B)/run/bochs --serial-log /dev/stdout --timeout 3600
+	tools/bochs.sh --iso $< --cpus 3 --dir $(B)/run/bochs --serial-log /dev/stdout --timeout 3600
 
 # Testing (docs/testing.md). Every suite runs even when another fails; the last line sums them.
 KEELTEST := $(PYTHON) tools/keeltest.py --build $(B)
