@@ -243,6 +243,7 @@ struct svm_vcpu {
 	u64 seg_raw[SEG_COUNT * 2]; /* VMCB segments v->eregs.seg[] was converted from */
 	bool seg_known;            /* ... once they have been */
 	struct svm_snap snap;
+	bool snap_fresh;           /* snap was taken for this entry: Keel changed the state */
 };
 
 static inline struct svm_vcpu *svm_of(struct vcpu *v) { return v->arch; }
