@@ -69,6 +69,7 @@ class Case:
     fatal: object = None
     poweroff: str = "acpi"
     skip: str = ""
+    checks: list = field(default_factory=list)
 
     @property
     def cpu_model(self):
@@ -153,6 +154,7 @@ KEYS = {
     "fatal": ("fatal", _regex, False),
     "poweroff": ("poweroff", lambda v: _choice(v, POWEROFF), False),
     "skip": ("skip", str, False),
+    "check": ("checks", str, True),
 }
 
 
