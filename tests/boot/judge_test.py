@@ -166,6 +166,8 @@ def test_status_and_com2():
     expect_pass("status-not-started", STATUS_CASE.replace("as g0", "as g1"), STATUS_LOG.replace(
         "KEEL EXIT", "keel: partition g1: not started, verdicts 0 passed 0 failed, 0 exits: it could not be made "
         "(the errors are above)\r\nKEEL EXIT"), expected=["g0/t/a", "g0/t/b"])
+    later = STATUS_LOG + "[g0] VERDICT PASS t/c\r\n"  # a check: program's verdict, after the run
+    expect_pass("status-before-check-lines", STATUS_CASE, later, expected=["g0/t/a", "g0/t/b", "g0/t/c"])
     com2_case = CASE_SMP2 + "com2: ^steady: v owns COM2$\n"
     with_com2 = RunFacts(exited=True, poweroff="acpi", com2_lines=["steady: v owns COM2", "steady: done"])
     expect_pass("com2-line", com2_case, GOOD_SMP2, with_com2)

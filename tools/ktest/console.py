@@ -67,6 +67,7 @@ class Console:
             m = rx.match(line)
             if m:
                 ev = m.groupdict()
+                ev["at"] = len(self.lines) - 1
                 if ev.get("part"):
                     ev["name"] = f"{ev['part']}/{ev['name']}"
                 self.events[kind].append(ev)
