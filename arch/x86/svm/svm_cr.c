@@ -98,8 +98,10 @@ static int cr4_operand(struct vcpu *v, const struct vmcb *vmcb, u32 *len)
 	struct vevent cut;
 	u32 n;
 
-	if (svm_feat.decode_assists && svm_feat.nrips && (vmcb->ctl.exitinfo1 & EXITINFO1_CR_VALID)) {
-		*len = (u32)(vmcb->ctl.nrip - vmcb->save.rip);
+	u64 d = vmcb->ctl.nrip - vmcb->save.rip;
+	if (svm_feat.decode_assists && svm_feat.nrips && (vmcb->ctl.exitinfo1 & EXITINFO1_CR_VALID) &&
+	    d >= 1 && d <= INSN_MAX_BYTES) {
+		*len = (u32)d;
 		return (int)(vmcb->ctl.exitinfo1 & 15);
 	}
 	if (insn_fetch_raw(v, bytes, &n, &cut))
