@@ -225,13 +225,20 @@ struct emul {
 	const struct emul_exit *exit;
 	const struct emul_env *env;
 	struct emul_regs *regs;
-	uint8_t state;      /* idle, waiting */
+	uint32_t pend;      /* EMUL_PEND | bytes the pending read returns; 0: nothing pending */
+	/* what emul_complete does with the answer (direct.c, emul.c) */
+	int (*cont)(struct emul *e, const uint8_t *data, uint32_t len);
+	struct {            /* the direct path (direct.c) */
+		uint64_t src;     /* the source operand's value; the flags between two accesses */
+		uint8_t len, l64; /* instruction length; 64-bit mode */
+		uint8_t reg, size, dsize; /* register operand, memory and register bytes */
+		uint8_t sub, rex, wb; /* ALU operation; REX present; the result is written */
+	} fx;
 	uint8_t nside;
 	uint8_t next;       /* one-access forms: what emul_complete does next (emul.c) */
 	uint8_t ld_reg, ld_size, ld_sext; /* a MOV load: register, its bytes, sign-extend */
 	uint16_t steps;     /* steps still to run (bit per step, see steps.c) */
-	uint16_t pend_len;  /* bytes the pending read returns */
-	uint8_t *pend_buf;  /* where they go */
+	uint8_t *pend_buf;  /* where the pending read's bytes go */
 	uint32_t batch;     /* string elements in this emulation */
 	struct {            /* a string instruction (ops_string.c) */
 		uint8_t size, sides, ssrc;

@@ -121,11 +121,18 @@ struct emul_opdesc {
 	uint8_t xl;
 	uint32_t flags;
 	/* Derived by the table macro: the modes in which the form decodes without a check when no
-	 * 66/F2/F3/LOCK/VEX is present (low nibble: emul_decode, high: emul_decode_length), and
-	 * the bytes of operands 0 and 1. */
+	 * 66/F2/F3/LOCK/VEX is present (low nibble: emul_decode, none for F_FULL entries; high:
+	 * emul_decode_length), and the bytes of operands 0 and 1. */
 	uint8_t fast;
 	uint8_t fsz[2];
+	uint8_t cls; /* derived by the table macro: the direct path's class (FC_*) */
 };
+
+/* What the direct path (direct.c) does with a form: a MOV load into a register, a MOV store
+ * of a register or an immediate, an ALU operation or TEST on the memory operand, an ALU
+ * operation into a register, any other one-access form (through struct emul_insn and the
+ * calculations); FC_NONE: the general path. */
+enum { FC_NONE, FC_LOAD, FC_STORE, FC_ALUM, FC_ALUR, FC_ONE };
 
 /* emul_prefix_kind values. */
 /* PK_ESC: not a prefix but an escape (0F, C4, C5): the decoder's slow start, like a prefix. */
@@ -145,8 +152,8 @@ int emul_decode_full(const uint8_t *bytes, unsigned len, enum emul_mode mode, st
 /* Bytes of an operand, 0 for none. */
 unsigned emul_opnd_bytes(const struct emul_insn *in, uint8_t opnd);
 
-/* States of struct emul. */
-enum { ES_IDLE, ES_WAIT };
+/* struct emul.pend: an access is pending. */
+#define EMUL_PEND 0x80000000u
 
 /* Segment checks, alignment, page walk and classification of one memory operand (steps.c),
  * and the page walk alone when the exit gave no translation (xlate.c). */
@@ -262,38 +269,64 @@ static inline void emul_copy(void *d, const void *s, size_t n)
 /* Little-endian value of `size` (1-8) bytes. */
 static inline uint64_t emul_ld(const uint8_t *p, unsigned size)
 {
-	uint64_t v = 0;
+	uint16_t w;
+	uint32_t d;
+	uint64_t q = 0;
 
-	emul_copy(&v, p, size);
-	return v;
+	switch (size) {
+	case 1:
+		return p[0];
+	case 2:
+		__builtin_memcpy(&w, p, 2);
+		return w;
+	case 4:
+		__builtin_memcpy(&d, p, 4);
+		return d;
+	case 8:
+		__builtin_memcpy(&q, p, 8);
+		return q;
+	default:
+		__builtin_memcpy(&q, p, size);
+		return q;
+	}
 }
 
-static inline uint64_t emul_reg_get(const struct emul *e, unsigned reg, unsigned size)
+/* General register `reg` of `size` bytes; `rex`: a REX prefix is present. */
+static inline uint64_t emul_gpr_get(const uint64_t *g, unsigned reg, unsigned size, unsigned rex)
 {
-	const uint64_t *g = e->regs->gpr;
-
 	/* SDM Vol. 1 3.4.1.1: without REX, byte registers 4-7 are AH, CH, DH, BH */
-	if (size == 1 && !e->in.rex && reg >= 4 && reg < 8)
+	if (size == 1 && !rex && reg >= 4 && reg < 8)
 		return (g[reg - 4] >> 8) & 0xff;
 	return emul_trunc(g[reg], size);
 }
 
-static inline void emul_reg_set(struct emul *e, unsigned reg, unsigned size, uint64_t val)
+static inline void emul_gpr_set(uint64_t *g, unsigned reg, unsigned size, uint64_t val,
+				unsigned rex)
 {
-	uint64_t *g = &e->regs->gpr[reg], mask;
+	uint64_t mask;
 
 	/* SDM Vol. 1 3.4.1.1: 32-bit results are zero-extended, 8/16-bit ones merged */
 	if (size >= 4) {
-		*g = emul_trunc(val, size);
+		g[reg] = emul_trunc(val, size);
 		return;
 	}
-	if (size == 1 && !e->in.rex && reg >= 4 && reg < 8) {
-		g = &e->regs->gpr[reg - 4];
+	if (size == 1 && !rex && reg >= 4 && reg < 8) {
+		g += reg - 4;
 		*g = (*g & ~0xff00ull) | (val & 0xff) << 8;
 		return;
 	}
 	mask = (1ull << (size * 8)) - 1;
-	*g = (*g & ~mask) | (val & mask);
+	g[reg] = (g[reg] & ~mask) | (val & mask);
+}
+
+static inline uint64_t emul_reg_get(const struct emul *e, unsigned reg, unsigned size)
+{
+	return emul_gpr_get(e->regs->gpr, reg, size, e->in.rex);
+}
+
+static inline void emul_reg_set(struct emul *e, unsigned reg, unsigned size, uint64_t val)
+{
+	emul_gpr_set(e->regs->gpr, reg, size, val, e->in.rex);
 }
 
 /* Effective address of the ModRM/moffs operand, wrapped to the address size. */
@@ -322,11 +355,29 @@ static inline void emul_calc(struct emul *e)
 int emul_general(struct emul *e, const struct emul_exit *x);
 int emul_steps_run(struct emul *e);
 
-/* What emul_complete does with the answer of a one-access form (e->next): run the steps,
- * calculate (then commit, or write and commit after that answer), commit, put the loaded
- * value in a register (MOV/MOVZX/MOVSX loads: no store follows, nothing to stage), or only
- * advance RIP (a MOV store of the direct path). */
-enum { NEXT_STEPS, NEXT_CALC, NEXT_CALC_WRITE, NEXT_COMMIT, NEXT_LOAD, NEXT_DONE };
+/* What emul_complete does with the answer of a one-access form of the general path (e->next):
+ * run the steps, calculate (then commit, or write and commit after that answer), commit, or put
+ * the loaded value in a register (MOV/MOVZX/MOVSX loads: no store follows, nothing to stage). */
+enum { NEXT_STEPS, NEXT_CALC, NEXT_CALC_WRITE, NEXT_COMMIT, NEXT_LOAD };
+
+/* 64-bit mode: IA-32e mode with CS.L (SDM Vol. 3A 2.2). */
+static inline bool emul_mode_l64(const struct emul_regs *r)
+{
+	return (r->efer & (1u << 10)) && (r->seg[SEG_CS].attr & SEG_ATTR_L) && (r->cr0 & 1);
+}
+
+/* A decode status as an emulation status (0 for EMUL_DEC_OK). */
+int emul_decoded(struct emul *e, int dec);
+/* Decode into e->in and run the general path (emul.c). */
+int emul_start_decoded(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
+		       const struct emul_exit *exit, const uint8_t *bytes, unsigned len,
+		       enum emul_mode mode);
+/* The direct path (direct.c) in 64-bit mode and in 32-bit protected mode, for an MMIO exit
+ * with its translation; it falls back to emul_start_decoded. */
+int emul_direct64(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
+		  const struct emul_exit *x, const uint8_t *b, unsigned len);
+int emul_direct32(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
+		  const struct emul_exit *x, const uint8_t *b, unsigned len);
 
 /* Outputs and the staging area at the start of an emulation. */
 static inline void emul_begin_outputs(struct emul *e)
@@ -338,6 +389,9 @@ static inline void emul_begin_outputs(struct emul *e)
 	e->stage.vec = -1;
 	e->stage.rflags = e->regs->rflags;
 }
+
+/* The general path's continuation (emul.c). */
+int emul_cont(struct emul *e, const uint8_t *data, uint32_t len);
 
 /* The access request; `rmw`: one half of a read-modify-write operand (EMUL_ACCESS_RMW). */
 static inline int emul_request(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr,
@@ -354,12 +408,12 @@ static inline int emul_request(struct emul *e, uint8_t kind, uint8_t dir, uint64
 	a->count = (uint16_t)count;
 	a->stride = (int16_t)stride;
 	e->pend_buf = buf;
-	e->pend_len = 0;
-	if (dir == EMUL_DIR_WRITE)
+	e->cont = emul_cont;
+	if (dir == EMUL_DIR_WRITE) {
 		emul_copy(a->data, buf, len);
-	else
-		e->pend_len = (uint16_t)len;
-	e->state = ES_WAIT;
+		len = 0;
+	}
+	e->pend = EMUL_PEND | len;
 	return EMUL_ACCESS;
 }
 
