@@ -147,7 +147,7 @@ static inline unsigned decf_size(unsigned f, unsigned osz, unsigned vexl)
 
 /* The memory operand of ModRM (mod != 11b) whose SIB or displacement starts at b[p]
  * (SDM Vol. 2A Tables 2-2 and 2-3); the position after it, or DEC_FULL when the bytes end.
- * With the registers `r`, o->ea gets the base, index and displacement. */
+ * With `o` (the direct path), o->ea gets the base, index and displacement from the registers. */
 static inline __attribute__((always_inline)) int
 decf_mem(const uint8_t *b, unsigned len, unsigned p, unsigned modrm, unsigned rex,
 	 unsigned segovr, struct emul_insn *in, const struct emul_regs *r, struct decf_out *o)
@@ -162,7 +162,7 @@ decf_mem(const uint8_t *b, unsigned len, unsigned p, unsigned modrm, unsigned re
 			unsigned sib = b[p++], idx = ((sib >> 3) & 7) | ((rex & 2) << 2);
 			in->scale = (uint8_t)(1u << (sib >> 6));
 			in->index = idx == 4 ? EMUL_NOREG : (uint8_t)idx;
-			if (r && idx != 4)
+			if (o && idx != 4)
 				a = r->gpr[idx] << (sib >> 6);
 			base = sib & 7;
 			if (base == 5 && n == 0) {
@@ -176,7 +176,7 @@ decf_mem(const uint8_t *b, unsigned len, unsigned p, unsigned modrm, unsigned re
 	}
 	if (base != EMUL_NOREG) {
 		base |= (rex & 1) << 3;
-		if (r)
+		if (o)
 			a += r->gpr[base];
 		if ((base == EMUL_RSP || base == EMUL_RBP) && segovr == SEG_COUNT)
 			in->seg = SEG_SS;
@@ -190,14 +190,14 @@ decf_mem(const uint8_t *b, unsigned len, unsigned p, unsigned modrm, unsigned re
 		in->disp = (int8_t)b[p];
 	else if (n == 4)
 		in->disp = (int32_t)emul_ld(b + p, 4);
-	if (r)
+	if (o)
 		o->ea = a + (uint64_t)in->disp;
 	return (int)(p + n);
 }
 
 /* Everything from the opcode's entry on; pfx, rex, segovr and VEX.L are what the prefixes
- * gave (constants for the prefix-free copy). With the registers `r`, *o gets the effective
- * address and the sign-extended immediate. */
+ * gave (constants for the prefix-free copy). With `o` (the direct path), *o gets the effective
+ * address (from the registers `r`) and the sign-extended immediate. */
 static inline __attribute__((always_inline)) int
 decf_tail(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn *in,
 	  const struct emul_opdesc *op, unsigned p, unsigned pfx, unsigned rex, unsigned segovr,
@@ -249,7 +249,7 @@ decf_tail(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn 
 	in->imm_size = 0;
 	in->disp = 0;
 	in->imm = 0;
-	if (r)
+	if (o)
 		o->ea = o->simm = 0;
 	p++;
 	if (fl & F_MODRM) {
@@ -268,12 +268,12 @@ decf_tail(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn 
 			in->disp_size = (int8_t)n;
 			if (segovr != SEG_COUNT)
 				in->seg = (uint8_t)segovr;
-			if (r)
+			if (o)
 				o->ea = (uint64_t)in->disp;
 		} else {
 			in->imm = emul_ld(b + p, n);
 			in->imm_size = (int8_t)n;
-			if (r)
+			if (o)
 				o->simm = n == 1 ? (uint64_t)(int8_t)b[p] : n == 2 ?
 					  (uint64_t)(int16_t)emul_ld(b + p, 2) :
 					  (uint64_t)(int32_t)emul_ld(b + p, 4);
@@ -281,7 +281,7 @@ decf_tail(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn 
 		p += n;
 	}
 	in->len = (uint8_t)p;
-	if (r) {
+	if (o) {
 		if (in->riprel)
 			o->ea += r->rip + p;
 		o->ea = emul_trunc(o->ea, asz);
@@ -335,8 +335,8 @@ decf_rex_0f(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_ins
 	return op;
 }
 
-/* The fast path; with the registers `r` (the direct path), *o gets the effective address of
- * the memory operand (if it has one) and the sign-extended immediate (if any). */
+/* The fast path; with `o` (the direct path), *o gets the effective address of the memory operand
+ * (if it has one) from the registers `r`, and the sign-extended immediate (if any). */
 static inline __attribute__((always_inline)) int
 emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emul_insn *in,
 		 const struct emul_regs *r, struct decf_out *o)

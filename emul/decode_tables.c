@@ -34,14 +34,28 @@
 			      OPND_KIND(o1) == K_ACC || OPND_KIND(o1) == K_I) ? F_STOREMOV : 0)
 #define CLS(op, modes, o0, o1, o2, fl)                                                        \
 	(!DIRECT(op, modes, o0, o1, o2, fl) ? FC_NONE : LOADREG(op, o0, o1) ? FC_LOAD :            \
-	 STOREMOV(op, o0, o1) ? FC_STORE : ((op) == OP_ALU || (op) == OP_TEST) && MEMK(o0) ? FC_ALUM : \
-	 (op) == OP_ALU && OPND_KIND(o0) == K_G ? FC_ALUR : FC_ONE)
+	 STOREMOV(op, o0, o1) ? FC_STORE : (op) == OP_VMOV ? FC_VEC :                              \
+	 (op) == OP_IMUL || (op) == OP_MOVBE ? FC_ONE : FC_RMW)
+#define DOP(op, o0)                                                                           \
+	((op) == OP_ALU ? (MEMK(o0) ? DOP_ALUM : DOP_ALUR) : (op) == OP_TEST ? DOP_ALUM :           \
+	 (op) == OP_INCDEC ? DOP_INCDEC : (op) == OP_NOT ? DOP_NOT : (op) == OP_NEG ? DOP_NEG :       \
+	 (op) == OP_BT ? DOP_BT : (op) == OP_XCHG ? DOP_XCHG : (op) == OP_XADD ? DOP_XADD :         \
+	 (op) == OP_CMPXCHG ? DOP_CMPXCHG : 0)
+#define HOT(op, o0, o1, fl)                                                                   \
+	((OPND_KIND(o0) == K_ACC || OPND_KIND(o1) == K_ACC ? HOT_ACC : 0) |                         \
+	 (OPND_KIND(o1) == K_I || OPND_KIND(o1) == K_IS ? HOT_IMM : 0) |                            \
+	 ((op) == OP_MOVSX ? HOT_SEXT : 0) | (OPND_KIND(o0) == K_V ? HOT_VLOAD : 0))
+/* Bytes for the direct path: fixed, or 0 for the operand size (Y, only MOVNTI there, which
+ * has no 16-bit form, is the operand size too). */
+#define HSZ(o) (OPND_SIZE(o) == S_V || OPND_SIZE(o) == S_Y ? 0 :                                  \
+		OPND_SIZE(o) >= S_B && OPND_SIZE(o) <= S_Q ? 1u << (OPND_SIZE(o) - 1) : 0xff)
 #define E_(op, sub, modes, o0, o1, o2, fl)                                                    \
 	{ op, sub, modes, { o0, o1, o2 }, IMMT(o0) | IMMT(o1) | IMMT(o2), XLT(op, o0, o1, fl),     \
 	  (fl) | FULL(fl, o0, o1, o2) | DIRECT(op, modes, o0, o1, o2, fl) | LOADREG(op, o0, o1) |     \
 	  STOREMOV(op, o0, o1),                                                                      \
 	  FAST(op, modes, fl, FULL(fl, o0, o1, o2)),               \
-	  { FSZ(o0), FSZ(o1) }, CLS(op, modes, o0, o1, o2, fl) }
+	  { FSZ(o0), FSZ(o1) }, CLS(op, modes, o0, o1, o2, fl), HOT(op, o0, o1, fl),                 \
+	  { HSZ(MEMK(o0) ? (o0) : (o1)), HSZ(o0) }, DOP(op, o0) }
 /* Prefix and escape bytes in the one-byte map: the decoder's slow start. */
 #define HEAD { .flags = F_HEAD | F_FULL }
 #define GRP(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_GROUP)

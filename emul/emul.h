@@ -229,10 +229,13 @@ struct emul {
 	/* what emul_complete does with the answer (direct.c, emul.c) */
 	int (*cont)(struct emul *e, const uint8_t *data, uint32_t len);
 	struct {            /* the direct path (direct.c) */
+		uint64_t rip;     /* RIP after the instruction */
 		uint64_t src;     /* the source operand's value; the flags between two accesses */
-		uint8_t len, l64; /* instruction length; 64-bit mode */
-		uint8_t reg, size, dsize; /* register operand, memory and register bytes */
-		uint8_t sub, rex, wb; /* ALU operation; REX present; the result is written */
+		uint64_t rv;      /* a register result (CMPXCHG: rAX before) */
+		uint8_t reg, dsize, rex; /* its register, its bytes, REX present */
+		uint8_t dop, sub; /* the calculation (DOP_*) and its operation */
+		bool wb, rw;      /* the memory operand is written back; the register is */
+		bool sext, vex;   /* a MOV load sign-extends; a vector load is VEX-encoded */
 	} fx;
 	uint8_t nside;
 	uint8_t next;       /* one-access forms: what emul_complete does next (emul.c) */

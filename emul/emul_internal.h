@@ -125,14 +125,31 @@ struct emul_opdesc {
 	 * emul_decode_length), and the bytes of operands 0 and 1. */
 	uint8_t fast;
 	uint8_t fsz[2];
-	uint8_t cls; /* derived by the table macro: the direct path's class (FC_*) */
+	/* Derived by the table macro for the direct path (direct.c): its class (FC_*), HOT_* bits,
+	 * the bytes of the memory operand and of a MOV load's register (fixed, or 0 for the
+	 * operand size), and the calculation of an FC_RMW form (DOP_*). */
+	uint8_t cls, hot;
+	uint8_t hsz[2];
+	uint8_t dop;
 };
 
-/* What the direct path (direct.c) does with a form: a MOV load into a register, a MOV store
- * of a register or an immediate, an ALU operation or TEST on the memory operand, an ALU
- * operation into a register, any other one-access form (through struct emul_insn and the
- * calculations); FC_NONE: the general path. */
-enum { FC_NONE, FC_LOAD, FC_STORE, FC_ALUM, FC_ALUR, FC_ONE };
+/* What the direct path (direct.c) does with a form: a MOV load into a general register, a MOV
+ * store of a general register or an immediate, a calculation on the memory operand's value
+ * (read, then written back if the form writes it), a vector load or store, any other
+ * one-access form (through struct emul_insn and the calculations of the general path);
+ * FC_NONE: the general path. */
+enum { FC_NONE, FC_LOAD, FC_STORE, FC_RMW, FC_VEC, FC_ONE };
+
+/* The calculations of FC_RMW forms: ALU operation or TEST on the memory operand, ALU operation
+ * into a register, INC/DEC, NOT, NEG, BT/BTS/BTR/BTC by an immediate, XCHG, XADD, CMPXCHG. */
+enum { DOP_ALUM, DOP_ALUR, DOP_INCDEC, DOP_NOT, DOP_NEG, DOP_BT, DOP_XCHG, DOP_XADD, DOP_CMPXCHG };
+
+/* struct emul_opdesc.hot: the register operand is rAX (A0-A3), the source operand is the
+ * immediate, a MOV load sign-extends, a vector form loads the register. */
+#define HOT_ACC  0x1u
+#define HOT_IMM  0x2u
+#define HOT_SEXT 0x4u
+#define HOT_VLOAD 0x8u
 
 /* emul_prefix_kind values. */
 /* PK_ESC: not a prefix but an escape (0F, C4, C5): the decoder's slow start, like a prefix. */
