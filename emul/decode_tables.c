@@ -32,8 +32,10 @@
 			     MEMK(o1) && (OPND_KIND(o0) == K_G || OPND_KIND(o0) == K_ACC) ? F_LOADREG : 0)
 #define STOREMOV(op, o0, o1) ((op) == OP_MOV && MEMK(o0) && (OPND_KIND(o1) == K_G ||              \
 			      OPND_KIND(o1) == K_ACC || OPND_KIND(o1) == K_I) ? F_STOREMOV : 0)
-#define CLS(op, modes, o0, o1, o2, fl)                                                        \
-	(!DIRECT(op, modes, o0, o1, o2, fl) ? FC_NONE : LOADREG(op, o0, o1) ? FC_LOAD :            \
+#define CLS(op, sub, modes, o0, o1, o2, fl)                                                   \
+	((op) == OP_STR && ((int)(sub) == (int)STR_MOVS || (int)(sub) == (int)STR_STOS ||        \
+			   (int)(sub) == (int)STR_LODS) ? FC_STR :                                     \
+	 !DIRECT(op, modes, o0, o1, o2, fl) ? FC_NONE : LOADREG(op, o0, o1) ? FC_LOAD :             \
 	 STOREMOV(op, o0, o1) ? FC_STORE : (op) == OP_VMOV ? FC_VEC :                              \
 	 (op) == OP_IMUL || (op) == OP_MOVBE ? FC_ONE : FC_RMW)
 #define DOP(op, o0)                                                                           \
@@ -54,7 +56,7 @@
 	  (fl) | FULL(fl, o0, o1, o2) | DIRECT(op, modes, o0, o1, o2, fl) | LOADREG(op, o0, o1) |     \
 	  STOREMOV(op, o0, o1),                                                                      \
 	  FAST(op, modes, fl, FULL(fl, o0, o1, o2)),               \
-	  { FSZ(o0), FSZ(o1) }, CLS(op, modes, o0, o1, o2, fl), HOT(op, o0, o1, fl),                 \
+	  { FSZ(o0), FSZ(o1) }, CLS(op, sub, modes, o0, o1, o2, fl), HOT(op, o0, o1, fl),                 \
 	  { HSZ(MEMK(o0) ? (o0) : (o1)), HSZ(o0) }, DOP(op, o0) }
 /* Prefix and escape bytes in the one-byte map: the decoder's slow start. */
 #define HEAD { .flags = F_HEAD | F_FULL }

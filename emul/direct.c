@@ -278,6 +278,11 @@ direct_mode(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 		return emul_start_decoded(e, env, r, x, b, len, mode);
 	if (op->cls == FC_ONE)
 		return direct_one(e, env, r, x, b, len, mode);
+	if (op->cls == FC_STR)
+		return mode == EMUL_MODE_LONG64 && in.asz == 8 ?
+		       emul_direct_str(e, env, r, x, b, len, op->sub, in.len,
+				       decf_size(op->fsz[0], in.osz, 0), in.pfx) :
+		       emul_start_decoded(e, env, r, x, b, len, mode);
 	hot = op->hot;
 	size = op->cls == FC_VEC ? decf_size(op->fsz[(xl & XL_OPND1) != 0], in.osz, in.vex_l) :
 	       op->hsz[0] ? op->hsz[0] : in.osz;

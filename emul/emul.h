@@ -232,10 +232,12 @@ struct emul {
 		uint64_t rip;     /* RIP after the instruction */
 		uint64_t src;     /* the source operand's value; the flags between two accesses */
 		uint64_t rv;      /* a register result (CMPXCHG: rAX before) */
+		uint64_t si, di, cx, ram; /* strings: rSI, rDI, rCX after; the RAM side's GPA */
 		uint8_t reg, dsize, rex; /* its register, its bytes, REX present */
 		uint8_t dop, sub; /* the calculation (DOP_*) and its operation */
 		bool wb, rw;      /* the memory operand is written back; the register is */
 		bool sext, vex;   /* a MOV load sign-extends; a vector load is VEX-encoded */
+		bool down;        /* strings: DF set */
 	} fx;
 	uint8_t nside;
 	uint8_t next;       /* one-access forms: what emul_complete does next (emul.c) */

@@ -136,9 +136,9 @@ struct emul_opdesc {
 /* What the direct path (direct.c) does with a form: a MOV load into a general register, a MOV
  * store of a general register or an immediate, a calculation on the memory operand's value
  * (read, then written back if the form writes it), a vector load or store, any other
- * one-access form (through struct emul_insn and the calculations of the general path);
- * FC_NONE: the general path. */
-enum { FC_NONE, FC_LOAD, FC_STORE, FC_RMW, FC_VEC, FC_ONE };
+ * one-access form (through struct emul_insn and the calculations of the general path),
+ * MOVS/STOS/LODS (direct_str.c); FC_NONE: the general path. */
+enum { FC_NONE, FC_LOAD, FC_STORE, FC_RMW, FC_VEC, FC_ONE, FC_STR };
 
 /* The calculations of FC_RMW forms: ALU operation or TEST on the memory operand, ALU operation
  * into a register, INC/DEC, NOT, NEG, BT/BTS/BTR/BTC by an immediate, XCHG, XADD, CMPXCHG. */
@@ -395,6 +395,11 @@ int emul_direct64(struct emul *e, const struct emul_env *env, struct emul_regs *
 		  const struct emul_exit *x, const uint8_t *b, unsigned len);
 int emul_direct32(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
 		  const struct emul_exit *x, const uint8_t *b, unsigned len);
+/* MOVS/STOS/LODS (`sub`) of `ilen` bytes, elements of `size` bytes, prefixes `pfx`, in 64-bit
+ * mode with 64-bit addresses (direct_str.c). */
+int emul_direct_str(struct emul *e, const struct emul_env *env, struct emul_regs *r,
+		    const struct emul_exit *x, const uint8_t *b, unsigned len, unsigned sub,
+		    unsigned ilen, unsigned size, unsigned pfx);
 
 /* Outputs and the staging area at the start of an emulation. */
 static inline void emul_begin_outputs(struct emul *e)

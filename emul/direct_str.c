@@ -1,0 +1,139 @@
+/* The direct path of MOVS/STOS/LODS (with or without REP) in 64-bit mode with 64-bit addresses
+ * and the exit's linear address: the device side is the exit's page (its translation taken
+ * from the exit), the RAM side of MOVS is walked once, and one batch - the elements that stay
+ * within both pages, at most EMUL_BATCH_MAX_BYTES, one while single-stepping - is one access.
+ * The same batch as the general path (ops_string.c) with the same register results; anything
+ * else (a count of 0, a segment override, two devices, a spurious exit, a fault to raise)
+ * goes to the general path. */
+#include "emul_internal.h"
+
+/* Elements from linear address `a` in the string direction that stay within its page (0 if
+ * the first one crosses the page end). */
+static inline uint64_t dstr_room(uint64_t a, unsigned shift, bool down)
+{
+	unsigned off = (unsigned)a & 0xfff;
+
+	if (off + (1u << shift) > 0x1000)
+		return 0;
+	return down ? (off >> shift) + 1 : (0x1000 - off) >> shift;
+}
+
+/* Batch elements between access order (the first element at the start address) and address
+ * order (the lowest first). */
+static void dstr_reverse(uint8_t *dst, const uint8_t *src, unsigned n, unsigned size)
+{
+	for (unsigned i = 0; i < n; i++)
+		emul_copy(dst + i * size, src + (n - 1 - i) * size, size);
+}
+
+/* The batch's access is done: MOVS into RAM writes it, LODS loads rAX with its last element,
+ * then rSI/rDI/rCX, RIP and RFLAGS (computed at the start). */
+static int dstr_done(struct emul *e, const uint8_t *data, uint32_t len)
+{
+	struct emul_regs *r = e->regs;
+	const struct emul_mem *mem = &e->env->mem;
+	unsigned size = e->fx.dsize;
+
+	if (e->fx.dop == STR_MOVS && len) {
+		if (e->fx.down) {
+			dstr_reverse(e->data, data, len / size, size);
+			data = e->data;
+		}
+		(void)mem->write(mem->ctx, e->fx.ram, data, len); /* outside RAM: dropped */
+	} else if (e->fx.dop == STR_LODS) {
+		emul_gpr_set(r->gpr, EMUL_RAX, size, emul_ld(data + len - size, size), 1);
+	}
+	r->gpr[EMUL_RSI] = e->fx.si;
+	r->gpr[EMUL_RDI] = e->fx.di;
+	r->gpr[EMUL_RCX] = e->fx.cx;
+	r->rip = e->fx.rip;
+	r->rflags &= ~(uint64_t)EMUL_RFLAGS_RF;
+	return EMUL_DONE;
+}
+
+/* MOVS: the RAM side at linear address `a` (walked once: the batch stays within its page),
+ * read into the request (from RAM) or remembered for the answer (into RAM). 0, or 1 when the
+ * general path must decide. */
+static int dstr_ram(struct emul *e, const struct emul_env *env, uint64_t a, unsigned n,
+		    unsigned size, bool down, bool to_ram)
+{
+	const struct emul_mem *mem = &env->mem;
+	unsigned bytes = n * size;
+	uint64_t gpa;
+
+	if (emul_walk_page(e, a, to_ram ? WALK_WRITE : 0, &gpa))
+		return 1;
+	gpa -= down ? bytes - size : 0;
+	if (env->classify(env->ctx, gpa, bytes) != EMUL_GPA_RAM)
+		return 1;
+	e->fx.ram = gpa;
+	if (to_ram)
+		return 0;
+	if (mem->read(mem->ctx, gpa, down ? e->data : e->access.data, bytes))
+		__builtin_memset(down ? e->data : e->access.data, 0xff, bytes); /* all-ones */
+	if (down)
+		dstr_reverse(e->access.data, e->data, n, size);
+	return 0;
+}
+
+int emul_direct_str(struct emul *e, const struct emul_env *env, struct emul_regs *r,
+		    const struct emul_exit *x, const uint8_t *b, unsigned len, unsigned sub,
+		    unsigned ilen, unsigned size, unsigned pfx)
+{
+	unsigned shift = (unsigned)__builtin_ctz(size), dir;
+	bool down = r->rflags & EMUL_RFLAGS_DF, rep = pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE);
+	uint64_t count = rep ? r->gpr[EMUL_RCX] : 1, si = r->gpr[EMUL_RSI], di = r->gpr[EMUL_RDI];
+	uint64_t n = EMUL_BATCH_MAX_BYTES >> shift, dev, room, step, gpa, hdr;
+
+	/* the device side: the destination of STOS, the source of LODS, either of MOVS */
+	dir = sub == STR_STOS || (sub == STR_MOVS && x->write) ? EMUL_DIR_WRITE : EMUL_DIR_READ;
+	dev = dir == EMUL_DIR_WRITE ? di : si;
+	if (!x->la_valid || !count || (dev ^ x->la) >> 12 || x->write != (dir == EMUL_DIR_WRITE))
+		goto general;
+	n = count < n ? count : n;
+	/* one element at a time when single-stepping (SDM Vol. 3A 17.3.1.4) */
+	if (r->rflags & EMUL_RFLAGS_TF)
+		n = 1;
+	room = dstr_room(dev, shift, down);
+	n = room < n ? room : n;
+	e->regs = r;
+	e->env = env;
+	if (sub == STR_MOVS) {
+		room = dstr_room(dir == EMUL_DIR_WRITE ? si : di, shift, down);
+		n = room < n ? room : n;
+		if (!n || dstr_ram(e, env, dir == EMUL_DIR_WRITE ? si : di, (unsigned)n, size, down,
+				   dir == EMUL_DIR_READ))
+			goto general;
+	} else if (!n) {
+		goto general;
+	} else if (sub == STR_STOS) {
+		uint64_t v = r->gpr[EMUL_RAX];
+		for (unsigned i = 0; i < n; i++)
+			emul_copy(e->access.data + (i << shift), &v, size);
+	}
+	gpa = (x->gpa & ~0xfffull) | (dev & 0xfff);
+	step = (down ? -(uint64_t)n : n) << shift;
+	e->fx.si = sub == STR_STOS ? si : si + step;
+	e->fx.di = sub == STR_LODS ? di : di + step;
+	e->fx.cx = rep ? count - n : r->gpr[EMUL_RCX];
+	e->fx.rip = rep && count != n ? r->rip : r->rip + ilen;
+	e->fx.dop = (uint8_t)sub;
+	e->fx.dsize = (uint8_t)size;
+	e->fx.down = down;
+	e->nmop = 0;
+	e->single_step = (r->rflags & EMUL_RFLAGS_TF) != 0;
+	e->shadow_clear = true;
+	e->rip_advanced = !rep || count == n;
+	hdr = EMUL_KIND_MMIO | dir << 8 | size << 16 | (uint64_t)(uint16_t)(down ? -size : size) << 32 |
+	      n << 48;
+	__builtin_memcpy(&e->access, &hdr, 8);
+	e->access.addr = gpa;
+	e->pend = EMUL_PEND | (dir == EMUL_DIR_READ ? (unsigned)n << shift : 0);
+	e->cont = dstr_done;
+	if (env->classify(env->ctx, gpa - (down ? (n - 1) << shift : 0), (uint32_t)n << shift) ==
+	    EMUL_GPA_RAM)
+		goto general;
+	return EMUL_ACCESS;
+general:
+	return emul_start_decoded(e, env, r, x, b, len, EMUL_MODE_LONG64);
+}
