@@ -283,12 +283,12 @@ static inline void emul_copy(void *d, const void *s, size_t n)
 	}
 }
 
-/* Little-endian value of `size` (1-8) bytes. */
+/* Little-endian value of `size` (1, 2, 4 or 8) bytes. */
 static inline uint64_t emul_ld(const uint8_t *p, unsigned size)
 {
 	uint16_t w;
 	uint32_t d;
-	uint64_t q = 0;
+	uint64_t q;
 
 	switch (size) {
 	case 1:
@@ -299,11 +299,8 @@ static inline uint64_t emul_ld(const uint8_t *p, unsigned size)
 	case 4:
 		__builtin_memcpy(&d, p, 4);
 		return d;
-	case 8:
-		__builtin_memcpy(&q, p, 8);
-		return q;
 	default:
-		__builtin_memcpy(&q, p, size);
+		__builtin_memcpy(&q, p, 8);
 		return q;
 	}
 }
