@@ -27,11 +27,11 @@
 #define DIRECT(op, modes, o0, o1, o2, fl)                                                     \
 	(GENERIC(op) && (MEMK(o0) || MEMK(o1)) && !(XLT(op, o0, o1, fl) & XL_MORE) &&           \
 	 ((modes) & M_L64) && ((fl) & (F_O32 | F_O64)) == (F_O32 | F_O64) &&                    \
-	 !FULL(fl, o0, o1, o2) ? F_DIRECT : 0)
+	 !FULL(fl, o0, o1, o2))
 #define LOADREG(op, o0, o1) (((op) == OP_MOV || (op) == OP_MOVZX || (op) == OP_MOVSX) &&          \
-			     MEMK(o1) && (OPND_KIND(o0) == K_G || OPND_KIND(o0) == K_ACC) ? F_LOADREG : 0)
+			     MEMK(o1) && (OPND_KIND(o0) == K_G || OPND_KIND(o0) == K_ACC))
 #define STOREMOV(op, o0, o1) ((op) == OP_MOV && MEMK(o0) && (OPND_KIND(o1) == K_G ||              \
-			      OPND_KIND(o1) == K_ACC || OPND_KIND(o1) == K_I) ? F_STOREMOV : 0)
+			      OPND_KIND(o1) == K_ACC || OPND_KIND(o1) == K_I))
 #define CLS(op, sub, modes, o0, o1, o2, fl)                                                   \
 	((op) == OP_STR && ((int)(sub) == (int)STR_MOVS || (int)(sub) == (int)STR_STOS ||        \
 			   (int)(sub) == (int)STR_LODS) ? FC_STR :                                     \
@@ -43,21 +43,22 @@
 	 (op) == OP_INCDEC ? DOP_INCDEC : (op) == OP_NOT ? DOP_NOT : (op) == OP_NEG ? DOP_NEG :       \
 	 (op) == OP_BT ? DOP_BT : (op) == OP_XCHG ? DOP_XCHG : (op) == OP_XADD ? DOP_XADD :         \
 	 (op) == OP_CMPXCHG ? DOP_CMPXCHG : 0)
-#define HOT(op, o0, o1, fl)                                                                   \
+#define HOT(op, o0, o1)                                                                       \
 	((OPND_KIND(o0) == K_ACC || OPND_KIND(o1) == K_ACC ? HOT_ACC : 0) |                         \
 	 (OPND_KIND(o1) == K_I || OPND_KIND(o1) == K_IS ? HOT_IMM : 0) |                            \
 	 ((op) == OP_MOVSX ? HOT_SEXT : 0) | (OPND_KIND(o0) == K_V ? HOT_VLOAD : 0))
+/* The direct path's bits of the flags. */
+#define DFLAGS(op, sub, modes, o0, o1, o2, fl)                                                \
+	((uint32_t)CLS(op, sub, modes, o0, o1, o2, fl) << 20 | HOT(op, o0, o1) |                    \
+	 (uint32_t)DOP(op, o0) << 27)
 /* Bytes for the direct path: fixed, or 0 for the operand size (Y, only MOVNTI there, which
- * has no 16-bit form, is the operand size too). */
-#define HSZ(o) (OPND_SIZE(o) == S_V || OPND_SIZE(o) == S_Y ? 0 :                                  \
-		OPND_SIZE(o) >= S_B && OPND_SIZE(o) <= S_Q ? 1u << (OPND_SIZE(o) - 1) : 0xff)
+ * has no 16-bit form, is the operand size too; nothing else there uses this nibble). */
+#define HSZ(o) (OPND_SIZE(o) >= S_B && OPND_SIZE(o) <= S_Q ? 1u << (OPND_SIZE(o) - 1) : 0)
 #define E_(op, sub, modes, o0, o1, o2, fl)                                                    \
 	{ op, sub, modes, { o0, o1, o2 }, IMMT(o0) | IMMT(o1) | IMMT(o2), XLT(op, o0, o1, fl),     \
-	  (fl) | FULL(fl, o0, o1, o2) | DIRECT(op, modes, o0, o1, o2, fl) | LOADREG(op, o0, o1) |     \
-	  STOREMOV(op, o0, o1),                                                                      \
-	  FAST(op, modes, fl, FULL(fl, o0, o1, o2)),               \
-	  { FSZ(o0), FSZ(o1) }, CLS(op, sub, modes, o0, o1, o2, fl), HOT(op, o0, o1, fl),                 \
-	  { HSZ(MEMK(o0) ? (o0) : (o1)), HSZ(o0) }, DOP(op, o0) }
+	  (fl) | FULL(fl, o0, o1, o2) | DFLAGS(op, sub, modes, o0, o1, o2, fl),                     \
+	  FAST(op, modes, fl, FULL(fl, o0, o1, o2)), { FSZ(o0), FSZ(o1) },                         \
+	  HSZ(MEMK(o0) ? (o0) : (o1)) | HSZ(o0) << 4 }
 /* Prefix and escape bytes in the one-byte map: the decoder's slow start. */
 #define HEAD { .flags = F_HEAD | F_FULL }
 #define GRP(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_GROUP)

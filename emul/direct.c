@@ -222,9 +222,9 @@ static inline uint64_t direct_rmw_plan(struct emul *e, const struct emul_opdesc 
 				       const struct emul_insn *in, const struct decf_out *o,
 				       const struct emul_regs *r, unsigned size)
 {
-	unsigned dop = op->dop;
+	unsigned dop = F_DOP(op->flags);
 
-	e->fx.src = op->hot & HOT_IMM ? o->simm : emul_gpr_get(r->gpr, in->reg, size, in->rex);
+	e->fx.src = op->flags & HOT_IMM ? o->simm : emul_gpr_get(r->gpr, in->reg, size, in->rex);
 	e->fx.dop = (uint8_t)dop;
 	e->fx.sub = op->sub;
 	e->fx.wb = (op->xl & TR_WRITE) != 0;
@@ -248,7 +248,7 @@ static inline uint64_t direct_vec_plan(struct emul *e, const struct emul_env *en
 	unsigned esz = size > 8 ? 8 : size, n = size > 8 ? size >> 3 : 1;
 
 	e->fx.reg = in->reg;
-	if (op->hot & HOT_VLOAD) {
+	if (op->flags & HOT_VLOAD) {
 		e->env = env;
 		e->fx.vex = (in->pfx & EMUL_PFX_VEX) != 0;
 		e->cont = direct_vload;
@@ -266,26 +266,32 @@ direct_mode(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	const struct emul_opdesc *op;
 	struct emul_insn in;
 	struct decf_out o;
-	unsigned xl, size, hot, reg;
+	unsigned xl, size, hot, reg, cls;
 	uint64_t gpa, v, hdr, rip;
 
+	e->env = env;
+	e->regs = r;
+	e->exit = x;
+	e->bytes = b;
+	e->nbytes = len;
 	if (emul_decode_fast(b, len, mode, &in, r, &o))
-		return emul_start_decoded(e, env, r, x, b, len, mode);
+		return emul_start_again(e, mode);
 	op = in.d;
 	xl = op->xl;
-	if (op->cls == FC_NONE || in.segovr != SEG_COUNT ||
+	hot = op->flags;
+	cls = F_CLS(hot);
+	if (cls == FC_NONE || in.segovr != SEG_COUNT ||
 	    (mode != EMUL_MODE_LONG64 && !direct_flat32(&r->seg[in.seg], xl & TR_WRITE)))
-		return emul_start_decoded(e, env, r, x, b, len, mode);
-	if (op->cls == FC_ONE)
+		return emul_start_again(e, mode);
+	if (cls == FC_ONE)
 		return direct_one(e, env, r, x, b, len, mode);
-	if (op->cls == FC_STR)
+	if (cls == FC_STR)
 		return mode == EMUL_MODE_LONG64 && in.asz == 8 ?
 		       emul_direct_str(e, env, r, x, b, len, op->sub, in.len,
 				       decf_size(op->fsz[0], in.osz, 0), in.pfx) :
-		       emul_start_decoded(e, env, r, x, b, len, mode);
-	hot = op->hot;
-	size = op->cls == FC_VEC ? decf_size(op->fsz[(xl & XL_OPND1) != 0], in.osz, in.vex_l) :
-	       op->hsz[0] ? op->hsz[0] : in.osz;
+		       emul_start_again(e, mode);
+	size = cls == FC_VEC ? decf_size(op->fsz[(xl & XL_OPND1) != 0], in.osz, in.vex_l) :
+	       op->hsz & 15 ? op->hsz & 15u : in.osz;
 	/* On the exit's page and within it, the operand is canonical: the CPU checked that page
 	 * (SDM Vol. 3A 3.3.7.1); a write takes the exit's translation only from a write exit.
 	 * Without a linear address (gpa_final) the one operand of a direct form is the access
@@ -294,18 +300,17 @@ direct_mode(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	if ((x->la_valid ? (o.ea ^ x->la) >> 12 : (o.ea ^ x->gpa) & 0xfff) ||
 	    (o.ea & 0xfff) + size > 0x1000 || !direct_dir_ok(xl, x->write) ||
 	    ((xl & TR_ALIGN) && (o.ea & (size - 1))))
-		return emul_start_decoded(e, env, r, x, b, len, mode);
+		return emul_start_again(e, mode);
 	gpa = (x->gpa & ~0xfffull) | (o.ea & 0xfff);
 	rip = r->rip + in.len;
-	e->regs = r;
 	/* sequential EIP wraps at 4 GiB outside 64-bit mode (SDM Vol. 1 3.5) */
 	e->fx.rip = mode == EMUL_MODE_LONG64 ? rip : (uint32_t)rip;
 	direct_outputs(e, r->rflags);
 	reg = hot & HOT_ACC ? EMUL_RAX : in.reg;
-	switch (op->cls) {
+	switch (cls) {
 	case FC_LOAD:
 		e->fx.reg = (uint8_t)reg;
-		v = op->hsz[1] ? op->hsz[1] : in.osz;
+		v = op->hsz >> 4 ? op->hsz >> 4 : in.osz;
 		if (v >= 4 && !(hot & HOT_SEXT)) {
 			e->cont = direct_load_zx;
 		} else {
@@ -335,7 +340,7 @@ direct_mode(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	/* last, so that little is live across the call: a RAM operand (a spurious exit) is the
 	 * general path's */
 	if (env->classify(env->ctx, gpa, size) == EMUL_GPA_RAM)
-		return emul_start_decoded(e, env, r, x, b, len, mode);
+		return emul_start_again(e, mode);
 	return EMUL_ACCESS;
 }
 

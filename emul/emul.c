@@ -54,6 +54,11 @@ int emul_start_decoded(struct emul *e, const struct emul_env *env, struct emul_r
 	return r ? r : emul_general(e, exit);
 }
 
+int emul_start_again(struct emul *e, enum emul_mode mode)
+{
+	return emul_start_decoded(e, e->env, e->regs, e->exit, e->bytes, e->nbytes, mode);
+}
+
 /* The direct path outside 64-bit mode: 32-bit protected mode only. */
 static __attribute__((noinline)) int emul_start_other(struct emul *e, const struct emul_env *env,
 						      struct emul_regs *regs,

@@ -225,6 +225,8 @@ struct emul {
 	const struct emul_exit *exit;
 	const struct emul_env *env;
 	struct emul_regs *regs;
+	const uint8_t *bytes; /* the instruction during emul_start_bytes (the direct path) */
+	unsigned nbytes;
 	uint32_t pend;      /* EMUL_PEND | bytes the pending read returns; 0: nothing pending */
 	/* what emul_complete does with the answer (direct.c, emul.c) */
 	int (*cont)(struct emul *e, const uint8_t *data, uint32_t len);

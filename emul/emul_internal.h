@@ -71,14 +71,16 @@ enum opnd_size {
  * byte, a register-form table, D64, F_NP, a third operand, or an operand size class that
  * depends on more than 66h/REX.W). */
 #define F_FULL   0x80000u
-/* Derived by the table macro: a 64-bit form of the fast path (no F_FULL) with one ModRM/moffs
- * memory operand prepared without extras (not CLFLUSH, not BT by register): the emulator's
- * direct path may take it. */
-#define F_DIRECT 0x100000u
-/* Derived by the table macro: MOV/MOVZX/MOVSX from memory into a general register. */
-#define F_LOADREG 0x200000u
-/* Derived by the table macro: MOV of a general register or an immediate into memory. */
-#define F_STOREMOV 0x400000u
+/* Derived by the table macro for the direct path (direct.c), in the flags' top bits: its class
+ * (FC_*), HOT_* details and the calculation of an FC_RMW form (DOP_*). */
+#define F_CLS(fl) (((fl) >> 20) & 7u)
+#define F_DOP(fl) (((fl) >> 27) & 15u)
+/* The register operand is rAX (A0-A3), the source operand is the immediate, a MOV load
+ * sign-extends, a vector form loads the register. */
+#define HOT_ACC   (1u << 23)
+#define HOT_IMM   (1u << 24)
+#define HOT_SEXT  (1u << 25)
+#define HOT_VLOAD (1u << 26)
 
 enum emul_op {
 	OP_NONE, OP_MOV, OP_MOVZX, OP_MOVSX, OP_ALU, OP_TEST, OP_INCDEC, OP_NOT, OP_NEG,
@@ -125,13 +127,11 @@ struct emul_opdesc {
 	 * emul_decode_length), and the bytes of operands 0 and 1. */
 	uint8_t fast;
 	uint8_t fsz[2];
-	/* Derived by the table macro for the direct path (direct.c): its class (FC_*), HOT_* bits,
-	 * the bytes of the memory operand and of a MOV load's register (fixed, or 0 for the
-	 * operand size), and the calculation of an FC_RMW form (DOP_*). */
-	uint8_t cls, hot;
-	uint8_t hsz[2];
-	uint8_t dop;
+	/* Derived by the table macro for the direct path: the bytes of the memory operand (low
+	 * nibble) and of a MOV load's register (high nibble): fixed, or 0 for the operand size. */
+	uint8_t hsz;
 };
+_Static_assert(sizeof(struct emul_opdesc) == 16, "one table entry: 16 bytes");
 
 /* What the direct path (direct.c) does with a form: a MOV load into a general register, a MOV
  * store of a general register or an immediate, a calculation on the memory operand's value
@@ -143,13 +143,6 @@ enum { FC_NONE, FC_LOAD, FC_STORE, FC_RMW, FC_VEC, FC_ONE, FC_STR };
 /* The calculations of FC_RMW forms: ALU operation or TEST on the memory operand, ALU operation
  * into a register, INC/DEC, NOT, NEG, BT/BTS/BTR/BTC by an immediate, XCHG, XADD, CMPXCHG. */
 enum { DOP_ALUM, DOP_ALUR, DOP_INCDEC, DOP_NOT, DOP_NEG, DOP_BT, DOP_XCHG, DOP_XADD, DOP_CMPXCHG };
-
-/* struct emul_opdesc.hot: the register operand is rAX (A0-A3), the source operand is the
- * immediate, a MOV load sign-extends, a vector form loads the register. */
-#define HOT_ACC  0x1u
-#define HOT_IMM  0x2u
-#define HOT_SEXT 0x4u
-#define HOT_VLOAD 0x8u
 
 /* emul_prefix_kind values. */
 /* PK_ESC: not a prefix but an escape (0F, C4, C5): the decoder's slow start, like a prefix. */
@@ -386,6 +379,8 @@ int emul_decoded(struct emul *e, int dec);
 int emul_start_decoded(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
 		       const struct emul_exit *exit, const uint8_t *bytes, unsigned len,
 		       enum emul_mode mode);
+/* The same with what emul_start_bytes stored in e (env, regs, exit, bytes, nbytes). */
+int emul_start_again(struct emul *e, enum emul_mode mode);
 /* The direct path (direct.c) in 64-bit mode and in 32-bit protected mode, for an MMIO exit
  * with its translation; it falls back to emul_start_decoded. */
 int emul_direct64(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
@@ -499,7 +494,7 @@ static inline int emul_one_write(struct emul *e, bool rmw)
 	return emul_one_access(e, EMUL_DIR_WRITE, rmw);
 }
 
-/* A MOV load (F_LOADREG): its answer goes into the register (NEXT_LOAD). */
+/* A MOV load (FC_LOAD): its answer goes into the register (NEXT_LOAD). */
 static inline void emul_load_plan(struct emul *e)
 {
 	const struct emul_opdesc *d = e->in.d;
@@ -516,7 +511,7 @@ static inline int emul_one(struct emul *e, bool load, bool store)
 {
 	if (load) {
 		e->next = store ? NEXT_CALC_WRITE : NEXT_CALC;
-		if (e->in.d->flags & F_LOADREG)
+		if (F_CLS(e->in.d->flags) == FC_LOAD)
 			emul_load_plan(e);
 		return emul_one_access(e, EMUL_DIR_READ, store);
 	}
