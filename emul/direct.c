@@ -145,11 +145,15 @@ static int direct_vload(struct emul *e, const uint8_t *data, uint32_t len)
 	return direct_done(e, e->regs, e->regs->rflags);
 }
 
-/* The exit's direction fits: a write exit for anything that writes (the CPU walked the page
- * with write intent), a read exit for a pure read. */
-static inline bool direct_dir_ok(unsigned xl, bool write)
+/* The operand of `size` bytes at `ea` lies within the page the exit reported, in the exit's
+ * direction: a write exit for a form that writes (the CPU walked the page with write intent),
+ * a read exit for a pure read. Then the operand is canonical: the CPU checked that page (SDM
+ * Vol. 3A 3.3.7.1). Without a linear address (gpa_final) the one operand of a direct form is
+ * the access that faulted: the same offset in the page stands for the page. */
+static inline bool direct_fits(const struct emul_exit *x, uint64_t ea, unsigned size, unsigned xl)
 {
-	return write ? (xl & TR_WRITE) != 0 : (xl & (TR_READ | TR_WRITE)) == TR_READ;
+	return !(x->la_valid ? (ea ^ x->la) >> 12 : (ea ^ x->gpa) & 0xfff) &&
+	       (ea & 0xfff) + size <= 0x1000 && x->write == ((xl & TR_WRITE) != 0);
 }
 
 /* A form of class FC_ONE: decoded again into e->in, its operand checked as above, then the
@@ -172,8 +176,7 @@ direct_one(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	xl = in->d->xl;
 	ea = emul_ea(e);
 	size = in->opsz[(xl & XL_OPND1) != 0];
-	if ((x->la_valid ? (ea ^ x->la) >> 12 : (ea ^ x->gpa) & 0xfff) ||
-	    (ea & 0xfff) + size > 0x1000 || !direct_dir_ok(xl, x->write))
+	if (!direct_fits(x, ea, size, xl))
 		return emul_general(e, x);
 	gpa = (x->gpa & ~0xfffull) | (ea & 0xfff);
 	if (env->classify(env->ctx, gpa, size) == EMUL_GPA_RAM)
@@ -266,7 +269,7 @@ direct_mode(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	const struct emul_opdesc *op;
 	struct emul_insn in;
 	struct decf_out o;
-	unsigned xl, size, hot, reg, cls;
+	unsigned xl, size, fl, reg;
 	uint64_t gpa, v, hdr, rip;
 
 	e->env = env;
@@ -274,66 +277,66 @@ direct_mode(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	e->exit = x;
 	e->bytes = b;
 	e->nbytes = len;
-	if (emul_decode_fast(b, len, mode, &in, r, &o))
+	if (emul_decode_fast(b, len, mode, &in, r, &o) || in.segovr != SEG_COUNT)
 		return emul_start_again(e, mode);
 	op = in.d;
 	xl = op->xl;
-	hot = op->flags;
-	cls = F_CLS(hot);
-	if (cls == FC_NONE || in.segovr != SEG_COUNT ||
-	    (mode != EMUL_MODE_LONG64 && !direct_flat32(&r->seg[in.seg], xl & TR_WRITE)))
+	fl = op->flags;
+	if (mode != EMUL_MODE_LONG64 && !direct_flat32(&r->seg[in.seg], xl & TR_WRITE))
 		return emul_start_again(e, mode);
-	if (cls == FC_ONE)
-		return direct_one(e, env, r, x, b, len, mode);
-	if (cls == FC_STR)
-		return mode == EMUL_MODE_LONG64 && in.asz == 8 ?
-		       emul_direct_str(e, env, r, x, b, len, op->sub, in.len,
-				       decf_size(op->fsz[0], in.osz, 0), in.pfx) :
-		       emul_start_again(e, mode);
-	size = cls == FC_VEC ? decf_size(op->fsz[(xl & XL_OPND1) != 0], in.osz, in.vex_l) :
-	       op->hsz & 15 ? op->hsz & 15u : in.osz;
-	/* On the exit's page and within it, the operand is canonical: the CPU checked that page
-	 * (SDM Vol. 3A 3.3.7.1); a write takes the exit's translation only from a write exit.
-	 * Without a linear address (gpa_final) the one operand of a direct form is the access
-	 * that faulted: the same offset in the page stands for the page. A misaligned MOVDQA-style
-	 * operand (#GP(0)) is the general path's. */
-	if ((x->la_valid ? (o.ea ^ x->la) >> 12 : (o.ea ^ x->gpa) & 0xfff) ||
-	    (o.ea & 0xfff) + size > 0x1000 || !direct_dir_ok(xl, x->write) ||
-	    ((xl & TR_ALIGN) && (o.ea & (size - 1))))
-		return emul_start_again(e, mode);
-	gpa = (x->gpa & ~0xfffull) | (o.ea & 0xfff);
-	rip = r->rip + in.len;
-	/* sequential EIP wraps at 4 GiB outside 64-bit mode (SDM Vol. 1 3.5) */
-	e->fx.rip = mode == EMUL_MODE_LONG64 ? rip : (uint32_t)rip;
-	direct_outputs(e, r->rflags);
-	reg = hot & HOT_ACC ? EMUL_RAX : in.reg;
-	switch (cls) {
+	size = op->hsz & 15 ? op->hsz & 15u : in.osz;
+	reg = fl & HOT_ACC ? EMUL_RAX : in.reg;
+	switch (F_CLS(fl)) {
 	case FC_LOAD:
+		if (!direct_fits(x, o.ea, size, xl))
+			return emul_start_again(e, mode);
 		e->fx.reg = (uint8_t)reg;
 		v = op->hsz >> 4 ? op->hsz >> 4 : in.osz;
-		if (v >= 4 && !(hot & HOT_SEXT)) {
+		if (v >= 4 && !(fl & HOT_SEXT)) {
 			e->cont = direct_load_zx;
 		} else {
 			e->fx.dsize = (uint8_t)v;
-			e->fx.sext = (hot & HOT_SEXT) != 0;
+			e->fx.sext = (fl & HOT_SEXT) != 0;
 			e->fx.rex = in.rex != 0;
 			e->cont = direct_load;
 		}
 		hdr = direct_hdr(EMUL_DIR_READ, size, 0, 1);
 		break;
 	case FC_STORE:
-		v = hot & HOT_IMM ? o.simm : emul_gpr_get(r->gpr, reg, size, in.rex);
+		if (!direct_fits(x, o.ea, size, xl))
+			return emul_start_again(e, mode);
+		v = fl & HOT_IMM ? o.simm : emul_gpr_get(r->gpr, reg, size, in.rex);
 		emul_copy(e->access.data, &v, 8);
 		e->cont = direct_stored;
 		hdr = direct_hdr(EMUL_DIR_WRITE, size, 0, 1);
 		break;
 	case FC_RMW:
+		if (!direct_fits(x, o.ea, size, xl))
+			return emul_start_again(e, mode);
 		hdr = direct_rmw_plan(e, op, &in, &o, r, size);
 		break;
-	default: /* FC_VEC */
+	case FC_VEC:
+		/* a misaligned MOVDQA-style operand (#GP(0)) is the general path's */
+		size = decf_size(op->fsz[(xl & XL_OPND1) != 0], in.osz, in.vex_l);
+		if (!direct_fits(x, o.ea, size, xl) || ((xl & TR_ALIGN) && (o.ea & (size - 1))))
+			return emul_start_again(e, mode);
 		hdr = direct_vec_plan(e, env, op, &in, size);
 		break;
+	case FC_ONE:
+		return direct_one(e, env, r, x, b, len, mode);
+	case FC_STR:
+		if (mode != EMUL_MODE_LONG64 || in.asz != 8)
+			return emul_start_again(e, mode);
+		return emul_direct_str(e, env, r, x, b, len, op->sub, in.len,
+				       decf_size(op->fsz[0], in.osz, 0), in.pfx);
+	default:
+		return emul_start_again(e, mode);
 	}
+	gpa = (x->gpa & ~0xfffull) | (o.ea & 0xfff);
+	rip = r->rip + in.len;
+	/* sequential EIP wraps at 4 GiB outside 64-bit mode (SDM Vol. 1 3.5) */
+	e->fx.rip = mode == EMUL_MODE_LONG64 ? rip : (uint32_t)rip;
+	direct_outputs(e, r->rflags);
 	__builtin_memcpy(&e->access, &hdr, 8);
 	e->access.addr = gpa;
 	e->pend = EMUL_PEND | ((hdr >> 8) & 1 ? 0 : size);
