@@ -327,8 +327,7 @@ direct_mode(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	case FC_STR:
 		if (mode != EMUL_MODE_LONG64 || in.asz != 8)
 			return emul_start_again(e, mode);
-		return emul_direct_str(e, env, r, x, b, len, op->sub, in.len,
-				       decf_size(op->fsz[0], in.osz, 0), in.pfx);
+		return emul_direct_str(e, op->sub, in.len, decf_size(op->fsz[0], in.osz, 0), in.pfx);
 	default:
 		return emul_start_again(e, mode);
 	}

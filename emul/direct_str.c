@@ -76,43 +76,53 @@ static int dstr_ram(struct emul *e, const struct emul_env *env, uint64_t a, unsi
 	return 0;
 }
 
-int emul_direct_str(struct emul *e, const struct emul_env *env, struct emul_regs *r,
-		    const struct emul_exit *x, const uint8_t *b, unsigned len, unsigned sub,
-		    unsigned ilen, unsigned size, unsigned pfx)
+/* STOS: rAX's low `size` bytes repeated over the batch (8 bytes at a time: the buffer has room). */
+static inline void dstr_fill(uint8_t *d, uint64_t v, unsigned size, unsigned bytes)
 {
-	unsigned shift = (unsigned)__builtin_ctz(size), dir;
-	bool down = r->rflags & EMUL_RFLAGS_DF, rep = pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE);
-	uint64_t count = rep ? r->gpr[EMUL_RCX] : 1, si = r->gpr[EMUL_RSI], di = r->gpr[EMUL_RDI];
-	uint64_t n = EMUL_BATCH_MAX_BYTES >> shift, dev, room, step, gpa, hdr;
+	static const uint64_t rep[9] = { [1] = 0x0101010101010101ull, [2] = 0x0001000100010001ull,
+					 [4] = 0x0000000100000001ull, [8] = 1 };
+
+	v = emul_trunc(v, size) * rep[size];
+	for (unsigned i = 0; i < bytes; i += 8)
+		__builtin_memcpy(d + i, &v, 8);
+}
+
+int emul_direct_str(struct emul *e, unsigned sub, unsigned ilen, unsigned size, unsigned pfx)
+{
+	const struct emul_exit *x = e->exit;
+	const struct emul_env *env = e->env;
+	struct emul_regs *r = e->regs;
+	unsigned shift = (unsigned)__builtin_ctz(size), write, bytes;
+	uint64_t fl = r->rflags, count = r->gpr[EMUL_RCX], si = r->gpr[EMUL_RSI];
+	uint64_t di = r->gpr[EMUL_RDI], n = EMUL_BATCH_MAX_BYTES >> shift, dev, room, step, gpa, hdr;
+	bool down = fl & EMUL_RFLAGS_DF, rep = pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE);
+	uint32_t out;
 
 	/* the device side: the destination of STOS, the source of LODS, either of MOVS */
-	dir = sub == STR_STOS || (sub == STR_MOVS && x->write) ? EMUL_DIR_WRITE : EMUL_DIR_READ;
-	dev = dir == EMUL_DIR_WRITE ? di : si;
-	if (!x->la_valid || !count || (dev ^ x->la) >> 12 || x->write != (dir == EMUL_DIR_WRITE))
-		goto general;
+	write = sub == STR_STOS || (sub == STR_MOVS && x->write);
+	dev = write ? di : si;
+	count = rep ? count : 1;
+	if (!x->la_valid || !count || (dev ^ x->la) >> 12 || x->write != write)
+		return emul_start_again(e, EMUL_MODE_LONG64);
 	n = count < n ? count : n;
 	/* one element at a time when single-stepping (SDM Vol. 3A 17.3.1.4) */
-	if (r->rflags & EMUL_RFLAGS_TF)
+	if (fl & EMUL_RFLAGS_TF)
 		n = 1;
 	room = dstr_room(dev, shift, down);
 	n = room < n ? room : n;
-	e->regs = r;
-	e->env = env;
 	if (sub == STR_MOVS) {
-		room = dstr_room(dir == EMUL_DIR_WRITE ? si : di, shift, down);
+		room = dstr_room(write ? si : di, shift, down);
 		n = room < n ? room : n;
-		if (!n || dstr_ram(e, env, dir == EMUL_DIR_WRITE ? si : di, (unsigned)n, size, down,
-				   dir == EMUL_DIR_READ))
-			goto general;
-	} else if (!n) {
-		goto general;
-	} else if (sub == STR_STOS) {
-		uint64_t v = r->gpr[EMUL_RAX];
-		for (unsigned i = 0; i < n; i++)
-			emul_copy(e->access.data + (i << shift), &v, size);
+		if (n && dstr_ram(e, env, write ? si : di, (unsigned)n, size, down, !write))
+			n = 0;
 	}
+	if (!n)
+		return emul_start_again(e, EMUL_MODE_LONG64);
+	bytes = (unsigned)n << shift;
+	if (sub == STR_STOS)
+		dstr_fill(e->access.data, r->gpr[EMUL_RAX], size, bytes);
 	gpa = (x->gpa & ~0xfffull) | (dev & 0xfff);
-	step = (down ? -(uint64_t)n : n) << shift;
+	step = down ? -(uint64_t)bytes : bytes;
 	e->fx.si = sub == STR_STOS ? si : si + step;
 	e->fx.di = sub == STR_LODS ? di : di + step;
 	e->fx.cx = rep ? count - n : r->gpr[EMUL_RCX];
@@ -120,20 +130,16 @@ int emul_direct_str(struct emul *e, const struct emul_env *env, struct emul_regs
 	e->fx.dop = (uint8_t)sub;
 	e->fx.dsize = (uint8_t)size;
 	e->fx.down = down;
-	e->nmop = 0;
-	e->single_step = (r->rflags & EMUL_RFLAGS_TF) != 0;
-	e->shadow_clear = true;
-	e->rip_advanced = !rep || count == n;
-	hdr = EMUL_KIND_MMIO | dir << 8 | size << 16 | (uint64_t)(uint16_t)(down ? -size : size) << 32 |
-	      n << 48;
+	/* nmop 0, single_step (TF: a #DB trap after the element), shadow_clear, rip_advanced */
+	out = ((uint32_t)(fl >> 8) & 1) << 8 | 1u << 16 | (uint32_t)(!rep || count == n) << 24;
+	__builtin_memcpy(&e->nmop, &out, 4);
+	hdr = EMUL_KIND_MMIO | write << 8 | size << 16 |
+	      (uint64_t)(uint16_t)(down ? -size : size) << 32 | n << 48;
 	__builtin_memcpy(&e->access, &hdr, 8);
 	e->access.addr = gpa;
-	e->pend = EMUL_PEND | (dir == EMUL_DIR_READ ? (unsigned)n << shift : 0);
+	e->pend = EMUL_PEND | (write ? 0 : bytes);
 	e->cont = dstr_done;
-	if (env->classify(env->ctx, gpa - (down ? (n - 1) << shift : 0), (uint32_t)n << shift) ==
-	    EMUL_GPA_RAM)
-		goto general;
+	if (env->classify(env->ctx, down ? gpa - bytes + size : gpa, bytes) == EMUL_GPA_RAM)
+		return emul_start_again(e, EMUL_MODE_LONG64);
 	return EMUL_ACCESS;
-general:
-	return emul_start_decoded(e, env, r, x, b, len, EMUL_MODE_LONG64);
 }

@@ -388,10 +388,8 @@ int emul_direct64(struct emul *e, const struct emul_env *env, struct emul_regs *
 int emul_direct32(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
 		  const struct emul_exit *x, const uint8_t *b, unsigned len);
 /* MOVS/STOS/LODS (`sub`) of `ilen` bytes, elements of `size` bytes, prefixes `pfx`, in 64-bit
- * mode with 64-bit addresses (direct_str.c). */
-int emul_direct_str(struct emul *e, const struct emul_env *env, struct emul_regs *r,
-		    const struct emul_exit *x, const uint8_t *b, unsigned len, unsigned sub,
-		    unsigned ilen, unsigned size, unsigned pfx);
+ * mode with 64-bit addresses (direct_str.c), with what emul_start_bytes stored in e. */
+int emul_direct_str(struct emul *e, unsigned sub, unsigned ilen, unsigned size, unsigned pfx);
 
 /* Outputs and the staging area at the start of an emulation. */
 static inline void emul_begin_outputs(struct emul *e)
