@@ -86,3 +86,9 @@ $(B)/host/$(EMUL_T)/unit_emul: $(B)/host/$(EMUL_T)/unit_emul.o $(EMUL_HOST_OBJS)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(filter %.o,$^)
 
 HOST_TESTS += $(B)/host/$(EMUL_T)/unit_emul
+
+$(B)/host/$(EMUL_T)/unit_direct: $(B)/host/$(EMUL_T)/unit_direct.o $(EMUL_HOST_OBJS) \
+		$(EMUL_TEST_COMMON) | $(EMUL_CORE_OBJS)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(filter %.o,$^)
+
+HOST_TESTS += $(B)/host/$(EMUL_T)/unit_direct
