@@ -90,6 +90,11 @@ static void t_loads(void)
 	dev[0x20] = 0x01, dev[0x21] = 0x80;
 	check(run(0x20, false, NULL) == EMUL_DONE && e.nmop == 0 &&
 	      r.gpr[EMUL_RAX] == 0xffffffffffff8001ull, "movsx_sign_extends", "not sign-extended");
+	guest((const uint8_t[]){ 0x8b, 0x07 }, 2, 0x20); /* mov eax, [rdi] with TF and RF set */
+	r.rflags |= EMUL_RFLAGS_TF | EMUL_RFLAGS_RF;
+	check(run(0x20, false, NULL) == EMUL_DONE && e.nmop == 0 && e.single_step &&
+	      e.shadow_clear && e.rip_advanced && r.rflags == (2 | EMUL_RFLAGS_TF),
+	      "load_tf_single_step", "no #DB trap (SDM Vol. 3A 17.3.1.1) or RF kept");
 	guest((const uint8_t[]){ 0xa0, 0x40, 0, 0, 0xf0, 0x07, 0, 0, 0 }, 9, 0); /* mov al, [moffs] */
 	r.gpr[EMUL_RAX] = 0x1111;
 	dev[0x40] = 0x99;
