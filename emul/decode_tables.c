@@ -53,7 +53,7 @@
 	 (uint32_t)DOP(op, o0) << 27)
 /* Bytes for the direct path: fixed, or 0 for the operand size (Y, only MOVNTI there, which
  * has no 16-bit form, is the operand size too; nothing else there uses this nibble). */
-#define HSZ(o) (OPND_SIZE(o) >= S_B && OPND_SIZE(o) <= S_Q ? 1u << (OPND_SIZE(o) - 1) : 0)
+#define HSZ(o) (OPND_SIZE(o) >= S_B && OPND_SIZE(o) <= S_Q ? 1u << ((OPND_SIZE(o) - 1) & 3) : 0)
 #define E_(op, sub, modes, o0, o1, o2, fl)                                                    \
 	{ op, sub, modes, { o0, o1, o2 }, IMMT(o0) | IMMT(o1) | IMMT(o2), XLT(op, o0, o1, fl),     \
 	  (fl) | FULL(fl, o0, o1, o2) | DFLAGS(op, sub, modes, o0, o1, o2, fl),                     \
