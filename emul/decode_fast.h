@@ -48,10 +48,16 @@ static const uint8_t decf_modrm[192] = { MR64(0), MR64(64), MR64(128) };
 #undef MR4
 #undef MRK
 
+/* What the prefixes gave: the opcode's position, EMUL_PFX_*, REX (or VEX's R/X/B/W), the
+ * segment override, VEX.L. */
+struct decf_head {
+	unsigned p, pfx, rex, segovr, vexl;
+};
+
 /* VEX at b[p] (SDM Vol. 2A 2.3.5), map 0F only, vvvv unused (1111b): R, X, B, W, L and pp;
  * NULL for anything else (a third operand, another map, vvvv not 1111b: #UD). */
 static inline const struct emul_opdesc *decf_vex(const uint8_t *b, unsigned p,
-						  struct emul_insn *in, unsigned *pp)
+						  struct emul_insn *in, struct decf_head *h)
 {
 	static const uint8_t pp_mand[4] = { 0, 0x66, 0xf3, 0xf2 };
 	unsigned b1 = b[p + 1], b2 = b1, rex = 0x40 | ((~b1 >> 5) & 4);
@@ -73,35 +79,47 @@ static inline const struct emul_opdesc *decf_vex(const uint8_t *b, unsigned p,
 	in->pfx = EMUL_PFX_VEX;
 	in->map = EMUL_MAP_VEX0F;
 	in->opc = b[p + 2];
-	*pp = p + 2;
+	h->p = p + 2;
+	h->pfx = EMUL_PFX_VEX;
+	h->rex = rex;
+	h->vexl = (b2 >> 2) & 1;
 	return &emul_vex0f[b[p + 2]];
 }
 
-/* Legacy prefixes, REX and 0F of the fast path: in->pfx, mand, segovr, rex and map set; the
- * opcode's entry and position, or NULL (DEC_FULL). Legacy prefixes may repeat, the last
- * segment override wins, the last of F2/F3 is the mandatory prefix, else 66. */
+/* Legacy prefix bytes (SDM Vol. 2A 2.1.1): DECF_LEGACY with the EMUL_PFX_* bit, or
+ * DECF_LEGACY | DECF_SEG with the segment register. */
+#define DECF_LEGACY 0x80u
+#define DECF_SEG    0x40u
+static const uint8_t decf_legacy[256] = {
+	[0xf0] = DECF_LEGACY | EMUL_PFX_LOCK, [0xf3] = DECF_LEGACY | EMUL_PFX_REP,
+	[0xf2] = DECF_LEGACY | EMUL_PFX_REPNE, [0x66] = DECF_LEGACY | EMUL_PFX_OSZ,
+	[0x67] = DECF_LEGACY | EMUL_PFX_ASZ,
+	[0x26] = DECF_LEGACY | DECF_SEG | SEG_ES, [0x2e] = DECF_LEGACY | DECF_SEG | SEG_CS,
+	[0x36] = DECF_LEGACY | DECF_SEG | SEG_SS, [0x3e] = DECF_LEGACY | DECF_SEG | SEG_DS,
+	[0x64] = DECF_LEGACY | DECF_SEG | SEG_FS, [0x65] = DECF_LEGACY | DECF_SEG | SEG_GS,
+};
+
+/* Legacy prefixes, REX and 0F of the fast path: in->pfx, mand, segovr, rex and map set, and *h;
+ * the opcode's entry, or NULL (DEC_FULL). Legacy prefixes may repeat, the last segment override
+ * wins, the last of F2/F3 is the mandatory prefix, else 66. */
 static inline __attribute__((always_inline)) const struct emul_opdesc *
-emul_decode_head(const uint8_t *b, unsigned len, struct emul_insn *in,
-		 unsigned *pp)
+emul_decode_head(const uint8_t *b, unsigned len, struct emul_insn *in, struct decf_head *h)
 {
-	static const uint8_t pk_bit[PK_SEG] = { [PK_LOCK] = EMUL_PFX_LOCK, [PK_REPNE] = EMUL_PFX_REPNE,
-						[PK_REP] = EMUL_PFX_REP, [PK_OSZ] = EMUL_PFX_OSZ,
-						[PK_ASZ] = EMUL_PFX_ASZ };
 	bool l64 = in->mode == EMUL_MODE_LONG64;
-	unsigned p = 0, pfx = 0, segovr = SEG_COUNT, rep = 0, c, k;
+	unsigned p = 0, pfx = 0, segovr = SEG_COUNT, rep = 0, rex = 0, c, v;
 
 	for (;;) {
 		c = b[p];
-		k = emul_prefix_kind[c];
-		if (k == PK_NONE || k == PK_ESC || k == PK_REX)
+		v = decf_legacy[c];
+		if (!v)
 			break;
-		if (k >= PK_SEG) {
+		if (v & DECF_SEG) {
 			/* SDM Vol. 1 3.3.7.1: 64-bit mode ignores CS, DS, ES and SS overrides */
-			if (!l64 || k - PK_SEG >= SEG_FS)
-				segovr = k - PK_SEG;
+			if (!l64 || (v & 7) >= SEG_FS)
+				segovr = v & 7;
 		} else {
-			rep = k == PK_REP || k == PK_REPNE ? c : rep;
-			pfx |= pk_bit[k];
+			pfx |= v & 0x1f;
+			rep = v & (EMUL_PFX_REP | EMUL_PFX_REPNE) ? c : rep;
 		}
 		if (++p >= len)
 			return NULL;
@@ -109,31 +127,35 @@ emul_decode_head(const uint8_t *b, unsigned len, struct emul_insn *in,
 	in->pfx = (uint8_t)pfx;
 	in->segovr = (uint8_t)segovr;
 	in->mand = (uint8_t)(rep ? rep : (pfx & EMUL_PFX_OSZ) ? 0x66 : 0);
-	in->rex = 0;
 	in->vex_l = 0;
 	in->vex_w = 0;
 	in->vex_v = 0;
 	in->map = EMUL_MAP_1;
+	h->pfx = pfx;
+	h->segovr = segovr;
+	h->vexl = 0;
 	if ((c & 0xf0) == 0x40 && l64) {
-		in->rex = (uint8_t)c;
+		rex = c;
 		if (++p >= len)
 			return NULL;
 		c = b[p];
 	}
+	in->rex = (uint8_t)rex;
+	h->rex = rex;
 	if (c == 0x0f) {
 		if (++p >= len)
 			return NULL;
 		c = b[p];
 		in->map = EMUL_MAP_0F;
 		in->opc = (uint8_t)c;
-		*pp = p;
+		h->p = p;
 		return &emul_map0f[c];
 	}
-	if ((c & 0xfe) == 0xc4 && !pfx && !in->rex && p + 3 < len &&
+	if ((c & 0xfe) == 0xc4 && !pfx && !rex && p + 3 < len &&
 	    (l64 || (in->mode != EMUL_MODE_REAL && in->mode != EMUL_MODE_VM86 && b[p + 1] >= 0xc0)))
-		return decf_vex(b, p, in, pp);
+		return decf_vex(b, p, in, h);
 	in->opc = (uint8_t)c;
-	*pp = p;
+	h->p = p;
 	return &emul_map1[c];
 }
 
@@ -355,10 +377,11 @@ emul_decode_fast(const uint8_t *b, unsigned len, enum emul_mode mode, struct emu
 	op = decf_rex_0f(b, len, mode, in, &p, &rex);
 	if (op)
 		return decf_tail(b, len, mode, in, op, p, 0, rex, SEG_COUNT, 0, r, o);
-	op = emul_decode_head(b, len, in, &p);
+	struct decf_head h;
+	op = emul_decode_head(b, len, in, &h);
 	if (!op)
 		return DEC_FULL;
-	return decf_tail(b, len, mode, in, op, p, in->pfx, in->rex, in->segovr, in->vex_l, r, o);
+	return decf_tail(b, len, mode, in, op, h.p, h.pfx, h.rex, h.segovr, h.vexl, r, o);
 }
 
 #endif
