@@ -52,26 +52,28 @@ static int dstr_done(struct emul *e, const uint8_t *data, uint32_t len)
 }
 
 /* MOVS: the RAM side at linear address `a` (walked once: the batch stays within its page),
- * read into the request (from RAM) or remembered for the answer (into RAM). 0, or 1 when the
- * general path must decide. */
-static int dstr_ram(struct emul *e, const struct emul_env *env, uint64_t a, unsigned n,
-		    unsigned size, bool down, bool to_ram)
+ * read into the request (from RAM) or remembered for the answer (into RAM), with the batch as
+ * planned in e. 0, or 1 when the general path must decide. */
+static __attribute__((noinline)) int dstr_ram(struct emul *e, uint64_t a)
 {
+	const struct emul_env *env = e->env;
 	const struct emul_mem *mem = &env->mem;
-	unsigned bytes = n * size;
+	unsigned size = e->fx.dsize, n = e->access.count, bytes = n * size;
+	bool to_ram = e->access.dir == EMUL_DIR_READ;
+	uint8_t *buf = e->fx.down ? e->data : e->access.data;
 	uint64_t gpa;
 
 	if (emul_walk_page(e, a, to_ram ? WALK_WRITE : 0, &gpa))
 		return 1;
-	gpa -= down ? bytes - size : 0;
+	gpa -= e->fx.down ? bytes - size : 0;
 	if (env->classify(env->ctx, gpa, bytes) != EMUL_GPA_RAM)
 		return 1;
 	e->fx.ram = gpa;
 	if (to_ram)
 		return 0;
-	if (mem->read(mem->ctx, gpa, down ? e->data : e->access.data, bytes))
-		__builtin_memset(down ? e->data : e->access.data, 0xff, bytes); /* all-ones */
-	if (down)
+	if (mem->read(mem->ctx, gpa, buf, bytes))
+		__builtin_memset(buf, 0xff, bytes); /* nothing there: all-ones */
+	if (e->fx.down)
 		dstr_reverse(e->access.data, e->data, n, size);
 	return 0;
 }
@@ -87,20 +89,22 @@ static inline void dstr_fill(uint8_t *d, uint64_t v, unsigned size, unsigned byt
 		__builtin_memcpy(d + i, &v, 8);
 }
 
+/* The batch is planned in e (request, registers after, RIP, outputs) before any call, so that
+ * little is live across the calls: the RAM side of MOVS, then the device side's classification. */
 int emul_direct_str(struct emul *e, unsigned sub, unsigned ilen, unsigned size, unsigned pfx)
 {
 	const struct emul_exit *x = e->exit;
-	const struct emul_env *env = e->env;
 	struct emul_regs *r = e->regs;
 	unsigned shift = (unsigned)__builtin_ctz(size), write, bytes;
 	uint64_t fl = r->rflags, count = r->gpr[EMUL_RCX], si = r->gpr[EMUL_RSI];
-	uint64_t di = r->gpr[EMUL_RDI], n = EMUL_BATCH_MAX_BYTES >> shift, dev, room, step, gpa, hdr;
+	uint64_t di = r->gpr[EMUL_RDI], n = EMUL_BATCH_MAX_BYTES >> shift, dev, ram, room, step, hdr;
 	bool down = fl & EMUL_RFLAGS_DF, rep = pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE);
 	uint32_t out;
 
 	/* the device side: the destination of STOS, the source of LODS, either of MOVS */
 	write = sub == STR_STOS || (sub == STR_MOVS && x->write);
 	dev = write ? di : si;
+	ram = write ? si : di;
 	count = rep ? count : 1;
 	if (!x->la_valid || !count || (dev ^ x->la) >> 12 || x->write != write)
 		return emul_start_again(e, EMUL_MODE_LONG64);
@@ -111,17 +115,14 @@ int emul_direct_str(struct emul *e, unsigned sub, unsigned ilen, unsigned size, 
 	room = dstr_room(dev, shift, down);
 	n = room < n ? room : n;
 	if (sub == STR_MOVS) {
-		room = dstr_room(write ? si : di, shift, down);
+		room = dstr_room(ram, shift, down);
 		n = room < n ? room : n;
-		if (n && dstr_ram(e, env, write ? si : di, (unsigned)n, size, down, !write))
-			n = 0;
 	}
 	if (!n)
 		return emul_start_again(e, EMUL_MODE_LONG64);
 	bytes = (unsigned)n << shift;
 	if (sub == STR_STOS)
 		dstr_fill(e->access.data, r->gpr[EMUL_RAX], size, bytes);
-	gpa = (x->gpa & ~0xfffull) | (dev & 0xfff);
 	step = down ? -(uint64_t)bytes : bytes;
 	e->fx.si = sub == STR_STOS ? si : si + step;
 	e->fx.di = sub == STR_LODS ? di : di + step;
@@ -136,10 +137,12 @@ int emul_direct_str(struct emul *e, unsigned sub, unsigned ilen, unsigned size, 
 	hdr = EMUL_KIND_MMIO | write << 8 | size << 16 |
 	      (uint64_t)(uint16_t)(down ? -size : size) << 32 | n << 48;
 	__builtin_memcpy(&e->access, &hdr, 8);
-	e->access.addr = gpa;
+	e->access.addr = (x->gpa & ~0xfffull) | (dev & 0xfff);
 	e->pend = EMUL_PEND | (write ? 0 : bytes);
 	e->cont = dstr_done;
-	if (env->classify(env->ctx, down ? gpa - bytes + size : gpa, bytes) == EMUL_GPA_RAM)
+	if ((sub == STR_MOVS && dstr_ram(e, ram)) ||
+	    e->env->classify(e->env->ctx, e->access.addr - (down ? bytes - size : 0), bytes) ==
+	    EMUL_GPA_RAM)
 		return emul_start_again(e, EMUL_MODE_LONG64);
 	return EMUL_ACCESS;
 }
