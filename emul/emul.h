@@ -214,7 +214,7 @@ struct emul {
 	/* outputs */
 	struct emul_access access;  /* valid after EMUL_ACCESS */
 	struct emul_fault fault;    /* valid after EMUL_FAULT */
-	struct emul_memop mop[2];   /* decoded memory operands (nmop of them) */
+	struct emul_memop mop[2];   /* memory operands (nmop of them; none after the direct path) */
 	uint8_t nmop;
 	bool single_step;           /* after EMUL_DONE: RFLAGS.TF was set, inject a #DB trap (DR6.BS) */
 	bool shadow_clear;          /* after EMUL_DONE: clear the STI/MOV-SS interrupt shadow */
