@@ -149,6 +149,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define ICPT2_XSETBV   BIT(13)
 
 /* VMCB 0x060 virtual interrupt control (APM 15.21.1). */
+#define VINTR_V_TPR       0xfull
 #define VINTR_V_IRQ       BIT(8)
 #define VINTR_PRIO_SHIFT  16
 #define VINTR_IGN_TPR     BIT(20)
