@@ -59,7 +59,8 @@ int emul_start_again(struct emul *e, enum emul_mode mode)
 	return emul_start_decoded(e, e->env, e->regs, e->exit, e->bytes, e->nbytes, mode);
 }
 
-/* The direct path outside 64-bit mode: 32-bit protected mode only. */
+/* Not 64-bit mode with an MMIO exit's translation: the direct path in 32-bit protected mode,
+ * else the general path. */
 static __attribute__((noinline)) int emul_start_other(struct emul *e, const struct emul_env *env,
 						      struct emul_regs *regs,
 						      const struct emul_exit *exit,
