@@ -99,7 +99,7 @@ static __attribute__((noinline)) u8 virq_lifecycle_work(struct vcpu *v)
 	u8 state = l->lc_state;
 	spin_unlock(&l->lc_lock);
 	if (reset && v->id == 0) {
-		exit_stop(v, "INIT received by the BSP; there is no firmware to restart it");
+		exit_fatal(v, "INIT received by the BSP; there is no firmware to restart it");
 		return LC_PARKED;
 	}
 	if (reset) {
