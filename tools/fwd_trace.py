@@ -11,7 +11,10 @@ CPU runs until its own next PAUSE. So the trace holds every instruction both CPU
 the access, spin-loop passes included, in the order the benchmark's run executes them.
 
 It prints instructions per function and side: `core:` (keel.elf on either CPU), `svc:` (the
-service VM, service.elf), `guest:` (the payload). `--show FN` annotates a keel.elf function.
+service VM, service.elf), `guest:` (the payload). `--show FN` annotates a keel.elf function,
+`--show svc:FN` a service.elf one; `--flow` lists the functions in the order they ran; `--bench`
+prints only the split as `bench` lines (tests/fwd/bench_fwd.py uses it). Only PAUSE switches
+CPUs here, so the service VM must poll (bench.cfg's `ring-notify poll`), not halt.
 
   tools/fwd_trace.py read               # a 4-byte read of the forwarded testdev (0xfeb00010)
   tools/fwd_trace.py posted-write       # a 4-byte write to the posted testdev (0xfe800010)
