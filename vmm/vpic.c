@@ -28,6 +28,8 @@ void vpic_init(struct vpic *pic, struct partition *p)
 /* Priority order starts at `prio` (IR0 first until a rotation). */
 static int chip_first(const struct vpic_chip *c, u8 bits)
 {
+	if (!bits)
+		return -1;
 	for (int i = 0; i < 8; i++) {
 		int irq = (c->prio + i) & 7;
 		if (bits & (1u << irq))
@@ -80,6 +82,8 @@ void vpic_set_irq(struct vpic *pic, u32 irq, bool high)
 
 bool vpic_output(struct vpic *pic)
 {
+	if (!vpic_requesting(pic))
+		return false;
 	spin_lock(&pic->lock);
 	bool out = chip_request(&pic->chip[0]) >= 0;
 	spin_unlock(&pic->lock);

@@ -33,6 +33,10 @@ struct region {
 struct region_set {
 	struct region r[REGION_MAX];
 	u32 n;
+	u64 base[2][REGION_MAX]; /* per space, ascending: the bases region_find scans */
+	u8 order[2][REGION_MAX]; /* the index into r of each */
+	u8 norder[2];
+	u8 last[2];              /* per space: the index into r region_find found last (a hint) */
 };
 
 int region_add(struct region_set *s, const struct region *r);
