@@ -29,9 +29,12 @@ static struct keel_start_info *partition_si(struct partition *p)
 	return (struct keel_start_info *)(uintptr_t)(p->mem.hpa + KEEL_GUEST_START_INFO);
 }
 
+/* A Linux partition gets its boot parameters instead (the zero page): no start information. */
 int partition_start_region(struct partition *p, u64 base, u64 size, u32 kind, u32 flags)
 {
 	struct keel_start_info *si = partition_si(p);
+	if (p->entry_mode == CONFIG_ENTRY_LINUX)
+		return 0;
 	if (si->nr_regions == KEEL_START_MAX_REGIONS)
 		return -ENOSPC;
 	si->region[si->nr_regions++] = (struct keel_start_region){ base, size, kind, flags };
@@ -41,6 +44,8 @@ int partition_start_region(struct partition *p, u64 base, u64 size, u32 kind, u3
 static void partition_start_info(struct partition *p, u32 nr_vcpus)
 {
 	struct keel_start_info *si = partition_si(p);
+	if (p->entry_mode == CONFIG_ENTRY_LINUX)
+		return;
 	memset(si, 0, sizeof(*si));
 	si->magic = KEEL_START_MAGIC;
 	si->version = KEEL_START_VERSION;
@@ -59,6 +64,8 @@ static void partition_start_info(struct partition *p, u32 nr_vcpus)
 
 static int partition_load(struct partition *p, const struct config_partition *c)
 {
+	if (c->entry == CONFIG_ENTRY_LINUX)
+		return partition_linux_load(p, &p->linux_regs, &p->linux_sregs);
 	const struct bi_module *m = bootinfo_module(boot_info(), c->image);
 	u8 *ram = (u8 *)(uintptr_t)p->mem.hpa;
 	const u8 *img = m ? phys_map(m->start, m->end - m->start) : NULL;
@@ -106,8 +113,14 @@ static int partition_vcpu_create(struct partition *p, const struct config_partit
 	v->part = p;
 	v->pcpu = partition_nth_cpu(c->cpus, i);
 	v->tsc_dirty = true;
+	v->mtrr_def = VCPU_MTRR_DEF_RESET;
 	p->vcpu[i] = v;
-	loader_entry_state((enum keel_entry_mode)c->entry, p->entry, &v->regs, &v->start);
+	if (c->entry == CONFIG_ENTRY_LINUX) {
+		v->regs = p->linux_regs;
+		v->start = p->linux_sregs;
+	} else {
+		loader_entry_state((enum keel_entry_mode)c->entry, p->entry, &v->regs, &v->start);
+	}
 	v->dirty = VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
 	int rc = vlapic_create(v);
 	return rc ? rc : mmio_vcpu_init(v);
@@ -146,10 +159,6 @@ static int partition_memory(struct partition *p, const struct config_partition *
 /* What Keel cannot run yet is refused with a line naming it. */
 static int partition_supported(const char *name, const struct config_partition *c)
 {
-	if (c->entry == CONFIG_ENTRY_LINUX) {
-		pr_err("partition %s: entry: 'linux' is not supported yet (bare-metal modes only)", name);
-		return -ENOTSUP;
-	}
 	if (c->ram_gpa) {
 		pr_err("partition %s: memory: gpa %#llx: only RAM at guest-physical 0 is supported",
 		       name, (unsigned long long)c->ram_gpa);
@@ -170,6 +179,7 @@ struct partition *partition_create(u32 id, const struct config_partition *c)
 	p->service = c->kind == CONFIG_SERVICE;
 	p->unbacked = c->unbacked;
 	p->entry_mode = c->entry;
+	p->cfg = c;
 	if (partition_memory(p, c) || partition_load(p, c))
 		return NULL;
 	partition_start_info(p, c->ncpus);

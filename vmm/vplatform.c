@@ -105,7 +105,8 @@ static void vpci_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 va
 static const struct region_ops vpci_ops = { vpci_read, vpci_write };
 
 /* Ports answered without a device: reads all-ones, writes vanish (the POST port 0x80, the
- * i8042 data port). */
+ * DMA page registers, the i8042 data port, Super I/O configuration ports with no chip behind
+ * them, which Linux's serial drivers probe). */
 static u64 vnull_read(void *dev, struct vcpu *v, u64 off, unsigned size)
 {
 	(void)dev;
@@ -163,6 +164,9 @@ static const struct virq_region virq_regions[] = {
 	{ 0x60, 1, REGION_PIO, &vnull_ops, NO_DEV, "i8042-data" },
 	{ 0x64, 1, REGION_PIO, &vkbc_ops, NO_DEV, "i8042-cmd" },
 	{ 0x80, 1, REGION_PIO, &vnull_ops, NO_DEV, "post" },
+	{ 0x81, 15, REGION_PIO, &vnull_ops, NO_DEV, "dma-page" },
+	{ 0x2e, 2, REGION_PIO, &vnull_ops, NO_DEV, "superio-2e" },
+	{ 0x4e, 2, REGION_PIO, &vnull_ops, NO_DEV, "superio-4e" },
 };
 
 static int virq_regions_add(struct partition *p)

@@ -49,16 +49,33 @@ static void exit_dump(struct vcpu *v)
 		(unsigned long long)v->exit.raw);
 }
 
+static enum exit_action exit_vstop(struct vcpu *v, bool dump, const char *fmt, va_list ap)
+{
+	vsnprintf(v->part->stop_reason, sizeof(v->part->stop_reason), fmt, ap);
+	pr_info("%s: vcpu %u stops: %s", v->part->name, v->id, v->part->stop_reason);
+	if (dump)
+		exit_dump(v);
+	v->stopped = true;
+	return EXIT_STOP;
+}
+
 enum exit_action exit_stop(struct vcpu *v, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(v->part->stop_reason, sizeof(v->part->stop_reason), fmt, ap);
+	enum exit_action a = exit_vstop(v, true, fmt, ap);
 	va_end(ap);
-	pr_info("%s: vcpu %u stops: %s", v->part->name, v->id, v->part->stop_reason);
-	exit_dump(v);
-	v->stopped = true;
-	return EXIT_STOP;
+	return a;
+}
+
+/* A stop the guest asked for (it halted for good): no register dump. */
+static enum exit_action exit_stop_clean(struct vcpu *v, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	enum exit_action a = exit_vstop(v, false, fmt, ap);
+	va_end(ap);
+	return a;
 }
 
 int exit_skip_insn(struct vcpu *v)
@@ -132,7 +149,7 @@ static enum exit_action exit_hlt(struct vcpu *v)
 	if (exit_skip_insn(v))
 		return EXIT_RESUME;
 	if (!(v->regs.rflags & RFLAGS_IF))
-		return exit_stop(v, "halted with interrupts disabled");
+		return exit_stop_clean(v, "halted with interrupts disabled");
 	return vcpu_block(v);
 }
 

@@ -6,6 +6,7 @@
 #include <keel/types.h>
 #include <keel/gmem.h>
 #include <keel/region.h>
+#include <arch/vcpu.h>
 
 #define PARTITION_MAX 16
 #define PARTITION_MAX_VCPUS 16
@@ -33,7 +34,11 @@ struct partition {
 	struct virq_part *irq;     /* IOAPIC, PIC, PIT and platform devices (vmm/virq*.c) */
 	struct vcpu *vcpu[PARTITION_MAX_VCPUS];
 	u32 nr_vcpus;
-	u32 entry_mode;        /* enum keel_entry_mode */
+	u32 entry_mode;        /* enum config_entry */
+	const struct config_partition *cfg; /* what it was made from (a restart loads it again) */
+	u32 restarts;          /* times a Linux partition was restarted (triple fault) */
+	struct vcpu_regs linux_regs;   /* a Linux partition's entry state for vCPU 0 */
+	struct vcpu_sregs linux_sregs;
 	u64 entry;             /* guest-physical entry point */
 	u64 image_start, image_end;
 	u64 tsc_offset;        /* one offset for every vCPU of the partition */
@@ -72,6 +77,12 @@ void partition_vcpu_parked(struct vcpu *v);
 /* Stops every vCPU of the partition (from any CPU): each leaves the guest at its next exit,
  * forced by an IPI. `why` (may be NULL) is kept unless a reason was already recorded. */
 void partition_stop(struct partition *p, const char *why);
+
+/* partition_linux.c: loads an `entry linux` partition's kernel and initrd (again after a
+ * restart) and gives vCPU 0's entry state. */
+struct vcpu_regs;
+struct vcpu_sregs;
+int partition_linux_load(struct partition *p, struct vcpu_regs *r, struct vcpu_sregs *s);
 
 /* partition_regions.c: the configured regions (in-core devices, forwarded, passthrough, none)
  * and their start-information entries; the passthrough ports of one vCPU. */
