@@ -161,3 +161,10 @@ static void vuart_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 v
 }
 
 const struct region_ops vuart_ops = { vuart_read, vuart_write };
+
+void vuart_reset(struct vuart *u)
+{
+	u->ier = u->lcr = u->mcr = u->scr = u->dll = u->dlm = u->fcr = 0;
+	u->thri = false;
+	vuart_sync(u);
+}

@@ -209,9 +209,12 @@ static const char linux_defaults[] =
 	"console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 acpi=off pci=off nokaslr no5lvl "
 	"tsc=reliable 8250.nr_uarts=1 panic=-1 reboot=t";
 
-int linux_cmdline(char *buf, size_t size, u64 khz, const char *args)
+int linux_cmdline(char *buf, size_t size, u64 khz, const char *args, u32 restarts)
 {
-	int n = snprintf(buf, size, "%s tsc_early_khz=%llu%s%s", linux_defaults,
-			 (unsigned long long)khz, args[0] ? " " : "", args);
+	char r[32] = "";
+	if (restarts)
+		snprintf(r, sizeof(r), " keel.restart=%u", restarts);
+	int n = snprintf(buf, size, "%s tsc_early_khz=%llu%s%s%s", linux_defaults,
+			 (unsigned long long)khz, r, args[0] ? " " : "", args);
 	return n < 0 || (size_t)n >= size ? -E2BIG : 0;
 }

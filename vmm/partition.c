@@ -217,25 +217,32 @@ void partition_vcpu_started(struct vcpu *v)
 		__atomic_add_fetch(&p->started, 1, __ATOMIC_ACQ_REL);
 }
 
-/* A started vCPU that no longer runs guest code (INIT parked it, or it stopped): when none is
- * left, nothing can start the others, so the partition stops. */
-static void partition_vcpu_unstart(struct vcpu *v)
+/* A started vCPU that no longer runs guest code (INIT parked it, it halted with interrupts
+ * disabled, or it stopped): when none is left, nothing can start the others, so the partition
+ * stops, unless it is restarting. */
+static void partition_vcpu_unstart(struct vcpu *v, const char *why)
 {
 	struct partition *p = v->part;
 	u32 bit = 1u << v->id;
 	if ((__atomic_fetch_and(&p->entered, ~bit, __ATOMIC_ACQ_REL) & bit) &&
-	    !__atomic_sub_fetch(&p->started, 1, __ATOMIC_ACQ_REL))
-		partition_stop(p, NULL);
+	    !__atomic_sub_fetch(&p->started, 1, __ATOMIC_ACQ_REL) &&
+	    !__atomic_load_n(&p->restarting, __ATOMIC_ACQUIRE))
+		partition_stop(p, why);
 }
 
-void partition_vcpu_parked(struct vcpu *v) { partition_vcpu_unstart(v); }
+void partition_vcpu_parked(struct vcpu *v) { partition_vcpu_unstart(v, NULL); }
+
+void partition_vcpu_halted(struct vcpu *v)
+{
+	partition_vcpu_unstart(v, "halted with interrupts disabled");
+}
 
 bool partition_vcpu_stopped(struct vcpu *v)
 {
 	struct partition *p = v->part;
 	if (p->console)
 		vuart_flush(p->console);
-	partition_vcpu_unstart(v);
+	partition_vcpu_unstart(v, NULL);
 	if (__atomic_sub_fetch(&p->live, 1, __ATOMIC_ACQ_REL))
 		return false;
 	if (p->fconsole)

@@ -11,6 +11,10 @@
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/time.h>
+#include <keel/virq.h>
+#include <keel/vlapic.h>
+#include <keel/vuart.h>
+#include <arch/virt.h>
 #include <arch/vcpu.h>
 
 static const u8 *linux_module(const char *name, u64 *len)
@@ -37,7 +41,7 @@ int partition_linux_load(struct partition *p, struct vcpu_regs *r, struct vcpu_s
 		       bz ? c->initrd : c->image);
 		return -ENOENT;
 	}
-	int rc = linux_cmdline(cmdline, sizeof(cmdline), tsc_khz(), c->args);
+	int rc = linux_cmdline(cmdline, sizeof(cmdline), tsc_khz(), c->args, p->restarts);
 	if (!rc)
 		rc = linux_load(ram, p->mem.ram_size, bz, len, rd, rdlen, cmdline, &img, &why);
 	if (rc) {
@@ -55,4 +59,59 @@ int partition_linux_load(struct partition *p, struct vcpu_regs *r, struct vcpu_s
 			c->initrd[0] ? c->initrd : "none", (unsigned long long)img.initrd_start,
 			(unsigned long long)img.initrd_end, cmdline);
 	return 0;
+}
+
+bool partition_restart_request(struct vcpu *v, const char *why)
+{
+	struct partition *p = v->part;
+	struct apic_msg init = { .mode = DM_INIT, .shorthand = 2 }; /* all, including self */
+	if (p->entry_mode != CONFIG_ENTRY_LINUX)
+		return false;
+	if (!__atomic_exchange_n(&p->restarting, true, __ATOMIC_ACQ_REL)) {
+		pr_info("partition %s: vcpu %u: %s: the partition restarts", p->name, v->id, why);
+		vlapic_send(p, v, &init, "restart from vcpu", (int)v->id);
+	}
+	return true;
+}
+
+/* Every other vCPU has taken its INIT when none runs guest code (its `entered` bit clear). */
+static bool partition_others_parked(struct vcpu *bsp)
+{
+	struct partition *p = bsp->part;
+	while (__atomic_load_n(&p->entered, __ATOMIC_ACQUIRE) & ~1u) {
+		if (READ_ONCE(bsp->stopped))
+			return false;
+		__builtin_ia32_pause();
+	}
+	return true;
+}
+
+bool partition_restart(struct vcpu *bsp)
+{
+	struct partition *p = bsp->part;
+	if (!__atomic_load_n(&p->restarting, __ATOMIC_ACQUIRE) || !partition_others_parked(bsp))
+		return false;
+	p->restarts++;
+	memset((u8 *)(uintptr_t)p->mem.hpa, 0, LINUX_LOW_RAM_END);
+	if (partition_linux_load(p, &p->linux_regs, &p->linux_sregs)) {
+		__atomic_store_n(&p->restarting, false, __ATOMIC_RELEASE);
+		return false;
+	}
+	virq_partition_reset(p);
+	if (p->console)
+		vuart_reset(p->console);
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		p->vcpu[i]->mtrr_def = VCPU_MTRR_DEF_RESET;
+	vlapic_reset(bsp->lapic);
+	bsp->lapic->window = false;
+	vlapic_lc_running(bsp->lapic);
+	virt->vcpu_start_at(bsp, 0); /* the INIT state, running */
+	virt->vcpu_set_sregs(bsp, &p->linux_sregs);
+	bsp->regs = p->linux_regs;
+	bsp->dirty = VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
+	p->stop_reason[0] = 0;
+	pr_info("partition %s: restart %u: kernel and initrd loaded again", p->name, p->restarts);
+	__atomic_store_n(&p->restarting, false, __ATOMIC_RELEASE);
+	partition_vcpu_started(bsp);
+	return true;
 }

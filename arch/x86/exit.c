@@ -5,6 +5,7 @@
 #include <keel/partition.h>
 #include <keel/printk.h>
 #include <arch/insn.h>
+#include <keel/virq.h>
 
 #define RFLAGS_IF 0x200ull
 
@@ -49,33 +50,16 @@ static void exit_dump(struct vcpu *v)
 		(unsigned long long)v->exit.raw);
 }
 
-static enum exit_action exit_vstop(struct vcpu *v, bool dump, const char *fmt, va_list ap)
-{
-	vsnprintf(v->part->stop_reason, sizeof(v->part->stop_reason), fmt, ap);
-	pr_info("%s: vcpu %u stops: %s", v->part->name, v->id, v->part->stop_reason);
-	if (dump)
-		exit_dump(v);
-	v->stopped = true;
-	return EXIT_STOP;
-}
-
 enum exit_action exit_stop(struct vcpu *v, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	enum exit_action a = exit_vstop(v, true, fmt, ap);
+	vsnprintf(v->part->stop_reason, sizeof(v->part->stop_reason), fmt, ap);
 	va_end(ap);
-	return a;
-}
-
-/* A stop the guest asked for (it halted for good): no register dump. */
-static enum exit_action exit_stop_clean(struct vcpu *v, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	enum exit_action a = exit_vstop(v, false, fmt, ap);
-	va_end(ap);
-	return a;
+	pr_info("%s: vcpu %u stops: %s", v->part->name, v->id, v->part->stop_reason);
+	exit_dump(v);
+	v->stopped = true;
+	return EXIT_STOP;
 }
 
 int exit_skip_insn(struct vcpu *v)
@@ -142,15 +126,17 @@ static enum exit_action exit_wrmsr(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
-/* HLT with interrupts disabled and nothing pending can never wake: the guest has stopped
- * (how `poweroff -f` ends a Linux guest without ACPI). */
+/* HLT with interrupts disabled waits for an NMI, INIT or a stop; when every vCPU of the
+ * partition does, nothing can wake them and the partition stops (how `poweroff -f` ends a
+ * Linux guest without ACPI). */
 static enum exit_action exit_hlt(struct vcpu *v)
 {
 	if (exit_skip_insn(v))
 		return EXIT_RESUME;
-	if (!(v->regs.rflags & RFLAGS_IF))
-		return exit_stop_clean(v, "halted with interrupts disabled");
-	return vcpu_block(v);
+	if (v->regs.rflags & RFLAGS_IF)
+		return vcpu_block(v);
+	pr_info("%s: vcpu %u halted with interrupts disabled", v->part->name, v->id);
+	return virq_halt_off(v) ? EXIT_RESUME : EXIT_STOP;
 }
 
 static enum exit_action exit_hypercall(struct vcpu *v)
@@ -173,8 +159,13 @@ static enum exit_action exit_invd(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+/* A Linux partition restarts (docs/linux.md); others stop. */
 static enum exit_action exit_shutdown(struct vcpu *v)
 {
+	char why[64];
+	snprintf(why, sizeof(why), "triple fault at rip %#llx", (unsigned long long)v->regs.rip);
+	if (partition_restart_request(v, why))
+		return EXIT_RESUME;
 	return exit_stop(v, "triple fault (shutdown) at rip %#llx", (unsigned long long)v->regs.rip);
 }
 

@@ -29,6 +29,8 @@ struct vuart {
 
 extern const struct region_ops vuart_ops;
 void vuart_flush(struct vuart *u);
+/* Registers to their reset values (a partition restart); the IRQ line drops. */
+void vuart_reset(struct vuart *u);
 /* Output bytes as if written to THR. */
 void vuart_output(struct vuart *u, const char *s, size_t n);
 
