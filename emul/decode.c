@@ -1,8 +1,9 @@
 /* One-pass decoder: legacy prefixes → REX → VEX → opcode → ModRM/SIB → displacement → immediate
- * (SDM Vol. 2A chapter 2). Reads only the bytes given; the tables say what is supported. */
-#include "emul_internal.h"
+ * (SDM Vol. 2A chapter 2). Reads only the bytes given; the tables say what is supported. The
+ * full decoder here, behind the fast path of decode_fast.h. */
+#include "decode_fast.h"
 
-static const uint8_t mode_bit[] = {
+const uint8_t emul_mode_bit[5] = {
 	[EMUL_MODE_REAL] = M_REAL, [EMUL_MODE_VM86] = M_REAL, [EMUL_MODE_PROT16] = M_P16,
 	[EMUL_MODE_PROT32] = M_P32, [EMUL_MODE_LONG64] = M_L64,
 };
@@ -22,19 +23,12 @@ static bool dec_w(const struct emul_insn *in)
 }
 
 /* Bytes of size class `cls` for this instruction. */
-static inline unsigned dec_size(const struct emul_insn *in, unsigned cls)
+static unsigned dec_size(const struct emul_insn *in, unsigned cls)
 {
+	static const uint8_t fixed[] = { [S_B] = 1, [S_W] = 2, [S_D] = 4, [S_Q] = 8, [S_DQ] = 16,
+					 [S_CL] = 64 };
+
 	switch (cls) {
-	case S_NONE:
-		return 0;
-	case S_B:
-		return 1;
-	case S_W:
-		return 2;
-	case S_D:
-		return 4;
-	case S_Q:
-		return 8;
 	case S_V:
 		return in->osz;
 	case S_Z:
@@ -43,12 +37,10 @@ static inline unsigned dec_size(const struct emul_insn *in, unsigned cls)
 		return dec_w(in) ? 8 : 4;
 	case S_X:
 		return in->vex_l ? 32 : 16;
-	case S_DQ:
-		return 16;
-	case S_CL:
-		return 64;
-	default: /* S_F */
+	case S_F:
 		return in->mode == EMUL_MODE_LONG64 ? 8 : 4;
+	default:
+		return cls < sizeof(fixed) ? fixed[cls] : 0;
 	}
 }
 
@@ -173,6 +165,34 @@ static int dec_escape(const uint8_t *b, unsigned len, unsigned *pp, struct emul_
 	return 0;
 }
 
+/* Prefixes, escapes, VEX: everything before the opcode when b[0] is not a one-byte opcode. */
+static __attribute__((noinline)) int dec_head(const uint8_t *b, unsigned len, unsigned *pp,
+					      struct emul_insn *in, const struct emul_opdesc **op)
+{
+	unsigned p = 0;
+	int r = 0;
+	uint8_t c;
+
+	in->pfx = in->rex = in->mand = 0;
+	in->segovr = SEG_COUNT;
+	in->vex_l = in->vex_w = in->vex_v = 0;
+	in->map = EMUL_MAP_1;
+	if (emul_prefix_kind[b[0]] != PK_ESC)
+		r = dec_prefixes(b, len, &p, in);
+	if (r)
+		return r;
+	c = b[p];
+	if (c == 0x0f || (c & 0xfe) == 0xc4) {
+		r = dec_escape(b, len, &p, in, op);
+	} else {
+		in->opc = c;
+		*op = &emul_map1[c];
+		p++;
+	}
+	*pp = p;
+	return r;
+}
+
 /* 16-bit addressing forms (SDM Vol. 2A Table 2-1); returns the displacement bytes. */
 static unsigned dec_modrm16(struct emul_insn *in, unsigned mod, unsigned rm)
 {
@@ -204,11 +224,12 @@ static unsigned dec_osz64(const struct emul_insn *in, uint32_t fl, unsigned rex,
 }
 
 /* Why an entry cannot be taken: unsupported, #UD, or 0 (it can). */
-static int dec_check(const struct emul_insn *in, const struct emul_opdesc *op, bool lenonly)
+static __attribute__((noinline)) int dec_check(const struct emul_insn *in,
+					       const struct emul_opdesc *op, bool lenonly)
 {
 	static const uint32_t osz_flag[9] = { [2] = F_O16, [4] = F_O32, [8] = F_O64 };
 
-	if (!(op->modes & mode_bit[in->mode]) || (op->op == OP_LEN && !lenonly))
+	if (!(op->modes & emul_mode_bit[in->mode]) || (op->op == OP_LEN && !lenonly))
 		return EMUL_DEC_UNSUPPORTED; /* OP_NONE entries have no modes */
 	if ((op->flags & F_NP) && (in->pfx & (EMUL_PFX_OSZ | EMUL_PFX_REP | EMUL_PFX_REPNE)))
 		return EMUL_DEC_UNSUPPORTED;
@@ -231,13 +252,13 @@ static const struct emul_opdesc dec_none; /* OP_NONE: unsupported */
 
 /* Group (ModRM.reg), mandatory-prefix and register-form tables down to the entry. */
 static const struct emul_opdesc *dec_resolve(const struct emul_insn *in,
-					     const struct emul_opdesc *op)
+					     const struct emul_opdesc *op, unsigned modrm)
 {
-	while (op->flags & (F_GROUP | F_PFXTAB | F_RMTAB)) {
+	while (op->flags & F_SUBTAB) {
 		if (op->flags & F_GROUP)
-			op = &emul_groups[op->sub][(in->modrm >> 3) & 7];
+			op = &emul_groups[op->sub][(modrm >> 3) & 7];
 		else if (op->flags & F_RMTAB)
-			op = in->modrm >= 0xc0 ? &emul_rmtabs[op->sub][in->modrm & 0x3f] : &dec_none;
+			op = modrm >= 0xc0 ? &emul_rmtabs[op->sub][modrm & 0x3f] : &dec_none;
 		else
 			op = &emul_pfxtabs[op->sub][in->mand == 0x66 ? 1 : in->mand == 0xf3 ? 2 :
 						    in->mand == 0xf2 ? 3 : 0];
@@ -245,42 +266,26 @@ static const struct emul_opdesc *dec_resolve(const struct emul_insn *in,
 	return op;
 }
 
-/* Prefixes, escapes, VEX: everything before the one-byte opcode of the common case. */
-static __attribute__((noinline)) int dec_head(const uint8_t *b, unsigned len, unsigned *pp,
-					      struct emul_insn *in, const struct emul_opdesc **op)
-{
-	int r = 0;
-	uint8_t c;
-
-	if (emul_prefix_kind[b[0]] != PK_ESC)
-		r = dec_prefixes(b, len, pp, in);
-	if (r)
-		return r;
-	c = b[*pp];
-	if (c == 0x0f || (c & 0xfe) == 0xc4)
-		return dec_escape(b, len, pp, in, op);
-	in->opc = c;
-	*op = &emul_map1[c];
-	(*pp)++;
-	return 0;
-}
-
-/* Size classes B, W, D, Q are 1 << (class - 1); V is the operand size. */
-static inline unsigned dec_opsz(const struct emul_insn *in, unsigned cls, unsigned osz)
-{
-	if (cls == S_V)
-		return osz;
-	if (cls <= S_Q)
-		return cls ? 1u << (cls - 1) : 0;
-	return dec_size(in, cls);
-}
-
-/* Operand size (low nibble) and address size by mode and 66h/67h (SDM Vol. 1 3.6). */
-static const uint8_t dec_sz[5][4] = {
+const uint8_t emul_dec_sz[5][4] = {
 	[EMUL_MODE_REAL] = { 0x22, 0x24, 0x42, 0x44 }, [EMUL_MODE_VM86] = { 0x22, 0x24, 0x42, 0x44 },
 	[EMUL_MODE_PROT16] = { 0x22, 0x24, 0x42, 0x44 }, [EMUL_MODE_PROT32] = { 0x44, 0x42, 0x24, 0x22 },
 	[EMUL_MODE_LONG64] = { 0x84, 0x82, 0x44, 0x42 },
 };
+
+/* Operand sizes of the first two operands: the table's fixed bytes, or the operand size. */
+static inline void dec_opsz(struct emul_insn *in, const struct emul_opdesc *op, unsigned osz)
+{
+	unsigned s0 = op->fsz[0] == FSZ_V ? osz : op->fsz[0];
+	unsigned s1 = op->fsz[1] == FSZ_V ? osz : op->fsz[1];
+
+	if (__builtin_expect(op->fsz[0] >= FSZ_MORE, 0))
+		s0 = dec_size(in, OPND_SIZE(op->opnd[0]));
+	if (__builtin_expect(op->fsz[1] >= FSZ_MORE, 0))
+		s1 = dec_size(in, OPND_SIZE(op->opnd[1]));
+	in->opsz[0] = (uint8_t)s0;
+	in->opsz[1] = (uint8_t)s1;
+	in->opsz[2] = op->opnd[2] ? (uint8_t)dec_size(in, OPND_SIZE(op->opnd[2])) : 0;
+}
 
 /* ModRM memory operand (SDM Vol. 2A Tables 2-1 to 2-3, 2.2.1.6): base, index, scale, segment.
  * Returns the displacement bytes plus 16 if a SIB byte follows ModRM at b[p], or a negative
@@ -317,115 +322,165 @@ static inline int dec_modrm(const uint8_t *b, unsigned len, unsigned p, struct e
 	return (int)n;
 }
 
-static inline __attribute__((always_inline)) int
-dec_run(const uint8_t *restrict b, unsigned len, enum emul_mode mode,
-	struct emul_insn *restrict in, bool lenonly)
+/* Displacement of `n` (0, 1, 2 or 4) bytes at b, sign-extended. */
+static inline int64_t dec_disp(const uint8_t *b, unsigned n)
 {
-	const struct emul_opdesc *op;
-	unsigned p = 0, c, pfx = 0, rex = 0, modrm = 0, osz, asz, n = 0;
-	uint32_t fl;
+	return n == 1 ? (int8_t)b[0] : n == 4 ? (int32_t)emul_ld(b, 4) :
+	       n == 2 ? (int16_t)emul_ld(b, 2) : 0;
+}
+
+/* The ModRM operand from byte p on: register form, or the memory operand and displacement.
+ * Returns the new position, or a negative decode status. */
+static inline __attribute__((always_inline)) int
+dec_rm(const uint8_t *b, unsigned len, unsigned p, struct emul_insn *in, unsigned modrm,
+       unsigned rex, unsigned asz, uint32_t fl)
+{
+	int r;
+	unsigned n;
+
+	if (modrm >= 0xc0) {
+		if (!(fl & F_REGOK))
+			return -EMUL_DEC_UNSUPPORTED; /* register forms never reach the MMIO path */
+		in->base = (uint8_t)((modrm & 7) | ((rex & 1) << 3));
+		return (int)p;
+	}
+	in->has_mem = true;
+	r = dec_modrm(b, len, p, in, modrm, rex, asz);
+	if (r < 0)
+		return r;
+	p += (unsigned)r >> 4;
+	n = (unsigned)r & 15;
+	if (p + n > len)
+		return -dec_short(p + n);
+	in->disp_size = (int8_t)n;
+	in->disp = dec_disp(b + p, n);
+	return (int)(p + n);
+}
+
+/* The immediate or moffs at byte p; returns the new position or a negative decode status. */
+static inline int dec_imm(const uint8_t *b, unsigned len, unsigned p, struct emul_insn *in,
+			  unsigned kind, unsigned osz, unsigned asz)
+{
+	unsigned n = kind == IMM_1 ? 1 : kind == IMM_Z ? (osz == 2 ? 2u : 4u) : asz;
+
+	if (p + n > len)
+		return -dec_short(p + n);
+	if (kind == IMM_MOFFS) {
+		in->has_mem = true;
+		in->disp = (int64_t)emul_ld(b + p, n);
+		in->disp_size = (int8_t)n;
+		if (in->segovr != SEG_COUNT)
+			in->seg = in->segovr;
+	} else {
+		in->imm = emul_ld(b + p, n);
+		in->imm_size = (int8_t)n;
+	}
+	return (int)(p + n);
+}
+
+/* Everything after the opcode byte at b[p - 1], whose entry is op. */
+static inline __attribute__((always_inline)) int
+dec_body(const uint8_t *restrict b, unsigned len, unsigned p, enum emul_mode mode,
+	 struct emul_insn *restrict in, const struct emul_opdesc *op, bool lenonly)
+{
+	unsigned pfx = in->pfx, rex = in->rex, modrm = 0, osz, asz, c;
+	uint32_t fl = op->flags;
 	int r;
 
-	if (len > EMUL_INSN_MAX)
-		len = EMUL_INSN_MAX;
-	*in = (struct emul_insn){ .mode = (uint8_t)mode, .segovr = SEG_COUNT, .base = EMUL_NOREG,
-				  .index = EMUL_NOREG, .scale = 1 };
-	if (!len)
-		return EMUL_DEC_SHORT;
-	c = b[0];
-	if (__builtin_expect(emul_prefix_kind[c] != PK_NONE, 0)) {
-		unsigned hp = 0;
-		op = &dec_none;
-		r = dec_head(b, len, &hp, in, &op);
-		if (r)
-			return r;
-		p = hp;
-		pfx = in->pfx;
-		rex = in->rex;
-	} else {
-		in->opc = (uint8_t)c;
-		op = &emul_map1[c];
-		p = 1;
-	}
-	fl = op->flags;
 	if (fl & F_MODRM) {
 		if (p >= len)
 			return dec_short(p + 1);
 		modrm = b[p++];
-		in->modrm = (uint8_t)modrm;
 	}
-	if (fl & (F_GROUP | F_PFXTAB | F_RMTAB)) {
-		op = (fl & (F_GROUP | F_PFXTAB | F_RMTAB)) == F_GROUP ?
-		     &emul_groups[op->sub][(modrm >> 3) & 7] : op;
-		if (op->flags & (F_GROUP | F_PFXTAB | F_RMTAB))
-			op = dec_resolve(in, op);
+	in->modrm = (uint8_t)modrm;
+	if (fl & F_SUBTAB) {
+		op = (fl & F_SUBTAB) == F_GROUP ? &emul_groups[op->sub][(modrm >> 3) & 7] : op;
+		if (op->flags & F_SUBTAB)
+			op = dec_resolve(in, op, modrm);
 		fl = op->flags;
 	}
-	c = dec_sz[mode][(pfx / EMUL_PFX_OSZ) & 3];
+	c = emul_dec_sz[mode][(pfx / EMUL_PFX_OSZ) & 3];
 	osz = c & 15;
 	asz = c >> 4;
 	if (mode == EMUL_MODE_LONG64 && ((rex & 8) || (fl & (F_D64 | F_VEXW))))
 		osz = dec_osz64(in, fl, rex, osz);
 	in->osz = (uint8_t)osz;
 	in->asz = (uint8_t)asz;
-	if (__builtin_expect(!(op->modes & mode_bit[mode]) || (op->op == OP_LEN && !lenonly) ||
+	/* the prefix-free forms valid in this mode with every operand size pass without checks */
+	if (__builtin_expect(!(op->fast & (emul_mode_bit[mode] << (lenonly ? 4 : 0))) ||
+			     (osz == 2 && !(fl & F_O16)) ||
 			     (pfx & (EMUL_PFX_LOCK | EMUL_PFX_OSZ | EMUL_PFX_REP | EMUL_PFX_REPNE |
-				     EMUL_PFX_VEX)) || (fl & F_OALL) != F_OALL, 0)) {
+				     EMUL_PFX_VEX)), 0)) {
 		r = dec_check(in, op, lenonly);
 		if (r)
 			return r;
 	}
 	in->d = op;
-	in->opsz[0] = (uint8_t)dec_opsz(in, OPND_SIZE(op->opnd[0]), osz);
-	in->opsz[1] = (uint8_t)dec_opsz(in, OPND_SIZE(op->opnd[1]), osz);
-	if (op->opnd[2])
-		in->opsz[2] = (uint8_t)dec_size(in, OPND_SIZE(op->opnd[2]));
+	dec_opsz(in, op, osz);
 	in->reg = (uint8_t)(((modrm >> 3) & 7) | ((rex & 4) << 1));
+	in->seg = SEG_DS;
+	in->base = EMUL_NOREG;
+	in->index = EMUL_NOREG;
+	in->scale = 1;
+	in->riprel = false;
+	in->has_mem = false;
+	in->disp_size = 0;
+	in->imm_size = 0;
+	in->disp = 0;
+	in->imm = 0;
 	if (fl & F_MODRM) {
-		if (modrm >= 0xc0) {
-			if (!(fl & F_REGOK))
-				return EMUL_DEC_UNSUPPORTED; /* register forms never reach the MMIO path */
-			in->base = (uint8_t)((modrm & 7) | ((rex & 1) << 3));
-		} else {
-			in->has_mem = true;
-			in->seg = SEG_DS;
-			r = dec_modrm(b, len, p, in, modrm, rex, asz);
-			if (r < 0)
-				return -r;
-			p += (unsigned)r >> 4;
-			n = (unsigned)r & 15;
-			if (p + n > len)
-				return dec_short(p + n);
-			in->disp_size = (int8_t)n;
-			in->disp = n == 1 ? (int8_t)b[p] : n == 4 ? (int32_t)emul_ld(b + p, 4) :
-				   n == 2 ? (int16_t)emul_ld(b + p, 2) : 0;
-			p += n;
-		}
+		r = dec_rm(b, len, p, in, modrm, rex, asz, fl);
+		if (r < 0)
+			return -r;
+		p = (unsigned)r;
+		if (__builtin_expect(in->segovr != SEG_COUNT, 0) && in->has_mem)
+			in->seg = in->segovr;
 	}
 	if (op->imm) {
-		n = op->imm == IMM_1 ? 1 : op->imm == IMM_Z ? (osz == 2 ? 2u : 4u) : asz;
-		if (p + n > len)
-			return dec_short(p + n);
-		if (op->imm == IMM_MOFFS) {
-			in->has_mem = true;
-			in->seg = SEG_DS;
-			in->disp = (int64_t)emul_ld(b + p, n);
-			in->disp_size = (int8_t)n;
-		} else {
-			in->imm = emul_ld(b + p, n);
-			in->imm_size = (int8_t)n;
-		}
-		p += n;
+		r = dec_imm(b, len, p, in, op->imm, osz, asz);
+		if (r < 0)
+			return -r;
+		p = (unsigned)r;
 	}
-	if (in->segovr != SEG_COUNT && in->has_mem)
-		in->seg = in->segovr;
 	in->len = (uint8_t)p;
 	return EMUL_DEC_OK;
 }
 
-int emul_decode(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct emul_insn *in)
+static inline __attribute__((always_inline)) int
+dec_run(const uint8_t *restrict b, unsigned len, enum emul_mode mode,
+	struct emul_insn *restrict in, bool lenonly)
+{
+	const struct emul_opdesc *op;
+	unsigned p = 1;
+	int r;
+
+	if (len > EMUL_INSN_MAX)
+		len = EMUL_INSN_MAX;
+	if (!len)
+		return EMUL_DEC_SHORT;
+	in->mode = (uint8_t)mode;
+	op = &emul_map1[b[0]];
+	if (__builtin_expect(op->flags & F_HEAD, 0)) {
+		r = dec_head(b, len, &p, in, &op);
+		if (r)
+			return r;
+	} else {
+		decf_noprefix(in, b[0]);
+	}
+	return dec_body(b, len, p, mode, in, op, lenonly);
+}
+
+__attribute__((noinline)) int emul_decode_full(const uint8_t *bytes, unsigned len,
+					       enum emul_mode mode, struct emul_insn *in)
 {
 	return dec_run(bytes, len, mode, in, false);
+}
+
+int emul_decode(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct emul_insn *in)
+{
+	int r = emul_decode_fast(bytes, len, mode, in);
+
+	return r == DEC_FULL ? emul_decode_full(bytes, len, mode, in) : r;
 }
 
 int emul_decode_length(const uint8_t *bytes, unsigned len, enum emul_mode mode,

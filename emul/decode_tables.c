@@ -13,8 +13,33 @@
 	 ((MEMK(o0) && !((fl) & F_NOWB) ? TR_WRITE | ((fl) & F_RMW ? TR_READ : 0) : TR_READ) |    \
 	  ((fl) & F_ALIGN ? TR_ALIGN : 0) | (MEMK(o0) ? 0 : XL_OPND1) |                            \
 	  ((op) == OP_BT && OPND_KIND(o1) == K_G ? XL_MORE : 0)))
-#define E_(op, sub, modes, o0, o1, o2, fl) \
-	{ op, sub, modes, { o0, o1, o2 }, IMMT(o0) | IMMT(o1) | IMMT(o2), XLT(op, o0, o1, fl), fl }
+/* Operand bytes by size class (FSZ_*), and the modes that need no check (struct emul_opdesc). */
+#define FSZ(o) (OPND_SIZE(o) == S_V ? FSZ_V : OPND_SIZE(o) == S_Z ? FSZ_Z :                     \
+		OPND_SIZE(o) == S_Y ? FSZ_Y : OPND_SIZE(o) == S_X ? FSZ_X :                         \
+		OPND_SIZE(o) == S_NONE ? 0 : OPND_SIZE(o) <= S_Q ? 1u << ((OPND_SIZE(o) - 1) & 3) :  \
+		OPND_SIZE(o) == S_DQ ? 16 : OPND_SIZE(o) == S_CL ? 64 : FSZ_MORE)
+#define FAST(op, modes, fl) (((fl) & (F_O32 | F_O64)) != (F_O32 | F_O64) ? 0 :                  \
+			     ((op) == OP_LEN ? 0 : (modes)) | (modes) << 4)
+#define FULL(fl, o0, o1, o2) (((fl) & (F_HEAD | F_RMTAB | F_D64 | F_NP)) || (o2) ||          \
+			      FSZ(o0) == FSZ_MORE || FSZ(o1) == FSZ_MORE ? F_FULL : 0)
+#define GENERIC(op) ((op) != OP_NONE && (op) != OP_LEN && (op) != OP_PUSH && (op) != OP_POP &&   \
+		     (op) != OP_IN && (op) != OP_OUT && (op) != OP_STR)
+#define DIRECT(op, modes, o0, o1, o2, fl)                                                     \
+	(GENERIC(op) && (MEMK(o0) || MEMK(o1)) && !(XLT(op, o0, o1, fl) & XL_MORE) &&           \
+	 ((modes) & M_L64) && ((fl) & (F_O32 | F_O64)) == (F_O32 | F_O64) &&                    \
+	 !FULL(fl, o0, o1, o2) ? F_DIRECT : 0)
+#define LOADREG(op, o0, o1) (((op) == OP_MOV || (op) == OP_MOVZX || (op) == OP_MOVSX) &&          \
+			     MEMK(o1) && (OPND_KIND(o0) == K_G || OPND_KIND(o0) == K_ACC) ? F_LOADREG : 0)
+#define STOREMOV(op, o0, o1) ((op) == OP_MOV && MEMK(o0) && (OPND_KIND(o1) == K_G ||              \
+			      OPND_KIND(o1) == K_ACC || OPND_KIND(o1) == K_I) ? F_STOREMOV : 0)
+#define E_(op, sub, modes, o0, o1, o2, fl)                                                    \
+	{ op, sub, modes, { o0, o1, o2 }, IMMT(o0) | IMMT(o1) | IMMT(o2), XLT(op, o0, o1, fl),     \
+	  (fl) | FULL(fl, o0, o1, o2) | DIRECT(op, modes, o0, o1, o2, fl) | LOADREG(op, o0, o1) |     \
+	  STOREMOV(op, o0, o1),                                                                      \
+	  FAST(op, modes, fl),               \
+	  { FSZ(o0), FSZ(o1) } }
+/* Prefix and escape bytes in the one-byte map: the decoder's slow start. */
+#define HEAD { .flags = F_HEAD | F_FULL }
 #define GRP(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_GROUP)
 #define PFX(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_PFXTAB)
 #define PFXM(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_PFXTAB)
@@ -122,6 +147,11 @@ const struct emul_opdesc emul_map1[256] = {
 	[0xee] = E_(OP_OUT, 0, M_ALL, DXw, ALb, 0, F_OALL),
 	[0xef] = E_(OP_OUT, 0, M_ALL, DXw, eAX, 0, F_OALL),
 	[0xf6] = GRP(3), [0xf7] = GRP(4), [0xfe] = GRP(5), [0xff] = GRP(6),
+	[0x0f] = HEAD, [0xc4] = HEAD, [0xc5] = HEAD, [0xf0] = HEAD, [0xf2] = HEAD, [0xf3] = HEAD,
+	[0x66] = HEAD, [0x67] = HEAD, [0x26] = HEAD, [0x2e] = HEAD, [0x36] = HEAD, [0x3e] = HEAD,
+	[0x64] = HEAD, [0x65] = HEAD, [0x40] = HEAD, [0x41] = HEAD, [0x42] = HEAD, [0x43] = HEAD,
+	[0x44] = HEAD, [0x45] = HEAD, [0x46] = HEAD, [0x47] = HEAD, [0x48] = HEAD, [0x49] = HEAD,
+	[0x4a] = HEAD, [0x4b] = HEAD, [0x4c] = HEAD, [0x4d] = HEAD, [0x4e] = HEAD, [0x4f] = HEAD,
 	[0x90] = PFX(23),                         /* F3 90 PAUSE */
 	[0xcc] = LEN(0, 0, 0),                    /* INT3 */
 	[0xcd] = LEN(Ib, 0, 0),                   /* INT n */

@@ -1,413 +1,21 @@
-/* The request/complete state machine. An instruction runs as a fixed sequence of steps: load
- * each side that is read (a memory operand's page pieces, or a port), compute, store each side
- * that is written, commit the registers. A step that needs a device returns EMUL_ACCESS and the
- * sequence resumes in emul_complete() after it; nothing is replayed. Registers, RFLAGS and RIP
- * are written only by the commit, so an abort or a fault leaves them untouched. */
-#include "emul_internal.h"
+/* The request/complete state machine: emul_start*, emul_complete, emul_abort. One memory
+ * operand on one device page (the common case) runs without the step engine: its accesses are
+ * issued at once and e->next says what each answer leads to; with the exit's linear address
+ * it takes the direct path, which takes the translation from the exit. Everything else goes
+ * through the general path (steps.c). Registers, RFLAGS and RIP are written only after the
+ * last access, so an abort or a fault leaves them untouched. */
+#include "decode_fast.h"
 
-/* Steps, one bit each, run lowest first. */
-#define STEP_LOAD(side, piece) (1u << ((side) * 2 + (piece)))
-#define STEP_CALC (1u << 4)
-#define STEP_STORE(side, piece) (1u << (5 + (side) * 2 + (piece)))
-#define STEP_COMMIT (1u << 9)
-
-struct emul_opsdesc {
-	int (*prep)(struct emul *e);
-	void (*calc)(struct emul *e);
+void (*const emul_calcs[OP_COUNT])(struct emul *e) = {
+	[OP_MOV] = emul_op_mov, [OP_MOVZX] = emul_op_mov, [OP_MOVSX] = emul_op_mov,
+	[OP_ALU] = emul_op_alu, [OP_TEST] = emul_op_test, [OP_INCDEC] = emul_op_incdec,
+	[OP_NOT] = emul_op_notneg, [OP_NEG] = emul_op_notneg, [OP_BT] = emul_op_bt,
+	[OP_XCHG] = emul_op_xchg, [OP_CMPXCHG] = emul_op_cmpxchg, [OP_XADD] = emul_op_xadd,
+	[OP_IMUL] = emul_op_imul, [OP_BEXTR] = emul_op_bextr, [OP_MOVBE] = emul_op_movbe,
+	[OP_CLFLUSH] = emul_op_clflush, [OP_PUSH] = emul_calc_stack, [OP_POP] = emul_calc_stack,
+	[OP_IN] = emul_calc_io, [OP_OUT] = emul_calc_io, [OP_STR] = emul_calc_str,
+	[OP_VMOV] = emul_calc_vmov,
 };
-
-static const struct emul_opsdesc emul_ops[OP_COUNT] = {
-	[OP_MOV] = { emul_prep_generic, emul_op_mov },
-	[OP_MOVZX] = { emul_prep_generic, emul_op_mov },
-	[OP_MOVSX] = { emul_prep_generic, emul_op_mov },
-	[OP_ALU] = { emul_prep_generic, emul_op_alu },
-	[OP_TEST] = { emul_prep_generic, emul_op_test },
-	[OP_INCDEC] = { emul_prep_generic, emul_op_incdec },
-	[OP_NOT] = { emul_prep_generic, emul_op_notneg },
-	[OP_NEG] = { emul_prep_generic, emul_op_notneg },
-	[OP_BT] = { emul_prep_generic, emul_op_bt },
-	[OP_XCHG] = { emul_prep_generic, emul_op_xchg },
-	[OP_CMPXCHG] = { emul_prep_generic, emul_op_cmpxchg },
-	[OP_XADD] = { emul_prep_generic, emul_op_xadd },
-	[OP_IMUL] = { emul_prep_generic, emul_op_imul },
-	[OP_BEXTR] = { emul_prep_generic, emul_op_bextr },
-	[OP_MOVBE] = { emul_prep_generic, emul_op_movbe },
-	[OP_CLFLUSH] = { emul_prep_generic, emul_op_clflush },
-	[OP_PUSH] = { emul_prep_stack, emul_calc_stack },
-	[OP_POP] = { emul_prep_stack, emul_calc_stack },
-	[OP_IN] = { emul_prep_io, emul_calc_io },
-	[OP_OUT] = { emul_prep_io, emul_calc_io },
-	[OP_STR] = { emul_prep_str, emul_calc_str },
-	[OP_VMOV] = { emul_prep_generic, emul_calc_vmov },
-};
-
-int emul_set_fault(struct emul *e, uint8_t vector, bool has_error, uint32_t error)
-{
-	e->fault = (struct emul_fault){ .vector = vector, .has_error = has_error, .error = error };
-	return EMUL_FAULT;
-}
-
-/* la -> gpa: from the exit when it reported this page for an access at least as strong (the
- * CPU walked it), else walked. */
-static inline int emul_walk_one(struct emul *e, uint64_t la, unsigned access, uint64_t *gpa)
-{
-	const struct emul_exit *x = e->exit;
-
-	if (x && x->la_valid && (x->la >> 12) == (la >> 12) && (x->write || !(access & WALK_WRITE))) {
-		*gpa = (x->gpa & ~0xfffull) | (la & 0xfff);
-		return 0;
-	}
-	return emul_walk_page(e, la, access, gpa);
-}
-
-/* 64-bit mode without FS/GS: the linear address is the effective address, every byte
- * canonical (SDM Vol. 3A 3.4.2.1, 3.3.7.1) - emul_seg_linear's rule for the common case. */
-static inline bool xlate_flat64(uint64_t ea, uint32_t size, uint64_t cr4)
-{
-	unsigned sh = (cr4 & (1u << 12)) ? 56 : 47; /* CR4.LA57 */
-	int64_t a = (int64_t)ea >> sh, b = (int64_t)(ea + size - 1) >> sh;
-
-	return (a == 0 || a == -1) && (b == 0 || b == -1);
-}
-
-/* Segment checks, alignment, page walk and classification of one memory operand, before any
- * access is made (so a fault never follows a device access of the same instruction). */
-static inline __attribute__((always_inline)) int
-xlate(struct emul *e, struct emul_memop *m, enum emul_segreg sr, uint64_t ea, uint32_t size,
-      unsigned how)
-{
-	const struct emul_regs *regs = e->regs;
-	unsigned access = (how & TR_WRITE) ? WALK_WRITE : 0;
-	uint64_t la = ea, la2;
-	int r;
-
-	if (!(e->in.mode == EMUL_MODE_LONG64 && sr < SEG_FS && xlate_flat64(ea, size, regs->cr4)) &&
-	    emul_seg_linear(regs->seg, (enum emul_mode)e->in.mode, sr, ea, size,
-			    access | emul_seg_width(regs->cr4), &la, &e->fault))
-		return EMUL_FAULT;
-	/* SDM Vol. 2A MOVDQA/MOVAPS: a misaligned operand is #GP(0), before any page fault */
-	if ((how & TR_ALIGN) && (la & (size - 1)))
-		return emul_set_fault(e, 13, true, 0);
-	m->la = la;
-	m->size = size;
-	m->len0 = (uint16_t)size;
-	m->seg = (uint8_t)sr;
-	m->read = (how & TR_READ) != 0;
-	m->write = (how & TR_WRITE) != 0;
-	m->dev[1] = false;
-	r = emul_walk_one(e, la, access, &m->gpa[0]);
-	if (r)
-		return r;
-	if ((la & 0xfff) + size > 0x1000) {
-		m->len0 = (uint16_t)(0x1000 - (la & 0xfff));
-		la2 = (la | 0xfff) + 1;
-		if (!(e->regs->efer & (1u << 10)))
-			la2 &= 0xffffffffu; /* linear addresses are 32-bit outside IA-32e mode */
-		r = emul_walk_one(e, la2, access, &m->gpa[1]);
-		if (r)
-			return r;
-		m->dev[1] = e->env->classify(e->env->ctx, m->gpa[1], size - m->len0) != EMUL_GPA_RAM;
-	}
-	m->dev[0] = e->env->classify(e->env->ctx, m->gpa[0], m->len0) != EMUL_GPA_RAM;
-	return 0;
-}
-
-int emul_translate(struct emul *e, struct emul_memop *m, enum emul_segreg sr, uint64_t ea,
-		   uint32_t size, unsigned how)
-{
-	return xlate(e, m, sr, ea, size, how);
-}
-
-
-/* BT* with a register bit offset: the operand moves by offset DIV width, signed
- * (SDM Vol. 2A BT, "bit base" addressing). */
-static uint64_t prep_bt_shift(const struct emul *e, uint64_t ea)
-{
-	const struct emul_insn *in = &e->in;
-	int64_t off = (int64_t)emul_sext(emul_reg_get(e, in->reg, in->osz), in->osz);
-	unsigned shift = in->osz == 2 ? 4 : in->osz == 4 ? 5 : 6;
-
-	return emul_trunc(ea + (uint64_t)((off >> shift) * in->osz), in->asz);
-}
-
-/* The ModRM or moffs operand (side 0, its data in e->data) of the one-operand forms. */
-static inline __attribute__((always_inline)) int prep_generic(struct emul *e)
-{
-	const struct emul_insn *in = &e->in;
-	unsigned xl = in->d->xl, size = in->opsz[(xl & XL_OPND1) != 0], how = xl & XL_HOW;
-	bool clflush = in->d->op == OP_CLFLUSH;
-	uint64_t ea;
-	int r;
-
-	if (!in->has_mem)
-		return 0;
-	ea = emul_ea(e);
-	if (__builtin_expect(xl & XL_MORE, 0)) {
-		if (clflush)
-			size = 1; /* SDM Vol. 2A CLFLUSH: checked like a byte load, no access made */
-		else
-			ea = prep_bt_shift(e, ea);
-	}
-	e->nmop = 1;
-	r = xlate(e, &e->mop[0], (enum emul_segreg)in->seg, ea, size, how);
-	if (!r && !clflush)
-		emul_side_add(e, 0, e->data, how & TR_READ, how & TR_WRITE);
-	return r;
-}
-
-int emul_prep_generic(struct emul *e)
-{
-	return prep_generic(e);
-}
-
-/* Element size for `len` device bytes: accesses are 1, 2, 4 or 8 bytes wide. */
-static inline unsigned emul_elem(unsigned len)
-{
-	static const uint8_t elem[8] = { 8, 1, 2, 1, 4, 1, 2, 1 };
-
-	return elem[len & 7];
-}
-
-static inline int emul_request(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr, unsigned size,
-			unsigned count, int stride, uint8_t *buf, bool rmw)
-{
-	struct emul_access *a = &e->access;
-	unsigned len = size * count;
-
-	a->kind = kind;
-	a->dir = dir;
-	a->flags = rmw ? EMUL_ACCESS_RMW : 0;
-	a->addr = addr;
-	a->size = (uint8_t)size;
-	a->count = (uint16_t)count;
-	a->stride = (int16_t)stride;
-	e->pend_buf = buf;
-	e->pend_len = 0;
-	if (dir == EMUL_DIR_WRITE)
-		emul_copy(a->data, buf, len);
-	else
-		e->pend_len = (uint16_t)len;
-	e->state = ES_WAIT;
-	return EMUL_ACCESS;
-}
-
-/* A batch in RAM is read and written in address order; its buffer is in access order. */
-static void emul_reverse(uint8_t *dst, const uint8_t *src, unsigned n, unsigned sz)
-{
-	for (unsigned i = 0; i < n; i++)
-		emul_copy(dst + i * sz, src + (n - 1 - i) * sz, sz);
-}
-
-/* Batch (n > 1 elements, within one page) or port side: one access of n elements. */
-static int emul_batch(struct emul *e, const struct emul_side *s, uint8_t dir)
-{
-	const struct emul_mem *mem = &e->env->mem;
-	unsigned sz = s->esz, len = sz * s->n;
-	uint8_t tmp[EMUL_BATCH_MAX_BYTES];
-	const struct emul_memop *m;
-
-	if (s->mop == EMUL_SIDE_PORT)
-		return emul_request(e, EMUL_KIND_PIO, dir, s->port, sz, s->n, 0, s->buf, false);
-	m = &e->mop[s->mop];
-	if (m->dev[0])
-		return emul_request(e, EMUL_KIND_MMIO, dir,
-				    m->gpa[0] + (s->down ? (uint64_t)(s->n - 1) * sz : 0), sz, s->n,
-				    s->down ? -(int)sz : (int)sz, s->buf, s->load && s->store);
-	if (dir == EMUL_DIR_WRITE) {
-		if (s->down)
-			emul_reverse(tmp, s->buf, s->n, sz);
-		(void)mem->write(mem->ctx, m->gpa[0], s->down ? tmp : s->buf, len); /* outside RAM: dropped */
-		return 0;
-	}
-	if (mem->read(mem->ctx, m->gpa[0], s->down ? tmp : s->buf, len))
-		__builtin_memset(s->down ? tmp : s->buf, 0xff, len); /* nothing there: all-ones */
-	if (s->down)
-		emul_reverse(s->buf, tmp, s->n, sz);
-	return 0;
-}
-
-/* One page piece of a plain operand. */
-static inline int emul_piece(struct emul *e, const struct emul_side *s, unsigned piece, uint8_t dir)
-{
-	const struct emul_memop *m = &e->mop[s->mop];
-	const struct emul_mem *mem = &e->env->mem;
-	unsigned off = piece ? m->len0 : 0, len = piece ? m->size - m->len0 : m->len0, sz;
-	uint64_t gpa = m->gpa[piece];
-	uint8_t *buf = s->buf + off;
-
-	if (m->dev[piece]) {
-		sz = emul_elem(len);
-		return emul_request(e, EMUL_KIND_MMIO, dir, gpa, sz, len / sz, (int)sz, buf,
-				    s->load && s->store);
-	}
-	if (dir == EMUL_DIR_WRITE)
-		(void)mem->write(mem->ctx, gpa, buf, len); /* outside RAM: dropped */
-	else if (mem->read(mem->ctx, gpa, buf, len))
-		__builtin_memset(buf, 0xff, len); /* nothing there: reads all-ones */
-	return 0;
-}
-
-static inline int emul_move(struct emul *e, unsigned side, unsigned piece, uint8_t dir)
-{
-	const struct emul_side *s = &e->side[side];
-
-	return s->esz ? emul_batch(e, s, dir) : emul_piece(e, s, piece, dir);
-}
-
-static inline int emul_finish(struct emul *e)
-{
-	struct emul_regs *r = e->regs;
-
-	if (e->rip_advanced) {
-		uint64_t rip = r->rip + e->in.len;
-		/* sequential EIP/IP wraps at the code segment's size (SDM Vol. 1 3.5) */
-		if (e->in.mode != EMUL_MODE_LONG64)
-			rip &= (e->in.mode == EMUL_MODE_PROT32) ? 0xffffffffu : 0xffffu;
-		r->rip = rip;
-	}
-	/* SDM Vol. 3A 17.3.1.1: TF set before the instruction → single-step #DB trap after it */
-	e->single_step = (r->rflags & EMUL_RFLAGS_TF) != 0;
-	r->rflags = e->stage.rflags & ~(uint64_t)EMUL_RFLAGS_RF;
-	e->shadow_clear = true;
-	e->state = ES_IDLE;
-	return EMUL_DONE;
-}
-
-static inline void emul_commit(struct emul *e)
-{
-	const struct emul_stage *s = &e->stage;
-	const struct emul_env *env = e->env;
-
-	for (unsigned i = 0; i < s->nreg; i++)
-		emul_reg_set(e, s->reg[i], s->size[i], s->val[i]);
-	if (s->vec >= 0)
-		env->vec_write(env->ctx, (unsigned)s->vec, e->side[0].buf, e->mop[0].size,
-			       (e->in.pfx & EMUL_PFX_VEX) ? 32 : 16);
-}
-
-/* Runs the remaining steps until one waits for a device or all are done. */
-static int emul_run(struct emul *e)
-{
-	while (e->steps) {
-		unsigned step = (unsigned)__builtin_ctz(e->steps);
-		int r = 0;
-
-		e->steps &= (uint16_t)(e->steps - 1);
-		if (step < 4)
-			r = emul_move(e, step >> 1, step & 1, EMUL_DIR_READ);
-		else if (step == 4)
-			emul_ops[e->in.d->op].calc(e);
-		else if (step < 9)
-			r = emul_move(e, (step - 5) >> 1, (step - 5) & 1, EMUL_DIR_WRITE);
-		else
-			emul_commit(e);
-		if (r)
-			return r;
-	}
-	return emul_finish(e);
-}
-
-/* The common case, one memory operand on one device page: its accesses are issued without the
- * step loop (read, calculate, write back, commit). */
-static inline int emul_one_write(struct emul *e)
-{
-	const struct emul_memop *m = &e->mop[0];
-	unsigned sz = emul_elem(m->size);
-
-	e->steps = STEP_COMMIT;
-	return emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_WRITE, m->gpa[0], sz, m->size / sz, (int)sz,
-			    e->data, e->side[0].load);
-}
-
-static inline int emul_one(struct emul *e)
-{
-	const struct emul_memop *m = &e->mop[0];
-	unsigned sz = emul_elem(m->size);
-
-	e->one = true;
-	if (e->side[0].load) {
-		e->steps = STEP_CALC | (e->side[0].store ? STEP_STORE(0, 0) : 0) | STEP_COMMIT;
-		return emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_READ, m->gpa[0], sz, m->size / sz,
-				    (int)sz, e->data, e->side[0].store);
-	}
-	emul_ops[e->in.d->op].calc(e);
-	return emul_one_write(e);
-}
-
-/* emul_complete of a one-access form: what is left after the answer. */
-static inline int emul_one_next(struct emul *e)
-{
-	if (e->steps & STEP_CALC) {
-		emul_ops[e->in.d->op].calc(e);
-		if (e->steps & STEP_STORE(0, 0))
-			return emul_one_write(e);
-	}
-	emul_commit(e);
-	return emul_finish(e);
-}
-
-/* The steps for the sides prep set up. */
-static uint16_t emul_plan(const struct emul *e)
-{
-	uint16_t steps = STEP_CALC | STEP_COMMIT;
-
-	for (unsigned i = 0; i < e->nside; i++) {
-		const struct emul_side *s = &e->side[i];
-		bool two = !s->esz && e->mop[s->mop].len0 < e->mop[s->mop].size; /* esz: ports too */
-		if (s->load)
-			steps |= STEP_LOAD(i, 0) | (two ? STEP_LOAD(i, 1) : 0);
-		if (s->store)
-			steps |= STEP_STORE(i, 0) | (two ? STEP_STORE(i, 1) : 0);
-	}
-	return steps;
-}
-
-/* RETRY when the instruction cannot have caused the reported exit. */
-static inline bool emul_matches(const struct emul *e, const struct emul_exit *x)
-{
-	uint8_t op = e->in.d->op;
-
-	if (!x || x->kind == EMUL_EXIT_NONE)
-		return true;
-	if (x->kind == EMUL_EXIT_PIO)
-		return op == OP_IN || op == OP_OUT ||
-		       (op == OP_STR && (e->in.d->sub == STR_INS || e->in.d->sub == STR_OUTS));
-	for (unsigned i = 0; i < e->nmop; i++) {
-		const struct emul_memop *m = &e->mop[i];
-		bool hit = (m->gpa[0] >> 12) == (x->gpa >> 12) ||
-			   (m->len0 < m->size && (m->gpa[1] >> 12) == (x->gpa >> 12));
-		if (hit && (x->write ? m->write : m->read))
-			return true;
-	}
-	return false;
-}
-
-static inline __attribute__((always_inline)) int emul_begin(struct emul *e, const struct emul_exit *x)
-{
-	int r;
-
-	e->nmop = 0;
-	e->nside = 0;
-	e->one = false;
-	e->batch = 1;
-	e->rip_advanced = true;
-	e->single_step = false;
-	e->shadow_clear = false;
-	e->stage.nreg = 0;
-	e->stage.vec = -1;
-	e->stage.rflags = e->regs->rflags;
-	/* the ModRM/moffs forms prepared inline, the others through the table */
-	r = emul_ops[e->in.d->op].prep == emul_prep_generic ? prep_generic(e) :
-	    emul_ops[e->in.d->op].prep(e);
-	if (r)
-		return r;
-	if (!emul_matches(e, x))
-		return EMUL_RETRY;
-	if (e->nside == 1 && !e->side[0].esz && e->mop[0].dev[0] && e->mop[0].len0 == e->mop[0].size)
-		return emul_one(e);
-	e->steps = emul_plan(e);
-	return emul_run(e);
-}
 
 static int emul_decoded(struct emul *e, int dec)
 {
@@ -423,26 +31,166 @@ static int emul_decoded(struct emul *e, int dec)
 	}
 }
 
-/* The CPU mode; 64-bit mode (IA-32e mode with CS.L, SDM Vol. 3A 2.2) tested first. */
+/* 64-bit mode: IA-32e mode with CS.L (SDM Vol. 3A 2.2). */
+static inline bool emul_mode_l64(const struct emul_regs *r)
+{
+	return (r->efer & (1u << 10)) && (r->seg[SEG_CS].attr & SEG_ATTR_L) && (r->cr0 & 1);
+}
+
+/* The CPU mode; 64-bit mode tested first. */
 static inline enum emul_mode emul_mode(const struct emul_regs *r)
 {
-	if ((r->efer & (1u << 10)) && (r->seg[SEG_CS].attr & SEG_ATTR_L) && (r->cr0 & 1))
+	if (emul_mode_l64(r))
 		return EMUL_MODE_LONG64;
 	return emul_mode_of(r->cr0, r->efer, r->rflags, &r->seg[SEG_CS]);
+}
+
+/* Decode and run the general path. */
+static __attribute__((noinline)) int emul_start_general(struct emul *e, const uint8_t *bytes,
+							unsigned len)
+{
+	int r = emul_decode(bytes, len, emul_mode(e->regs), &e->in);
+
+	return r ? emul_decoded(e, r) : emul_general(e, e->exit);
+}
+
+/* The same when the fast path already declined the bytes. */
+static __attribute__((noinline)) int emul_start_full(struct emul *e, const uint8_t *bytes,
+						     unsigned len, enum emul_mode mode)
+{
+	int r = emul_decode_full(bytes, len, mode, &e->in);
+
+	return r ? emul_decoded(e, r) : emul_general(e, e->exit);
+}
+
+/* The register or immediate a MOV stores (SDM Vol. 2A MOV: C7 with REX.W sign-extends its
+ * imm32). */
+static inline uint64_t emul_mov_src(const struct emul *e, const struct emul_opdesc *d,
+				    unsigned reg, uint64_t imm, unsigned imm_size, unsigned size)
+{
+	switch (OPND_KIND(d->opnd[1])) {
+	case K_G:
+		return emul_reg_get(e, reg, size);
+	case K_ACC:
+		return emul_reg_get(e, EMUL_RAX, size);
+	default:
+		return emul_sext(imm, imm_size);
+	}
+}
+
+/* A flat data segment of protected mode (base 0, limit 4 GiB, present, usable, expand-up,
+ * writable for a write) adds nothing and refuses nothing (SDM Vol. 3A 5.3, 5.4.1). */
+static inline bool emul_flat32(const struct emul_seg *s, bool write)
+{
+	uint32_t need = SEG_ATTR_P | SEG_ATTR_S | (write ? 2u : 0u);
+
+	return s->base == 0 && s->limit == 0xffffffffu &&
+	       (s->attr & (SEG_ATTR_UNUSABLE | SEG_ATTR_P | SEG_ATTR_S | 0xcu | need)) == need;
+}
+
+/* The direct path: a form of the decoder's fast path whose one memory operand lies, in 64-bit
+ * mode outside FS/GS or in 32-bit protected mode on a flat segment, within the page the exit
+ * reported with its linear address (VMX). The exit's translation stands for the walk (the CPU
+ * just made it for this access), one classification, then the access at once; a MOV load's
+ * answer goes straight into the register, a MOV store's data straight into the request.
+ * Anything else - a fault to raise, a second page, a RAM operand, an operand the exit does not
+ * match - goes to the general path (DEC_FULL), which decides it. */
+static inline __attribute__((always_inline)) int
+emul_direct_try(struct emul *e, const struct emul_exit *x, enum emul_mode mode)
+{
+	const struct emul_regs *r = e->regs;
+	struct emul_insn *in = &e->in;
+	const struct emul_opdesc *op = in->d;
+	struct emul_memop *mo = &e->mop[0];
+	unsigned xl = op->xl, size;
+	uint64_t ea, gpa;
+
+	if (!(op->flags & F_DIRECT) || in->segovr != SEG_COUNT ||
+	    (mode != EMUL_MODE_LONG64 && !emul_flat32(&r->seg[in->seg], xl & TR_WRITE)))
+		return DEC_FULL;
+	ea = (uint64_t)in->disp;
+	if (in->base != EMUL_NOREG)
+		ea += r->gpr[in->base];
+	if (in->index != EMUL_NOREG)
+		ea += r->gpr[in->index] * in->scale;
+	if (in->riprel)
+		ea += r->rip + in->len;
+	ea = emul_trunc(ea, in->asz);
+	size = in->opsz[(xl & XL_OPND1) != 0];
+	/* On the exit's page and within it, the operand is canonical: the CPU checked that page
+	 * (SDM Vol. 3A 3.3.7.1); a write takes the exit's translation only from a write exit. */
+	if (((ea ^ x->la) >> 12) || (ea & 0xfff) + size > 0x1000 ||
+	    (x->write ? !(xl & TR_WRITE) : (xl & (TR_READ | TR_WRITE)) != TR_READ) ||
+	    ((xl & TR_ALIGN) && (ea & (size - 1))))
+		return DEC_FULL;
+	gpa = (x->gpa & ~0xfffull) | (ea & 0xfff);
+	*mo = (struct emul_memop){ .la = ea, .gpa = { gpa }, .size = size, .len0 = (uint16_t)size,
+				   .seg = in->seg, .read = xl & TR_READ, .write = xl & TR_WRITE,
+				   .dev = { true } };
+	e->nmop = 1;
+	if (op->flags & F_LOADREG) {
+		emul_load_plan(e);
+		emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_READ, gpa, size, 1, (int)size, e->data,
+			     false);
+	} else if (op->flags & F_STOREMOV) {
+		uint64_t v = emul_mov_src(e, op, in->reg, in->imm, (unsigned)in->imm_size, size);
+		e->next = NEXT_DONE;
+		emul_copy(e->data, &v, 8);
+		emul_request(e, EMUL_KIND_MMIO, EMUL_DIR_WRITE, gpa, size, 1, (int)size, e->data,
+			     false);
+	} else {
+		emul_begin_outputs(e);
+		emul_one(e, xl & TR_READ, xl & TR_WRITE);
+	}
+	/* last, so that little is live across the call: a RAM operand (a spurious exit) is the
+	 * general path's */
+	if (e->env->classify(e->env->ctx, gpa, size) == EMUL_GPA_RAM) {
+		e->state = ES_IDLE;
+		return DEC_FULL;
+	}
+	return EMUL_ACCESS;
+}
+
+/* The exit's linear address in 64-bit mode or 32-bit protected mode: the direct path, or the
+ * general one with the same decode. */
+static inline __attribute__((always_inline)) int
+emul_direct_mode(struct emul *e, const struct emul_exit *x, const uint8_t *b, unsigned len,
+		 enum emul_mode mode)
+{
+	int r;
+
+	if (emul_decode_fast(b, len, mode, &e->in))
+		return emul_start_full(e, b, len, mode);
+	r = emul_direct_try(e, x, mode);
+	return r == DEC_FULL ? emul_general(e, x) : r;
+}
+
+static __attribute__((noinline)) int emul_direct(struct emul *e, const struct emul_exit *x,
+						 const uint8_t *b, unsigned len)
+{
+	return emul_direct_mode(e, x, b, len, EMUL_MODE_LONG64);
+}
+
+/* Outside 64-bit mode: the direct path in 32-bit protected mode, else the general one. */
+static __attribute__((noinline)) int emul_direct32(struct emul *e, const struct emul_exit *x,
+						   const uint8_t *b, unsigned len)
+{
+	if (emul_mode(e->regs) != EMUL_MODE_PROT32)
+		return emul_start_general(e, b, len);
+	return emul_direct_mode(e, x, b, len, EMUL_MODE_PROT32);
 }
 
 int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
 		     const struct emul_exit *exit, const uint8_t *bytes, unsigned len)
 {
-	enum emul_mode mode = emul_mode(regs);
-	int r;
-
 	e->env = env;
 	e->regs = regs;
 	e->exit = exit;
 	e->state = ES_IDLE;
-	r = emul_decode(bytes, len, mode, &e->in);
-	return r ? emul_decoded(e, r) : emul_begin(e, exit);
+	if (exit && exit->la_valid && exit->kind == EMUL_EXIT_MMIO)
+		return emul_mode_l64(regs) ? emul_direct(e, exit, bytes, len) :
+		       emul_direct32(e, exit, bytes, len);
+	return emul_start_general(e, bytes, len);
 }
 
 /* Fetch at CS:RIP (both pages if the instruction may span them), then as emul_start_bytes. */
@@ -459,21 +207,54 @@ int emul_start(struct emul *e, const struct emul_env *env, struct emul_regs *reg
 	e->exit = exit;
 	e->state = ES_IDLE;
 	st = emul_fetch_run(&env->mem, regs, mode, buf, &n, &e->fault);
+	if (!st && exit && exit->la_valid && exit->kind == EMUL_EXIT_MMIO) {
+		if (mode == EMUL_MODE_LONG64)
+			return emul_direct(e, exit, buf, n);
+		if (mode == EMUL_MODE_PROT32)
+			return emul_direct32(e, exit, buf, n);
+	}
 	r = emul_decode(buf, n, mode, &e->in);
 	if (r == EMUL_DEC_SHORT && st)
 		return st; /* the fetch stopped where the instruction goes on */
 	r = emul_decoded(e, r);
-	return r ? r : emul_begin(e, exit);
+	return r ? r : emul_general(e, exit);
+}
+
+/* What is left of a one-access form after its answer. */
+static inline int emul_one_next(struct emul *e)
+{
+	if (e->next != NEXT_COMMIT) {
+		emul_calc(e);
+		if (e->next == NEXT_CALC_WRITE)
+			return emul_one_write(e, true);
+	}
+	emul_commit(e);
+	return emul_finish(e);
+}
+
+/* A MOV load's register, from the answer (1, 2, 4 or 8 bytes) itself. */
+static inline int emul_load_reg(struct emul *e, const uint8_t *data, uint32_t len)
+{
+	uint64_t v = emul_ld(data, len);
+
+	if (e->ld_sext)
+		v = emul_sext(v, len);
+	emul_reg_set(e, e->ld_reg, e->ld_size, v);
+	return emul_finish_plain(e);
 }
 
 int emul_complete(struct emul *e, const void *data, uint32_t len)
 {
 	if (e->state != ES_WAIT || len != e->pend_len || (len && !data))
 		return EMUL_EINVAL;
+	e->state = ES_IDLE;
+	if (e->next == NEXT_LOAD)
+		return emul_load_reg(e, data, len);
+	if (e->next == NEXT_DONE)
+		return emul_finish_plain(e);
 	if (len)
 		emul_copy(e->pend_buf, data, len);
-	e->state = ES_IDLE;
-	return e->one ? emul_one_next(e) : emul_run(e);
+	return e->next != NEXT_STEPS ? emul_one_next(e) : emul_steps_run(e);
 }
 
 void emul_abort(struct emul *e)

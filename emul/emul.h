@@ -122,23 +122,26 @@ enum { EMUL_EXIT_NONE, EMUL_EXIT_MMIO, EMUL_EXIT_PIO };
 struct emul_opdesc;
 struct emul_insn {
 	const struct emul_opdesc *d; /* opcode table entry */
+	int64_t disp;
+	uint64_t imm;      /* raw immediate (moffs: the offset) */
 	uint8_t len;
-	uint8_t map, opc;  /* EMUL_MAP_*, opcode byte */
 	uint8_t mode;      /* enum emul_mode */
 	uint8_t osz, asz;  /* operand / address size in bytes (2, 4, 8) */
+	uint8_t opsz[3];   /* bytes of each operand of the table entry (0 = none) */
+	uint8_t reg;       /* ModRM.reg | REX.R << 3 */
+	/* prefixes (all 0 without any, but segovr = SEG_COUNT and map = EMUL_MAP_1) */
 	uint8_t pfx;       /* EMUL_PFX_* seen */
 	uint8_t mand;      /* mandatory prefix selecting the entry: 0, 0x66, 0xf3, 0xf2 */
-	uint8_t seg;       /* segment of the memory operand (override or default) */
 	uint8_t segovr;    /* last segment override, or SEG_COUNT */
 	uint8_t rex;       /* REX byte in effect (0 if none) */
 	uint8_t vex_l, vex_w, vex_v; /* VEX.L, VEX.W, ~VEX.vvvv */
-	uint8_t modrm, reg;          /* reg = ModRM.reg | REX.R << 3 */
+	uint8_t map;       /* EMUL_MAP_* */
+	/* the ModRM or moffs memory operand */
+	uint8_t seg;       /* its segment (override or default) */
 	uint8_t base, index, scale;  /* EMUL_NOREG when absent; scale = 1, 2, 4, 8 */
 	bool riprel, has_mem;
 	int8_t disp_size, imm_size;
-	uint8_t opsz[3];   /* bytes of each operand of the table entry (0 = none) */
-	int64_t disp;
-	uint64_t imm;      /* raw immediate (moffs: the offset) */
+	uint8_t opc, modrm; /* opcode byte, ModRM byte */
 };
 #define EMUL_NOREG 0xff
 enum { EMUL_MAP_1, EMUL_MAP_0F, EMUL_MAP_0F38, EMUL_MAP_VEX0F, EMUL_MAP_VEX0F38 };
@@ -220,11 +223,17 @@ struct emul {
 	struct emul_regs *regs;
 	uint8_t state;      /* idle, waiting */
 	uint8_t nside;
-	bool one;           /* one device access per step, no step loop (emul.c) */
-	uint16_t steps;     /* steps still to run (bit per step, see emul.c) */
+	uint8_t next;       /* one-access forms: what emul_complete does next (emul.c) */
+	uint8_t ld_reg, ld_size, ld_sext; /* a MOV load: register, its bytes, sign-extend */
+	uint16_t steps;     /* steps still to run (bit per step, see steps.c) */
 	uint16_t pend_len;  /* bytes the pending read returns */
 	uint8_t *pend_buf;  /* where they go */
 	uint32_t batch;     /* string elements in this emulation */
+	struct {            /* a string instruction (ops_string.c) */
+		uint8_t size, sides, ssrc;
+		bool down, rep;
+		uint64_t count;
+	} str;
 	struct emul_side side[2];
 	struct emul_stage stage;
 	uint8_t data[EMUL_BATCH_MAX_BYTES] __attribute__((aligned(8)));

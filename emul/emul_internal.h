@@ -61,11 +61,24 @@ enum opnd_size {
 #define F_NOWB   0x0800u /* the destination is not written (CMP, TEST, BT) */
 #define F_ALIGN  0x1000u /* vector operand must be aligned to its size (#GP(0)) */
 #define F_VEXW   0x2000u /* VEX.W selects 64-bit operand size (in 64-bit mode) */
-/* 0x4000 unused */
+#define F_HEAD   0x4000u /* one-byte map: a prefix or escape byte, not an opcode */
 #define F_SEGX   0x8000u /* string source: segment override applies */
 #define F_NP     0x10000u /* 66, F2 or F3 make it another (unsupported) instruction */
 #define F_REGOK  0x20000u /* ModRM.mod = 11b is valid (length-only entries) */
 #define F_RMTAB  0x40000u /* mod = 11b: sub indexes a register-form table by ModRM[5:0] */
+#define F_SUBTAB (F_GROUP | F_PFXTAB | F_RMTAB)
+/* Derived by the table macro: the decoder's fast path declines the entry (a prefix or escape
+ * byte, a register-form table, D64, F_NP, a third operand, or an operand size class that
+ * depends on more than 66h/REX.W). */
+#define F_FULL   0x80000u
+/* Derived by the table macro: a 64-bit form of the fast path (no F_FULL) with one ModRM/moffs
+ * memory operand prepared without extras (not CLFLUSH, not BT by register): the emulator's
+ * direct path may take it. */
+#define F_DIRECT 0x100000u
+/* Derived by the table macro: MOV/MOVZX/MOVSX from memory into a general register. */
+#define F_LOADREG 0x200000u
+/* Derived by the table macro: MOV of a general register or an immediate into memory. */
+#define F_STOREMOV 0x400000u
 
 enum emul_op {
 	OP_NONE, OP_MOV, OP_MOVZX, OP_MOVSX, OP_ALU, OP_TEST, OP_INCDEC, OP_NOT, OP_NEG,
@@ -92,6 +105,13 @@ enum { IMM_NONE, IMM_1, IMM_Z /* 2 or 4 by operand size */, IMM_MOFFS /* address
 #define XL_OPND1 0x08u
 #define XL_MORE  0x10u
 
+/* Operand bytes the table macro derives from a size class: fixed, or these. */
+#define FSZ_V    0x80u /* the operand size */
+#define FSZ_MORE 0x81u /* F: 8 in 64-bit mode, else 4; and Z, Y, X below */
+#define FSZ_Z    0x82u /* 2 with a 16-bit operand size, else 4 */
+#define FSZ_Y    0x83u /* 8 with REX.W (or VEX.W) in 64-bit mode, else 4 */
+#define FSZ_X    0x84u /* 32 with VEX.L, else 16 */
+
 struct emul_opdesc {
 	uint8_t op;
 	uint8_t sub;
@@ -100,6 +120,11 @@ struct emul_opdesc {
 	uint8_t imm;
 	uint8_t xl;
 	uint32_t flags;
+	/* Derived by the table macro: the modes in which the form decodes without a check when no
+	 * 66/F2/F3/LOCK/VEX is present (low nibble: emul_decode, high: emul_decode_length), and
+	 * the bytes of operands 0 and 1. */
+	uint8_t fast;
+	uint8_t fsz[2];
 };
 
 /* emul_prefix_kind values. */
@@ -114,13 +139,16 @@ extern const struct emul_opdesc emul_pfxtabs[][4]; /* none, 66, F3, F2 */
 extern const struct emul_opdesc emul_rmtabs[][64]; /* mod = 11b forms by ModRM[5:0] */
 extern const uint8_t emul_prefix_kind[256];
 
+/* emul_decode without its fast path (decode_fast.h), for the tests that compare the two. */
+int emul_decode_full(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct emul_insn *in);
+
 /* Bytes of an operand, 0 for none. */
 unsigned emul_opnd_bytes(const struct emul_insn *in, uint8_t opnd);
 
 /* States of struct emul. */
 enum { ES_IDLE, ES_WAIT };
 
-/* Segment checks, alignment, page walk and classification of one memory operand (emul.c),
+/* Segment checks, alignment, page walk and classification of one memory operand (steps.c),
  * and the page walk alone when the exit gave no translation (xlate.c). */
 int emul_translate(struct emul *e, struct emul_memop *m, enum emul_segreg sr, uint64_t ea,
 		   uint32_t size, unsigned how);
@@ -176,6 +204,14 @@ static inline uint64_t emul_sext(uint64_t v, unsigned size)
 	return size >= 8 || !size ? v : (uint64_t)((int64_t)(v << sh) >> sh);
 }
 
+/* Preparation (address translation and sides, before any access): 0, EMUL_FAULT, EMUL_RETRY,
+ * EMUL_BAD_TABLES. */
+int emul_prep_generic(struct emul *e);
+int emul_prep_stack(struct emul *e);
+int emul_prep_io(struct emul *e);
+int emul_prep_str(struct emul *e);
+
+
 /* Calculations (the step between loads and stores): read the loaded sides' buffers and the
  * registers, fill the stored sides' buffers, stage register results. */
 void emul_op_mov(struct emul *e);
@@ -195,13 +231,6 @@ void emul_calc_stack(struct emul *e);
 void emul_calc_io(struct emul *e);
 void emul_calc_str(struct emul *e);
 void emul_calc_vmov(struct emul *e);
-
-/* Preparation (address translation and sides, before any access): 0, EMUL_FAULT, EMUL_RETRY,
- * EMUL_BAD_TABLES. */
-int emul_prep_generic(struct emul *e);
-int emul_prep_stack(struct emul *e);
-int emul_prep_io(struct emul *e);
-int emul_prep_str(struct emul *e);
 
 /* Flags (flags.c). */
 uint64_t emul_alu(unsigned sub, uint64_t a, uint64_t b, unsigned size, uint64_t *rflags);
@@ -280,6 +309,146 @@ static inline uint64_t emul_ea(const struct emul *e)
 	if (in->riprel)
 		ea += e->regs->rip + in->len;
 	return emul_trunc(ea, in->asz);
+}
+
+extern void (*const emul_calcs[OP_COUNT])(struct emul *e);
+
+static inline void emul_calc(struct emul *e)
+{
+	emul_calcs[e->in.d->op](e);
+}
+
+/* The general path (steps.c): prepare, check against the exit, run the steps. */
+int emul_general(struct emul *e, const struct emul_exit *x);
+int emul_steps_run(struct emul *e);
+
+/* What emul_complete does with the answer of a one-access form (e->next): run the steps,
+ * calculate (then commit, or write and commit after that answer), commit, put the loaded
+ * value in a register (MOV/MOVZX/MOVSX loads: no store follows, nothing to stage), or only
+ * advance RIP (a MOV store of the direct path). */
+enum { NEXT_STEPS, NEXT_CALC, NEXT_CALC_WRITE, NEXT_COMMIT, NEXT_LOAD, NEXT_DONE };
+
+/* Outputs and the staging area at the start of an emulation. */
+static inline void emul_begin_outputs(struct emul *e)
+{
+	e->rip_advanced = true;
+	e->single_step = false;
+	e->shadow_clear = false;
+	e->stage.nreg = 0;
+	e->stage.vec = -1;
+	e->stage.rflags = e->regs->rflags;
+}
+
+/* The access request; `rmw`: one half of a read-modify-write operand (EMUL_ACCESS_RMW). */
+static inline int emul_request(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr,
+			       unsigned size, unsigned count, int stride, uint8_t *buf, bool rmw)
+{
+	struct emul_access *a = &e->access;
+	unsigned len = size * count;
+
+	a->kind = kind;
+	a->dir = dir;
+	a->flags = rmw ? EMUL_ACCESS_RMW : 0;
+	a->addr = addr;
+	a->size = (uint8_t)size;
+	a->count = (uint16_t)count;
+	a->stride = (int16_t)stride;
+	e->pend_buf = buf;
+	e->pend_len = 0;
+	if (dir == EMUL_DIR_WRITE)
+		emul_copy(a->data, buf, len);
+	else
+		e->pend_len = (uint16_t)len;
+	e->state = ES_WAIT;
+	return EMUL_ACCESS;
+}
+
+/* RIP (unless a REP string has elements left), RFLAGS and the outputs once everything is
+ * committed. */
+static inline int emul_done(struct emul *e, bool advance, uint64_t rflags)
+{
+	struct emul_regs *r = e->regs;
+
+	if (advance) {
+		uint64_t rip = r->rip + e->in.len;
+		/* sequential EIP/IP wraps at the code segment's size (SDM Vol. 1 3.5) */
+		if (e->in.mode != EMUL_MODE_LONG64)
+			rip &= (e->in.mode == EMUL_MODE_PROT32) ? 0xffffffffu : 0xffffu;
+		r->rip = rip;
+	}
+	/* SDM Vol. 3A 17.3.1.1: TF set before the instruction → single-step #DB trap after it */
+	e->single_step = (r->rflags & EMUL_RFLAGS_TF) != 0;
+	r->rflags = rflags & ~(uint64_t)EMUL_RFLAGS_RF;
+	e->shadow_clear = true;
+	e->rip_advanced = advance;
+	return EMUL_DONE;
+}
+
+static inline int emul_finish(struct emul *e)
+{
+	return emul_done(e, e->rip_advanced, e->stage.rflags);
+}
+
+/* A form that changes no flags and always advances RIP (MOV). */
+static inline int emul_finish_plain(struct emul *e)
+{
+	return emul_done(e, true, e->regs->rflags);
+}
+
+/* The staged registers. */
+static inline void emul_commit(struct emul *e)
+{
+	const struct emul_stage *s = &e->stage;
+	const struct emul_env *env = e->env;
+
+	for (unsigned i = 0; i < s->nreg; i++)
+		emul_reg_set(e, s->reg[i], s->size[i], s->val[i]);
+	if (s->vec >= 0)
+		env->vec_write(env->ctx, (unsigned)s->vec, e->data, e->mop[0].size,
+			       (e->in.pfx & EMUL_PFX_VEX) ? 32 : 16);
+}
+
+/* The access of a one-access form: its operand (1, 2, 4, 8, 16 or 32 bytes) in elements of
+ * at most 8 bytes. */
+static inline int emul_one_access(struct emul *e, uint8_t dir, bool rmw)
+{
+	const struct emul_memop *m = &e->mop[0];
+	unsigned sz = m->size > 8 ? 8 : m->size;
+
+	return emul_request(e, EMUL_KIND_MMIO, dir, m->gpa[0], sz, m->size > 8 ? m->size >> 3 : 1,
+			    (int)sz, e->data, rmw);
+}
+
+/* The write, after the read of a read-modify-write (`rmw`) or alone. */
+static inline int emul_one_write(struct emul *e, bool rmw)
+{
+	e->next = NEXT_COMMIT;
+	return emul_one_access(e, EMUL_DIR_WRITE, rmw);
+}
+
+/* A MOV load (F_LOADREG): its answer goes into the register (NEXT_LOAD). */
+static inline void emul_load_plan(struct emul *e)
+{
+	const struct emul_opdesc *d = e->in.d;
+
+	e->next = NEXT_LOAD;
+	e->ld_reg = OPND_KIND(d->opnd[0]) == K_ACC ? EMUL_RAX : e->in.reg;
+	e->ld_size = e->in.opsz[0];
+	e->ld_sext = d->op == OP_MOVSX;
+}
+
+/* One memory operand on one device page: read it (the calculation follows the answer), or
+ * calculate and write it. */
+static inline int emul_one(struct emul *e, bool load, bool store)
+{
+	if (load) {
+		e->next = store ? NEXT_CALC_WRITE : NEXT_CALC;
+		if (e->in.d->flags & F_LOADREG)
+			emul_load_plan(e);
+		return emul_one_access(e, EMUL_DIR_READ, store);
+	}
+	emul_calc(e);
+	return emul_one_write(e, false);
 }
 
 #endif

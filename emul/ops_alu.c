@@ -2,7 +2,7 @@
  * memory side and the registers; results into the store data and the staged registers. */
 #include "emul_internal.h"
 
-/* Operand i's value: the memory operand from side 0's buffer (loaded), else a register or the
+/* Operand i's value: the memory operand from e->data (loaded), else a register or the
  * immediate (sign-extended to the size of the operand it combines with). */
 static inline __attribute__((always_inline)) uint64_t opnd_get(const struct emul *e, unsigned i)
 {
@@ -12,7 +12,7 @@ static inline __attribute__((always_inline)) uint64_t opnd_get(const struct emul
 	switch (OPND_KIND(in->d->opnd[i])) {
 	case K_E:
 	case K_O:
-		return emul_ld(e->side[0].buf, size);
+		return emul_ld(e->data, size);
 	case K_G:
 		return emul_reg_get(e, in->reg, size);
 	case K_ACC:
@@ -33,7 +33,7 @@ static inline __attribute__((always_inline)) void opnd_put(struct emul *e, unsig
 	switch (OPND_KIND(in->d->opnd[i])) {
 	case K_E:
 	case K_O:
-		emul_copy(e->side[0].buf, &v, size);
+		emul_copy(e->data, &v, size);
 		break;
 	case K_G:
 		emul_stage_reg(e, in->reg, size, v);

@@ -13,121 +13,107 @@ static const uint8_t str_sides[] = {
 	[STR_INS] = SIDE_DST, [STR_OUTS] = SIDE_SRC,
 };
 
-struct str_ctx {
-	unsigned size, sides;
-	bool down, rep;
-	uint64_t count;
-};
-
-static void str_ctx(const struct emul *e, struct str_ctx *c)
+/* The element size, sides, direction and count (e->str), once per emulation. */
+static void str_ctx(struct emul *e)
 {
 	const struct emul_insn *in = &e->in;
 	unsigned k = OPND_KIND(in->d->opnd[0]);
 
-	c->size = in->opsz[k == K_XS || k == K_YD ? 0 : 1];
-	c->sides = str_sides[in->d->sub];
-	c->down = (e->regs->rflags & EMUL_RFLAGS_DF) != 0;
-	c->rep = (in->pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE)) != 0;
-	c->count = c->rep ? emul_trunc(e->regs->gpr[EMUL_RCX], in->asz) : 1;
+	e->str.size = in->opsz[k == K_XS || k == K_YD ? 0 : 1];
+	e->str.sides = str_sides[in->d->sub];
+	e->str.down = (e->regs->rflags & EMUL_RFLAGS_DF) != 0;
+	e->str.rep = (in->pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE)) != 0;
+	e->str.count = e->str.rep ? emul_trunc(e->regs->gpr[EMUL_RCX], in->asz) : 1;
+	/* SDM Vol. 2B MOVS: the source segment can be overridden, the destination is ES */
+	e->str.ssrc = (in->d->flags & F_SEGX) && in->segovr != SEG_COUNT ? in->segovr : SEG_DS;
+}
+
+/* The base of segment sr (64-bit mode ignores the DS/ES bases, SDM Vol. 3A 3.4.4). */
+static uint64_t str_base(const struct emul *e, unsigned sr)
+{
+	return e->in.mode == EMUL_MODE_LONG64 && sr < SEG_FS ? 0 : e->regs->seg[sr].base;
 }
 
 /* Elements from `ea` in the string direction before a page or address-size wrap. */
-static uint64_t str_room(const struct emul *e, const struct str_ctx *c, enum emul_segreg sr,
-			 uint64_t ea)
+static uint64_t str_room(const struct emul *e, unsigned sr, uint64_t ea)
 {
-	/* 64-bit mode ignores the DS/ES bases (SDM Vol. 3A 3.4.4) */
-	uint64_t base = e->in.mode == EMUL_MODE_LONG64 && sr < SEG_FS ? 0 : e->regs->seg[sr].base;
-	uint64_t off = (base + ea) & 0xfff, room, wrap;
-	unsigned asz = e->in.asz;
+	unsigned size = e->str.size, asz = e->in.asz;
+	uint64_t off = (str_base(e, sr) + ea) & 0xfff, room, wrap;
 
-	room = c->down ? off / c->size + 1 : (0x1000 - off) / c->size;
+	room = e->str.down ? off / size + 1 : (0x1000 - off) / size;
 	if (asz < 8) {
-		wrap = c->down ? ea / c->size + 1 : ((1ull << (asz * 8)) - ea) / c->size;
+		wrap = e->str.down ? ea / size + 1 : ((1ull << (asz * 8)) - ea) / size;
 		room = wrap < room ? wrap : room;
 	}
 	return room;
 }
 
-static int str_translate(struct emul *e, const struct str_ctx *c, uint64_t n)
+static int str_translate(struct emul *e, uint64_t n, uint64_t si, uint64_t di)
 {
-	const struct emul_insn *in = &e->in;
-	uint64_t span = (n - 1) * c->size;
-	enum emul_segreg ssrc = (in->d->flags & F_SEGX) && in->segovr != SEG_COUNT ?
-				(enum emul_segreg)in->segovr : SEG_DS;
-	uint64_t si = emul_trunc(e->regs->gpr[EMUL_RSI], in->asz);
-	uint64_t di = emul_trunc(e->regs->gpr[EMUL_RDI], in->asz);
+	unsigned size = e->str.size, sides = e->str.sides;
+	uint64_t span = (n - 1) * size;
 	int r;
 
 	e->nmop = 0;
-	if (c->sides & SIDE_SRC) {
-		r = emul_translate(e, &e->mop[e->nmop++], ssrc, c->down ? si - span : si,
-				   (uint32_t)(span + c->size), TR_READ);
+	if (sides & SIDE_SRC) {
+		r = emul_translate(e, &e->mop[e->nmop++], (enum emul_segreg)e->str.ssrc,
+				   e->str.down ? si - span : si, (uint32_t)(span + size), TR_READ);
 		if (r)
 			return r;
 	}
-	if (c->sides & SIDE_DST) {
-		/* SDM Vol. 2B MOVS: the destination is always ES, no override */
-		r = emul_translate(e, &e->mop[e->nmop++], SEG_ES, c->down ? di - span : di,
-				   (uint32_t)(span + c->size),
-				   (c->sides & SIDE_DSTRD) ? TR_READ : TR_WRITE);
-		if (r)
-			return r;
-	}
+	if (sides & SIDE_DST)
+		return emul_translate(e, &e->mop[e->nmop++], SEG_ES, e->str.down ? di - span : di,
+				      (uint32_t)(span + size),
+				      (sides & SIDE_DSTRD) ? TR_READ : TR_WRITE);
 	return 0;
 }
 
 /* MOVS whose destination runs into source elements not yet read: a batch must not read ahead
  * of earlier writes (the result is that of element-by-element execution). */
-static uint64_t str_overlap(const struct emul *e, const struct str_ctx *c, uint64_t n)
+static uint64_t str_overlap(const struct emul *e, uint64_t n, uint64_t si, uint64_t di)
 {
-	const struct emul_insn *in = &e->in;
-	enum emul_segreg ssrc = (in->d->flags & F_SEGX) && in->segovr != SEG_COUNT ?
-				(enum emul_segreg)in->segovr : SEG_DS;
-	bool l64 = in->mode == EMUL_MODE_LONG64;
-	uint64_t src = emul_trunc(e->regs->gpr[EMUL_RSI], in->asz) +
-		       (l64 && ssrc < SEG_FS ? 0 : e->regs->seg[ssrc].base);
-	uint64_t dst = emul_trunc(e->regs->gpr[EMUL_RDI], in->asz) +
-		       (l64 ? 0 : e->regs->seg[SEG_ES].base);
-	uint64_t gap = c->down ? src - dst : dst - src;
+	unsigned size = e->str.size;
+	uint64_t src = si + str_base(e, e->str.ssrc), dst = di + str_base(e, SEG_ES);
+	uint64_t gap = e->str.down ? src - dst : dst - src;
 
-	if (!n)
-		return 1;
-	if (in->d->sub != STR_MOVS || gap == 0 || gap >= n * c->size)
+	if (e->in.d->sub != STR_MOVS || gap == 0 || gap >= n * size)
 		return n;
-	return gap / c->size ? gap / c->size : 1;
+	return gap / size ? gap / size : 1;
 }
 
 /* The sides: source and destination memory operands (mop[0], mop[1] in that order) or the
  * port, one shared buffer for what flows from the source to the destination. A batch of more
  * than one element stays within one page: one access of n elements. */
-static void str_setup(struct emul *e, const struct str_ctx *c, unsigned n)
+static void str_setup(struct emul *e, unsigned n)
 {
-	unsigned sub = e->in.d->sub, mop = 0;
+	unsigned sub = e->in.d->sub, sides = e->str.sides, mop = 0;
 	struct emul_side *s;
 
 	if (sub == STR_INS) {
 		s = emul_side_add(e, EMUL_SIDE_PORT, e->data, true, false);
-		s->esz = (uint8_t)c->size;
+		s->esz = e->str.size;
 		s->n = (uint16_t)n;
 		s->port = (uint16_t)e->regs->gpr[EMUL_RDX];
 	}
-	if (c->sides & SIDE_SRC)
+	if (sides & SIDE_SRC)
 		emul_side_add(e, (uint8_t)mop++, e->data, true, false);
-	if (c->sides & SIDE_DST)
+	if (sides & SIDE_DST)
 		emul_side_add(e, (uint8_t)mop, sub == STR_CMPS ? e->data2 : e->data,
-			      (c->sides & SIDE_DSTRD) != 0, !(c->sides & SIDE_DSTRD));
+			      (sides & SIDE_DSTRD) != 0, !(sides & SIDE_DSTRD));
 	if (sub == STR_OUTS) {
 		s = emul_side_add(e, EMUL_SIDE_PORT, e->data, false, true);
-		s->esz = (uint8_t)c->size;
+		s->esz = e->str.size;
 		s->n = (uint16_t)n;
 		s->port = (uint16_t)e->regs->gpr[EMUL_RDX];
 	}
+	if (n <= 1)
+		return;
 	for (unsigned i = 0; i < e->nside; i++) {
 		s = &e->side[i];
-		if (s->mop != EMUL_SIDE_PORT && n > 1) {
-			s->esz = (uint8_t)c->size;
+		if (s->mop != EMUL_SIDE_PORT) {
+			s->esz = e->str.size;
 			s->n = (uint16_t)n;
-			s->down = c->down;
+			s->down = e->str.down;
 		}
 	}
 }
@@ -135,40 +121,40 @@ static void str_setup(struct emul *e, const struct str_ctx *c, unsigned n)
 int emul_prep_str(struct emul *e)
 {
 	const struct emul_insn *in = &e->in;
-	struct str_ctx c;
-	uint64_t n, room;
+	uint64_t n, room, si, di;
 	int r;
 
-	str_ctx(e, &c);
+	str_ctx(e);
 	e->batch = 0;
 	e->nmop = 0;
-	if (!c.count)
+	if (!e->str.count)
 		return 0; /* REP with rCX = 0: no access at all */
-	n = c.count < EMUL_BATCH_MAX_BYTES / c.size ? c.count : EMUL_BATCH_MAX_BYTES / c.size;
+	n = EMUL_BATCH_MAX_BYTES / e->str.size;
+	n = e->str.count < n ? e->str.count : n;
 	/* one element at a time when single-stepping or when a compare may end the run early
 	 * (device reads have side effects: never read past the terminating element) */
 	if ((e->regs->rflags & EMUL_RFLAGS_TF) || in->d->sub == STR_CMPS || in->d->sub == STR_SCAS)
 		n = 1;
-	if (c.sides & SIDE_SRC) {
-		room = str_room(e, &c, (in->d->flags & F_SEGX) && in->segovr != SEG_COUNT ?
-				(enum emul_segreg)in->segovr : SEG_DS,
-				emul_trunc(e->regs->gpr[EMUL_RSI], in->asz));
+	si = emul_trunc(e->regs->gpr[EMUL_RSI], in->asz);
+	di = emul_trunc(e->regs->gpr[EMUL_RDI], in->asz);
+	if (e->str.sides & SIDE_SRC) {
+		room = str_room(e, e->str.ssrc, si);
 		n = room < n ? room : n;
 	}
-	if (c.sides & SIDE_DST) {
-		room = str_room(e, &c, SEG_ES, emul_trunc(e->regs->gpr[EMUL_RDI], in->asz));
+	if (e->str.sides & SIDE_DST) {
+		room = str_room(e, SEG_ES, di);
 		n = room < n ? room : n;
 	}
-	n = str_overlap(e, &c, n);
-	r = str_translate(e, &c, n);
+	n = n ? str_overlap(e, n, si, di) : 1; /* 0: the first element crosses a page */
+	r = str_translate(e, n, si, di);
 	if (r && n > 1) {
 		n = 1; /* the fault belongs to the first element that takes it */
-		r = str_translate(e, &c, n);
+		r = str_translate(e, n, si, di);
 	}
 	if (r)
 		return r;
 	e->batch = (uint32_t)n;
-	str_setup(e, &c, (unsigned)n);
+	str_setup(e, (unsigned)n);
 	return 0;
 }
 
@@ -181,40 +167,38 @@ static uint64_t str_elem(const uint8_t *p, unsigned i, unsigned sz)
 void emul_calc_str(struct emul *e)
 {
 	const struct emul_insn *in = &e->in;
-	struct str_ctx c;
+	unsigned n = e->batch, size = e->str.size;
 	uint64_t acc, left, step;
-	unsigned n = e->batch;
 
-	str_ctx(e, &c);
 	if (!n)
 		return;
-	acc = emul_reg_get(e, EMUL_RAX, c.size);
+	acc = emul_reg_get(e, EMUL_RAX, size);
 	switch (in->d->sub) {
 	case STR_STOS:
 		for (unsigned i = 0; i < n; i++)
-			emul_copy(e->data + i * c.size, &acc, c.size);
+			emul_copy(e->data + i * size, &acc, size);
 		break;
 	case STR_LODS:
-		emul_stage_reg(e, EMUL_RAX, c.size, str_elem(e->data, n - 1, c.size));
+		emul_stage_reg(e, EMUL_RAX, size, str_elem(e->data, n - 1, size));
 		break;
 	case STR_CMPS:
-		emul_alu(ALU_CMP, str_elem(e->data, 0, c.size), str_elem(e->data2, 0, c.size), c.size,
+		emul_alu(ALU_CMP, str_elem(e->data, 0, size), str_elem(e->data2, 0, size), size,
 			 &e->stage.rflags);
 		break;
 	case STR_SCAS:
-		emul_alu(ALU_CMP, acc, str_elem(e->data, 0, c.size), c.size, &e->stage.rflags);
+		emul_alu(ALU_CMP, acc, str_elem(e->data, 0, size), size, &e->stage.rflags);
 		break;
 	default: /* MOVS, INS, OUTS: the loaded buffer is the stored one */
 		break;
 	}
-	step = c.down ? -(uint64_t)c.size * n : (uint64_t)c.size * n;
-	if (c.sides & SIDE_SRC)
+	step = e->str.down ? -(uint64_t)size * n : (uint64_t)size * n;
+	if (e->str.sides & SIDE_SRC)
 		emul_stage_reg(e, EMUL_RSI, in->asz, e->regs->gpr[EMUL_RSI] + step);
-	if (c.sides & SIDE_DST)
+	if (e->str.sides & SIDE_DST)
 		emul_stage_reg(e, EMUL_RDI, in->asz, e->regs->gpr[EMUL_RDI] + step);
-	if (!c.rep)
+	if (!e->str.rep)
 		return;
-	left = c.count - n;
+	left = e->str.count - n;
 	emul_stage_reg(e, EMUL_RCX, in->asz, left);
 	/* REPE stops on ZF = 0, REPNE on ZF = 1 (CMPS and SCAS only) */
 	if ((in->d->flags & F_REPCC) && !!(e->stage.rflags & EMUL_RFLAGS_ZF) != (in->mand == 0xf3))

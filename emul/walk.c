@@ -66,6 +66,7 @@ struct walk {
 	enum walk_kind kind;
 	uint64_t la;
 	unsigned m; /* MAXPHYADDR */
+	uint64_t rsvd; /* reserved bits of every entry of a PAE or 4/5-level table (walk_rsvd) */
 	bool nxe, write, fetch, user, implicit;
 	/* Filled by one pass over the tables. */
 	bool us, rw, xd; /* U/S and R/W set at every level, XD set at some level */
@@ -73,12 +74,10 @@ struct walk {
 	unsigned leaf_shift;
 };
 
-/* Bits hi..lo set; none if hi < lo. */
-static uint64_t walk_bits(unsigned hi, unsigned lo)
+/* Bits hi..lo set (hi <= 63); none if hi < lo. */
+static inline uint64_t walk_bits(unsigned hi, unsigned lo)
 {
-	if (hi < lo || hi > 63)
-		return 0;
-	return (~0ull >> (63 - hi)) & (~0ull << lo);
+	return hi < lo ? 0 : (~0ull >> (63 - hi)) & (~0ull << lo);
 }
 
 static int walk_pf(const struct walk *w, uint32_t why, struct emul_fault *f)
@@ -105,44 +104,45 @@ static int walk_gp0(struct emul_fault *f)
 
 /* Reserved bits of an entry; `large` if it maps a page above the last level (the entry-format
  * tables of SDM Vol. 3A 4.3 for 32-bit, 4.4.2 for PAE and 4.5.4 for 4-/5-level paging). */
-static uint64_t walk_rsvd(const struct walk *w, const struct walk_level *lv, bool large)
+static inline uint64_t walk_rsvd(const struct walk *w, enum walk_kind kind,
+				 const struct walk_level *lv, bool large)
 {
-	uint64_t xd = w->nxe ? 0 : PTE_XD;
 	unsigned m40 = w->m < 40 ? w->m : 40;
-	uint64_t r;
+	uint64_t r = w->rsvd;
 
-	switch (w->kind) {
-	case WALK_K32:
+	if (kind == WALK_K32)
 		return large ? walk_bits(21, m40 - 19) : 0;
-	case WALK_KPAE:
-		if (lv->flags & LV_PDPTE)
-			return walk_bits(63, w->m) | walk_bits(8, 5) | walk_bits(2, 1);
-		r = walk_bits(62, w->m) | xd;
-		break;
-	default:
-		r = walk_bits(51, w->m) | xd;
-		if (lv->flags & LV_PS_RSVD)
-			r |= PTE_PS;
-		break;
-	}
+	if (lv->flags & LV_PDPTE)
+		return walk_bits(63, w->m) | walk_bits(8, 5) | walk_bits(2, 1);
+	if (lv->flags & LV_PS_RSVD)
+		r |= PTE_PS;
 	return large ? r | walk_bits(lv->shift - 1, 13) : r;
 }
 
-/* Physical address an entry points to: a table, or the base of the page it maps. */
-static uint64_t walk_next(const struct walk *w, uint64_t e, unsigned page_shift)
+/* The part of walk_rsvd common to every PAE and 4/5-level entry: physical-address bits at or
+ * above MAXPHYADDR (up to 51, or 62 in PAE), XD without EFER.NXE. */
+static uint64_t walk_rsvd_base(const struct walk *w)
 {
-	if (w->kind != WALK_K32)
+	uint64_t xd = w->nxe ? 0 : PTE_XD;
+
+	return walk_bits(w->kind == WALK_KPAE ? 62 : 51, w->m) | xd;
+}
+
+/* Physical address an entry points to: a table, or the base of the page it maps. */
+static inline uint64_t walk_next(enum walk_kind kind, uint64_t e, unsigned page_shift)
+{
+	if (kind != WALK_K32)
 		return e & walk_bits(51, page_shift);
 	if (page_shift == 22) /* PSE-36: PDE bits 20:13 hold physical-address bits 39:32 */
 		return (e & 0xffc00000u) | (((e >> 13) & 0xffu) << 32);
 	return e & 0xfffff000u;
 }
 
-static uint64_t walk_root(const struct walk *w)
+static inline uint64_t walk_root(const struct walk *w, enum walk_kind kind)
 {
 	uint64_t cr3 = w->ctl->cr3;
 
-	switch (w->kind) {
+	switch (kind) {
 	case WALK_K32:
 		return cr3 & 0xfffff000u;
 	case WALK_KPAE:
@@ -152,19 +152,18 @@ static uint64_t walk_root(const struct walk *w)
 	}
 }
 
-static int walk_read(const struct walk *w, const struct walk_level *lv, uint64_t gpa, uint64_t *e)
+/* An entry of 4 or 8 bytes, little-endian as x86 stores it. */
+static inline int walk_read(const struct walk *w, const struct walk_level *lv, unsigned esize,
+			    uint64_t gpa, uint64_t *e)
 {
-	uint8_t b[8] = { 0 };
 	uint64_t v = 0;
 
 	if ((lv->flags & LV_PDPTE) && w->ctl->pdpte_valid) {
 		*e = w->ctl->pdpte[(w->la >> 30) & 3];
 		return 0;
 	}
-	if (w->mem->read(w->mem->ctx, gpa, b, w->mode->esize) != 0)
+	if (w->mem->read(w->mem->ctx, gpa, &v, esize) != 0)
 		return -WALK_EFAULT;
-	for (unsigned i = 0; i < w->mode->esize; i++)
-		v |= (uint64_t)b[i] << (8 * i);
 	*e = v;
 	return 0;
 }
@@ -241,21 +240,24 @@ static uint32_t walk_rights(const struct walk *w)
 	return deny ? WALK_PF_P : 0;
 }
 
-/* Descend from CR3 to the leaf, setting A on the tables used (SDM 4.8). */
-static int walk_tables(struct walk *w, uint64_t *gpa, struct emul_fault *f)
+/* Descend from CR3 to the leaf, setting A on the tables used (SDM 4.8). One copy per paging
+ * mode (`kind` a constant), so that each level's shifts and checks fold. */
+static inline __attribute__((always_inline)) int
+walk_tables_k(struct walk *w, uint64_t *gpa, struct emul_fault *f, enum walk_kind kind)
 {
-	const struct walk_mode *md = w->mode;
-	uint64_t base = walk_root(w), e = 0, egpa;
+	const struct walk_mode *md = &walk_modes[kind];
+	uint64_t base = walk_root(w, kind), e = 0, egpa;
 	int r;
 
 	w->us = w->rw = true;
 	w->xd = false;
+#pragma GCC unroll 5
 	for (unsigned i = 0; i < md->nlevels; i++) {
 		const struct walk_level *lv = &md->lv[i];
 		bool last = i + 1 == md->nlevels, large;
 
 		egpa = base + ((w->la >> lv->shift) & ((1ull << lv->bits) - 1)) * md->esize;
-		r = walk_read(w, lv, egpa, &e);
+		r = walk_read(w, lv, md->esize, egpa, &e);
 		if (r < 0) {
 			*gpa = egpa;
 			return r;
@@ -263,7 +265,7 @@ static int walk_tables(struct walk *w, uint64_t *gpa, struct emul_fault *f)
 		if (!(e & PTE_P))
 			return walk_pf(w, 0, f);
 		large = !last && walk_is_page(w, lv, e);
-		if (e & walk_rsvd(w, lv, large))
+		if (e & walk_rsvd(w, kind, lv, large))
 			return walk_pf(w, WALK_PF_P | WALK_PF_RSVD, f);
 		if (!(lv->flags & LV_PDPTE)) {
 			w->us &= !!(e & PTE_US);
@@ -283,9 +285,23 @@ static int walk_tables(struct walk *w, uint64_t *gpa, struct emul_fault *f)
 				return r;
 			}
 		}
-		base = walk_next(w, e, 12);
+		base = walk_next(kind, e, 12);
 	}
 	return -WALK_EFAULT; /* not reached: the last level always maps a page */
+}
+
+static int walk_tables(struct walk *w, uint64_t *gpa, struct emul_fault *f)
+{
+	switch (w->kind) {
+	case WALK_K32:
+		return walk_tables_k(w, gpa, f, WALK_K32);
+	case WALK_KPAE:
+		return walk_tables_k(w, gpa, f, WALK_KPAE);
+	case WALK_K4:
+		return walk_tables_k(w, gpa, f, WALK_K4);
+	default:
+		return walk_tables_k(w, gpa, f, WALK_K5);
+	}
 }
 
 static int walk_once(struct walk *w, uint64_t *gpa, struct emul_fault *f)
@@ -308,7 +324,7 @@ static int walk_once(struct walk *w, uint64_t *gpa, struct emul_fault *f)
 		}
 	}
 	size = 1ull << w->leaf_shift;
-	*gpa = (walk_next(w, w->leaf, w->leaf_shift) & ~(size - 1)) | (w->la & (size - 1));
+	*gpa = (walk_next(w->kind, w->leaf, w->leaf_shift) & ~(size - 1)) | (w->la & (size - 1));
 	return 0;
 }
 
@@ -338,6 +354,7 @@ static void walk_init(struct walk *w, const struct walk_ctl *ctl, const struct e
 	w->la = w->kind >= WALK_K4 ? la : (la & 0xffffffffu);
 	w->m = m < 32 ? 32 : m > 52 ? 52 : m;
 	w->nxe = w->kind != WALK_K32 && (ctl->efer & EFER_NXE);
+	w->rsvd = walk_rsvd_base(w);
 	w->fetch = access & WALK_FETCH;
 	w->write = (access & WALK_WRITE) && !w->fetch;
 	w->implicit = (access & WALK_IMPLICIT) && !w->fetch;

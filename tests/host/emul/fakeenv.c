@@ -173,13 +173,19 @@ int fe_answer(struct fake_env *f, struct emul *e)
 			     a->dir == EMUL_DIR_READ ? n : 0);
 }
 
-int fe_run(struct fake_env *f, struct emul *e, struct emul_regs *r, int max_steps)
+int fe_run_exit(struct fake_env *f, struct emul *e, struct emul_regs *r,
+		const struct emul_exit *x, int max_steps)
 {
-	int st = emul_start(e, &f->env, r, NULL);
+	int st = emul_start(e, &f->env, r, x);
 
 	while (st == EMUL_ACCESS && max_steps-- > 0)
 		st = fe_answer(f, e);
 	return st;
+}
+
+int fe_run(struct fake_env *f, struct emul *e, struct emul_regs *r, int max_steps)
+{
+	return fe_run_exit(f, e, r, NULL, max_steps);
 }
 
 void fe_regs_mode(struct emul_regs *r, enum emul_mode mode)

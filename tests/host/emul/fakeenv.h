@@ -41,6 +41,9 @@ void fe_add_dev(struct fake_env *f, uint64_t gpa, void *mem, uint64_t len);
 int fe_answer(struct fake_env *f, struct emul *e);
 /* Run emul_start and answer accesses until a final status; at most `max_steps` accesses. */
 int fe_run(struct fake_env *f, struct emul *e, struct emul_regs *r, int max_steps);
+/* The same with what the exit reported (NULL: nothing). */
+int fe_run_exit(struct fake_env *f, struct emul *e, struct emul_regs *r,
+		const struct emul_exit *x, int max_steps);
 /* Flat segments for `mode` (CS.L/D set accordingly), CR0/CR3/CR4/EFER to match: paging on
  * through the identity tables outside real mode. */
 void fe_regs_mode(struct emul_regs *r, enum emul_mode mode);

@@ -1,6 +1,7 @@
 /* libFuzzer target: the whole fetch → decode → access → complete loop on random instruction
- * bytes and register state, with a device that answers from the fuzz input. Checks that every
- * access request is well formed; ASan/UBSan catch the rest. */
+ * bytes and register state, with a device that answers from the fuzz input and an exit that is
+ * absent, random, or what a VMX CPU reports. Checks that every access request is well formed;
+ * ASan/UBSan catch the rest. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,44 @@ static void fz_length(struct fake_env *f, const struct emul_regs *r)
 		abort();
 }
 
+/* What the exit reports for the first start: nothing, random MMIO or port I/O, or what a VMX
+ * CPU would (the first device access with its linear address, found by starting the
+ * emulation on a copy of the guest), so that the direct path and its fallbacks run. */
+static struct emul_exit fz_exit(struct fz_in *in, struct fake_env *f, const struct emul_regs *r,
+				uint8_t *ram, uint8_t *dev)
+{
+	static uint8_t ram0[0x1000], dev0[0x1000];
+	uint8_t how = (uint8_t)fz_take(in, 1);
+	struct emul_exit x = { .kind = EMUL_EXIT_NONE };
+	struct emul_regs copy = *r;
+	struct emul e;
+
+	switch (how & 3) {
+	case 1:
+		return (struct emul_exit){ .kind = EMUL_EXIT_MMIO, .la_valid = how & 4,
+					   .write = how & 8, .la = fz_take(in, 8),
+					   .gpa = fz_take(in, 8) };
+	case 2:
+		return (struct emul_exit){ .kind = EMUL_EXIT_PIO, .write = how & 8,
+					   .port = (uint16_t)fz_take(in, 2) };
+	case 3:
+		memcpy(ram0, ram, sizeof(ram0));
+		memcpy(dev0, dev, sizeof(dev0));
+		if (emul_start(&e, &f->env, &copy, NULL) == EMUL_ACCESS && e.nmop &&
+		    (e.mop[0].dev[0] || (e.nmop > 1 && e.mop[1].dev[0]))) {
+			const struct emul_memop *m = &e.mop[e.mop[0].dev[0] ? 0 : 1];
+			x = (struct emul_exit){ .kind = EMUL_EXIT_MMIO, .la_valid = !(how & 4),
+						.write = m->write, .la = m->la, .gpa = m->gpa[0] };
+		}
+		emul_abort(&e);
+		memcpy(ram, ram0, sizeof(ram0));
+		memcpy(dev, dev0, sizeof(dev0));
+		return x;
+	default:
+		return x;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t code[0x1000], ram[0x1000], dev[0x1000];
@@ -95,8 +134,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fe_add_ram(&f, FZ_RAM, ram, sizeof(ram));
 	fe_add_dev(&f, 0x30000, dev, sizeof(dev));
 	fz_length(&f, &r);
+	struct emul_exit x = fz_exit(&in, &f, &r, ram, dev);
 	for (int round = 0; round < 8; round++) {
-		int st = emul_start(&e, &f.env, &r, NULL);
+		int st = emul_start(&e, &f.env, &r, round ? NULL : &x);
 		for (int k = 0; st == EMUL_ACCESS && k < 16; k++) {
 			unsigned len = e.access.dir == EMUL_DIR_READ ? e.access.size * e.access.count : 0;
 			fz_check(&e);

@@ -309,6 +309,173 @@ static void t_data_walk(void)
 	      "a page table outside RAM not EMUL_BAD_TABLES");
 }
 
+
+/* An MMIO exit as VMX reports it: the guest-linear and guest-physical address of the access. */
+static struct emul_exit vmx_exit(uint64_t la, uint64_t gpa, bool write)
+{
+	return (struct emul_exit){ .kind = EMUL_EXIT_MMIO, .la_valid = true, .la = la, .gpa = gpa,
+				   .write = write };
+}
+
+/* 64-bit forms with the exit's linear address: the page's translation is the exit's (the CPU
+ * walked it for this access), not walked again; an operand that runs into the next page is one
+ * access per page (the exit covers only its own page); a RAM operand (a spurious exit) is read
+ * directly; an exit on another page is RETRY. */
+static void t_exit_translation(void)
+{
+	static const uint8_t load[] = { 0x8b, 0x47, 0x10 }, load0[] = { 0x8b, 0x07 };
+	struct emul_exit x;
+	int st;
+
+	guest(EMUL_MODE_LONG64, load, sizeof(load));
+	r.gpr[EMUL_RDI] = 0x7f0000000ull; /* identity-mapped, no device there */
+	r.gpr[EMUL_RAX] = ~0ull;
+	x = vmx_exit(0x7f0000010ull, DEV_GPA + 0x10, false);
+	memcpy(dev + 0x10, (const uint8_t[]){ 0x11, 0x22, 0x33, 0x84 }, 4);
+	st = emul_start(&e, &f.env, &r, &x);
+	bool req = st == EMUL_ACCESS && e.access.dir == EMUL_DIR_READ &&
+		   e.access.addr == DEV_GPA + 0x10 && e.access.size == 4 && e.access.count == 1;
+	st = fe_answer(&f, &e);
+	check(req && st == EMUL_DONE && r.gpr[EMUL_RAX] == 0x84332211ull && r.rip == RAM_GPA + 3,
+	      "exit_translation_used", "the access did not go to the exit's GPA");
+
+	/* 3 bytes on the exit's page, 1 on the next: elements of the largest size dividing each */
+	guest(EMUL_MODE_LONG64, load0, sizeof(load0));
+	r.gpr[EMUL_RDI] = DEV_GPA + 0xffd;
+	x = vmx_exit(DEV_GPA + 0xffd, DEV_GPA + 0xffd, false);
+	st = emul_start(&e, &f.env, &r, &x);
+	bool first = st == EMUL_ACCESS && e.access.addr == DEV_GPA + 0xffd && e.access.size == 1 &&
+		     e.access.count == 3;
+	st = fe_answer(&f, &e);
+	check(first && st == EMUL_ACCESS && e.access.addr == DEV_GPA + 0x1000 &&
+	      e.access.size == 1 && e.access.count == 1, "exit_operand_split",
+	      "an operand across the page end not one access per page");
+
+	guest(EMUL_MODE_LONG64, load0, sizeof(load0));
+	r.gpr[EMUL_RDI] = RAM_GPA + 0x200;
+	memcpy(ram + 0x200, (const uint8_t[]){ 1, 2, 3, 4 }, 4);
+	x = vmx_exit(RAM_GPA + 0x200, RAM_GPA + 0x200, false);
+	st = emul_start(&e, &f.env, &r, &x);
+	check(st == EMUL_DONE && f.accesses == 0 && r.gpr[EMUL_RAX] == 0x04030201,
+	      "exit_on_ram_read_directly", "a RAM operand not read from RAM");
+
+	guest(EMUL_MODE_LONG64, load0, sizeof(load0));
+	r.gpr[EMUL_RDI] = DEV_GPA;
+	x = vmx_exit(DEV_GPA + 0x3000, DEV_GPA + 0x3000, false);
+	st = emul_start(&e, &f.env, &r, &x);
+	check(st == EMUL_RETRY && f.accesses == 0, "exit_other_page_retry", "no RETRY");
+}
+
+/* A write takes the exit's translation only from a write exit; a read exit still matches a
+ * read-modify-write, which then walks the page for write (ADD: SDM Vol. 2A). A MOV store of
+ * an imm32 with REX.W writes it sign-extended (SDM Vol. 2A MOV C7). */
+static void t_exit_writes(void)
+{
+	static const uint8_t add1[] = { 0x83, 0x07, 0x01 };
+	static const uint8_t movq[] = { 0x48, 0xc7, 0x47, 0x08, 0xff, 0xff, 0xff, 0xff };
+	struct emul_exit x;
+	int st;
+
+	guest(EMUL_MODE_LONG64, add1, sizeof(add1));
+	r.gpr[EMUL_RDI] = DEV_GPA + 0x40;
+	dev[0x40] = 0x7f;
+	x = vmx_exit(DEV_GPA + 0x40, DEV_GPA + 0x40, false);
+	st = emul_start(&e, &f.env, &r, &x);
+	bool rd = st == EMUL_ACCESS && e.access.dir == EMUL_DIR_READ && e.access.size == 4;
+	st = fe_answer(&f, &e);
+	bool wr = st == EMUL_ACCESS && e.access.dir == EMUL_DIR_WRITE && e.access.data[0] == 0x80;
+	st = fe_answer(&f, &e);
+	check(rd && wr && st == EMUL_DONE && dev[0x40] == 0x80 && !(r.rflags & EMUL_RFLAGS_OF),
+	      "rmw_after_read_exit", "wrong accesses");
+
+	/* with a write exit (the direct path): both halves carry EMUL_ACCESS_RMW */
+	guest(EMUL_MODE_LONG64, add1, sizeof(add1));
+	r.gpr[EMUL_RDI] = DEV_GPA + 0x40;
+	x = vmx_exit(DEV_GPA + 0x40, DEV_GPA + 0x40, true);
+	st = emul_start(&e, &f.env, &r, &x);
+	rd = st == EMUL_ACCESS && e.access.dir == EMUL_DIR_READ &&
+	     (e.access.flags & EMUL_ACCESS_RMW);
+	st = fe_answer(&f, &e);
+	wr = st == EMUL_ACCESS && e.access.dir == EMUL_DIR_WRITE &&
+	     (e.access.flags & EMUL_ACCESS_RMW);
+	check(rd && wr && fe_answer(&f, &e) == EMUL_DONE, "rmw_flag_write_exit",
+	      "an RMW half without EMUL_ACCESS_RMW");
+
+	guest(EMUL_MODE_LONG64, movq, sizeof(movq));
+	r.gpr[EMUL_RDI] = DEV_GPA;
+	x = vmx_exit(DEV_GPA + 8, DEV_GPA + 8, true);
+	st = emul_start(&e, &f.env, &r, &x);
+	check(st == EMUL_ACCESS && e.access.dir == EMUL_DIR_WRITE && e.access.size == 8 &&
+	      e.access.addr == DEV_GPA + 8 && !(e.access.flags & EMUL_ACCESS_RMW) && !memcmp(e.access.data, (const uint8_t[]){ 0xff, 0xff,
+	      0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, 8) && fe_answer(&f, &e) == EMUL_DONE &&
+	      r.rip == RAM_GPA + 8, "store_imm32_sext", "not -1 in 8 bytes");
+}
+
+/* A string element across a page end is one element (SDM Vol. 2B MOVS); REP STOS to a device
+ * with the exit's translation is one batch. */
+static void t_string_pages(void)
+{
+	static const uint8_t movsw[] = { 0x66, 0xa5 }, rep_stosb[] = { 0xf3, 0xaa };
+	struct emul_exit x;
+	int st;
+
+	guest(EMUL_MODE_LONG64, movsw, sizeof(movsw));
+	r.gpr[EMUL_RSI] = RAM_GPA + 0xfff;
+	r.gpr[EMUL_RDI] = DEV_GPA;
+	ram[0xfff] = 0xab;
+	ram[0x1000] = 0xcd;
+	st = emul_start(&e, &f.env, &r, NULL);
+	bool req = st == EMUL_ACCESS && e.access.dir == EMUL_DIR_WRITE && e.access.size == 2 &&
+		   e.access.count == 1 && e.access.data[0] == 0xab && e.access.data[1] == 0xcd;
+	st = fe_answer(&f, &e);
+	check(req && st == EMUL_DONE && r.gpr[EMUL_RSI] == RAM_GPA + 0x1001 &&
+	      r.gpr[EMUL_RDI] == DEV_GPA + 2, "string_element_across_pages", "wrong element");
+
+	guest(EMUL_MODE_LONG64, rep_stosb, sizeof(rep_stosb));
+	r.gpr[EMUL_RDI] = DEV_GPA + 0x20;
+	r.gpr[EMUL_RCX] = 3;
+	r.gpr[EMUL_RAX] = 0x5a;
+	x = vmx_exit(DEV_GPA + 0x20, DEV_GPA + 0x20, true);
+	st = emul_start(&e, &f.env, &r, &x);
+	req = st == EMUL_ACCESS && e.access.count == 3 && e.access.size == 1 &&
+	      e.access.stride == 1 && e.access.addr == DEV_GPA + 0x20;
+	st = fe_answer(&f, &e);
+	check(req && st == EMUL_DONE && dev[0x22] == 0x5a && r.gpr[EMUL_RCX] == 0 &&
+	      r.gpr[EMUL_RDI] == DEV_GPA + 0x23, "rep_stos_with_exit", "not one batch");
+}
+
+/* 32-bit protected mode with the exit's linear address: a flat DS adds nothing; a DS with a
+ * base moves the linear address (the exit then matches only that page, SDM Vol. 3A 3.4); a
+ * read-only DS refuses a store with #GP(0) before any access (5.4.1). */
+static void t_exit_prot32(void)
+{
+	static const uint8_t store[] = { 0x89, 0x05, 0x10, 0x00, 0x08, 0x00 }; /* mov [0x80010], eax */
+	struct emul_exit x;
+	int st;
+
+	guest(EMUL_MODE_PROT32, store, sizeof(store));
+	r.gpr[EMUL_RAX] = 0xa1b2c3d4;
+	x = vmx_exit(DEV_GPA + 0x10, DEV_GPA + 0x10, true);
+	st = emul_start(&e, &f.env, &r, &x);
+	check(st == EMUL_ACCESS && e.access.addr == DEV_GPA + 0x10 && e.access.size == 4 &&
+	      fe_answer(&f, &e) == EMUL_DONE && dev[0x10] == 0xd4 && dev[0x13] == 0xa1 &&
+	      r.rip == RAM_GPA + 6, "prot32_flat_exit", "wrong store");
+
+	guest(EMUL_MODE_PROT32, store, sizeof(store));
+	r.seg[SEG_DS].base = 0x100;
+	x = vmx_exit(DEV_GPA + 0x110, DEV_GPA + 0x110, true);
+	st = emul_start(&e, &f.env, &r, &x);
+	check(st == EMUL_ACCESS && e.access.addr == DEV_GPA + 0x110, "prot32_ds_base_exit",
+	      "DS.base not added");
+
+	guest(EMUL_MODE_PROT32, store, sizeof(store));
+	r.seg[SEG_DS].attr &= ~2u; /* read-only data */
+	x = vmx_exit(DEV_GPA + 0x10, DEV_GPA + 0x10, true);
+	st = emul_start(&e, &f.env, &r, &x);
+	check(st == EMUL_FAULT && e.fault.vector == 13 && f.accesses == 0, "prot32_readonly_ds_gp",
+	      "no #GP(0) for a store through a read-only DS");
+}
+
 /* The accesses one instruction makes: direction and RMW flag of each, in order ('r'/'w', then
  * 'm' for EMUL_ACCESS_RMW or '-'); the device answers from dev[]. */
 static void rmw_trace(const uint8_t *code, unsigned len, char *out)
@@ -371,5 +538,9 @@ int main(void)
 	t_length_only();
 	t_fetch();
 	t_data_walk();
+	t_exit_translation();
+	t_exit_writes();
+	t_string_pages();
+	t_exit_prot32();
 	return failures ? 1 : 0;
 }

@@ -390,6 +390,30 @@ static void decorate(const struct mf_entry *m, struct mf_enc *v, unsigned d, uin
 	}
 }
 
+/* emul_decode's accepted set must be a subset of emul_decode_length's, with the same length;
+ * its fast path must give what the full decoder alone gives, field for field. */
+static bool decoders_consistent(const uint8_t *b, unsigned n, enum emul_mode mode, char *why)
+{
+	struct emul_insn a, l, f;
+	int ra, rl, rf;
+
+	memset(&a, 0xa5, sizeof(a));
+	memset(&f, 0xa5, sizeof(f));
+	ra = emul_decode(b, n, mode, &a);
+	rl = emul_decode_length(b, n, mode, &l);
+	rf = emul_decode_full(b, n, mode, &f);
+	if (ra == EMUL_DEC_OK && (rl != EMUL_DEC_OK || l.len != a.len || l.d != a.d)) {
+		sprintf(why, "emul_decode accepts (len %u), emul_decode_length says %d", a.len, rl);
+		return false;
+	}
+	if (ra != rf || (ra == EMUL_DEC_OK && memcmp(&a, &f, sizeof(a)))) {
+		sprintf(why, "emul_decode says %d, the full decoder alone %d%s", ra, rf,
+			ra == rf ? " with other fields" : "");
+		return false;
+	}
+	return true;
+}
+
 static void gen_one(const struct mf_entry *m, struct mf_enc *v, struct gen_stats *st,
 		    unsigned long *ncase)
 {
@@ -422,6 +446,11 @@ static void gen_one(const struct mf_entry *m, struct mf_enc *v, struct gen_stats
 			report(m->form, b, (unsigned)k, v->mode, "a truncated encoding is not EMUL_DEC_SHORT");
 			return;
 		}
+	if (!decoders_consistent(b, (unsigned)n, v->mode, why)) {
+		st->mismatched++;
+		report(m->form, b, (unsigned)n, v->mode, why);
+		return;
+	}
 	int r = m->len ? CMP_AGREE : compare(b, (unsigned)n, v->mode, st->cases & 1, false, why);
 	if (r == CMP_AGREE)
 		r = compare(b, (unsigned)n, v->mode, st->cases & 1, true, why);
@@ -538,19 +567,6 @@ static unsigned random_bytes(uint64_t *rng, uint8_t *b, enum emul_mode *mode)
 			b[i] = pfx[rng_below(rng, sizeof(pfx))];
 	}
 	return 1 + rng_below(rng, 15);
-}
-
-/* emul_decode's accepted set must be a subset of emul_decode_length's, with the same length. */
-static bool decoders_consistent(const uint8_t *b, unsigned n, enum emul_mode mode, char *why)
-{
-	struct emul_insn a, l;
-	int ra = emul_decode(b, n, mode, &a), rl = emul_decode_length(b, n, mode, &l);
-
-	if (ra == EMUL_DEC_OK && (rl != EMUL_DEC_OK || l.len != a.len || l.d != a.d)) {
-		sprintf(why, "emul_decode accepts (len %u), emul_decode_length says %d", a.len, rl);
-		return false;
-	}
-	return true;
 }
 
 static void random_phase(uint64_t seed, unsigned long count, struct gen_stats *st)
