@@ -4,12 +4,19 @@ LINUX_DIR := $(B)/linux
 LINUX_KERNEL := $(LINUX_DIR)/vmlinuz
 LINUX_INITRD := $(LINUX_DIR)/initrd.cpio.gz
 
-$(LINUX_DIR)/busybox $(LINUX_KERNEL): tools/linux-fetch.sh | $(B)/.deps
+# One recipe makes both files (grouped target: a parallel make runs it once).
+$(LINUX_DIR)/busybox $(LINUX_KERNEL) &: tools/linux-fetch.sh | $(B)/.deps
 	tools/linux-fetch.sh $(LINUX_DIR)
 
-$(LINUX_INITRD): $(LINUX_DIR)/busybox tests/linux/init
-	rm -rf $(LINUX_DIR)/rootfs && mkdir -p $(LINUX_DIR)/rootfs/bin
+# /etc/keel-expected-uname: the release the image's header names (boot.rst: kernel_version + 0x200
+# is a NUL-terminated version string), which /init compares with uname -r.
+$(LINUX_INITRD): $(LINUX_DIR)/busybox $(LINUX_KERNEL) tests/linux/init
+	rm -rf $(LINUX_DIR)/rootfs && mkdir -p $(LINUX_DIR)/rootfs/bin $(LINUX_DIR)/rootfs/etc
 	cp $(LINUX_DIR)/busybox $(LINUX_DIR)/rootfs/bin/busybox
+	$(PYTHON) -c 'import sys, struct; d = open(sys.argv[1], "rb").read(); \
+		o = struct.unpack_from("<H", d, 0x20e)[0] + 0x200; \
+		print(d[o:d.index(b"\0", o)].split()[0].decode())' $(LINUX_KERNEL) \
+		> $(LINUX_DIR)/rootfs/etc/keel-expected-uname
 	ln -s busybox $(LINUX_DIR)/rootfs/bin/sh
 	install -m 755 tests/linux/init $(LINUX_DIR)/rootfs/init
 	cd $(LINUX_DIR)/rootfs && find . | cpio -o -H newc --quiet | gzip -9 > ../initrd.cpio.gz
@@ -22,3 +29,6 @@ $(B)/host/linux/test_linux: tests/host/test_linux.c vmm/linux.c | $(LINUX_KERNEL
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -Iarch/x86/include -fno-builtin -o $@ tests/host/test_linux.c vmm/linux.c
 HOST_TESTS += $(B)/host/linux/test_linux
+
+# The CPUID/MSR filter payload (tests/guest/cpufilt.c; built by tests/guest/guest.mk's rules).
+TEST_DEPS += $(B)/guest/cpufilt-64.elf $(B)/guest/cpufilt-32.elf
