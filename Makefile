@@ -56,12 +56,16 @@ $(B)/.deps: tools/deps.sh
 	tools/deps.sh
 	@touch $@
 
-.PHONY: all deps clean
+.PHONY: all deps clean distclean
 all: $(B)/keel.elf $(B)/keel.iso
 deps: $(B)/.deps
 
 clean:
 	rm -rf $(B)/core $(B)/host $(B)/iso $(B)/*.elf $(B)/*.iso $(B)/test-* $(B)/run $(CLEAN_EXTRA)
+
+# Also what is slow to rebuild and `clean` keeps: newlib (service/service.mk), downloads.
+distclean: clean
+	rm -rf $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 

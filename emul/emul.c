@@ -118,8 +118,11 @@ emul_direct_try(struct emul *e, const struct emul_exit *x, enum emul_mode mode)
 	ea = emul_trunc(ea, in->asz);
 	size = in->opsz[(xl & XL_OPND1) != 0];
 	/* On the exit's page and within it, the operand is canonical: the CPU checked that page
-	 * (SDM Vol. 3A 3.3.7.1); a write takes the exit's translation only from a write exit. */
-	if (((ea ^ x->la) >> 12) || (ea & 0xfff) + size > 0x1000 ||
+	 * (SDM Vol. 3A 3.3.7.1); a write takes the exit's translation only from a write exit.
+	 * Without a linear address (gpa_final) the one operand of a direct form is the access
+	 * that faulted: the same offset in the page stands for the page. */
+	if ((x->la_valid ? (ea ^ x->la) >> 12 : (ea ^ x->gpa) & 0xfff) ||
+	    (ea & 0xfff) + size > 0x1000 ||
 	    (x->write ? !(xl & TR_WRITE) : (xl & (TR_READ | TR_WRITE)) != TR_READ) ||
 	    ((xl & TR_ALIGN) && (ea & (size - 1))))
 		return DEC_FULL;
@@ -187,7 +190,7 @@ int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_reg
 	e->regs = regs;
 	e->exit = exit;
 	e->state = ES_IDLE;
-	if (exit && exit->la_valid && exit->kind == EMUL_EXIT_MMIO)
+	if (exit && (exit->la_valid || exit->gpa_final) && exit->kind == EMUL_EXIT_MMIO)
 		return emul_mode_l64(regs) ? emul_direct(e, exit, bytes, len) :
 		       emul_direct32(e, exit, bytes, len);
 	return emul_start_general(e, bytes, len);
@@ -207,7 +210,7 @@ int emul_start(struct emul *e, const struct emul_env *env, struct emul_regs *reg
 	e->exit = exit;
 	e->state = ES_IDLE;
 	st = emul_fetch_run(&env->mem, regs, mode, buf, &n, &e->fault);
-	if (!st && exit && exit->la_valid && exit->kind == EMUL_EXIT_MMIO) {
+	if (!st && exit && (exit->la_valid || exit->gpa_final) && exit->kind == EMUL_EXIT_MMIO) {
 		if (mode == EMUL_MODE_LONG64)
 			return emul_direct(e, exit, buf, n);
 		if (mode == EMUL_MODE_PROT32)

@@ -107,11 +107,15 @@ struct emul_memop {
 
 /* What the exit reported, so emul_start can RETRY when the instruction does not match it.
  * With la_valid (VMX: guest-linear address valid), the page la -> gpa is used without a walk:
- * the CPU walked it for this very access (only for a write if `write`). */
+ * the CPU walked it for this very access (only for a write if `write`). With gpa_final (SVM:
+ * no linear address, but the fault was on the final translation of a data access, so gpa is
+ * that access's own address), an instruction whose one memory operand is a ModRM or moffs
+ * operand takes gpa's page for the operand's page at the same page offset. */
 struct emul_exit {
 	uint8_t kind; /* EMUL_EXIT_NONE, EMUL_EXIT_MMIO or EMUL_EXIT_PIO */
 	bool write;
 	bool la_valid;
+	bool gpa_final;
 	uint16_t port;
 	uint64_t gpa;
 	uint64_t la;

@@ -32,12 +32,18 @@ int emul_set_fault(struct emul *e, uint8_t vector, bool has_error, uint32_t erro
 }
 
 /* la -> gpa: from the exit when it reported this page for an access at least as strong (the
- * CPU walked it), else walked. */
+ * CPU walked it), else walked. Without the exit's linear address, the final GPA of a fault is
+ * the translation of the one memory operand a prep_generic form has, on the piece at the same
+ * page offset (the other piece of a page-crossing operand starts at offset 0). */
 static inline int emul_walk_one(struct emul *e, uint64_t la, unsigned access, uint64_t *gpa)
 {
 	const struct emul_exit *x = e->exit;
+	uint8_t op = e->in.d->op;
+	bool page = x && (x->la_valid ? (x->la >> 12) == (la >> 12) :
+			  x->gpa_final && ((x->gpa ^ la) & 0xfff) == 0 && op != OP_STR &&
+			  op != OP_PUSH && op != OP_POP && op != OP_IN && op != OP_OUT);
 
-	if (x && x->la_valid && (x->la >> 12) == (la >> 12) && (x->write || !(access & WALK_WRITE))) {
+	if (page && (x->write || !(access & WALK_WRITE))) {
 		*gpa = (x->gpa & ~0xfffull) | (la & 0xfff);
 		return 0;
 	}

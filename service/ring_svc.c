@@ -76,7 +76,7 @@ static bool svc_req_ok(const struct ring_svc *s, const struct keel_ring_req *q)
 
 int ring_svc_next(struct ring_svc *s, struct keel_ring_req *out)
 {
-	uint32_t prod;
+	uint32_t prod = 0;
 	const struct keel_ring_req *slot;
 
 	if (!s->hdr || s->error)
@@ -118,7 +118,7 @@ static int svc_rsp_cons(struct ring_svc *s, uint32_t *cons)
 int ring_svc_answer(struct ring_svc *s, const struct keel_ring_rsp *rsp)
 {
 	struct keel_ring_rsp *slot;
-	uint32_t cons;
+	uint32_t cons = 0;
 
 	if (!s->hdr || s->error)
 		return s->hdr ? s->error : -KEEL_EINVAL;
@@ -151,7 +151,7 @@ int ring_svc_answer_wait(struct ring_svc *s, const struct keel_ring_rsp *rsp,
 
 uint32_t ring_svc_waiting(struct ring_svc *s)
 {
-	uint32_t prod;
+	uint32_t prod = 0;
 
 	if (!s->hdr || s->error || svc_req_prod(s, &prod))
 		return 0;

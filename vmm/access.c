@@ -10,6 +10,7 @@
 #include <keel/partition.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/unaligned.h>
 #include <arch/vcpu.h>
 
 #define UNBACKED_LOG_MAX 64
@@ -73,11 +74,11 @@ static enum access_result access_incore(struct vcpu *v, struct region *r, const 
 		u64 val = 0, off = a->addr + (s64)i * a->stride - r->base;
 		u8 *d = a->data + i * a->size;
 		if (a->write) {
-			memcpy(&val, d, a->size);
+			val = get_le(d, a->size);
 			r->ops->write(r->dev, v, off, a->size, val & ones(a->size));
 		} else {
 			val = r->ops->read(r->dev, v, off, a->size) & ones(a->size);
-			memcpy(d, &val, a->size);
+			put_le(d, a->size, val);
 		}
 	}
 	return ACCESS_DONE;
@@ -101,7 +102,19 @@ static enum access_result access_split(struct vcpu *v, const struct access_req *
 	return res;
 }
 
-enum access_result access_batch(struct vcpu *v, const struct access_req *a)
+/* One element for an in-core device: the common exit path, kept small. */
+static inline __attribute__((always_inline)) enum access_result access_incore_one(struct vcpu *v, struct region *r, u64 addr,
+					    unsigned size, bool write, u8 *d)
+{
+	if (write)
+		r->ops->write(r->dev, v, addr - r->base, size, get_le(d, size) & ones(size));
+	else
+		put_le(d, size, r->ops->read(r->dev, v, addr - r->base, size) & ones(size));
+	return ACCESS_DONE;
+}
+
+static __attribute__((noinline)) enum access_result access_route(struct vcpu *v,
+								  const struct access_req *a)
 {
 	u64 span = (u64)(a->count - 1) * (u64)(a->stride < 0 ? -a->stride : a->stride);
 	u64 lo = a->stride < 0 ? a->addr - span : a->addr;
@@ -129,17 +142,39 @@ enum access_result access_batch(struct vcpu *v, const struct access_req *a)
 	}
 }
 
-enum access_result access_one(struct vcpu *v, enum region_space space, u64 addr, unsigned size,
-			      bool write, u64 *val)
+enum access_result access_batch(struct vcpu *v, const struct access_req *a)
+{
+	if (a->count == 1) {
+		struct region *r = region_find(&v->part->regions, a->space, a->addr, a->size);
+		if (r && r->kind == REGION_INCORE)
+			return access_incore_one(v, r, a->addr, a->size, a->write, a->data);
+	}
+	return access_route(v, a);
+}
+
+static __attribute__((noinline)) enum access_result
+access_one_routed(struct vcpu *v, enum region_space space, u64 addr, unsigned size, bool write,
+		  u64 *val)
 {
 	u8 buf[8];
 	struct access_req a = { .space = (u8)space, .write = write, .size = (u8)size, .count = 1,
 				.stride = (s16)size, .addr = addr, .data = buf };
-	memcpy(buf, val, 8);
-	enum access_result r = access_batch(v, &a);
-	if (!write) {
-		*val = 0;
-		memcpy(val, buf, size);
-	}
+	put_le(buf, 8, *val);
+	enum access_result r = access_route(v, &a);
+	if (!write)
+		*val = get_le(buf, size) & ones(size);
 	return r;
+}
+
+enum access_result access_one(struct vcpu *v, enum region_space space, u64 addr, unsigned size,
+			      bool write, u64 *val)
+{
+	struct region *r = region_find(&v->part->regions, space, addr, size);
+	if (!r || r->kind != REGION_INCORE)
+		return access_one_routed(v, space, addr, size, write, val);
+	if (write)
+		r->ops->write(r->dev, v, addr - r->base, size, *val & ones(size));
+	else
+		*val = r->ops->read(r->dev, v, addr - r->base, size) & ones(size);
+	return ACCESS_DONE;
 }

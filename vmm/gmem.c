@@ -72,12 +72,18 @@ void *gmem_ptr(const struct gmem *g, u64 gpa, u64 len)
 	return (void *)(uintptr_t)(g->hpa + gpa);
 }
 
+/* Page-table entries (4 and 8 bytes) are most of what the emulator reads: one load each. */
 static int gmem_read(void *ctx, u64 gpa, void *buf, u32 len)
 {
-	void *p = gmem_ptr(ctx, gpa, len);
+	const void *p = gmem_ptr(ctx, gpa, len);
 	if (!p)
 		return -1;
-	memcpy(buf, p, len);
+	if (len == 8)
+		__builtin_memcpy(buf, p, 8);
+	else if (len == 4)
+		__builtin_memcpy(buf, p, 4);
+	else
+		memcpy(buf, p, len);
 	return 0;
 }
 

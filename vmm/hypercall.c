@@ -66,10 +66,7 @@ static const hc_fn hc_table[] = {
 /* Arguments are 64-bit in 64-bit mode and the low halves otherwise. */
 static u64 hc_arg_mask(struct vcpu *v)
 {
-	struct vcpu_sregs s;
-	virt->vcpu_get_sregs(v, &s);
-	bool long64 = (s.efer & 0x400) && (s.seg[SEG_CS].attr & SEG_ATTR_L);
-	return long64 ? ~0ull : 0xffffffffull;
+	return virt->vcpu_get_mode(v) == EMUL_MODE_LONG64 ? ~0ull : 0xffffffffull;
 }
 
 enum exit_action hypercall_dispatch(struct vcpu *v)

@@ -131,24 +131,24 @@ static void cpuid_apply_rules(u32 leaf, u32 sub, u32 out[4])
  * (SDM Vol. 2A CPUID: OSXSAVE, OSPKE). */
 static void cpuid_per_vcpu(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 {
-	struct vcpu_sregs s;
+	u64 cr4;
 	if (leaf == 0xb) {
 		out[EDX] = v->id; /* x2APIC ID = the vLAPIC's ID */
 		return;
 	}
 	if (leaf != 1 && !(leaf == 7 && sub == 0))
 		return;
-	virt->vcpu_get_sregs(v, &s);
+	cr4 = virt->vcpu_get_cr4(v);
 	if (leaf == 1) {
 		out[EBX] = (out[EBX] & 0x00ffffffu) | (v->id << 24); /* initial APIC ID */
-		if (s.cr4 & CR4_OSXSAVE)
+		if (cr4 & CR4_OSXSAVE)
 			out[ECX] |= CPUID1_ECX_OSXSAVE;
-	} else if (s.cr4 & CR4_PKE) {
+	} else if (cr4 & CR4_PKE) {
 		out[ECX] |= CPUID7_ECX_OSPKE;
 	}
 }
 
-void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
+static inline void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 {
 	if ((leaf & 0xffff0000u) == KEEL_CPUID_BASE) {
 		cpuid_keel(leaf, out);
@@ -161,4 +161,19 @@ void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 		out[EAX] = CPUID_FREQ_LEAF;
 	cpuid_apply_rules(leaf, sub, out);
 	cpuid_per_vcpu(v, leaf, sub, out);
+}
+
+/* RIP first: nothing then lives across that call, and a fault leaves the registers alone. */
+enum exit_action exit_cpuid(struct vcpu *v)
+{
+	u32 out[4];
+	if (exit_skip_insn(v))
+		return EXIT_RESUME;
+	cpuid_emulate(v, (u32)v->regs.gpr[VCPU_RAX], (u32)v->regs.gpr[VCPU_RCX], out);
+	v->regs.gpr[VCPU_RAX] = out[EAX];
+	v->regs.gpr[VCPU_RBX] = out[EBX];
+	v->regs.gpr[VCPU_RCX] = out[ECX];
+	v->regs.gpr[VCPU_RDX] = out[EDX];
+	v->dirty |= VCPU_DIRTY_RAX;
+	return EXIT_RESUME;
 }

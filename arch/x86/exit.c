@@ -69,6 +69,8 @@ int exit_skip_insn(struct vcpu *v)
 		int rc = insn_length(v, &len);
 		if (rc)
 			return rc;
+	} else if (insn_check_enabled()) {
+		insn_check_length(v, len);
 	}
 	vcpu_set_rip(v, v->regs.rip + len);
 	virt->vcpu_clear_shadow(v);
@@ -78,20 +80,6 @@ int exit_skip_insn(struct vcpu *v)
 static enum exit_action exit_none(struct vcpu *v)
 {
 	(void)v;
-	return EXIT_RESUME;
-}
-
-static enum exit_action exit_cpuid(struct vcpu *v)
-{
-	u32 out[4];
-	cpuid_emulate(v, (u32)v->regs.gpr[VCPU_RAX], (u32)v->regs.gpr[VCPU_RCX], out);
-	if (exit_skip_insn(v))
-		return EXIT_RESUME;
-	v->regs.gpr[VCPU_RAX] = out[0];
-	v->regs.gpr[VCPU_RBX] = out[1];
-	v->regs.gpr[VCPU_RCX] = out[2];
-	v->regs.gpr[VCPU_RDX] = out[3];
-	v->dirty |= VCPU_DIRTY_RAX;
 	return EXIT_RESUME;
 }
 

@@ -16,23 +16,24 @@ static u64 xcr0_supported(void)
 	return ((u64)d << 32) | a;
 }
 
-/* The guest's XCR0 stays live in the CPU (Keel never uses XSAVE state), so a valid XSETBV
- * is simply executed. Invalid values #GP as the SDM specifies (Vol. 2C XSETBV). */
+/* Invalid values #GP as the SDM specifies (Vol. 2C XSETBV); a valid one becomes the vCPU's
+ * XCR0, which the backend loads before the next entry (the core never uses XSAVE state). */
 enum exit_action exit_xsetbv(struct vcpu *v)
 {
 	u32 idx = (u32)v->regs.gpr[VCPU_RCX];
 	u64 val = (v->regs.gpr[VCPU_RDX] << 32) | (u32)v->regs.gpr[VCPU_RAX];
-	struct vcpu_sregs s;
-	virt->vcpu_get_sregs(v, &s);
-	bool bad = s.cpl != 0 || idx != 0 || !(val & XCR0_X87) || (val & ~xcr0_supported()) ||
-		   ((val & XCR0_AVX) && !(val & XCR0_SSE));
+	bool bad = virt->vcpu_get_cpl(v) != 0 || idx != 0 || !(val & XCR0_X87) ||
+		   (val & ~xcr0_supported()) || ((val & XCR0_AVX) && !(val & XCR0_SSE));
 	if (bad) {
 		exit_inject_gp0(v);
 		return EXIT_RESUME;
 	}
 	if (exit_skip_insn(v))
 		return EXIT_RESUME;
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((u32)val), "d"((u32)(val >> 32)));
+	struct vcpu_sregs s;
+	virt->vcpu_get_sregs(v, &s);
+	s.xcr0 = val;
+	virt->vcpu_set_sregs(v, &s);
 	return EXIT_RESUME;
 }
 

@@ -10,46 +10,14 @@
 #include <keel/pmm.h>
 #include <keel/printk.h>
 #include <keel/string.h>
-#include "emul/emul.h"
+#include "vcpu_emul.h"
 
 #define VEC_DB 1
 #define DR6_BS (1u << 14)
 
-struct vcpu_emul {
-	struct emul e;
-	struct emul_regs regs;
-	struct emul_env env;
-};
-
 static enum emul_gpa_class mmio_classify(void *ctx, u64 gpa, u32 len)
 {
 	return gmem_ptr(ctx, gpa, len) ? EMUL_GPA_RAM : EMUL_GPA_DEVICE;
-}
-
-void vcpu_to_emul(struct vcpu *v, struct emul_regs *r)
-{
-	struct vcpu_sregs s;
-	virt->vcpu_get_sregs(v, &s);
-	memset(r, 0, sizeof(*r));
-	memcpy(r->gpr, v->regs.gpr, sizeof(r->gpr));
-	r->rip = v->regs.rip;
-	r->rflags = v->regs.rflags;
-	r->cr0 = s.cr0;
-	r->cr2 = s.cr2;
-	r->cr3 = s.cr3;
-	r->cr4 = s.cr4;
-	r->efer = s.efer;
-	r->xcr0 = s.xcr0;
-	memcpy(r->seg, s.seg, sizeof(r->seg));
-	r->cpl = s.cpl;
-}
-
-void vcpu_from_emul(struct vcpu *v, const struct emul_regs *r)
-{
-	memcpy(v->regs.gpr, r->gpr, sizeof(r->gpr));
-	v->regs.rip = r->rip;
-	v->regs.rflags = r->rflags;
-	v->dirty |= VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
 }
 
 static void mmio_inject_fault(struct vcpu *v, const struct emul_fault *f)
@@ -84,19 +52,10 @@ static enum exit_action mmio_refused(struct vcpu *v, struct vcpu_emul *ve, enum 
 	return EXIT_STOP; /* partition_stop stopped every vCPU of the partition */
 }
 
-static struct vcpu_emul *mmio_state(struct vcpu *v)
-{
-	struct vcpu_emul *ve = v->emul;
-	ve->env = (struct emul_env){ .mem = v->part->mem.mem, .ctx = &v->part->mem,
-				     .classify = mmio_classify,
-				     .vec_read = emul_vec_read_live,
-				     .vec_write = emul_vec_write_live };
-	return ve;
-}
-
+/* The emulator committed into v->regs in place; RSP and RAX may live in the VMCB. */
 static enum exit_action mmio_finish(struct vcpu *v, struct vcpu_emul *ve)
 {
-	vcpu_from_emul(v, &ve->regs);
+	v->dirty |= VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
 	v->stat[KEEL_STAT_EMULATED]++;
 	if (ve->e.shadow_clear)
 		virt->vcpu_clear_shadow(v);
@@ -107,9 +66,16 @@ static enum exit_action mmio_finish(struct vcpu *v, struct vcpu_emul *ve)
 
 static enum exit_action mmio_run(struct vcpu *v, const struct emul_exit *ex)
 {
-	struct vcpu_emul *ve = mmio_state(v);
-	vcpu_to_emul(v, &ve->regs);
-	int rc = emul_start(&ve->e, &ve->env, &ve->regs, ex);
+	struct vcpu_emul *ve = vcpu_emul_of(v);
+	const u8 *bytes;
+	u32 len;
+	int rc;
+
+	virt->vcpu_get_emul_state(v);
+	if (__builtin_expect(!insn_bytes(v, &bytes, &len), 1))
+		rc = emul_start_bytes(&ve->e, &ve->env, &v->eregs, ex, bytes, len);
+	else
+		rc = emul_start(&ve->e, &ve->env, &v->eregs, ex);
 	bool rmw_failed = false;
 	while (rc == EMUL_ACCESS) {
 		struct emul_access *a = &ve->e.access;
@@ -159,8 +125,12 @@ enum exit_action exit_npf(struct vcpu *v)
 		exit_inject_ud(v);
 		return EXIT_RESUME;
 	}
+	/* An exit during event delivery reports the delivery's access, not the instruction's. */
+	bool final = v->exit.npf.final && !v->exit.vectoring;
 	struct emul_exit ex = { .kind = EMUL_EXIT_MMIO, .write = v->exit.npf.write,
-				.gpa = v->exit.npf.gpa };
+				.gpa = v->exit.npf.gpa, .la = v->exit.npf.gla,
+				.la_valid = final && v->exit.npf.gla_valid,
+				.gpa_final = final && !v->exit.npf.gla_valid };
 	return mmio_run(v, &ex);
 }
 
@@ -171,6 +141,10 @@ int mmio_vcpu_init(struct vcpu *v)
 	if (!hpa)
 		return -ENOMEM;
 	memset((void *)(uintptr_t)hpa, 0, pages * PAGE_SIZE);
-	v->emul = (void *)(uintptr_t)hpa;
+	struct vcpu_emul *ve = (void *)(uintptr_t)hpa;
+	ve->env = (struct emul_env){ .mem = v->part->mem.mem, .ctx = &v->part->mem,
+				     .classify = mmio_classify, .vec_read = emul_vec_read_live,
+				     .vec_write = emul_vec_write_live };
+	v->emul = ve;
 	return 0;
 }

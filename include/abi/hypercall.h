@@ -63,6 +63,8 @@ enum keel_stat {
 	KEEL_STAT_INTR_INJECTED = 12, /* external interrupts injected (vLAPIC or 8259) */
 	KEEL_STAT_HALT_SLEEPS = 13,   /* physical HLTs while the vCPU waited (HLT, INIT, SIPI) */
 	KEEL_STAT_INTR_WINDOWS = 14,  /* interrupt windows requested: an interrupt had to wait */
+	KEEL_STAT_INSN_MEMO_HITS = 15, /* instructions at RIP taken from the vCPU's memo */
+	KEEL_STAT_INSN_MEMO_FILLS = 16, /* ... and fetched and measured afresh (misses) */
 	KEEL_STAT_COUNT
 };
 

@@ -142,7 +142,8 @@ static int svm_vcpu_init(struct vcpu *v)
 		return asid;
 	}
 	*s = (struct svm_vcpu){ .vmcb = vmcb, .vmcb_pa = svm_pa(vmcb), .host_pa = svm_pa(host),
-				.iopm = iopm, .msrpm = msrpm, .asid = (u32)asid, .xcr0 = 1 };
+				.iopm = iopm, .msrpm = msrpm, .asid = (u32)asid, .xcr0 = 1,
+				.xcr0_cpu = ~0ull };
 	v->arch = s;
 	vmcb_init(v);
 	return 0;
@@ -160,6 +161,11 @@ const struct virt_ops svm_ops = {
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_set_sregs = svm_set_sregs,
 	.vcpu_get_sregs = svm_get_sregs,
+	.vcpu_get_emul_state = svm_get_emul_state,
+	.vcpu_get_cr4 = svm_get_cr4,
+	.vcpu_get_cpl = svm_get_cpl,
+	.vcpu_get_mode = svm_get_mode,
+	.vcpu_code_key = svm_code_key,
 	.vcpu_wait_sipi = svm_wait_sipi,
 	.vcpu_start_at = svm_start_at,
 	.vcpu_run = svm_vcpu_run,

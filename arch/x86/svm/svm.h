@@ -32,6 +32,8 @@
 #define RFLAGS_TF BIT(8)
 #define RFLAGS_IF BIT(9)
 #define RFLAGS_RF BIT(16)
+#define RFLAGS_VM BIT(17)
+#define RFLAGS_AC BIT(18)
 #define DR6_BS    BIT(14)
 
 /* VMCB segment: selector, packed 12-bit attributes, expanded limit, base (APM Table B-2). */
@@ -193,8 +195,8 @@ struct svm_features {
 
 extern struct svm_features svm_feat;
 
-/* The VMCB fields VMRUN's consistency checks read, copied before each VMRUN: after a failed
- * VMRUN QEMU has already overwritten the save area with host state (docs/svm.md). */
+/* The VMCB fields VMRUN's consistency checks read, copied before a VMRUN after Keel changed
+ * them: after a failed VMRUN QEMU has already overwritten the save area (docs/svm.md). */
 struct svm_snap {
 	u64 efer, cr0, cr3, cr4, dr6, dr7, g_pat, eventinj, np_ctl, iopm_pa, msrpm_pa;
 	u32 asid, icpt2;
@@ -210,18 +212,33 @@ struct svm_vcpu {
 	u32 asid;
 	u32 exc_user;       /* exceptions the common code asked to see */
 	u8 tlb_flush;       /* TLB_CONTROL for the next entry */
-	bool want_intr, want_nmi;
-	bool nmi_blocked;   /* an injected NMI's handler has not returned (IRET) yet */
-	bool iret_seen;     /* the IRET that ends it was intercepted at iret_rip */
-	bool stepping;      /* single-stepping to find the NMI window */
-	bool stepped;       /* ... and this exit ended such a step */
+	/* Grouped so that the entry and exit paths test each group with one load. */
+	union {
+		struct {
+			bool want_intr, want_nmi;
+			bool nmi_blocked; /* an injected NMI's handler has not returned (IRET) yet */
+			bool shutdown;    /* a triple fault was formed while combining events */
+		};
+		u32 ev_entry;
+	};
+	union {
+		struct {
+			bool iret_seen;   /* the IRET that ends it was intercepted at iret_rip */
+			bool stepping;    /* single-stepping to find the NMI window */
+			bool stepped;     /* ... and this exit ended such a step */
+			bool ev_pad;
+		};
+		u32 ev_exit;
+	};
 	bool step_guest_tf; /* the guest had TF set itself */
-	bool shutdown;      /* a triple fault was formed while combining events */
 	bool parked;        /* waiting for a start-up IPI: vcpu_run does not enter */
 	u64 iret_rip;
 	u64 injected;       /* EVENTINJ written for this entry, to recognise it in EXITINTINFO */
 	u8 soft_len;        /* INTn/INT3/INTO in EVENTINJ: return address is RIP + soft_len */
 	u64 xcr0;
+	u64 xcr0_cpu;       /* XCR0 this vCPU last left in its CPU (~0: not known) */
+	u64 seg_raw[SEG_COUNT * 2]; /* VMCB segments v->eregs.seg[] was converted from */
+	bool seg_known;            /* ... once they have been */
 	struct svm_snap snap;
 };
 
@@ -245,6 +262,11 @@ int svm_allow_msr(struct vcpu *v, u32 msr, bool read, bool write);
 /* svm_sregs.c */
 void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *sr);
 void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *sr);
+void svm_get_emul_state(struct vcpu *v);
+u64 svm_get_cr4(struct vcpu *v);
+u32 svm_get_cpl(struct vcpu *v);
+u32 svm_get_mode(struct vcpu *v);
+bool svm_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS]);
 u32 svm_attr_to_vmx(u16 attrib);
 u16 svm_attr_from_vmx(u32 attr);
 /* svm_run.c */
@@ -252,7 +274,21 @@ int svm_vcpu_run(struct vcpu *v);
 void svm_vmrun(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_pa, u64 host_intr); /* svm_entry.S */
 /* svm_exit.c */
 void svm_exit_decode(struct vcpu *v);
-/* svm_event.c */
+/* svm_event.c: the full passes, and when they can be skipped (nothing to deliver, no window
+ * wanted or armed, no NMI bookkeeping; no event cut short, no step or IRET to follow). */
+static inline bool svm_entry_quiet(const struct vcpu *v, const struct svm_vcpu *s)
+{
+	const struct vmcb_control *c = &s->vmcb->ctl;
+
+	return !s->ev_entry && v->pending.type == VEVENT_NONE &&
+	       !((c->icpt1 & (ICPT1_VINTR | ICPT1_IRET)) | (c->eventinj & EVT_V));
+}
+
+static inline bool svm_exit_quiet(const struct svm_vcpu *s)
+{
+	return !s->ev_exit && !((s->vmcb->ctl.exitintinfo | s->vmcb->ctl.eventinj) & EVT_V);
+}
+
 void svm_inject(struct vcpu *v, const struct vevent *e);
 void svm_window(struct vcpu *v, bool intr, bool nmi);
 bool svm_can_take_intr(struct vcpu *v);

@@ -98,7 +98,7 @@ static u32 nrip_len(const struct vmcb *vmcb)
 {
 	u64 d = vmcb->ctl.nrip - vmcb->save.rip;
 
-	return svm_feat.nrips && d >= 1 && d <= 15 ? (u32)d : 0;
+	return d >= 1 && d <= 15 ? (u32)d : 0;
 }
 
 static void exc_decode(struct vcpu *v, u8 vec)
@@ -118,8 +118,9 @@ static void exc_decode(struct vcpu *v, u8 vec)
 	x->exc.info = vec == 14 ? vmcb->ctl.exitinfo2 : vec == 1 ? vmcb->save.dr6 : 0;
 }
 
-/* NPF: EXITINFO1 = #PF-style error code (P, RW, US, RSV, ID), EXITINFO2 = GPA (15.25.6).
- * SVM reports no guest-linear address. */
+/* NPF: EXITINFO1 = #PF-style error code (P, RW, US, RSV, ID) with bit 32 for a fault on the
+ * final guest-physical address and 33 for one in the guest's page tables, EXITINFO2 = GPA
+ * (15.25.6). SVM reports no guest-linear address. */
 static void npf_decode(struct vcpu *v)
 {
 	const struct vmcb *vmcb = svm_of(v)->vmcb;
@@ -131,29 +132,28 @@ static void npf_decode(struct vcpu *v)
 	x->npf.present = err & BIT(0);
 	x->npf.write = err & BIT(1);
 	x->npf.fetch = err & BIT(4);
+	x->npf.final = err & BIT(32);
+	x->npf.gla_valid = false;
 }
 
 void svm_exit_decode(struct vcpu *v)
 {
 	const struct vmcb *vmcb = svm_of(v)->vmcb;
-	u64 code = vmcb->ctl.exitcode;
+	u64 code = vmcb->ctl.exitcode, i = code - 0x60;
 
-	if (code >= SVM_EXIT_EXC_BASE && code < SVM_EXIT_EXC_BASE + 32) {
-		exc_decode(v, (u8)(code - SVM_EXIT_EXC_BASE));
-		return;
-	}
-	if (code == SVM_EXIT_NPF) {
+	/* The intercepts of 60h-8Dh first: instructions, I/O, MSRs, host interrupts. */
+	if (__builtin_expect(i < ARRAY_SIZE(exit_map) && (exit_map[i].flags & X_KNOWN), 1)) {
+		const struct exit_map *m = &exit_map[i];
+		v->exit.kind = m->kind;
+		if ((m->flags & X_INSN) && svm_feat.nrips)
+			v->exit.insn_len = nrip_len(vmcb);
+		if (m->decode)
+			m->decode(v);
+	} else if (code == SVM_EXIT_NPF) {
 		npf_decode(v);
-		return;
-	}
-	u64 i = code - 0x60;
-	if (code < 0x60 || i >= ARRAY_SIZE(exit_map) || !(exit_map[i].flags & X_KNOWN)) {
+	} else if (code >= SVM_EXIT_EXC_BASE && code < SVM_EXIT_EXC_BASE + 32) {
+		exc_decode(v, (u8)(code - SVM_EXIT_EXC_BASE));
+	} else {
 		v->exit.kind = VEXIT_UNKNOWN;
-		return;
 	}
-	v->exit.kind = exit_map[i].kind;
-	if (exit_map[i].flags & X_INSN)
-		v->exit.insn_len = nrip_len(vmcb);
-	if (exit_map[i].decode)
-		exit_map[i].decode(v);
 }

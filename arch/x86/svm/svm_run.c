@@ -4,20 +4,20 @@
 #include <keel/string.h>
 #include "svm.h"
 
-static void svm_regs_to_vmcb(struct vcpu *v, struct vmcb_save *st)
+/* v->regs mirrors these four VMCB fields (read back at every exit and reset, and the event
+ * code changes both copies), so when any is dirty all four are written. */
+static inline void svm_regs_to_vmcb(struct vcpu *v, struct vmcb_save *st)
 {
-	if (v->dirty & VCPU_DIRTY_RIP)
-		st->rip = v->regs.rip;
-	if (v->dirty & VCPU_DIRTY_RSP)
-		st->rsp = v->regs.gpr[VCPU_RSP];
-	if (v->dirty & VCPU_DIRTY_RFLAGS)
-		st->rflags = v->regs.rflags;
-	if (v->dirty & VCPU_DIRTY_RAX)
-		st->rax = v->regs.gpr[VCPU_RAX];
+	if (!v->dirty)
+		return;
+	st->rip = v->regs.rip;
+	st->rsp = v->regs.gpr[VCPU_RSP];
+	st->rflags = v->regs.rflags;
+	st->rax = v->regs.gpr[VCPU_RAX];
 	v->dirty = 0;
 }
 
-static void svm_regs_from_vmcb(struct vcpu *v, const struct vmcb_save *st)
+static inline void svm_regs_from_vmcb(struct vcpu *v, const struct vmcb_save *st)
 {
 	v->regs.rip = st->rip;
 	v->regs.gpr[VCPU_RSP] = st->rsp;
@@ -35,9 +35,11 @@ static u64 svm_xgetbv(void)
 /* VMRUN does not switch XCR0 (APM 15.5.1): the guest's value is loaded here and left in the
  * CPU, which only this vCPU uses; the core itself never touches extended state. XSETBV needs
  * CR4.OSXSAVE on the host, set only once a guest moves XCR0 away from its reset value 1:
- * QEMU 7.2 TCG without xsaveopt never retires a MOV to CR4 that sets OSXSAVE (docs/svm.md). */
-static void svm_load_xcr0(const struct svm_vcpu *s)
+ * QEMU 7.2 TCG without xsaveopt never retires a MOV to CR4 that sets OSXSAVE (docs/svm.md).
+ * xcr0_cpu remembers what this vCPU left in its CPU, so most entries compare two fields. */
+static void svm_load_xcr0(struct svm_vcpu *s)
 {
+	s->xcr0_cpu = s->xcr0;
 	if (!svm_feat.xsave)
 		return;
 	u64 cr4 = read_cr4();
@@ -78,6 +80,16 @@ static void svm_entry_failed(struct vcpu *v)
 	       (unsigned long long)v->regs.rip, (unsigned long long)sn->eventinj);
 }
 
+/* Entry checks a VMRUN never needs on the common path: a parked vCPU, nested paging off. */
+static int svm_run_refused(struct vcpu *v, struct svm_vcpu *s)
+{
+	if (s->parked)
+		return 0;
+	/* Without nested paging the guest would address host memory directly. */
+	pr_err("svm: vcpu %u: nested paging not activated; refusing to enter", v->id);
+	return -EINVAL;
+}
+
 int svm_vcpu_run(struct vcpu *v)
 {
 	struct svm_vcpu *s = svm_of(v);
@@ -85,32 +97,41 @@ int svm_vcpu_run(struct vcpu *v)
 	if (!s)
 		return -ENODEV;
 	struct vmcb *vmcb = s->vmcb;
-	v->exit = (struct vexit){ .kind = VEXIT_NONE };
-	if (s->parked)
-		return 0;
-	/* Without nested paging the guest would address host memory directly. */
-	if (!(vmcb->ctl.np_ctl & 1)) {
-		pr_err("svm: vcpu %u: nested paging not activated; refusing to enter", v->id);
-		return -EINVAL;
-	}
+	/* Each decoder fills its own union member: zeroing the whole struct would cost more. */
+	v->exit.kind = VEXIT_NONE;
+	v->exit.insn_len = 0;
+	v->exit.vectoring = false;
+	if (__builtin_expect(s->parked || !(vmcb->ctl.np_ctl & 1), 0))
+		return svm_run_refused(v, s);
 	svm_regs_to_vmcb(v, &vmcb->save);
-	if (!svm_event_before_entry(v))
+	if (__builtin_expect(svm_entry_quiet(v, s), 1))
+		s->injected = 0;
+	else if (!svm_event_before_entry(v))
 		return 0; /* an exit was synthesised without entering (NMI window, shutdown) */
-	vmcb->ctl.tlb_control = s->tlb_flush;
-	vmcb->ctl.clean = 0; /* Keel does not track VMCB clean bits: everything is reloaded */
-	svm_load_xcr0(s);
+	/* The consistency checks can only fail on state Keel wrote (the CPU keeps the guest's own
+	 * changes valid): such writes come with a TLB flush request (APM 15.16.1) or an event. */
+	if (__builtin_expect(s->tlb_flush != TLB_NOTHING || (vmcb->ctl.eventinj & EVT_V), 0)) {
+		svm_snap_take(vmcb, &s->snap);
+		vmcb->ctl.tlb_control = s->tlb_flush;
+	}
+	if (__builtin_expect(s->xcr0 != s->xcr0_cpu, 0))
+		svm_load_xcr0(s);
 	svm_load_cr2(vmcb);
-	svm_snap_take(vmcb, &s->snap);
 	svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa, v->host_intr);
-	s->tlb_flush = TLB_NOTHING;
-	vmcb->ctl.tlb_control = TLB_NOTHING;
 	v->exit.raw = vmcb->ctl.exitcode;
-	if ((u32)vmcb->ctl.exitcode == SVM_EXIT_INVALID) {
+	if (__builtin_expect((u32)vmcb->ctl.exitcode == SVM_EXIT_INVALID, 0)) {
 		svm_entry_failed(v);
 		return 0;
 	}
+	if (s->tlb_flush != TLB_NOTHING) {
+		s->tlb_flush = TLB_NOTHING;
+		vmcb->ctl.tlb_control = TLB_NOTHING;
+	}
 	svm_regs_from_vmcb(v, &vmcb->save);
-	svm_event_after_exit(v);
+	if (__builtin_expect(svm_exit_quiet(s), 1))
+		s->injected = 0;
+	else
+		svm_event_after_exit(v);
 	svm_exit_decode(v);
 	return 0;
 }

@@ -38,13 +38,12 @@ static void seg_from_vmcb(struct emul_seg *d, const struct vmcb_seg *s)
 	d->base = s->base;
 }
 
-static struct vmcb_seg *vmcb_segs(struct vmcb_save *st, unsigned i)
-{
-	struct vmcb_seg *tab[SEG_COUNT] = { [SEG_ES] = &st->es, [SEG_CS] = &st->cs,
-					    [SEG_SS] = &st->ss, [SEG_DS] = &st->ds,
-					    [SEG_FS] = &st->fs, [SEG_GS] = &st->gs };
-	return tab[i];
-}
+/* The save area holds ES, CS, SS, DS, FS, GS in the order of enum emul_segreg (APM Table B-2). */
+_Static_assert(__builtin_offsetof(struct vmcb_save, cs) == SEG_CS * sizeof(struct vmcb_seg) &&
+	       __builtin_offsetof(struct vmcb_save, gs) == SEG_GS * sizeof(struct vmcb_seg),
+	       "VMCB segment order");
+
+static struct vmcb_seg *vmcb_segs(struct vmcb_save *st, unsigned i) { return &st->es + i; }
 
 /* Each PAT entry must name a memory type (0, 1, 4, 5, 6, 7) or VMRUN fails (APM 15.25.8). */
 static bool pat_valid(u64 pat)
@@ -129,4 +128,68 @@ void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *sr)
 	sr->cpl = st->cpl;
 	/* SVM records one interrupt shadow without saying whether STI or MOV SS made it. */
 	sr->shadow = (s->vmcb->ctl.int_state & 1) ? VCPU_SHADOW_STI : 0;
+}
+
+/* Segments are converted only when their VMCB copy (ES..GS, contiguous) changed since the
+ * last call: v->eregs keeps the converted ones, s->seg_raw the VMCB words they came from. */
+void svm_get_emul_state(struct vcpu *v)
+{
+	struct svm_vcpu *s = svm_of(v);
+	struct vmcb_save *st = &s->vmcb->save;
+	struct emul_regs *r = &v->eregs;
+	u64 raw[ARRAY_SIZE(s->seg_raw)], d = !s->seg_known;
+
+	__builtin_memcpy(raw, &st->es, sizeof(raw));
+#pragma GCC unroll 12
+	for (unsigned i = 0; i < ARRAY_SIZE(raw); i++)
+		d |= raw[i] ^ s->seg_raw[i];
+	if (d) {
+		for (unsigned i = 0; i < SEG_COUNT; i++)
+			seg_from_vmcb(&r->seg[i], vmcb_segs(st, i));
+		__builtin_memcpy(s->seg_raw, raw, sizeof(raw));
+		s->seg_known = true;
+	}
+	r->cr0 = st->cr0;
+	r->cr2 = st->cr2;
+	r->cr3 = st->cr3;
+	r->cr4 = st->cr4;
+	r->efer = st->efer & ~EFER_SVME;
+	r->xcr0 = s->xcr0;
+	r->cpl = st->cpl;
+}
+
+u64 svm_get_cr4(struct vcpu *v) { return svm_of(v)->vmcb->save.cr4; }
+u32 svm_get_cpl(struct vcpu *v) { return svm_of(v)->vmcb->save.cpl; }
+
+u32 svm_get_mode(struct vcpu *v)
+{
+	const struct vmcb_save *st = &svm_of(v)->vmcb->save;
+	struct emul_seg cs;
+
+	/* 64-bit mode: EFER.LMA and CS.L (APM Vol. 2 4.8.1), the common case first. */
+	if ((st->efer & EFER_LMA) && (st->cs.attrib & 0x200))
+		return EMUL_MODE_LONG64;
+	seg_from_vmcb(&cs, &st->cs);
+	return emul_mode_of(st->cr0, st->efer, st->rflags, &cs);
+}
+
+/* CS selector, attributes and limit are one word of the VMCB segment, its base another. */
+bool svm_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS])
+{
+	const struct vmcb_save *st = &svm_of(v)->vmcb->save;
+	u64 now[VCPU_CODE_KEY_WORDS], d = 0;
+
+	__builtin_memcpy(&now[0], &st->cs, sizeof(now[0]));
+	now[1] = st->cs.base;
+	now[2] = st->cr0;
+	now[3] = st->cr3;
+	now[4] = st->cr4;
+	now[5] = st->efer;
+	now[6] = st->cpl | (st->rflags & (RFLAGS_VM | RFLAGS_AC));
+#pragma GCC unroll 8
+	for (unsigned i = 0; i < VCPU_CODE_KEY_WORDS; i++) {
+		d |= now[i] ^ key[i];
+		key[i] = now[i];
+	}
+	return !d;
 }

@@ -275,6 +275,11 @@ void vmx_set_proc(struct vmx_vcpu *x, u32 bits, bool on);
 /* vmx_state.c */
 void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *s);
 void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *s);
+void vmx_get_emul_state(struct vcpu *v);
+u64 vmx_get_cr4(struct vcpu *v);
+u32 vmx_get_cpl(struct vcpu *v);
+u32 vmx_get_mode(struct vcpu *v);
+bool vmx_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS]);
 void vmx_reset_state(struct vcpu *v);
 void vmx_wait_sipi(struct vcpu *v);
 void vmx_start_at(struct vcpu *v, u8 vector);

@@ -90,11 +90,13 @@ static u32 vmx_exit_io(struct vcpu *v, u64 qual)
 }
 
 /* EPT-violation qualification: access R/W/X in 2:0, what the entry allowed in 5:3, linear
- * address valid 7, NMI unblocking 12 (Table 27-7). */
+ * address valid 7, the access's own translation (not a paging-structure access) 8, NMI
+ * unblocking 12 (Table 27-7). */
 static u32 vmx_exit_ept(struct vcpu *v, u64 qual)
 {
 	v->exit.npf.gpa = vmcs_read(GUEST_PHYS_ADDR);
 	v->exit.npf.gla_valid = qual & BIT(7);
+	v->exit.npf.final = (qual & BIT(7)) && (qual & BIT(8));
 	v->exit.npf.gla = v->exit.npf.gla_valid ? vmcs_read(GUEST_LINEAR_ADDR) : 0;
 	v->exit.npf.write = qual & BIT(1);
 	v->exit.npf.fetch = qual & BIT(2);

@@ -89,6 +89,14 @@ void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *s)
 	vmx_vpid_flush(x);
 }
 
+static u64 vmx_guest_cr(u32 real, u32 mask, u32 shadow)
+{
+	u64 m = vmcs_read(mask);
+
+	/* Masked bits read from the shadow, the rest from the real register (SDM Vol. 3C 25.3). */
+	return (vmcs_read(real) & ~m) | (vmcs_read(shadow) & m);
+}
+
 static u64 vmx_xgetbv0(void)
 {
 	u32 lo, hi;
@@ -109,10 +117,8 @@ void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
 	s->gdtr_limit = (u32)vmcs_read(GUEST_GDTR_LIMIT);
 	s->idtr_base = vmcs_read(GUEST_IDTR_BASE);
 	s->idtr_limit = (u32)vmcs_read(GUEST_IDTR_LIMIT);
-	/* Masked bits read from the shadows, the rest from the real registers (SDM Vol. 3C 25.3). */
-	u64 m0 = vmcs_read(CR0_MASK), m4 = vmcs_read(CR4_MASK);
-	s->cr0 = (vmcs_read(GUEST_CR0) & ~m0) | (vmcs_read(CR0_SHADOW) & m0);
-	s->cr4 = (vmcs_read(GUEST_CR4) & ~m4) | (vmcs_read(CR4_SHADOW) & m4);
+	s->cr0 = vmx_guest_cr(GUEST_CR0, CR0_MASK, CR0_SHADOW);
+	s->cr4 = vmx_guest_cr(GUEST_CR4, CR4_MASK, CR4_SHADOW);
 	s->cr3 = vmcs_read(GUEST_CR3);
 	/* CR2 is not in the VMCS: the guest's value stays in the register across exits. */
 	s->cr2 = x->cr2_load ? x->cr2 : read_cr2();
@@ -123,6 +129,67 @@ void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
 	u32 block = (u32)vmcs_read(GUEST_INTERRUPTIBILITY);
 	s->shadow = ((block & BLOCK_STI) ? VCPU_SHADOW_STI : 0) |
 		    ((block & BLOCK_MOVSS) ? VCPU_SHADOW_MOVSS : 0);
+}
+
+void vmx_get_emul_state(struct vcpu *v)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+	struct emul_regs *r = &v->eregs;
+
+	vmx_load(x);
+	for (unsigned i = 0; i < SEG_COUNT; i++)
+		vmx_seg_read(i, &r->seg[i]);
+	r->cr0 = vmx_guest_cr(GUEST_CR0, CR0_MASK, CR0_SHADOW);
+	r->cr4 = vmx_guest_cr(GUEST_CR4, CR4_MASK, CR4_SHADOW);
+	r->cr3 = vmcs_read(GUEST_CR3);
+	r->cr2 = x->cr2_load ? x->cr2 : read_cr2();
+	r->efer = vmcs_read(GUEST_EFER);
+	r->xcr0 = (vmx_caps.xcr0_mask && !x->xcr0_load) ? vmx_xgetbv0() : x->xcr0;
+	r->cpl = SEG_ATTR_DPL(r->seg[SEG_SS].attr);
+}
+
+u64 vmx_get_cr4(struct vcpu *v)
+{
+	vmx_load(vmx_of(v));
+	return vmx_guest_cr(GUEST_CR4, CR4_MASK, CR4_SHADOW);
+}
+
+/* CPL is SS.DPL under VMX (SDM Vol. 3C 24.4.1). */
+u32 vmx_get_cpl(struct vcpu *v)
+{
+	vmx_load(vmx_of(v));
+	return SEG_ATTR_DPL((u32)vmcs_read(GUEST_AR + 2 * SEG_SS));
+}
+
+u32 vmx_get_mode(struct vcpu *v)
+{
+	struct emul_seg cs;
+
+	vmx_load(vmx_of(v));
+	vmx_seg_read(SEG_CS, &cs);
+	return emul_mode_of(vmx_guest_cr(GUEST_CR0, CR0_MASK, CR0_SHADOW), vmcs_read(GUEST_EFER),
+			    vmcs_read(GUEST_RFLAGS), &cs);
+}
+
+bool vmx_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS])
+{
+	struct emul_seg cs;
+	u64 now[VCPU_CODE_KEY_WORDS], d = 0;
+
+	vmx_load(vmx_of(v));
+	vmx_seg_read(SEG_CS, &cs);
+	now[0] = cs.limit | (u64)cs.attr << 32;
+	now[1] = cs.base;
+	now[2] = vmx_guest_cr(GUEST_CR0, CR0_MASK, CR0_SHADOW);
+	now[3] = vmcs_read(GUEST_CR3);
+	now[4] = vmx_guest_cr(GUEST_CR4, CR4_MASK, CR4_SHADOW);
+	now[5] = vmcs_read(GUEST_EFER);
+	now[6] = vmx_get_cpl(v) | (vmcs_read(GUEST_RFLAGS) & (BIT(17) | BIT(18))); /* VM, AC */
+	for (unsigned i = 0; i < VCPU_CODE_KEY_WORDS; i++) {
+		d |= now[i] ^ key[i];
+		key[i] = now[i];
+	}
+	return !d;
 }
 
 /* The state after INIT (SDM Vol. 3A 9.1.1, Table 9-1); EDX's signature is the common code's. */

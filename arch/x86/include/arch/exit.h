@@ -33,7 +33,7 @@ enum exit_action hypercall_dispatch(struct vcpu *v);
 /* Wait until something can wake a halted vCPU (an interrupt for it, or a stop request). */
 enum exit_action vcpu_block(struct vcpu *v);
 
-void cpuid_emulate(struct vcpu *v, u32 leaf, u32 subleaf, u32 out[4]);
+enum exit_action exit_cpuid(struct vcpu *v);
 /* 0 on success, -1 to inject #GP(0). */
 int msr_read(struct vcpu *v, u32 msr, u64 *val);
 int msr_write(struct vcpu *v, u32 msr, u64 val);

@@ -8,10 +8,16 @@
 
 /* 0 with *len set; 1 when a fault was queued for the guest instead (fetch failed). */
 int insn_length(struct vcpu *v, u32 *len);
+/* The instruction at RIP for the emulator, with v->eregs' control state current: 0 with its
+ * bytes (valid until the vCPU's next fetch) and length, or -1 when it cannot be fetched or
+ * measured (the emulator then fetches itself and reports why). */
+int insn_bytes(struct vcpu *v, const u8 **bytes, u32 *len);
 
-bool insn_check_enabled(void);
+extern bool insn_check_on;
+static inline bool insn_check_enabled(void) { return insn_check_on; }
 void insn_check_set(bool on);
-/* Compare Keel's decoded length at RIP with `hw_len`; counts KEEL_STAT_LEN_CHECKED/MISMATCH. */
+/* Compare Keel's decoded length at RIP, fresh and memoized, with `hw_len`; counts
+ * KEEL_STAT_LEN_CHECKED/MISMATCH. */
 void insn_check_length(struct vcpu *v, u32 hw_len);
 
 /* The emulator path for MMIO and string port I/O (arch/x86/mmio.c). */
@@ -19,10 +25,5 @@ enum exit_action exit_emulate(struct vcpu *v);
 
 /* Per-vCPU emulator state. */
 int mmio_vcpu_init(struct vcpu *v);
-
-/* The guest register file as the emulator sees it, and back. */
-struct emul_regs;
-void vcpu_to_emul(struct vcpu *v, struct emul_regs *r);
-void vcpu_from_emul(struct vcpu *v, const struct emul_regs *r);
 
 #endif

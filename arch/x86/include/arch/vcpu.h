@@ -5,7 +5,7 @@
 
 #include <keel/types.h>
 #include <abi/hypercall.h>
-#include "emul/seg.h"
+#include "emul/emul.h"
 
 struct partition;
 struct vlapic;
@@ -91,6 +91,9 @@ struct vexit {
 			u64 gla;
 			bool gla_valid;
 			bool write, fetch, present; /* present: the EPT/NPT entry existed (permission miss) */
+			bool final;     /* on the final translation of the access, not on a guest
+					 * paging-structure access (VMX qualification bit 8, SVM
+					 * EXITINFO1 bit 32); gpa is then the access's own address */
 		} npf;
 		struct {
 			u16 port;
@@ -126,9 +129,24 @@ struct vexit {
 	};
 };
 
+/* The general registers, RIP and RFLAGS lead the emulator's register file in the same layout,
+ * so the emulator works on the vCPU's registers in place (no copy in or out). */
+_Static_assert(__builtin_offsetof(struct emul_regs, gpr) == __builtin_offsetof(struct vcpu_regs, gpr) &&
+	       __builtin_offsetof(struct emul_regs, rip) == __builtin_offsetof(struct vcpu_regs, rip) &&
+	       __builtin_offsetof(struct emul_regs, rflags) == __builtin_offsetof(struct vcpu_regs, rflags),
+	       "struct vcpu_regs is the head of struct emul_regs");
+
+/* Words that compare equal iff the CPU state deciding where and how an instruction at RIP is
+ * fetched and decoded is equal (virt_ops.vcpu_code_key). */
+#define VCPU_CODE_KEY_WORDS 7
+
 /* Everything Keel knows about one virtual CPU. */
 struct vcpu {
-	struct vcpu_regs regs;
+	union {
+		struct vcpu_regs regs;
+		/* regs, then the control state virt_ops.vcpu_get_emul_state fills for emulation */
+		struct emul_regs eregs;
+	};
 	u32 dirty;               /* VCPU_DIRTY_*: what must be written back at entry */
 	u32 id;                  /* index in the partition */
 	u32 pcpu;                /* physical CPU it runs on */

@@ -28,6 +28,18 @@ struct virt_ops {
 	/* Set the whole architectural state (loaders, reset, INIT/SIPI). */
 	void (*vcpu_set_sregs)(struct vcpu *v, const struct vcpu_sregs *s);
 	void (*vcpu_get_sregs)(struct vcpu *v, struct vcpu_sregs *s);
+	/* The small reads exit handlers need, without the whole vcpu_get_sregs: the control state
+	 * the emulator reads beyond v->regs (CR0, CR2, CR3, CR4, EFER with LMA, XCR0, CPL and the
+	 * six segment caches) into v->eregs; CR4; the CPL; the CPU mode (enum emul_mode); and
+	 * the code key (VCPU_CODE_KEY_WORDS words: CS, CR0, CR3, CR4, EFER, CPL, RFLAGS.VM/AC,
+	 * everything besides RIP and memory that fetching and decoding at RIP depends on, in a
+	 * backend-defined encoding that only ever compares with itself): vcpu_code_key stores
+	 * the current one in key[] and says whether key[] held it already. */
+	void (*vcpu_get_emul_state)(struct vcpu *v);
+	u64 (*vcpu_get_cr4)(struct vcpu *v);
+	u32 (*vcpu_get_cpl)(struct vcpu *v);
+	u32 (*vcpu_get_mode)(struct vcpu *v);
+	bool (*vcpu_code_key)(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS]);
 	/* Application processors: park the vCPU until a start-up IPI (exit VEXIT_SIPI), and start
 	 * it at a vector: real mode, CS = vector << 8, IP = 0, the rest as after INIT (SDM Vol. 3A
 	 * 8.4.4). Both reset the vCPU to the INIT state first. */

@@ -1,0 +1,116 @@
+/* The service VM's portable part (docs/service.md): the ring loop and the device models. It needs
+ * only a C library and include/abi/, so host tests link it against the core's ring library and a
+ * fake platform; the VM's runtime (service/rt/) supplies the real hooks. */
+#ifndef SERVICE_SVC_H
+#define SERVICE_SVC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ring_svc.h"
+
+/* A hypercall's outcome: RAX (enum keel_status) and RBX, RCX, RDX. */
+struct svc_hc {
+	uint64_t status, rbx, rcx, rdx;
+};
+
+struct svc;
+
+/* What the loop needs from its platform. In the VM: VMCALL/VMMCALL, PAUSE, cli/sti;hlt, the UART. */
+struct svc_platform {
+	struct svc_hc (*hcall)(void *ctx, uint64_t nr, uint64_t a, uint64_t b, uint64_t c);
+	void (*pause)(void *ctx);
+	/* irq mode: sleep until an interrupt arrives, unless ready(s) (checked with interrupts off). */
+	void (*sleep)(void *ctx, bool (*ready)(struct svc *s), struct svc *s);
+	void (*log)(void *ctx, const char *line);
+	void *ctx;
+};
+
+/* How the loop is idling when it calls a model's idle hook. */
+enum svc_idle {
+	SVC_IDLE_SPIN,  /* the ring is empty and the loop spins: cheap, periodic work */
+	SVC_IDLE_SLEEP, /* the loop is about to halt until the next notification: finish everything */
+};
+
+/* One entry of the header's device table, with the model serving it. */
+struct svc_dev {
+	struct keel_ring_device desc;  /* copied at attach: the shared page is never read again */
+	uint16_t index;
+	const struct svc_model *model; /* NULL: unknown model, answered KEEL_RING_ENODEV */
+	void *state;                   /* the model's own, allocated by its init */
+	struct svc *svc;
+};
+
+/* A device model: element accesses at `off` from the device's base, `size` 1, 2, 4 or 8 bytes,
+ * values little-endian in the low bytes. The loop checks every element lies inside the device. */
+struct svc_model {
+	const char *name;
+	bool silent;                                   /* never answers (timeout tests) */
+	int (*init)(struct svc_dev *d);                /* allocates d->state: 0, or -1 */
+	uint64_t (*read)(struct svc_dev *d, uint64_t off, unsigned size);
+	void (*write)(struct svc_dev *d, uint64_t off, unsigned size, uint64_t val);
+	void (*idle)(struct svc_dev *d, enum svc_idle how);  /* NULL: nothing to do */
+	bool (*busy)(struct svc_dev *d);               /* must the loop keep polling? NULL: no */
+};
+
+/* A read of a silent device at this offset is answered after all: just before the next answer
+ * the loop publishes, with OK and 0x5a bytes (the core has timed it out by then, docs/ring.md §4). */
+#define SVC_SILENT_LATE 0xff8u
+
+extern const struct svc_model svc_model_uart16550, svc_model_testdev, svc_model_silent,
+	svc_model_counter;
+
+/* The model called `name` (the table's 16-byte field, NUL-terminated or not), or NULL. */
+const struct svc_model *svc_model_find(const char name[16]);
+
+struct svc_stats {
+	uint64_t requests;    /* well-formed requests taken */
+	uint64_t answers;     /* answers published */
+	uint64_t malformed;   /* requests dropped as malformed (the core times them out) */
+	uint64_t unanswered;  /* requests to silent devices */
+	uint64_t late;        /* late answers published (SVC_SILENT_LATE) */
+	uint64_t enodev;      /* answered KEEL_RING_ENODEV (unknown model) */
+	uint64_t eio;         /* answered KEEL_RING_EIO (request outside its device) */
+	uint64_t kicks;       /* KEEL_HC_RING_KICK calls */
+	uint64_t sleeps;      /* halts in irq mode */
+};
+
+struct svc {
+	struct ring_svc ring;
+	const struct svc_platform *plat;
+	uint32_t ndev;
+	uint32_t notify_vector;  /* from the header: 0 = poll mode */
+	struct svc_dev dev[KEEL_RING_DEVICES_MAX];
+	struct svc_stats st;
+	struct keel_ring_req late;  /* a silent device's read to answer late */
+	bool late_pending;
+	bool announced;          /* the device table was logged */
+	volatile int stop;       /* svc_run returns when set (host tests) */
+};
+
+/* Attaches to the ring (version negotiation), then builds the devices from the header's table.
+ * 0, or a negative enum keel_status value: the ring's (ring_svc_attach) or -KEEL_EINVAL when a
+ * model could not allocate its state. The table (unknown models included) is logged once, by
+ * svc_run when the ring first goes quiet, so the first requests are answered without waiting
+ * for the console. */
+int svc_init(struct svc *s, void *area, size_t size, const struct svc_platform *p);
+
+/* Takes and answers every request waiting; kicks the core in irq mode. Returns the number of
+ * requests taken, or -KEEL_ERANGE once the ring is broken. */
+int svc_drain(struct svc *s);
+
+/* Gives every model its idle hook. */
+void svc_idle(struct svc *s, enum svc_idle how);
+
+/* The main loop: drain, idle, then PAUSE (poll mode, or a model is busy) or sleep (irq mode).
+ * Returns -KEEL_ERANGE when the ring breaks, 0 when `stop` was set. */
+int svc_run(struct svc *s);
+
+struct svc_hc svc_hcall(struct svc *s, uint64_t nr, uint64_t a, uint64_t b, uint64_t c);
+void svc_log(struct svc *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Element i of a request's data, and storing one into an answer (little-endian). */
+uint64_t svc_get(const uint8_t *data, uint32_t i, unsigned size);
+void svc_put(uint8_t *data, uint32_t i, unsigned size, uint64_t v);
+
+#endif
