@@ -30,5 +30,3 @@ $(B)/host/linux/test_linux: tests/host/test_linux.c vmm/linux.c | $(LINUX_KERNEL
 	$(HOSTCC) $(HOST_CFLAGS) -Iarch/x86/include -fno-builtin -o $@ tests/host/test_linux.c vmm/linux.c
 HOST_TESTS += $(B)/host/linux/test_linux
 
-# The CPUID/MSR filter payload (tests/guest/cpufilt.c; built by tests/guest/guest.mk's rules).
-TEST_DEPS += $(B)/guest/cpufilt-64.elf $(B)/guest/cpufilt-32.elf
