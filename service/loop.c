@@ -308,7 +308,7 @@ int svc_run(struct svc *s)
 		if (n)
 			continue;
 		svc_announce(s);
-		if (!s->notify_vector || svc_busy(s) || !s->plat->sleep) {
+		if (!s->notify_vector || !s->plat->sleep) {
 			svc_idle(s, SVC_IDLE_SPIN);
 			if (s->plat->pause)
 				s->plat->pause(s->plat->ctx);
@@ -316,7 +316,7 @@ int svc_run(struct svc *s)
 		}
 		svc_idle(s, SVC_IDLE_SLEEP);
 		s->st.sleeps++;
-		s->plat->sleep(s->plat->ctx, svc_ready, s);
+		s->plat->sleep(s->plat->ctx, svc_ready, s, svc_busy(s) ? SVC_POLL_US : 0);
 	}
 	svc_announce(s);
 	return 0;

@@ -65,7 +65,7 @@ static void partition_start_info(struct partition *p, u32 nr_vcpus)
 static int partition_load(struct partition *p, const struct config_partition *c)
 {
 	if (c->entry == CONFIG_ENTRY_LINUX)
-		return partition_linux_load(p, &p->linux_regs, &p->linux_sregs);
+		return partition_linux_load(p);
 	const struct bi_module *m = bootinfo_module(boot_info(), c->image);
 	u8 *ram = (u8 *)(uintptr_t)p->mem.hpa;
 	const u8 *img = m ? phys_map(m->start, m->end - m->start) : NULL;
@@ -115,12 +115,10 @@ static int partition_vcpu_create(struct partition *p, const struct config_partit
 	v->tsc_dirty = true;
 	v->mtrr_def = VCPU_MTRR_DEF_RESET;
 	p->vcpu[i] = v;
-	if (c->entry == CONFIG_ENTRY_LINUX) {
-		v->regs = p->linux_regs;
-		v->start = p->linux_sregs;
-	} else {
+	if (c->entry == CONFIG_ENTRY_LINUX)
+		partition_linux_entry(p, &v->regs, &v->start);
+	else
 		loader_entry_state((enum keel_entry_mode)c->entry, p->entry, &v->regs, &v->start);
-	}
 	v->dirty = VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
 	int rc = vlapic_create(v);
 	return rc ? rc : mmio_vcpu_init(v);

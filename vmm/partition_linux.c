@@ -24,9 +24,21 @@ static const u8 *linux_module(const char *name, u64 *len)
 	return m ? phys_map(m->start, *len) : NULL;
 }
 
+/* vCPU 0's entry state per partition, kept for restarts. */
+static struct linux_entry {
+	struct vcpu_regs regs;
+	struct vcpu_sregs sregs;
+} linux_entry[PARTITION_MAX];
+
+void partition_linux_entry(const struct partition *p, struct vcpu_regs *r, struct vcpu_sregs *s)
+{
+	*r = linux_entry[p->id].regs;
+	*s = linux_entry[p->id].sregs;
+}
+
 /* Copies the kernel and initrd into the partition's RAM and builds the zero page, command
- * line, page tables and GDT; vCPU 0's entry state goes to *r and *s. */
-int partition_linux_load(struct partition *p, struct vcpu_regs *r, struct vcpu_sregs *s)
+ * line, page tables and GDT, and vCPU 0's entry state. */
+int partition_linux_load(struct partition *p)
 {
 	static char cmdline[LINUX_CMDLINE_MAX];
 	const struct config_partition *c = p->cfg;
@@ -51,7 +63,7 @@ int partition_linux_load(struct partition *p, struct vcpu_regs *r, struct vcpu_s
 	p->entry = img.entry;
 	p->image_start = img.kernel_start;
 	p->image_end = img.kernel_end;
-	linux_entry_state(&img, r, s);
+	linux_entry_state(&img, &linux_entry[p->id].regs, &linux_entry[p->id].sregs);
 	if (!p->restarts)
 		pr_info("partition %s: linux '%s' (boot protocol %u.%02u) at %#llx, initrd %s "
 			"[%#llx-%#llx), command line: %s", p->name, c->image, img.version >> 8,
@@ -93,7 +105,7 @@ bool partition_restart(struct vcpu *bsp)
 		return false;
 	p->restarts++;
 	memset((u8 *)(uintptr_t)p->mem.hpa, 0, LINUX_LOW_RAM_END);
-	if (partition_linux_load(p, &p->linux_regs, &p->linux_sregs)) {
+	if (partition_linux_load(p)) {
 		__atomic_store_n(&p->restarting, false, __ATOMIC_RELEASE);
 		return false;
 	}
@@ -106,8 +118,8 @@ bool partition_restart(struct vcpu *bsp)
 	bsp->lapic->window = false;
 	vlapic_lc_running(bsp->lapic);
 	virt->vcpu_start_at(bsp, 0); /* the INIT state, running */
-	virt->vcpu_set_sregs(bsp, &p->linux_sregs);
-	bsp->regs = p->linux_regs;
+	virt->vcpu_set_sregs(bsp, &linux_entry[p->id].sregs);
+	bsp->regs = linux_entry[p->id].regs;
 	bsp->dirty = VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
 	p->stop_reason[0] = 0;
 	pr_info("partition %s: restart %u: kernel and initrd loaded again", p->name, p->restarts);

@@ -6,7 +6,6 @@
 #include <keel/types.h>
 #include <keel/gmem.h>
 #include <keel/region.h>
-#include <arch/vcpu.h>
 
 #define PARTITION_MAX 16
 #define PARTITION_MAX_VCPUS 16
@@ -38,8 +37,6 @@ struct partition {
 	const struct config_partition *cfg; /* what it was made from (a restart loads it again) */
 	u32 restarts;          /* times a Linux partition was restarted (triple fault) */
 	bool restarting;       /* a restart was requested and vCPU 0 has not finished it */
-	struct vcpu_regs linux_regs;   /* a Linux partition's entry state for vCPU 0 */
-	struct vcpu_sregs linux_sregs;
 	u64 entry;             /* guest-physical entry point */
 	u64 image_start, image_end;
 	u64 tsc_offset;        /* one offset for every vCPU of the partition */
@@ -84,10 +81,11 @@ void partition_vcpu_halted(struct vcpu *v);
 void partition_stop(struct partition *p, const char *why);
 
 /* partition_linux.c: loads an `entry linux` partition's kernel and initrd (again after a
- * restart) and gives vCPU 0's entry state. */
+ * restart); its vCPU 0's entry state. */
+int partition_linux_load(struct partition *p);
 struct vcpu_regs;
 struct vcpu_sregs;
-int partition_linux_load(struct partition *p, struct vcpu_regs *r, struct vcpu_sregs *s);
+void partition_linux_entry(const struct partition *p, struct vcpu_regs *r, struct vcpu_sregs *s);
 /* A triple fault (or a reset request) in vCPU v: a Linux partition restarts, every vCPU gets
  * INIT and vCPU 0 reloads the image (true); any other partition stops (false). */
 bool partition_restart_request(struct vcpu *v, const char *why);

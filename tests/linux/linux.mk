@@ -30,3 +30,6 @@ $(B)/host/linux/test_linux: tests/host/test_linux.c vmm/linux.c | $(LINUX_KERNEL
 	$(HOSTCC) $(HOST_CFLAGS) -Iarch/x86/include -fno-builtin -o $@ tests/host/test_linux.c vmm/linux.c
 HOST_TESTS += $(B)/host/linux/test_linux
 
+
+# The Linux boot cases need the kernel and the test initramfs.
+TEST_DEPS += $(LINUX_KERNEL) $(LINUX_INITRD)
