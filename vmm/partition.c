@@ -249,13 +249,26 @@ bool partition_vcpu_stopped(struct vcpu *v)
 	return true;
 }
 
+static u64 partition_stat(const struct partition *p, enum keel_stat s)
+{
+	u64 n = 0;
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		n += p->vcpu[i]->stat[s];
+	return n;
+}
+
 void partition_report(const struct partition *p)
 {
-	u64 exits = 0;
-	for (u32 i = 0; i < p->nr_vcpus; i++)
-		exits += p->vcpu[i]->stat[KEEL_STAT_EXITS];
 	pr_info("partition %s: %s, verdicts %u passed %u failed, %llu exits%s%s", p->name,
 		p->state == PART_STOPPED ? "stopped" : "running", p->verdicts_passed,
-		p->verdicts_failed, (unsigned long long)exits, p->stop_reason[0] ? ": " : "",
-		p->stop_reason);
+		p->verdicts_failed, (unsigned long long)partition_stat(p, KEEL_STAT_EXITS),
+		p->stop_reason[0] ? ": " : "", p->stop_reason);
+	pr_info("partition %s: %llu port and %llu MMIO exits, %llu forwarded (%llu unanswered), "
+		"%llu interrupts injected, %llu halts", p->name,
+		(unsigned long long)partition_stat(p, KEEL_STAT_PIO_EXITS),
+		(unsigned long long)partition_stat(p, KEEL_STAT_MMIO_EXITS),
+		(unsigned long long)partition_stat(p, KEEL_STAT_FORWARDED),
+		(unsigned long long)partition_stat(p, KEEL_STAT_FWD_FAILED),
+		(unsigned long long)partition_stat(p, KEEL_STAT_INTR_INJECTED),
+		(unsigned long long)partition_stat(p, KEEL_STAT_HALT_SLEEPS));
 }

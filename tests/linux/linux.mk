@@ -10,9 +10,9 @@ $(LINUX_DIR)/busybox $(LINUX_KERNEL) &: tools/linux-fetch.sh | $(B)/.deps
 
 # /etc/keel-expected-uname: the release the image's header names (boot.rst: kernel_version + 0x200
 # is a NUL-terminated version string), which /init compares with uname -r.
-$(LINUX_INITRD): $(LINUX_DIR)/busybox $(LINUX_KERNEL) tests/linux/init
+$(LINUX_INITRD): $(LINUX_DIR)/busybox $(LINUX_KERNEL) $(LINUX_DIR)/rdtsc tests/linux/init
 	rm -rf $(LINUX_DIR)/rootfs && mkdir -p $(LINUX_DIR)/rootfs/bin $(LINUX_DIR)/rootfs/etc
-	cp $(LINUX_DIR)/busybox $(LINUX_DIR)/rootfs/bin/busybox
+	cp $(LINUX_DIR)/busybox $(LINUX_DIR)/rdtsc $(LINUX_DIR)/rootfs/bin/
 	$(PYTHON) -c 'import sys, struct; d = open(sys.argv[1], "rb").read(); \
 		o = struct.unpack_from("<H", d, 0x20e)[0] + 0x200; \
 		print(d[o:d.index(b"\0", o)].split()[0].decode())' $(LINUX_KERNEL) \
@@ -20,6 +20,12 @@ $(LINUX_INITRD): $(LINUX_DIR)/busybox $(LINUX_KERNEL) tests/linux/init
 	ln -s busybox $(LINUX_DIR)/rootfs/bin/sh
 	install -m 755 tests/linux/init $(LINUX_DIR)/rootfs/init
 	cd $(LINUX_DIR)/rootfs && find . | cpio -o -H newc --quiet | gzip -9 > ../initrd.cpio.gz
+
+# /bin/rdtsc: the TSC when /init starts (the benchmark's clock under -icount).
+$(LINUX_DIR)/rdtsc: tests/linux/rdtsc.c
+	@mkdir -p $(@D)
+	$(HOSTCC) -O2 $(WARN) -static -nostdlib -ffreestanding -fno-stack-protector -mgeneral-regs-only \
+		-fno-pie -no-pie -Wl,--build-id=none -o $@ $<
 
 .PHONY: linux-guest
 linux-guest: $(LINUX_KERNEL) $(LINUX_INITRD)
