@@ -39,3 +39,7 @@ HOST_TESTS += $(B)/host/linux/test_linux
 
 # The Linux boot cases need the kernel and the test initramfs.
 TEST_DEPS += $(LINUX_KERNEL) $(LINUX_INITRD)
+
+# Linux boot to /init under Keel against QEMU alone (-icount).
+BENCHES += tests/linux/bench_linux.py
+tests/linux/bench_linux.py: $(B)/keel.elf $(SVC_ELF) $(LINUX_KERNEL) $(LINUX_INITRD)
