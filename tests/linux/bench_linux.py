@@ -30,11 +30,14 @@ CMDLINE_RE = re.compile(r"^keel: partition linux: linux .* command line: (.*)$",
 STOP_RE = re.compile(r"^keel: partition linux: stopped, .* (\d+) exits", re.M)
 STATS_RE = re.compile(r"^keel: partition linux: (\d+) port and (\d+) MMIO exits, (\d+) forwarded "
                       r"\((\d+) unanswered\), (\d+) interrupts injected", re.M)
+KEEL_END_RE = re.compile(r"^KEEL EXIT \d+", re.M)
+QEMU_END_RE = re.compile(r"reboot: System halted")
 TIMEOUT = 900
 
 
-def run(args, log, done_re):
-    """Runs QEMU through tools/qemu.sh; returns (console text, seconds until the /init line)."""
+def run(args, log, end_re):
+    """Runs QEMU through tools/qemu.sh until it exits or a console line matches end_re; returns
+    (console text, seconds from the start until the /init line)."""
     start = time.monotonic()
     p = subprocess.Popen([os.path.join(ROOT, "tools", "qemu.sh"), "--icount", "--serial-log", log,
                           "--timeout", str(TIMEOUT)] + args,
@@ -42,10 +45,15 @@ def run(args, log, done_re):
     seen = None
     while p.poll() is None:
         time.sleep(0.05)
-        if seen is None and os.path.exists(log):
+        text = ""
+        if os.path.exists(log):
             with open(log, errors="replace") as f:
-                if INIT_RE.search(f.read()):
-                    seen = time.monotonic() - start
+                text = f.read()
+        if seen is None and INIT_RE.search(text):
+            seen = time.monotonic() - start
+        if end_re.search(text):
+            p.terminate()
+            p.wait()
     with open(log, errors="replace") as f:
         text = f.read().replace("\r", "")
     if seen is None and INIT_RE.search(text):
@@ -67,15 +75,15 @@ def main():
             shutil.copyfile(os.path.join(ROOT, path), dst)
             mods.append(dst)
         keel, keel_wall = run(["--kernel", os.path.join(ROOT, "build", "keel.elf"), "--append",
-                               "loglevel=info config=cfg", "--initrd", ",".join(mods), "--smp", "2"],
-                              os.path.join(tmp, "keel.log"), INIT_RE)
+                               "loglevel=info test=1 config=cfg", "--initrd", ",".join(mods), "--smp", "2"],
+                              os.path.join(tmp, "keel.log"), KEEL_END_RE)
         init, cmd, stop, stats = (INIT_RE.search(keel), CMDLINE_RE.search(keel), STOP_RE.search(keel),
                                   STATS_RE.search(keel))
         if not (init and cmd and stop and stats and keel_wall):
             return fail("the boot under Keel did not reach /init and power off", keel)
         qemu, qemu_wall = run(["--kernel", os.path.join(ROOT, "build", "linux", "vmlinuz"), "--append",
                                cmd.group(1), "--mem", "256", "--initrd", mods[3]],
-                              os.path.join(tmp, "qemu.log"), INIT_RE)
+                              os.path.join(tmp, "qemu.log"), QEMU_END_RE)
         direct = INIT_RE.search(qemu)
         if not (direct and qemu_wall):
             return fail("the direct boot did not reach /init", qemu)
