@@ -13,6 +13,7 @@ printed for the partition and as much RAM as the partition has. It prints
   linux_boot_exits                the Linux partition's exits, boot to power-off
   linux_boot_console_round_trips  its accesses forwarded to the service VM (the console UART)
   linux_boot_port_exits, linux_boot_mmio_exits, linux_boot_interrupts
+The consoles stay in build/bench-logs/linux/.
 """
 import os
 import re
@@ -38,6 +39,8 @@ TIMEOUT = 900
 def run(args, log, end_re):
     """Runs QEMU through tools/qemu.sh until it exits or a console line matches end_re; returns
     (console text, seconds from the start until the /init line)."""
+    if os.path.exists(log):
+        os.remove(log)
     start = time.monotonic()
     p = subprocess.Popen([os.path.join(ROOT, "tools", "qemu.sh"), "--icount", "--serial-log", log,
                           "--timeout", str(TIMEOUT)] + args,
@@ -68,6 +71,8 @@ def fail(what, text):
 
 
 def main():
+    logs = os.path.join(ROOT, "build", "bench-logs", "linux")
+    os.makedirs(logs, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="keel-bench-linux.") as tmp:
         mods = []
         for path, name in MODULES:
@@ -76,14 +81,14 @@ def main():
             mods.append(dst)
         keel, keel_wall = run(["--kernel", os.path.join(ROOT, "build", "keel.elf"), "--append",
                                "loglevel=info test=1 config=cfg", "--initrd", ",".join(mods), "--smp", "2"],
-                              os.path.join(tmp, "keel.log"), KEEL_END_RE)
+                              os.path.join(logs, "keel.log"), KEEL_END_RE)
         init, cmd, stop, stats = (INIT_RE.search(keel), CMDLINE_RE.search(keel), STOP_RE.search(keel),
                                   STATS_RE.search(keel))
         if not (init and cmd and stop and stats and keel_wall):
             return fail("the boot under Keel did not reach /init and power off", keel)
         qemu, qemu_wall = run(["--kernel", os.path.join(ROOT, "build", "linux", "vmlinuz"), "--append",
                                cmd.group(1), "--mem", "256", "--initrd", mods[3]],
-                              os.path.join(tmp, "qemu.log"), QEMU_END_RE)
+                              os.path.join(logs, "qemu.log"), QEMU_END_RE)
         direct = INIT_RE.search(qemu)
         if not (direct and qemu_wall):
             return fail("the direct boot did not reach /init", qemu)

@@ -43,3 +43,11 @@ TEST_DEPS += $(LINUX_KERNEL) $(LINUX_INITRD)
 # Linux boot to /init under Keel against QEMU alone (-icount).
 BENCHES += tests/linux/bench_linux.py
 tests/linux/bench_linux.py: $(B)/keel.elf $(SVC_ELF) $(LINUX_KERNEL) $(LINUX_INITRD)
+
+# The Linux boot under Bochs VMX takes many minutes: its own target, outside `make test-bochs`
+# (docs/linux.md gives the time).
+LINUX_BOCHS_CASES := tests/linux/bochs-vmx-linux.case
+BOOT_CASES := $(filter-out $(LINUX_BOCHS_CASES),$(BOOT_CASES))
+.PHONY: test-linux-bochs
+test-linux-bochs: $(B)/keel.elf $(TEST_DEPS)
+	@$(KEELTEST) boot --elf $(B)/keel.elf --emulator bochs --suite linux-bochs $(LINUX_BOCHS_CASES)
