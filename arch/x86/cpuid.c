@@ -6,6 +6,7 @@
 #include <arch/exit.h>
 #include <arch/virt.h>
 #include <keel/partition.h>
+#include <keel/printk.h>
 #include <keel/time.h>
 #include <keel/vlapic.h>
 
@@ -118,6 +119,26 @@ static bool cpuid_timing(u32 leaf, u32 out[4])
 	return true;
 }
 
+/* Leaves past the host's largest basic leaf that Keel's raised maximum (leaf 0 on VMX) now
+ * covers: a CPU answers those with its largest basic leaf's data (SDM Vol. 2A CPUID, "If a
+ * value entered for CPUID.EAX is higher than the maximum"), which would describe leaf 0xd as,
+ * say, leaf 0x12 (SGX). They are reserved to the guest: zero. */
+static bool cpuid_gap(u32 leaf, u32 out[4])
+{
+	static u32 host_max; /* the same on every CPU: a racing first store writes one value */
+	if (virt != &vmx_ops || leaf >= CPUID_TSC_LEAF)
+		return false;
+	if (!host_max) {
+		u32 r[4];
+		cpuid_host(0, 0, r);
+		host_max = r[EAX];
+	}
+	if (leaf <= host_max)
+		return false;
+	out[EAX] = out[EBX] = out[ECX] = out[EDX] = 0;
+	return true;
+}
+
 static void cpuid_apply_rules(u32 leaf, u32 sub, u32 out[4])
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(cpuid_rules); i++) {
@@ -154,9 +175,13 @@ static inline void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 		cpuid_keel(leaf, out);
 		return;
 	}
-	if (cpuid_timing(leaf, out))
+	if (cpuid_timing(leaf, out) || cpuid_gap(leaf, out))
 		return;
 	cpuid_host(leaf, sub, out);
+	/* The raw values, so a test can hold the guest's view against the CPU's (loglevel=debug). */
+	if (log_get_level() >= LOG_DEBUG)
+		pr_debug("%s: cpuid %08x.%08x host %08x %08x %08x %08x", v->part->name, leaf, sub,
+			 out[EAX], out[EBX], out[ECX], out[EDX]);
 	if (leaf == 0 && virt == &vmx_ops && out[EAX] < CPUID_FREQ_LEAF)
 		out[EAX] = CPUID_FREQ_LEAF;
 	cpuid_apply_rules(leaf, sub, out);

@@ -62,6 +62,8 @@ enum exit_action exit_stop(struct vcpu *v, const char *fmt, ...)
 	return EXIT_STOP;
 }
 
+/* With lencheck=1 every length the hardware reported is held against Keel's decoder (VMX:
+ * all instruction exits; SVM: with NRIPS), as pio.c does for port I/O. */
 int exit_skip_insn(struct vcpu *v)
 {
 	u32 len = v->exit.insn_len;
