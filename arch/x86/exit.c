@@ -125,7 +125,7 @@ static enum exit_action exit_hlt(struct vcpu *v)
 		return EXIT_RESUME;
 	if (v->regs.rflags & RFLAGS_IF)
 		return vcpu_block(v);
-	pr_info("%s: vcpu %u halted with interrupts disabled", v->part->name, v->id);
+	pr_info("%s: vcpu %u stops: halted with interrupts disabled", v->part->name, v->id);
 	return virq_halt_off(v) ? EXIT_RESUME : EXIT_STOP;
 }
 
