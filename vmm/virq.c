@@ -104,7 +104,7 @@ static u8 virq_lifecycle(struct vcpu *v)
 	if (reset && v->id == 0) {
 		if (partition_restart(v))
 			return LC_RUNNING;
-		exit_stop(v, "INIT received by the BSP; there is no firmware to restart it");
+		exit_fatal(v, "INIT received by the BSP; there is no firmware to restart it");
 		return LC_PARKED;
 	}
 	if (reset) {
