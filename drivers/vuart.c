@@ -4,7 +4,9 @@
  * UART's ISA IRQ line through the 8259 and the IOAPIC while MCR.OUT2 is set, as on a PC. */
 #include <keel/vuart.h>
 #include <keel/console_in.h>
+#include <keel/partition.h>
 #include <keel/printk.h>
+#include <keel/string.h>
 #include <keel/virq.h>
 
 enum { RBR_THR = 0, IER = 1, IIR_FCR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
@@ -23,10 +25,21 @@ enum { RBR_THR = 0, IER = 1, IIR_FCR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SC
 #define MCR_OUT2   0x08
 #define MCR_LOOP   0x10
 
+static void vuart_count(struct vuart *u)
+{
+	static const char pass[] = "VERDICT PASS ", fail[] = "VERDICT FAIL ";
+	if (u->len >= sizeof(pass) && !strncmp(u->line, pass, sizeof(pass) - 1))
+		__atomic_add_fetch(&u->part->verdicts_passed, 1, __ATOMIC_RELAXED);
+	else if (u->len >= sizeof(fail) && !strncmp(u->line, fail, sizeof(fail) - 1))
+		__atomic_add_fetch(&u->part->verdicts_failed, 1, __ATOMIC_RELAXED);
+}
+
 void vuart_flush(struct vuart *u)
 {
 	if (!u->len)
 		return;
+	if (u->verdicts && u->part)
+		vuart_count(u);
 	printk("[%s] %.*s\n", u->name, (int)u->len, u->line);
 	u->len = 0;
 }

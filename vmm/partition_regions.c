@@ -31,6 +31,7 @@ static struct vuart *regions_vuart(struct partition *p, bool input, u8 irq)
 		u->input = input;
 		u->part = p;
 		u->irq = irq;
+		u->verdicts = p->entry_mode == CONFIG_ENTRY_LINUX;
 	}
 	return u;
 }

@@ -23,6 +23,8 @@ struct vuart {
 	u8 ier, lcr, mcr, scr, dll, dlm, fcr;
 	bool thri;          /* THR-empty interrupt pending (cleared by IIR read or THR write) */
 	bool level;         /* the IRQ line as last driven */
+	bool verdicts;      /* VERDICT PASS/FAIL lines count as `part`'s verdicts: a Linux
+			     * partition reports them on its console, having no hypercall */
 	u32 len;
 	char line[VUART_LINE_MAX];
 };
