@@ -313,19 +313,20 @@ int svc_run(struct svc *s)
 			svc_announce(s);
 			return n;
 		}
+		bool irq_mode = s->notify_vector && s->plat->sleep;
+		if (n && irq_mode)
+			continue;
 		if (!n)
 			svc_announce(s);
-		if (!s->notify_vector || !s->plat->sleep || svc_busy(s)) {
+		if (!irq_mode) {
 			svc_idle(s, SVC_IDLE_SPIN);
 			if (s->plat->pause)
 				s->plat->pause(s->plat->ctx);
 			continue;
 		}
-		if (n)
-			continue;
 		svc_idle(s, SVC_IDLE_SLEEP);
 		s->st.sleeps++;
-		s->plat->sleep(s->plat->ctx, svc_ready, s);
+		s->plat->sleep(s->plat->ctx, svc_ready, s, svc_busy(s) ? SVC_POLL_US : 0);
 	}
 	svc_announce(s);
 	return 0;

@@ -20,11 +20,15 @@ struct svc;
 struct svc_platform {
 	struct svc_hc (*hcall)(void *ctx, uint64_t nr, uint64_t a, uint64_t b, uint64_t c);
 	void (*pause)(void *ctx);
-	/* irq mode: sleep until an interrupt arrives, unless ready(s) (checked with interrupts off). */
-	void (*sleep)(void *ctx, bool (*ready)(struct svc *s), struct svc *s);
+	/* irq mode: sleep until an interrupt arrives, or at most max_us microseconds when not 0,
+	 * unless ready(s) (checked with interrupts off). */
+	void (*sleep)(void *ctx, bool (*ready)(struct svc *s), struct svc *s, uint32_t max_us);
 	void (*log)(void *ctx, const char *line);
 	void *ctx;
 };
+
+/* In irq mode, how long the loop sleeps at most while a model is busy (polls console input). */
+#define SVC_POLL_US 10000
 
 /* How the loop is idling when it calls a model's idle hook. */
 enum svc_idle {
@@ -50,7 +54,8 @@ struct svc_model {
 	uint64_t (*read)(struct svc_dev *d, uint64_t off, unsigned size);
 	void (*write)(struct svc_dev *d, uint64_t off, unsigned size, uint64_t val);
 	void (*idle)(struct svc_dev *d, enum svc_idle how);  /* NULL: nothing to do */
-	bool (*busy)(struct svc_dev *d);               /* must the loop keep polling? NULL: no */
+	bool (*busy)(struct svc_dev *d);  /* must the loop keep polling (irq mode: every
+					   * SVC_POLL_US)? NULL: no */
 };
 
 /* A read of a silent device at this offset is answered after all: just before the next answer
@@ -104,7 +109,8 @@ int svc_drain(struct svc *s);
 /* Gives every model its idle hook. */
 void svc_idle(struct svc *s, enum svc_idle how);
 
-/* The main loop: drain, idle, then PAUSE (poll mode, or a model is busy) or sleep (irq mode).
+/* The main loop: drain, idle, then PAUSE (poll mode) or sleep (irq mode; at most SVC_POLL_US
+ * while a model is busy).
  * Returns -KEEL_ERANGE when the ring breaks, 0 when `stop` was set. */
 int svc_run(struct svc *s);
 

@@ -99,6 +99,8 @@ static __attribute__((noinline)) u8 virq_lifecycle_work(struct vcpu *v)
 	u8 state = l->lc_state;
 	spin_unlock(&l->lc_lock);
 	if (reset && v->id == 0) {
+		if (partition_restart(v))
+			return LC_RUNNING;
 		exit_fatal(v, "INIT received by the BSP; there is no firmware to restart it");
 		return LC_PARKED;
 	}
@@ -232,6 +234,27 @@ bool virq_halt(struct vcpu *v)
 		if (READ_ONCE(l->nmi_pending) || virq_source(v, &vector) != SRC_NONE)
 			return true;
 		virq_arm(l, next);
+		virq_sleep(v);
+	}
+}
+
+/* HLT with IF = 0 ends only on an NMI, INIT or a stop (SDM Vol. 2A HLT); meanwhile the vCPU
+ * counts as parked. INIT and SIPI are left to the loop's start-up work. */
+bool virq_halt_off(struct vcpu *v)
+{
+	struct vlapic *l = v->lapic;
+	partition_vcpu_halted(v);
+	virq_arm(l, 0);
+	for (;;) {
+		virq_host_window();
+		if (READ_ONCE(v->stopped))
+			return false;
+		if (READ_ONCE(l->lc_reset) || READ_ONCE(l->lc_start))
+			return true;
+		if (READ_ONCE(l->nmi_pending)) {
+			partition_vcpu_started(v);
+			return true;
+		}
 		virq_sleep(v);
 	}
 }

@@ -25,6 +25,16 @@ void vpic_init(struct vpic *pic, struct partition *p)
 	}
 }
 
+void vpic_reset(struct vpic *pic)
+{
+	spin_lock(&pic->lock);
+	for (int i = 0; i < 2; i++) {
+		struct vpic_chip *c = &pic->chip[i];
+		*c = (struct vpic_chip){ .pic = pic, .imr = 0xff, .lines = c->lines };
+	}
+	spin_unlock(&pic->lock);
+}
+
 /* Priority order starts at `prio` (IR0 first until a rotation). */
 static int chip_first(const struct vpic_chip *c, u8 bits)
 {

@@ -5,6 +5,7 @@
  * still changes at half and full period). BCD counting is not offered: the bit is ignored. */
 #include <keel/vplatform.h>
 #include <keel/partition.h>
+#include <keel/string.h>
 #include <keel/time.h>
 #include <arch/cpu.h>
 
@@ -22,6 +23,18 @@ void vpit_init(struct vpit *pit, struct partition *p)
 		pit->ch[i].reload = 0x10000;
 		pit->ch[i].rw = 3;
 	}
+}
+
+void vpit_reset(struct vpit *pit)
+{
+	spin_lock(&pit->lock);
+	memset(pit->ch, 0, sizeof(pit->ch));
+	pit->port61 = 0;
+	for (int i = 0; i < 3; i++) {
+		pit->ch[i].reload = 0x10000;
+		pit->ch[i].rw = 3;
+	}
+	spin_unlock(&pit->lock);
 }
 
 static bool pit_gate(const struct vpit *pit, int i) { return i != 2 || (pit->port61 & 1); }

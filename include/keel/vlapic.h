@@ -100,6 +100,8 @@ void vlapic_send(struct partition *p, struct vcpu *from, const struct apic_msg *
 		 int idx);
 void vlapic_icr_write(struct vlapic *l, u32 lo);
 void vlapic_kick(struct vcpu *t);
+/* A restarted BSP runs at once: no INIT or SIPI work is left for it. */
+void vlapic_lc_running(struct vlapic *t);
 
 /* vmm/vlapic_timer.c. */
 void vlapic_timer_lvt_write(struct vlapic *l, u32 val);

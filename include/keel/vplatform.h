@@ -72,11 +72,13 @@ struct virq_part {
 };
 
 void vioapic_init(struct vioapic *io, struct partition *p, u8 id);
+void vioapic_reset(struct vioapic *io, u8 id);
 void vioapic_set_level(struct vioapic *io, u32 pin, bool high);
 void vioapic_eoi(struct vioapic *io, u8 vector);
 extern const struct region_ops vioapic_ops;
 
 void vpic_init(struct vpic *pic, struct partition *p);
+void vpic_reset(struct vpic *pic);
 void vpic_set_irq(struct vpic *pic, u32 irq, bool high);
 /* INTA: the vector of the highest-priority request, or -1 when INTR is low. */
 int vpic_ack(struct vpic *pic);
@@ -91,6 +93,7 @@ static inline bool vpic_requesting(const struct vpic *pic)
 extern const struct region_ops vpic_ops, vpic_elcr_ops;
 
 void vpit_init(struct vpit *pit, struct partition *p);
+void vpit_reset(struct vpit *pit);
 /* Channel 0 edges due by `now` (raised on IRQ 0); returns the next one (0 = none). */
 u64 vpit_check(struct vpit *pit, u64 now);
 /* Whether channel 0 has an edge to come (vpit_check has work); read without the lock. */
