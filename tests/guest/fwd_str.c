@@ -56,11 +56,10 @@ static void str_run(unsigned op, unsigned size, bool down, struct sregs *r)
 	case 9: STR_ASM("rep stosb"); break;
 	case 10: STR_ASM("rep stosw"); break;
 	case 12: STR_ASM("rep stosl"); break;
-#if defined(__x86_64__)
-	case 8: STR_ASM("rep movsq"); break;
-	case 16: STR_ASM("rep stosq"); break;
-	case 24: STR_ASM("rep lodsq"); break;
-#endif
+	/* REX.W forms as bytes (F3 48 A5/AB/AD) so the 32-bit build assembles; it never runs them. */
+	case 8: STR_ASM(".byte 0xf3, 0x48, 0xa5"); break;
+	case 16: STR_ASM(".byte 0xf3, 0x48, 0xab"); break;
+	case 24: STR_ASM(".byte 0xf3, 0x48, 0xad"); break;
 	case 17: STR_ASM("rep lodsb"); break;
 	case 18: STR_ASM("rep lodsw"); break;
 	case 20: STR_ASM("rep lodsl"); break;
