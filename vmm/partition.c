@@ -243,4 +243,13 @@ void partition_report(const struct partition *p)
 		p->state == PART_STOPPED ? "stopped" : "running", p->verdicts_passed,
 		p->verdicts_failed, (unsigned long long)exits, p->stop_reason[0] ? ": " : "",
 		p->stop_reason);
+	if (!virq_check_on)
+		return;
+	u64 checked = 0, missed = 0;
+	for (u32 i = 0; i < p->nr_vcpus; i++) {
+		checked += p->vcpu[i]->stat[KEEL_STAT_IRQ_CHECKED];
+		missed += p->vcpu[i]->stat[KEEL_STAT_IRQ_MISSED];
+	}
+	pr_info("partition %s: irqcheck: %llu entries without interrupt passes checked, %llu missed "
+		"work", p->name, (unsigned long long)checked, (unsigned long long)missed);
 }

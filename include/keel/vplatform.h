@@ -86,6 +86,8 @@ extern const struct region_ops vpic_ops, vpic_elcr_ops;
 void vpit_init(struct vpit *pit, struct partition *p);
 /* Channel 0 edges due by `now` (raised on IRQ 0); returns the next one (0 = none). */
 u64 vpit_check(struct vpit *pit, u64 now);
+/* Channel 0's next edge (0 = none), changing nothing. */
+u64 vpit_next(struct vpit *pit);
 extern const struct region_ops vpit_ops, vpit_port61_ops;
 
 /* The partition's MP table in its RAM (MP spec 1.4), in the last KiB of base memory. */
