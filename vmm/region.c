@@ -26,12 +26,14 @@ int region_add(struct region_set *s, const struct region *r)
 	return 0;
 }
 
-struct region *region_find(struct region_set *s, enum region_space space, u64 addr, unsigned size)
+struct region *region_scan(struct region_set *s, enum region_space space, u64 addr, unsigned size)
 {
 	for (u32 i = 0; i < s->n; i++) {
 		struct region *r = &s->r[i];
-		if (r->space == space && addr >= r->base && addr - r->base + size <= r->size)
+		if (region_covers(r, space, addr, size)) {
+			__atomic_store_n(&s->last[space & 1], r, __ATOMIC_RELAXED);
 			return r;
+		}
 	}
 	return NULL;
 }
