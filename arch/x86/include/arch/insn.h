@@ -6,8 +6,6 @@
 
 #include <arch/vcpu.h>
 
-/* 0 with *len set; 1 when a fault was queued for the guest instead (fetch failed). */
-int insn_length(struct vcpu *v, u32 *len);
 /* The instruction at RIP for the emulator, with v->eregs' control state current: 0 with its
  * bytes (valid until the vCPU's next fetch) and length, or -1 when it cannot be fetched or
  * measured (the emulator then fetches itself and reports why). */
