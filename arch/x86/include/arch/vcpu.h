@@ -140,6 +140,15 @@ _Static_assert(__builtin_offsetof(struct emul_regs, gpr) == __builtin_offsetof(s
  * fetched and decoded is equal (virt_ops.vcpu_code_key). */
 #define VCPU_CODE_KEY_WORDS 7
 
+/* A CPUID leaf's answer for this vCPU, kept for leaves whose answer depends on nothing but
+ * the leaf (arch/x86/cpuid.c); `osxsave`: ECX bit 27 follows the guest's CR4.OSXSAVE. */
+#define VCPU_CPUID_SLOTS 16
+struct vcpu_cpuid {
+	u32 leaf;
+	bool valid, osxsave;
+	u32 out[4];
+};
+
 /* Everything Keel knows about one virtual CPU. */
 struct vcpu {
 	union {
@@ -164,6 +173,7 @@ struct vcpu {
 				   * host IF = 1 inside the GIF = 0 window; VMX always exits) */
 	struct vlapic *lapic;     /* the virtual local APIC (vmm/vlapic.c) */
 	u64 stat[KEEL_STAT_COUNT];
+	struct vcpu_cpuid cpuid[VCPU_CPUID_SLOTS];
 };
 
 #define VCPU_DIRTY_RIP    0x1u
