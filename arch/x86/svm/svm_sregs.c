@@ -130,6 +130,16 @@ void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *sr)
 	sr->shadow = (s->vmcb->ctl.int_state & 1) ? VCPU_SHADOW_STI : 0;
 }
 
+static __attribute__((noinline)) void svm_emul_segs(struct svm_vcpu *s, struct emul_regs *r)
+{
+	struct vmcb_save *st = &s->vmcb->save;
+
+	for (unsigned i = 0; i < SEG_COUNT; i++)
+		seg_from_vmcb(&r->seg[i], vmcb_segs(st, i));
+	__builtin_memcpy(s->seg_raw, &st->es, sizeof(s->seg_raw));
+	s->seg_known = true;
+}
+
 /* Segments are converted only when their VMCB copy (ES..GS, contiguous) changed since the
  * last call: v->eregs keeps the converted ones, s->seg_raw the VMCB words they came from. */
 void svm_get_emul_state(struct vcpu *v)
@@ -137,18 +147,17 @@ void svm_get_emul_state(struct vcpu *v)
 	struct svm_vcpu *s = svm_of(v);
 	struct vmcb_save *st = &s->vmcb->save;
 	struct emul_regs *r = &v->eregs;
-	u64 raw[ARRAY_SIZE(s->seg_raw)], d = !s->seg_known;
+	const u8 *raw = (const u8 *)&st->es;
+	u64 d = !s->seg_known;
 
-	__builtin_memcpy(raw, &st->es, sizeof(raw));
 #pragma GCC unroll 12
-	for (unsigned i = 0; i < ARRAY_SIZE(raw); i++)
-		d |= raw[i] ^ s->seg_raw[i];
-	if (d) {
-		for (unsigned i = 0; i < SEG_COUNT; i++)
-			seg_from_vmcb(&r->seg[i], vmcb_segs(st, i));
-		__builtin_memcpy(s->seg_raw, raw, sizeof(raw));
-		s->seg_known = true;
+	for (unsigned i = 0; i < ARRAY_SIZE(s->seg_raw); i++) {
+		u64 w;
+		__builtin_memcpy(&w, raw + 8 * i, sizeof(w));
+		d |= w ^ s->seg_raw[i];
 	}
+	if (__builtin_expect(d, 0))
+		svm_emul_segs(s, r);
 	r->cr0 = st->cr0;
 	r->cr2 = st->cr2;
 	r->cr3 = st->cr3;
