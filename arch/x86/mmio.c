@@ -10,6 +10,7 @@
 #include <keel/pmm.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/unaligned.h>
 #include "vcpu_emul.h"
 
 #define VEC_DB 1
@@ -32,13 +33,28 @@ static void mmio_inject_fault(struct vcpu *v, const struct emul_fault *f)
 }
 
 /* Answers one (possibly batched) access; a forwarded batch is one ring request. */
-static enum access_result mmio_answer(struct vcpu *v, struct emul_access *a)
+static __attribute__((noinline)) enum access_result mmio_answer_batch(struct vcpu *v,
+								       struct emul_access *a)
 {
 	struct access_req r = { .space = a->kind == EMUL_KIND_PIO ? REGION_PIO : REGION_MMIO,
 				.write = a->dir == EMUL_DIR_WRITE, .rmw = a->flags & EMUL_ACCESS_RMW,
 				.size = a->size, .count = a->count, .stride = a->stride,
 				.addr = a->addr, .data = a->data };
 	return access_batch(v, &r);
+}
+
+/* One element outside a read-modify-write (the common case) is access_one's, by value. */
+static inline enum access_result mmio_answer(struct vcpu *v, struct emul_access *a)
+{
+	if (a->count != 1 || (a->flags & EMUL_ACCESS_RMW))
+		return mmio_answer_batch(v, a);
+	bool write = a->dir == EMUL_DIR_WRITE;
+	u64 val = write ? get_le(a->data, a->size) : 0;
+	enum access_result r = access_one(v, a->kind == EMUL_KIND_PIO ? REGION_PIO : REGION_MMIO,
+					  a->addr, a->size, write, &val);
+	if (!write)
+		put_le(a->data, a->size, val);
+	return r;
 }
 
 /* The unbacked policy stopped the access: #GP(0) or the partition stops; nothing commits. */
