@@ -156,44 +156,62 @@ emul_direct_try(struct emul *e, const struct emul_exit *x, enum emul_mode mode)
 
 /* The exit's linear address in 64-bit mode or 32-bit protected mode: the direct path, or the
  * general one with the same decode. */
+/* The fast decode, or the kept one (k may be NULL); an instruction the fast decoder declines
+ * is never kept. */
 static inline __attribute__((always_inline)) int
 emul_direct_mode(struct emul *e, const struct emul_exit *x, const uint8_t *b, unsigned len,
-		 enum emul_mode mode)
+		 enum emul_mode mode, struct emul_kept *k)
 {
 	int r;
 
-	if (emul_decode_fast(b, len, mode, &e->in))
-		return emul_start_full(e, b, len, mode);
+	if (k && k->mode == mode + 1) {
+		e->in = k->in;
+	} else {
+		if (emul_decode_fast(b, len, mode, &e->in))
+			return emul_start_full(e, b, len, mode);
+		if (k) {
+			k->in = e->in;
+			k->mode = (uint8_t)(mode + 1);
+		}
+	}
 	r = emul_direct_try(e, x, mode);
 	return r == DEC_FULL ? emul_general(e, x) : r;
 }
 
 static __attribute__((noinline)) int emul_direct(struct emul *e, const struct emul_exit *x,
-						 const uint8_t *b, unsigned len)
+						 const uint8_t *b, unsigned len, struct emul_kept *k)
 {
-	return emul_direct_mode(e, x, b, len, EMUL_MODE_LONG64);
+	return emul_direct_mode(e, x, b, len, EMUL_MODE_LONG64, k);
 }
 
 /* Outside 64-bit mode: the direct path in 32-bit protected mode, else the general one. */
 static __attribute__((noinline)) int emul_direct32(struct emul *e, const struct emul_exit *x,
-						   const uint8_t *b, unsigned len)
+						   const uint8_t *b, unsigned len,
+						   struct emul_kept *k)
 {
 	if (emul_mode(e->regs) != EMUL_MODE_PROT32)
 		return emul_start_general(e, b, len);
-	return emul_direct_mode(e, x, b, len, EMUL_MODE_PROT32);
+	return emul_direct_mode(e, x, b, len, EMUL_MODE_PROT32, k);
 }
 
-int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
-		     const struct emul_exit *exit, const uint8_t *bytes, unsigned len)
+int emul_start_kept(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
+		    const struct emul_exit *exit, const uint8_t *bytes, unsigned len,
+		    struct emul_kept *k)
 {
 	e->env = env;
 	e->regs = regs;
 	e->exit = exit;
 	e->state = ES_IDLE;
 	if (exit && (exit->la_valid || exit->gpa_final) && exit->kind == EMUL_EXIT_MMIO)
-		return emul_mode_l64(regs) ? emul_direct(e, exit, bytes, len) :
-		       emul_direct32(e, exit, bytes, len);
+		return emul_mode_l64(regs) ? emul_direct(e, exit, bytes, len, k) :
+		       emul_direct32(e, exit, bytes, len, k);
 	return emul_start_general(e, bytes, len);
+}
+
+int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
+		     const struct emul_exit *exit, const uint8_t *bytes, unsigned len)
+{
+	return emul_start_kept(e, env, regs, exit, bytes, len, NULL);
 }
 
 /* Fetch at CS:RIP (both pages if the instruction may span them), then as emul_start_bytes. */
@@ -212,9 +230,9 @@ int emul_start(struct emul *e, const struct emul_env *env, struct emul_regs *reg
 	st = emul_fetch_run(&env->mem, regs, mode, buf, &n, &e->fault);
 	if (!st && exit && (exit->la_valid || exit->gpa_final) && exit->kind == EMUL_EXIT_MMIO) {
 		if (mode == EMUL_MODE_LONG64)
-			return emul_direct(e, exit, buf, n);
+			return emul_direct(e, exit, buf, n, NULL);
 		if (mode == EMUL_MODE_PROT32)
-			return emul_direct32(e, exit, buf, n);
+			return emul_direct32(e, exit, buf, n, NULL);
 	}
 	r = emul_decode(buf, n, mode, &e->in);
 	if (r == EMUL_DEC_SHORT && st)

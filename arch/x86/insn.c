@@ -183,6 +183,7 @@ static __attribute__((noinline)) int insn_fill(struct vcpu *v, struct insn_memo 
 		virt->vcpu_get_emul_state(v);
 	m->valid = false;
 	m->ndeps = 0;
+	m->kept.mode = 0;
 	int rc = insn_measure(v, &r.mem, m->bytes, &len, f);
 	if (rc != INSN_OK)
 		return rc;
@@ -279,7 +280,7 @@ int exit_skip_insn(struct vcpu *v)
 	return 0;
 }
 
-int insn_bytes(struct vcpu *v, const u8 **bytes, u32 *len)
+int insn_bytes(struct vcpu *v, const u8 **bytes, u32 *len, struct emul_kept **kept)
 {
 	struct insn_memo *m;
 	struct emul_fault f;
@@ -288,6 +289,7 @@ int insn_bytes(struct vcpu *v, const u8 **bytes, u32 *len)
 		return -1;
 	*bytes = m->bytes;
 	*len = m->len;
+	*kept = &m->kept;
 	return 0;
 }
 
