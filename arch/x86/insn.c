@@ -280,17 +280,12 @@ int exit_skip_insn(struct vcpu *v)
 	return 0;
 }
 
-int insn_bytes(struct vcpu *v, const u8 **bytes, u32 *len, struct emul_kept **kept)
+struct insn_memo *insn_bytes(struct vcpu *v)
 {
 	struct insn_memo *m;
 	struct emul_fault f;
 
-	if (insn_fetch(v, true, &m, &f) != INSN_OK)
-		return -1;
-	*bytes = m->bytes;
-	*len = m->len;
-	*kept = &m->kept;
-	return 0;
+	return insn_fetch(v, true, &m, &f) == INSN_OK ? m : NULL;
 }
 
 /* Both ways of measuring, against the hardware: a fresh fetch and the memo. */

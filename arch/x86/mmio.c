@@ -83,14 +83,12 @@ static enum exit_action mmio_finish(struct vcpu *v, struct vcpu_emul *ve)
 static enum exit_action mmio_run(struct vcpu *v, const struct emul_exit *ex)
 {
 	struct vcpu_emul *ve = vcpu_emul_of(v);
-	struct emul_kept *kept;
-	const u8 *bytes;
-	u32 len;
+	struct insn_memo *m;
 	int rc;
 
 	virt->vcpu_get_emul_state(v);
-	if (__builtin_expect(!insn_bytes(v, &bytes, &len, &kept), 1))
-		rc = emul_start_kept(&ve->e, &ve->env, &v->eregs, ex, bytes, len, kept);
+	if (__builtin_expect((m = insn_bytes(v)) != NULL, 1))
+		rc = emul_start_kept(&ve->e, &ve->env, &v->eregs, ex, m->bytes, m->len, &m->kept);
 	else
 		rc = emul_start(&ve->e, &ve->env, &v->eregs, ex);
 	bool rmw_failed = false;

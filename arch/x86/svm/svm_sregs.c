@@ -150,14 +150,6 @@ void svm_get_emul_state(struct vcpu *v)
 	const u8 *raw = (const u8 *)&st->es;
 	u64 d = !s->seg_known;
 
-#pragma GCC unroll 12
-	for (unsigned i = 0; i < ARRAY_SIZE(s->seg_raw); i++) {
-		u64 w;
-		__builtin_memcpy(&w, raw + 8 * i, sizeof(w));
-		d |= w ^ s->seg_raw[i];
-	}
-	if (__builtin_expect(d, 0))
-		svm_emul_segs(s, r);
 	r->cr0 = st->cr0;
 	r->cr2 = st->cr2;
 	r->cr3 = st->cr3;
@@ -165,6 +157,14 @@ void svm_get_emul_state(struct vcpu *v)
 	r->efer = st->efer & ~EFER_SVME;
 	r->xcr0 = s->xcr0;
 	r->cpl = st->cpl;
+#pragma GCC unroll 12
+	for (unsigned i = 0; i < ARRAY_SIZE(s->seg_raw); i++) {
+		u64 w;
+		__builtin_memcpy(&w, raw + 8 * i, sizeof(w));
+		d |= w ^ s->seg_raw[i];
+	}
+	if (__builtin_expect(d, 0))
+		svm_emul_segs(s, r); /* last: a tail call */
 }
 
 u64 svm_get_cr4(struct vcpu *v) { return svm_of(v)->vmcb->save.cr4; }

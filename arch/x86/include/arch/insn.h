@@ -6,11 +6,12 @@
 
 #include <arch/vcpu.h>
 
-/* The instruction at RIP for the emulator, with v->eregs' control state current: 0 with its
- * bytes (valid until the vCPU's next fetch), length and the place to keep the emulator's
- * decode of them (emptied when the bytes are fetched again), or -1 when it cannot be fetched
- * or measured (the emulator then fetches itself and reports why). */
-int insn_bytes(struct vcpu *v, const u8 **bytes, u32 *len, struct emul_kept **kept);
+/* The instruction at RIP for the emulator, with v->eregs' control state current: its memo
+ * (arch/x86/vcpu_emul.h: bytes, length and the emulator's kept decode of them; valid until the
+ * vCPU's next fetch), or NULL when it cannot be fetched or measured (the emulator then fetches
+ * itself and reports why). */
+struct insn_memo;
+struct insn_memo *insn_bytes(struct vcpu *v);
 
 extern bool insn_check_on;
 static inline bool insn_check_enabled(void) { return insn_check_on; }
