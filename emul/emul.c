@@ -194,9 +194,9 @@ static __attribute__((noinline)) int emul_direct32(struct emul *e, const struct 
 	return emul_direct_mode(e, x, b, len, EMUL_MODE_PROT32, k);
 }
 
-int emul_start_kept(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
-		    const struct emul_exit *exit, const uint8_t *bytes, unsigned len,
-		    struct emul_kept *k)
+static inline __attribute__((always_inline)) int
+emul_start_with(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
+		const struct emul_exit *exit, const uint8_t *bytes, unsigned len, struct emul_kept *k)
 {
 	e->env = env;
 	e->regs = regs;
@@ -208,10 +208,16 @@ int emul_start_kept(struct emul *e, const struct emul_env *env, struct emul_regs
 	return emul_start_general(e, bytes, len);
 }
 
+int emul_start_kept(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
+		    const struct emul_exit *exit, struct emul_kept *k)
+{
+	return emul_start_with(e, env, regs, exit, k->bytes, k->len, k);
+}
+
 int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
 		     const struct emul_exit *exit, const uint8_t *bytes, unsigned len)
 {
-	return emul_start_kept(e, env, regs, exit, bytes, len, NULL);
+	return emul_start_with(e, env, regs, exit, bytes, len, NULL);
 }
 
 /* Fetch at CS:RIP (both pages if the instruction may span them), then as emul_start_bytes. */

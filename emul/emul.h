@@ -250,18 +250,20 @@ int emul_start(struct emul *e, const struct emul_env *env, struct emul_regs *reg
 /* The same with the instruction bytes already known (e.g. SVM decode assists). */
 int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
 		     const struct emul_exit *exit, const uint8_t *bytes, unsigned len);
-/* A decode the caller keeps with the bytes it came from (Keel's instruction memo): decoding
- * depends on nothing but the bytes and the mode, so emul_start_kept decodes into *k once and
- * takes the instruction from there while the mode is the same. The caller empties it
- * (mode = 0) whenever the bytes may differ. */
+/* Instruction bytes the caller keeps (Keel's instruction memo), with their decode once made:
+ * decoding depends on nothing but the bytes and the mode, so emul_start_kept decodes into
+ * k->in once and takes the instruction from there while the mode is the same. The caller sets
+ * bytes and len and empties the decode (mode = 0) whenever the bytes may differ. */
 struct emul_kept {
+	const uint8_t *bytes;
+	uint8_t len;
+	uint8_t mode; /* of the decode: enum emul_mode + 1; 0: none */
 	struct emul_insn in;
-	uint8_t mode; /* enum emul_mode + 1; 0: empty */
 };
-/* emul_start_bytes with a kept decode (used where the exit gives the operand's address). */
+/* emul_start_bytes on k's bytes, with their kept decode (used where the exit gives the
+ * operand's address). */
 int emul_start_kept(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
-		    const struct emul_exit *exit, const uint8_t *bytes, unsigned len,
-		    struct emul_kept *k);
+		    const struct emul_exit *exit, struct emul_kept *k);
 /* Answer the pending access: a read passes access.count * access.size bytes, a write NULL/0.
  * Returns the next enum emul_status, or -EINVAL (nothing pending, or the wrong length). */
 int emul_complete(struct emul *e, const void *data, uint32_t len);

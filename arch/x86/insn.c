@@ -191,6 +191,8 @@ static __attribute__((noinline)) int insn_fill(struct vcpu *v, struct insn_memo 
 	memo_pad(m);
 	m->rip = v->regs.rip;
 	m->len = (u8)len;
+	m->kept.bytes = m->bytes;
+	m->kept.len = (u8)len;
 	m->valid = r.ok;
 	return INSN_OK;
 }

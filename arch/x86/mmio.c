@@ -88,7 +88,7 @@ static enum exit_action mmio_run(struct vcpu *v, const struct emul_exit *ex)
 
 	virt->vcpu_get_emul_state(v);
 	if (__builtin_expect((m = insn_bytes(v)) != NULL, 1))
-		rc = emul_start_kept(&ve->e, &ve->env, &v->eregs, ex, m->bytes, m->len, &m->kept);
+		rc = emul_start_kept(&ve->e, &ve->env, &v->eregs, ex, &m->kept);
 	else
 		rc = emul_start(&ve->e, &ve->env, &v->eregs, ex);
 	bool rmw_failed = false;

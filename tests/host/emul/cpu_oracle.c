@@ -153,18 +153,18 @@ static void keep_decode(const struct cpu_case *c, uint8_t *area, const struct em
 
 	scratch = c->in;
 	keel_guest(c, area, code, &scratch, &f, &r);
-	kept.mode = 0;
-	if (emul_start_kept(&e, &f.env, &r, x, c->code, (unsigned)c->len, &kept) == EMUL_ACCESS)
+	kept = (struct emul_kept){ .bytes = c->code, .len = (uint8_t)c->len };
+	if (emul_start_kept(&e, &f.env, &r, x, &kept) == EMUL_ACCESS)
 		emul_abort(&e);
 }
 
-static int keel_start(const struct cpu_case *c, struct fake_env *f, struct emul *e,
-		      struct emul_regs *r, const struct emul_exit *x, enum start_how how)
+static int keel_start(struct fake_env *f, struct emul *e, struct emul_regs *r,
+		      const struct emul_exit *x, enum start_how how)
 {
 	if (how != START_KEPT)
 		return fe_run_exit(f, e, r, x, 64);
 	kept_used += kept.mode != 0;
-	int st = emul_start_kept(e, &f->env, r, x, c->code, (unsigned)c->len, &kept);
+	int st = emul_start_kept(e, &f->env, r, x, &kept);
 	for (int n = 0; st == EMUL_ACCESS && n < 64; n++)
 		st = fe_answer(f, e);
 	return st;
@@ -187,7 +187,7 @@ static bool keel_run(const struct cpu_case *c, uint8_t *area, struct cpu_state *
 	*out = c->in;
 	keel_guest(c, area, code, out, &f, &r);
 	do {
-		st = rounds ? fe_run_exit(&f, &e, &r, NULL, 64) : keel_start(c, &f, &e, &r, &x, how);
+		st = rounds ? fe_run_exit(&f, &e, &r, NULL, 64) : keel_start(&f, &e, &r, &x, how);
 		if (st != EMUL_DONE) {
 			sprintf(why, "emul status %d (fault vector %u)", st, e.fault.vector);
 			return false;

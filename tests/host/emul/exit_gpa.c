@@ -63,7 +63,9 @@ static unsigned run_kept(enum emul_mode mode, const uint8_t *code, unsigned len,
 			 struct emul_kept *k, uint8_t *size)
 {
 	setup(mode, code, len, DEV_GPA + 0x10, OTHER_GPA + 0x10, false);
-	int st = emul_start_kept(&e, &f.env, &r, &x, code, len, k);
+	k->bytes = code;
+	k->len = (uint8_t)len;
+	int st = emul_start_kept(&e, &f.env, &r, &x, k);
 	*size = st == EMUL_ACCESS ? e.access.size : 0;
 	if (st != EMUL_ACCESS || fe_answer(&f, &e) != EMUL_DONE)
 		return 0;
