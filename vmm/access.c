@@ -15,7 +15,12 @@
 
 #define UNBACKED_LOG_MAX 64
 
-static u64 ones(unsigned size) { return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1; }
+static u64 ones(unsigned size)
+{
+	static const u64 mask[8] = { 0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffffull,
+				     0xffffffffffffull, 0xffffffffffffffull };
+	return size >= 8 ? ~0ull : mask[size];
+}
 
 static const char *access_space(enum region_space space)
 {

@@ -32,29 +32,18 @@ static void mmio_inject_fault(struct vcpu *v, const struct emul_fault *f)
 		v->stat[KEEL_STAT_INJECTED_UD]++;
 }
 
-/* Answers one (possibly batched) access; a forwarded batch is one ring request. */
-static __attribute__((noinline)) enum access_result mmio_answer_batch(struct vcpu *v,
-								       struct emul_access *a)
+static enum region_space mmio_space(const struct emul_access *a)
 {
-	struct access_req r = { .space = a->kind == EMUL_KIND_PIO ? REGION_PIO : REGION_MMIO,
-				.write = a->dir == EMUL_DIR_WRITE, .rmw = a->flags & EMUL_ACCESS_RMW,
-				.size = a->size, .count = a->count, .stride = a->stride,
-				.addr = a->addr, .data = a->data };
-	return access_batch(v, &r);
+	return a->kind == EMUL_KIND_PIO ? REGION_PIO : REGION_MMIO;
 }
 
-/* One element outside a read-modify-write (the common case) is access_one's, by value. */
-static inline enum access_result mmio_answer(struct vcpu *v, struct emul_access *a)
+/* Answers one (possibly batched) access; a forwarded batch is one ring request. */
+static enum access_result mmio_answer(struct vcpu *v, struct emul_access *a)
 {
-	if (a->count != 1 || (a->flags & EMUL_ACCESS_RMW))
-		return mmio_answer_batch(v, a);
-	bool write = a->dir == EMUL_DIR_WRITE;
-	u64 val = write ? get_le(a->data, a->size) : 0;
-	enum access_result r = access_one(v, a->kind == EMUL_KIND_PIO ? REGION_PIO : REGION_MMIO,
-					  a->addr, a->size, write, &val);
-	if (!write)
-		put_le(a->data, a->size, val);
-	return r;
+	struct access_req r = { .space = mmio_space(a), .write = a->dir == EMUL_DIR_WRITE,
+				.rmw = a->flags & EMUL_ACCESS_RMW, .size = a->size, .count = a->count,
+				.stride = a->stride, .addr = a->addr, .data = a->data };
+	return access_batch(v, &r);
 }
 
 /* The unbacked policy stopped the access: #GP(0) or the partition stops; nothing commits. */
@@ -96,6 +85,16 @@ static enum exit_action mmio_run(struct vcpu *v, const struct emul_exit *ex)
 		struct emul_access *a = &ve->e.access;
 		bool rmw = a->flags & EMUL_ACCESS_RMW;
 		enum access_result r = ACCESS_DONE;
+		/* one element outside a read-modify-write (the common case): by value */
+		if (__builtin_expect(a->count == 1 && !rmw, 1)) {
+			bool read = a->dir == EMUL_DIR_READ;
+			u64 val = read ? 0 : get_le(a->data, a->size);
+			r = access_one(v, mmio_space(a), a->addr, a->size, !read, &val);
+			if (r == ACCESS_GP || r == ACCESS_STOP)
+				return mmio_refused(v, ve, r);
+			rc = emul_complete(&ve->e, read ? &val : NULL, read ? a->size : 0); /* x86: LE */
+			continue;
+		}
 		/* the read half of a read-modify-write failed: the write is not sent (docs/ring.md §4) */
 		if (!(rmw && rmw_failed && a->dir == EMUL_DIR_WRITE))
 			r = mmio_answer(v, a);
