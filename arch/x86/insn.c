@@ -282,12 +282,19 @@ int exit_skip_insn(struct vcpu *v)
 	return 0;
 }
 
-struct insn_memo *insn_bytes(struct vcpu *v)
+static __attribute__((noinline)) struct insn_memo *insn_bytes_fetched(struct vcpu *v,
+								      struct insn_memo *m)
 {
-	struct insn_memo *m;
 	struct emul_fault f;
 
-	return insn_fetch(v, true, &m, &f) == INSN_OK ? m : NULL;
+	return insn_fill(v, m, true, &f) == INSN_OK ? m : NULL;
+}
+
+struct insn_memo *insn_bytes(struct vcpu *v)
+{
+	struct insn_memo *m = memo_of(v);
+
+	return __builtin_expect(memo_holds(v, m), 1) ? m : insn_bytes_fetched(v, m);
 }
 
 /* Both ways of measuring, against the hardware: a fresh fetch and the memo. */
