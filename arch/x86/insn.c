@@ -181,7 +181,7 @@ static __attribute__((noinline)) int insn_fill(struct vcpu *v, struct insn_memo 
 	virt->vcpu_code_key(v, m->key);
 	if (!state)
 		virt->vcpu_get_emul_state(v);
-	m->valid = false;
+	m->rip = INSN_RIP_NONE;
 	m->ndeps = 0;
 	m->kept.mode = 0;
 	int rc = insn_measure(v, &r.mem, m->bytes, &len, f);
@@ -189,11 +189,11 @@ static __attribute__((noinline)) int insn_fill(struct vcpu *v, struct insn_memo 
 		return rc;
 	memo_trim(m, &r, len);
 	memo_pad(m);
-	m->rip = v->regs.rip;
 	m->len = (u8)len;
 	m->kept.bytes = m->bytes;
 	m->kept.len = (u8)len;
-	m->valid = r.ok;
+	if (r.ok)
+		m->rip = v->regs.rip;
 	return INSN_OK;
 }
 
@@ -206,7 +206,7 @@ static inline struct insn_memo *memo_of(struct vcpu *v)
  * it to insn_fill, which stores it. */
 static inline __attribute__((always_inline)) bool memo_holds(struct vcpu *v, struct insn_memo *m)
 {
-	if (__builtin_expect(m->rip == v->regs.rip && m->valid && memo_deps_hold(m) &&
+	if (__builtin_expect(m->rip == v->regs.rip && memo_deps_hold(m) &&
 			     virt->vcpu_code_key(v, m->key), 1)) {
 		v->stat[KEEL_STAT_INSN_MEMO_HITS]++;
 		return true;

@@ -156,6 +156,8 @@ int mmio_vcpu_init(struct vcpu *v)
 		return -ENOMEM;
 	memset((void *)(uintptr_t)hpa, 0, pages * PAGE_SIZE);
 	struct vcpu_emul *ve = (void *)(uintptr_t)hpa;
+	for (unsigned i = 0; i < INSN_MEMO_SLOTS; i++)
+		ve->memo[i].rip = INSN_RIP_NONE;
 	ve->env = (struct emul_env){ .mem = v->part->mem.mem, .ctx = &v->part->mem,
 				     .classify = mmio_classify, .vec_read = emul_vec_read_live,
 				     .vec_write = emul_vec_write_live };
