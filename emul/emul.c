@@ -6,6 +6,9 @@
  * last access, so an abort or a fault leaves them untouched. */
 #include "decode_fast.h"
 
+const uint64_t emul_size_mask[8] = { 0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffffull,
+				     0xffffffffffffull, 0xffffffffffffffull };
+
 void (*const emul_calcs[OP_COUNT])(struct emul *e) = {
 	[OP_MOV] = emul_op_mov, [OP_MOVZX] = emul_op_mov, [OP_MOVSX] = emul_op_mov,
 	[OP_ALU] = emul_op_alu, [OP_TEST] = emul_op_test, [OP_INCDEC] = emul_op_incdec,

@@ -191,9 +191,12 @@ int emul_fetch_run(const struct emul_mem *mem, const struct emul_regs *r, enum e
 		   uint8_t *buf, unsigned *len, struct emul_fault *fault);
 
 
+/* The low `size` bytes' mask for sizes 0-7 (a load instead of a variable shift). */
+extern const uint64_t emul_size_mask[8];
+
 static inline uint64_t emul_trunc(uint64_t v, unsigned size)
 {
-	return size >= 8 ? v : v & ((1ull << (size * 8)) - 1);
+	return size >= 8 ? v : v & emul_size_mask[size];
 }
 
 /* Sign-extends the low `size` bytes (0 bytes: v unchanged). */

@@ -32,6 +32,8 @@ static void mmio_inject_fault(struct vcpu *v, const struct emul_fault *f)
 		v->stat[KEEL_STAT_INJECTED_UD]++;
 }
 
+_Static_assert(sizeof(((struct emul_access *)0)->data) >= 8, "an element's value fits the buffer");
+
 static enum region_space mmio_space(const struct emul_access *a)
 {
 	return a->kind == EMUL_KIND_PIO ? REGION_PIO : REGION_MMIO;
@@ -85,10 +87,13 @@ static enum exit_action mmio_run(struct vcpu *v, const struct emul_exit *ex)
 		struct emul_access *a = &ve->e.access;
 		bool rmw = a->flags & EMUL_ACCESS_RMW;
 		enum access_result r = ACCESS_DONE;
-		/* one element outside a read-modify-write (the common case): by value */
+		/* one element outside a read-modify-write (the common case): by value; a write's
+		 * value is the buffer's first eight bytes, of which access_one keeps `size` */
 		if (__builtin_expect(a->count == 1 && !rmw, 1)) {
 			bool read = a->dir == EMUL_DIR_READ;
-			u64 val = read ? 0 : get_le(a->data, a->size);
+			u64 val = 0;
+			if (!read)
+				__builtin_memcpy(&val, a->data, sizeof(val));
 			r = access_one(v, mmio_space(a), a->addr, a->size, !read, &val);
 			if (r == ACCESS_GP || r == ACCESS_STOP)
 				return mmio_refused(v, ve, r);
