@@ -3,11 +3,6 @@
  * full decoder here, behind the fast path of decode_fast.h. */
 #include "decode_fast.h"
 
-const uint8_t emul_mode_bit[5] = {
-	[EMUL_MODE_REAL] = M_REAL, [EMUL_MODE_VM86] = M_REAL, [EMUL_MODE_PROT16] = M_P16,
-	[EMUL_MODE_PROT32] = M_P32, [EMUL_MODE_LONG64] = M_L64,
-};
-
 /* The status when the instruction needs `end` bytes but fewer were given (at most 15 are):
  * over 15 bytes is #GP(0) (SDM Vol. 2A 2.3.11), else the caller must fetch more. */
 static __attribute__((cold, noinline)) int dec_short(unsigned end)
@@ -266,12 +261,6 @@ static const struct emul_opdesc *dec_resolve(const struct emul_insn *in,
 	return op;
 }
 
-const uint8_t emul_dec_sz[5][4] = {
-	[EMUL_MODE_REAL] = { 0x22, 0x24, 0x42, 0x44 }, [EMUL_MODE_VM86] = { 0x22, 0x24, 0x42, 0x44 },
-	[EMUL_MODE_PROT16] = { 0x22, 0x24, 0x42, 0x44 }, [EMUL_MODE_PROT32] = { 0x44, 0x42, 0x24, 0x22 },
-	[EMUL_MODE_LONG64] = { 0x84, 0x82, 0x44, 0x42 },
-};
-
 /* Operand sizes of the first two operands: the table's fixed bytes, or the operand size. */
 static inline void dec_opsz(struct emul_insn *in, const struct emul_opdesc *op, unsigned osz)
 {
@@ -478,7 +467,7 @@ __attribute__((noinline)) int emul_decode_full(const uint8_t *bytes, unsigned le
 
 int emul_decode(const uint8_t *bytes, unsigned len, enum emul_mode mode, struct emul_insn *in)
 {
-	int r = emul_decode_fast(bytes, len, mode, in);
+	int r = emul_decode_fast(bytes, len, mode, in, NULL, NULL);
 
 	return r == DEC_FULL ? emul_decode_full(bytes, len, mode, in) : r;
 }

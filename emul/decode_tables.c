@@ -18,8 +18,8 @@
 		OPND_SIZE(o) == S_Y ? FSZ_Y : OPND_SIZE(o) == S_X ? FSZ_X :                         \
 		OPND_SIZE(o) == S_NONE ? 0 : OPND_SIZE(o) <= S_Q ? 1u << ((OPND_SIZE(o) - 1) & 3) :  \
 		OPND_SIZE(o) == S_DQ ? 16 : OPND_SIZE(o) == S_CL ? 64 : FSZ_MORE)
-#define FAST(op, modes, fl) (((fl) & (F_O32 | F_O64)) != (F_O32 | F_O64) ? 0 :                  \
-			     ((op) == OP_LEN ? 0 : (modes)) | (modes) << 4)
+#define FAST(op, modes, fl, full) (((fl) & (F_O32 | F_O64)) != (F_O32 | F_O64) ? 0 :            \
+				   ((op) == OP_LEN || (full) ? 0 : (modes)) | (modes) << 4)
 #define FULL(fl, o0, o1, o2) (((fl) & (F_HEAD | F_RMTAB | F_D64 | F_NP)) || (o2) ||          \
 			      FSZ(o0) == FSZ_MORE || FSZ(o1) == FSZ_MORE ? F_FULL : 0)
 #define GENERIC(op) ((op) != OP_NONE && (op) != OP_LEN && (op) != OP_PUSH && (op) != OP_POP &&   \
@@ -27,17 +27,38 @@
 #define DIRECT(op, modes, o0, o1, o2, fl)                                                     \
 	(GENERIC(op) && (MEMK(o0) || MEMK(o1)) && !(XLT(op, o0, o1, fl) & XL_MORE) &&           \
 	 ((modes) & M_L64) && ((fl) & (F_O32 | F_O64)) == (F_O32 | F_O64) &&                    \
-	 !FULL(fl, o0, o1, o2) ? F_DIRECT : 0)
+	 !FULL(fl, o0, o1, o2))
 #define LOADREG(op, o0, o1) (((op) == OP_MOV || (op) == OP_MOVZX || (op) == OP_MOVSX) &&          \
-			     MEMK(o1) && (OPND_KIND(o0) == K_G || OPND_KIND(o0) == K_ACC) ? F_LOADREG : 0)
+			     MEMK(o1) && (OPND_KIND(o0) == K_G || OPND_KIND(o0) == K_ACC))
 #define STOREMOV(op, o0, o1) ((op) == OP_MOV && MEMK(o0) && (OPND_KIND(o1) == K_G ||              \
-			      OPND_KIND(o1) == K_ACC || OPND_KIND(o1) == K_I) ? F_STOREMOV : 0)
+			      OPND_KIND(o1) == K_ACC || OPND_KIND(o1) == K_I))
+#define CLS(op, sub, modes, o0, o1, o2, fl)                                                   \
+	((op) == OP_STR && ((int)(sub) == (int)STR_MOVS || (int)(sub) == (int)STR_STOS ||        \
+			   (int)(sub) == (int)STR_LODS) ? FC_STR :                                     \
+	 !DIRECT(op, modes, o0, o1, o2, fl) ? FC_NONE : LOADREG(op, o0, o1) ? FC_LOAD :             \
+	 STOREMOV(op, o0, o1) ? FC_STORE : (op) == OP_VMOV ? FC_VEC :                              \
+	 (op) == OP_IMUL || (op) == OP_MOVBE ? FC_ONE : FC_RMW)
+#define DOP(op, o0)                                                                           \
+	((op) == OP_ALU ? (MEMK(o0) ? DOP_ALUM : DOP_ALUR) : (op) == OP_TEST ? DOP_ALUM :           \
+	 (op) == OP_INCDEC ? DOP_INCDEC : (op) == OP_NOT ? DOP_NOT : (op) == OP_NEG ? DOP_NEG :       \
+	 (op) == OP_BT ? DOP_BT : (op) == OP_XCHG ? DOP_XCHG : (op) == OP_XADD ? DOP_XADD :         \
+	 (op) == OP_CMPXCHG ? DOP_CMPXCHG : 0)
+#define HOT(op, o0, o1)                                                                       \
+	((OPND_KIND(o0) == K_ACC || OPND_KIND(o1) == K_ACC ? HOT_ACC : 0) |                         \
+	 (OPND_KIND(o1) == K_I || OPND_KIND(o1) == K_IS ? HOT_IMM : 0) |                            \
+	 ((op) == OP_MOVSX ? HOT_SEXT : 0) | (OPND_KIND(o0) == K_V ? HOT_VLOAD : 0))
+/* The direct path's bits of the flags. */
+#define DFLAGS(op, sub, modes, o0, o1, o2, fl)                                                \
+	((uint32_t)CLS(op, sub, modes, o0, o1, o2, fl) << 20 | HOT(op, o0, o1) |                    \
+	 (uint32_t)DOP(op, o0) << 27)
+/* Bytes for the direct path: fixed, or 0 for the operand size (Y, only MOVNTI there, which
+ * has no 16-bit form, is the operand size too; nothing else there uses this nibble). */
+#define HSZ(o) (OPND_SIZE(o) >= S_B && OPND_SIZE(o) <= S_Q ? 1u << ((OPND_SIZE(o) - 1) & 3) : 0)
 #define E_(op, sub, modes, o0, o1, o2, fl)                                                    \
 	{ op, sub, modes, { o0, o1, o2 }, IMMT(o0) | IMMT(o1) | IMMT(o2), XLT(op, o0, o1, fl),     \
-	  (fl) | FULL(fl, o0, o1, o2) | DIRECT(op, modes, o0, o1, o2, fl) | LOADREG(op, o0, o1) |     \
-	  STOREMOV(op, o0, o1),                                                                      \
-	  FAST(op, modes, fl),               \
-	  { FSZ(o0), FSZ(o1) } }
+	  (fl) | FULL(fl, o0, o1, o2) | DFLAGS(op, sub, modes, o0, o1, o2, fl),                     \
+	  FAST(op, modes, fl, FULL(fl, o0, o1, o2)), { FSZ(o0), FSZ(o1) },                         \
+	  HSZ(MEMK(o0) ? (o0) : (o1)) | HSZ(o0) << 4 }
 /* Prefix and escape bytes in the one-byte map: the decoder's slow start. */
 #define HEAD { .flags = F_HEAD | F_FULL }
 #define GRP(n) E_(OP_NONE, n, M_ALL, 0, 0, 0, F_MODRM | F_GROUP)
@@ -112,8 +133,8 @@ const struct emul_opdesc emul_map1[256] = {
 	[0x6e] = STR(STR_OUTS, DXw, Xb, F_REP | F_SEGX),
 	[0x6f] = STR(STR_OUTS, DXw, Xz, F_REP | F_SEGX),
 	[0x80] = GRP(0), [0x81] = GRP(1), [0x83] = GRP(2),
-	[0x84] = E_(OP_TEST, 0, M_ALL, Eb, Gb, 0, MR | F_NOWB),
-	[0x85] = E_(OP_TEST, 0, M_ALL, Ev, Gv, 0, MR | F_NOWB),
+	[0x84] = E_(OP_TEST, ALU_AND, M_ALL, Eb, Gb, 0, MR | F_NOWB),
+	[0x85] = E_(OP_TEST, ALU_AND, M_ALL, Ev, Gv, 0, MR | F_NOWB),
 	[0x86] = E_(OP_XCHG, 0, M_ALL, Eb, Gb, 0, LRMW),
 	[0x87] = E_(OP_XCHG, 0, M_ALL, Ev, Gv, 0, LRMW),
 	[0x88] = E_(OP_MOV, 0, M_ALL, Eb, Gb, 0, MR),
@@ -129,8 +150,8 @@ const struct emul_opdesc emul_map1[256] = {
 	[0xa5] = STR(STR_MOVS, Yv, Xv, F_REP | F_SEGX),
 	[0xa6] = STR(STR_CMPS, Xb, Yb, F_REPCC | F_SEGX),
 	[0xa7] = STR(STR_CMPS, Xv, Yv, F_REPCC | F_SEGX),
-	[0xa8] = E_(OP_TEST, 0, M_ALL, ALb, Ib, 0, F_OALL | F_NOWB),
-	[0xa9] = E_(OP_TEST, 0, M_ALL, rAX, Iz, 0, F_OALL | F_NOWB),
+	[0xa8] = E_(OP_TEST, ALU_AND, M_ALL, ALb, Ib, 0, F_OALL | F_NOWB),
+	[0xa9] = E_(OP_TEST, ALU_AND, M_ALL, rAX, Iz, 0, F_OALL | F_NOWB),
 	[0xaa] = STR(STR_STOS, Yb, ALb, F_REP),
 	[0xab] = STR(STR_STOS, Yv, rAX, F_REP),
 	[0xac] = STR(STR_LODS, ALb, Xb, F_REP | F_SEGX),
@@ -220,11 +241,11 @@ const struct emul_opdesc emul_groups[][8] = {
 		E_(OP_ALU, 4, M_ALL, Ev, Ibs, 0, LRMW), E_(OP_ALU, 5, M_ALL, Ev, Ibs, 0, LRMW),
 		E_(OP_ALU, 6, M_ALL, Ev, Ibs, 0, LRMW), E_(OP_ALU, 7, M_ALL, Ev, Ibs, 0, RMW | F_NOWB) },
 	/* 3: F6 */
-	[3] = { [0] = E_(OP_TEST, 0, M_ALL, Eb, Ib, 0, MR | F_NOWB),
+	[3] = { [0] = E_(OP_TEST, ALU_AND, M_ALL, Eb, Ib, 0, MR | F_NOWB),
 		[2] = E_(OP_NOT, 0, M_ALL, Eb, 0, 0, LRMW),
 		[3] = E_(OP_NEG, 0, M_ALL, Eb, 0, 0, LRMW) },
 	/* 4: F7 */
-	[4] = { [0] = E_(OP_TEST, 0, M_ALL, Ev, Iz, 0, MR | F_NOWB),
+	[4] = { [0] = E_(OP_TEST, ALU_AND, M_ALL, Ev, Iz, 0, MR | F_NOWB),
 		[2] = E_(OP_NOT, 0, M_ALL, Ev, 0, 0, LRMW),
 		[3] = E_(OP_NEG, 0, M_ALL, Ev, 0, 0, LRMW) },
 	/* 5: FE */

@@ -214,7 +214,7 @@ struct emul {
 	/* outputs */
 	struct emul_access access;  /* valid after EMUL_ACCESS */
 	struct emul_fault fault;    /* valid after EMUL_FAULT */
-	struct emul_memop mop[2];   /* decoded memory operands (nmop of them) */
+	struct emul_memop mop[2];   /* memory operands (nmop of them; none after the direct path) */
 	uint8_t nmop;
 	bool single_step;           /* after EMUL_DONE: RFLAGS.TF was set, inject a #DB trap (DR6.BS) */
 	bool shadow_clear;          /* after EMUL_DONE: clear the STI/MOV-SS interrupt shadow */
@@ -225,13 +225,27 @@ struct emul {
 	const struct emul_exit *exit;
 	const struct emul_env *env;
 	struct emul_regs *regs;
-	uint8_t state;      /* idle, waiting */
+	const uint8_t *bytes; /* the instruction during emul_start_bytes (the direct path) */
+	unsigned nbytes;
+	uint32_t pend;      /* EMUL_PEND | bytes the pending read returns; 0: nothing pending */
+	/* what emul_complete does with the answer (direct.c, emul.c) */
+	int (*cont)(struct emul *e, const uint8_t *data, uint32_t len);
+	struct {            /* the direct path (direct.c) */
+		uint64_t rip;     /* RIP after the instruction */
+		uint64_t src;     /* the source operand's value; the flags between two accesses */
+		uint64_t rv;      /* a register result (CMPXCHG: rAX before) */
+		uint64_t si, di, cx, ram; /* strings: rSI, rDI, rCX after; the RAM side's GPA */
+		uint8_t reg, dsize, rex; /* its register, its bytes, REX present */
+		uint8_t dop, sub; /* the calculation (DOP_*) and its operation */
+		bool wb, rw;      /* the memory operand is written back; the register is */
+		bool sext, vex;   /* a MOV load sign-extends; a vector load is VEX-encoded */
+		bool down;        /* strings: DF set */
+	} fx;
 	uint8_t nside;
 	uint8_t next;       /* one-access forms: what emul_complete does next (emul.c) */
 	uint8_t ld_reg, ld_size, ld_sext; /* a MOV load: register, its bytes, sign-extend */
 	uint16_t steps;     /* steps still to run (bit per step, see steps.c) */
-	uint16_t pend_len;  /* bytes the pending read returns */
-	uint8_t *pend_buf;  /* where they go */
+	uint8_t *pend_buf;  /* where the pending read's bytes go */
 	uint32_t batch;     /* string elements in this emulation */
 	struct {            /* a string instruction (ops_string.c) */
 		uint8_t size, sides, ssrc;
@@ -250,20 +264,6 @@ int emul_start(struct emul *e, const struct emul_env *env, struct emul_regs *reg
 /* The same with the instruction bytes already known (e.g. SVM decode assists). */
 int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
 		     const struct emul_exit *exit, const uint8_t *bytes, unsigned len);
-/* Instruction bytes the caller keeps (Keel's instruction memo), with their decode once made:
- * decoding depends on nothing but the bytes and the mode, so emul_start_kept decodes into
- * k->in once and takes the instruction from there while the mode is the same. The caller sets
- * bytes and len and empties the decode (mode = 0) whenever the bytes may differ. */
-struct emul_kept {
-	const uint8_t *bytes;
-	uint8_t len;
-	uint8_t mode; /* of the decode: enum emul_mode + 1; 0: none */
-	struct emul_insn in;
-};
-/* emul_start_bytes on k's bytes, with their kept decode (used where the exit gives the
- * operand's address). */
-int emul_start_kept(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
-		    const struct emul_exit *exit, struct emul_kept *k);
 /* Answer the pending access: a read passes access.count * access.size bytes, a write NULL/0.
  * Returns the next enum emul_status, or -EINVAL (nothing pending, or the wrong length). */
 int emul_complete(struct emul *e, const void *data, uint32_t len);

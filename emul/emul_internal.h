@@ -71,14 +71,16 @@ enum opnd_size {
  * byte, a register-form table, D64, F_NP, a third operand, or an operand size class that
  * depends on more than 66h/REX.W). */
 #define F_FULL   0x80000u
-/* Derived by the table macro: a 64-bit form of the fast path (no F_FULL) with one ModRM/moffs
- * memory operand prepared without extras (not CLFLUSH, not BT by register): the emulator's
- * direct path may take it. */
-#define F_DIRECT 0x100000u
-/* Derived by the table macro: MOV/MOVZX/MOVSX from memory into a general register. */
-#define F_LOADREG 0x200000u
-/* Derived by the table macro: MOV of a general register or an immediate into memory. */
-#define F_STOREMOV 0x400000u
+/* Derived by the table macro for the direct path (direct.c), in the flags' top bits: its class
+ * (FC_*), HOT_* details and the calculation of an FC_RMW form (DOP_*). */
+#define F_CLS(fl) (((fl) >> 20) & 7u)
+#define F_DOP(fl) (((fl) >> 27) & 15u)
+/* The register operand is rAX (A0-A3), the source operand is the immediate, a MOV load
+ * sign-extends, a vector form loads the register. */
+#define HOT_ACC   (1u << 23)
+#define HOT_IMM   (1u << 24)
+#define HOT_SEXT  (1u << 25)
+#define HOT_VLOAD (1u << 26)
 
 enum emul_op {
 	OP_NONE, OP_MOV, OP_MOVZX, OP_MOVSX, OP_ALU, OP_TEST, OP_INCDEC, OP_NOT, OP_NEG,
@@ -121,11 +123,26 @@ struct emul_opdesc {
 	uint8_t xl;
 	uint32_t flags;
 	/* Derived by the table macro: the modes in which the form decodes without a check when no
-	 * 66/F2/F3/LOCK/VEX is present (low nibble: emul_decode, high: emul_decode_length), and
-	 * the bytes of operands 0 and 1. */
+	 * 66/F2/F3/LOCK/VEX is present (low nibble: emul_decode, none for F_FULL entries; high:
+	 * emul_decode_length), and the bytes of operands 0 and 1. */
 	uint8_t fast;
 	uint8_t fsz[2];
+	/* Derived by the table macro for the direct path: the bytes of the memory operand (low
+	 * nibble) and of a MOV load's register (high nibble): fixed, or 0 for the operand size. */
+	uint8_t hsz;
 };
+_Static_assert(sizeof(struct emul_opdesc) == 16, "one table entry: 16 bytes");
+
+/* What the direct path (direct.c) does with a form: a MOV load into a general register, a MOV
+ * store of a general register or an immediate, a calculation on the memory operand's value
+ * (read, then written back if the form writes it), a vector load or store, any other
+ * one-access form (through struct emul_insn and the calculations of the general path),
+ * MOVS/STOS/LODS (direct_str.c); FC_NONE: the general path. */
+enum { FC_NONE, FC_LOAD, FC_STORE, FC_RMW, FC_VEC, FC_ONE, FC_STR };
+
+/* The calculations of FC_RMW forms: ALU operation or TEST on the memory operand, ALU operation
+ * into a register, INC/DEC, NOT, NEG, BT/BTS/BTR/BTC by an immediate, XCHG, XADD, CMPXCHG. */
+enum { DOP_ALUM, DOP_ALUR, DOP_INCDEC, DOP_NOT, DOP_NEG, DOP_BT, DOP_XCHG, DOP_XADD, DOP_CMPXCHG };
 
 /* emul_prefix_kind values. */
 /* PK_ESC: not a prefix but an escape (0F, C4, C5): the decoder's slow start, like a prefix. */
@@ -145,8 +162,8 @@ int emul_decode_full(const uint8_t *bytes, unsigned len, enum emul_mode mode, st
 /* Bytes of an operand, 0 for none. */
 unsigned emul_opnd_bytes(const struct emul_insn *in, uint8_t opnd);
 
-/* States of struct emul. */
-enum { ES_IDLE, ES_WAIT };
+/* struct emul.pend: an access is pending. */
+#define EMUL_PEND 0x80000000u
 
 /* Segment checks, alignment, page walk and classification of one memory operand (steps.c),
  * and the page walk alone when the exit gave no translation (xlate.c). */
@@ -191,12 +208,9 @@ int emul_fetch_run(const struct emul_mem *mem, const struct emul_regs *r, enum e
 		   uint8_t *buf, unsigned *len, struct emul_fault *fault);
 
 
-/* The low `size` bytes' mask for sizes 0-7 (a load instead of a variable shift). */
-extern const uint64_t emul_size_mask[8];
-
 static inline uint64_t emul_trunc(uint64_t v, unsigned size)
 {
-	return size >= 8 ? v : v & emul_size_mask[size];
+	return size >= 8 ? v : v & ((1ull << (size * 8)) - 1);
 }
 
 /* Sign-extends the low `size` bytes (0 bytes: v unchanged). */
@@ -262,41 +276,64 @@ static inline void emul_copy(void *d, const void *s, size_t n)
 	}
 }
 
-/* Little-endian value of `size` (1-8) bytes. */
+/* Little-endian value of `size` (1, 2, 4 or 8) bytes. */
 static inline uint64_t emul_ld(const uint8_t *p, unsigned size)
 {
-	uint64_t v = 0;
+	uint16_t w;
+	uint32_t d;
+	uint64_t q;
 
-	emul_copy(&v, p, size);
-	return v;
+	switch (size) {
+	case 1:
+		return p[0];
+	case 2:
+		__builtin_memcpy(&w, p, 2);
+		return w;
+	case 4:
+		__builtin_memcpy(&d, p, 4);
+		return d;
+	default:
+		__builtin_memcpy(&q, p, 8);
+		return q;
+	}
 }
 
-static inline uint64_t emul_reg_get(const struct emul *e, unsigned reg, unsigned size)
+/* General register `reg` of `size` bytes; `rex`: a REX prefix is present. */
+static inline uint64_t emul_gpr_get(const uint64_t *g, unsigned reg, unsigned size, unsigned rex)
 {
-	const uint64_t *g = e->regs->gpr;
-
 	/* SDM Vol. 1 3.4.1.1: without REX, byte registers 4-7 are AH, CH, DH, BH */
-	if (size == 1 && !e->in.rex && reg >= 4 && reg < 8)
+	if (size == 1 && !rex && reg >= 4 && reg < 8)
 		return (g[reg - 4] >> 8) & 0xff;
 	return emul_trunc(g[reg], size);
 }
 
-static inline void emul_reg_set(struct emul *e, unsigned reg, unsigned size, uint64_t val)
+static inline void emul_gpr_set(uint64_t *g, unsigned reg, unsigned size, uint64_t val,
+				unsigned rex)
 {
-	uint64_t *g = &e->regs->gpr[reg], mask;
+	uint64_t mask;
 
 	/* SDM Vol. 1 3.4.1.1: 32-bit results are zero-extended, 8/16-bit ones merged */
 	if (size >= 4) {
-		*g = emul_trunc(val, size);
+		g[reg] = emul_trunc(val, size);
 		return;
 	}
-	if (size == 1 && !e->in.rex && reg >= 4 && reg < 8) {
-		g = &e->regs->gpr[reg - 4];
+	if (size == 1 && !rex && reg >= 4 && reg < 8) {
+		g += reg - 4;
 		*g = (*g & ~0xff00ull) | (val & 0xff) << 8;
 		return;
 	}
 	mask = (1ull << (size * 8)) - 1;
-	*g = (*g & ~mask) | (val & mask);
+	g[reg] = (g[reg] & ~mask) | (val & mask);
+}
+
+static inline uint64_t emul_reg_get(const struct emul *e, unsigned reg, unsigned size)
+{
+	return emul_gpr_get(e->regs->gpr, reg, size, e->in.rex);
+}
+
+static inline void emul_reg_set(struct emul *e, unsigned reg, unsigned size, uint64_t val)
+{
+	emul_gpr_set(e->regs->gpr, reg, size, val, e->in.rex);
 }
 
 /* Effective address of the ModRM/moffs operand, wrapped to the address size. */
@@ -325,11 +362,34 @@ static inline void emul_calc(struct emul *e)
 int emul_general(struct emul *e, const struct emul_exit *x);
 int emul_steps_run(struct emul *e);
 
-/* What emul_complete does with the answer of a one-access form (e->next): run the steps,
- * calculate (then commit, or write and commit after that answer), commit, put the loaded
- * value in a register (MOV/MOVZX/MOVSX loads: no store follows, nothing to stage), or only
- * advance RIP (a MOV store of the direct path). */
-enum { NEXT_STEPS, NEXT_CALC, NEXT_CALC_WRITE, NEXT_COMMIT, NEXT_LOAD, NEXT_DONE };
+/* What emul_complete does with the answer of a one-access form of the general path (e->next):
+ * run the steps, calculate (then commit, or write and commit after that answer), commit, or put
+ * the loaded value in a register (MOV/MOVZX/MOVSX loads: no store follows, nothing to stage). */
+enum { NEXT_STEPS, NEXT_CALC, NEXT_CALC_WRITE, NEXT_COMMIT, NEXT_LOAD };
+
+/* 64-bit mode: IA-32e mode with CS.L (SDM Vol. 3A 2.2). */
+static inline bool emul_mode_l64(const struct emul_regs *r)
+{
+	return (r->efer & (1u << 10)) && (r->seg[SEG_CS].attr & SEG_ATTR_L) && (r->cr0 & 1);
+}
+
+/* A decode status as an emulation status (0 for EMUL_DEC_OK). */
+int emul_decoded(struct emul *e, int dec);
+/* Decode into e->in and run the general path (emul.c). */
+int emul_start_decoded(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
+		       const struct emul_exit *exit, const uint8_t *bytes, unsigned len,
+		       enum emul_mode mode);
+/* The same with what emul_start_bytes stored in e (env, regs, exit, bytes, nbytes). */
+int emul_start_again(struct emul *e, enum emul_mode mode);
+/* The direct path (direct.c) in 64-bit mode and in 32-bit protected mode, for an MMIO exit
+ * with its translation; it falls back to emul_start_decoded. */
+int emul_direct64(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
+		  const struct emul_exit *x, const uint8_t *b, unsigned len);
+int emul_direct32(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
+		  const struct emul_exit *x, const uint8_t *b, unsigned len);
+/* MOVS/STOS/LODS (`sub`) of `ilen` bytes, elements of `size` bytes, prefixes `pfx`, in 64-bit
+ * mode with 64-bit addresses (direct_str.c), with what emul_start_bytes stored in e. */
+int emul_direct_str(struct emul *e, unsigned sub, unsigned ilen, unsigned size, unsigned pfx);
 
 /* Outputs and the staging area at the start of an emulation. */
 static inline void emul_begin_outputs(struct emul *e)
@@ -341,6 +401,9 @@ static inline void emul_begin_outputs(struct emul *e)
 	e->stage.vec = -1;
 	e->stage.rflags = e->regs->rflags;
 }
+
+/* The general path's continuation (emul.c). */
+int emul_cont(struct emul *e, const uint8_t *data, uint32_t len);
 
 /* The access request; `rmw`: one half of a read-modify-write operand (EMUL_ACCESS_RMW). */
 static inline int emul_request(struct emul *e, uint8_t kind, uint8_t dir, uint64_t addr,
@@ -357,12 +420,12 @@ static inline int emul_request(struct emul *e, uint8_t kind, uint8_t dir, uint64
 	a->count = (uint16_t)count;
 	a->stride = (int16_t)stride;
 	e->pend_buf = buf;
-	e->pend_len = 0;
-	if (dir == EMUL_DIR_WRITE)
+	e->cont = emul_cont;
+	if (dir == EMUL_DIR_WRITE) {
 		emul_copy(a->data, buf, len);
-	else
-		e->pend_len = (uint16_t)len;
-	e->state = ES_WAIT;
+		len = 0;
+	}
+	e->pend = EMUL_PEND | len;
 	return EMUL_ACCESS;
 }
 
@@ -429,7 +492,7 @@ static inline int emul_one_write(struct emul *e, bool rmw)
 	return emul_one_access(e, EMUL_DIR_WRITE, rmw);
 }
 
-/* A MOV load (F_LOADREG): its answer goes into the register (NEXT_LOAD). */
+/* A MOV load (FC_LOAD): its answer goes into the register (NEXT_LOAD). */
 static inline void emul_load_plan(struct emul *e)
 {
 	const struct emul_opdesc *d = e->in.d;
@@ -446,7 +509,7 @@ static inline int emul_one(struct emul *e, bool load, bool store)
 {
 	if (load) {
 		e->next = store ? NEXT_CALC_WRITE : NEXT_CALC;
-		if (e->in.d->flags & F_LOADREG)
+		if (F_CLS(e->in.d->flags) == FC_LOAD)
 			emul_load_plan(e);
 		return emul_one_access(e, EMUL_DIR_READ, store);
 	}

@@ -1,12 +1,16 @@
 /* Arithmetic results and status flags (SDM Vol. 1 3.4.3.1, Appendix A; Vol. 2 per instruction). */
 #include "emul_internal.h"
 
-/* PF is set when the low byte has an even number of 1 bits. */
+/* PF is set when the low byte has an even number of 1 bits: PF by byte value. */
+#define PF1(v) (((0x6996u >> (((v) ^ ((v) >> 4)) & 0xf)) & 1) ? 0 : EMUL_RFLAGS_PF)
+#define PF4(v) PF1(v), PF1((v) + 1), PF1((v) + 2), PF1((v) + 3)
+#define PF16(v) PF4(v), PF4((v) + 4), PF4((v) + 8), PF4((v) + 12)
+#define PF64(v) PF16(v), PF16((v) + 16), PF16((v) + 32), PF16((v) + 48)
+static const uint8_t flags_pf_tab[256] = { PF64(0), PF64(64), PF64(128), PF64(192) };
+
 static inline uint64_t flags_pf(uint64_t res)
 {
-	unsigned v = (unsigned)(res ^ (res >> 4)) & 0xf;
-
-	return ((0x6996u >> v) & 1) ? 0 : EMUL_RFLAGS_PF;
+	return flags_pf_tab[res & 0xff];
 }
 
 /* ZF, SF, PF of a result already cut to its size (sign = its top bit). */
@@ -34,44 +38,68 @@ uint64_t emul_flags_logic(uint64_t res, unsigned size, uint64_t rflags)
 	return rflags | flags_zsp(emul_trunc(res, size), flags_sign(size));
 }
 
+/* ZF, SF, PF of a result r at the top of 64 bits (t: the same at the bottom). */
+static inline uint64_t flags_top(uint64_t r, uint64_t t)
+{
+	return flags_pf(t) | (r ? 0 : EMUL_RFLAGS_ZF) | ((r >> 63) << 7);
+}
+
+/* ADC and SBB: x, y at the top of 64 bits, the carry in at bit 64 - sh. */
+static __attribute__((noinline)) uint64_t alu_carry(unsigned sub, uint64_t a, uint64_t b,
+						    unsigned sh, uint64_t *rflags)
+{
+	uint64_t x = a << sh, y = b << sh, c = (*rflags & EMUL_RFLAGS_CF) << sh, r, t, f;
+
+	if (sub == ALU_ADC) {
+		r = x + y;
+		t = r + c;
+		f = (r < x) | (t < r);
+		f |= (((x ^ t) & (y ^ t)) >> 63) << 11;
+	} else {
+		r = x - y;
+		t = r - c;
+		f = (x < y) | (r < c);
+		f |= (((x ^ y) & (x ^ t)) >> 63) << 11;
+	}
+	f |= (a ^ b ^ (t >> sh)) & EMUL_RFLAGS_AF;
+	*rflags = (*rflags & ~(uint64_t)EMUL_RFLAGS_ARITH) | f | flags_top(t, t >> sh);
+	return t >> sh;
+}
+
 /* ADD/OR/ADC/SBB/AND/SUB/XOR/CMP on `size`-byte values: the result, *rflags updated. CF is the
- * carry (borrow) out of the top bit, OF a sign overflow, AF the carry (borrow) out of bit 3. */
+ * carry (borrow) out of the top bit, OF a sign overflow, AF the carry (borrow) out of bit 3.
+ * The operands are shifted to the top of 64 bits, so that the carry out of bit 63 and the sign
+ * bit are those of the operand size. */
 uint64_t emul_alu(unsigned sub, uint64_t a, uint64_t b, unsigned size, uint64_t *rflags)
 {
-	uint64_t sign = flags_sign(size), mask = sign | (sign - 1), fl = *rflags, c, res, f;
+	unsigned sh = 64 - size * 8;
+	uint64_t x = a << sh, y = b << sh, r, f;
 
-	a &= mask;
-	b &= mask;
-	c = (sub == ALU_ADC || sub == ALU_SBB) ? fl & EMUL_RFLAGS_CF : 0;
 	switch (sub) {
 	case ALU_ADD:
-	case ALU_ADC:
-		res = (a + b + c) & mask;
-		f = (res < a || (c && res == a)) ? EMUL_RFLAGS_CF : 0;
-		f |= (((a ^ res) & (b ^ res)) & sign) ? EMUL_RFLAGS_OF : 0;
-		f |= (a ^ b ^ res) & EMUL_RFLAGS_AF;
+		r = x + y;
+		f = (r < x) | (((x ^ r) & (y ^ r)) >> 63) << 11 | ((a ^ b ^ (r >> sh)) & EMUL_RFLAGS_AF);
 		break;
 	case ALU_SUB:
-	case ALU_SBB:
 	case ALU_CMP:
-		res = (a - b - c) & mask;
-		f = (a < b || (c && a == b)) ? EMUL_RFLAGS_CF : 0;
-		f |= (((a ^ b) & (a ^ res)) & sign) ? EMUL_RFLAGS_OF : 0;
-		f |= (a ^ b ^ res) & EMUL_RFLAGS_AF;
+		r = x - y;
+		f = (x < y) | (((x ^ y) & (x ^ r)) >> 63) << 11 | ((a ^ b ^ (r >> sh)) & EMUL_RFLAGS_AF);
 		break;
 	case ALU_OR:
-		res = a | b;
+		r = x | y;
 		f = 0;
 		break;
 	case ALU_AND:
-		res = a & b;
+		r = x & y;
+		f = 0;
+		break;
+	case ALU_XOR:
+		r = x ^ y;
 		f = 0;
 		break;
 	default:
-		res = a ^ b;
-		f = 0;
-		break;
+		return alu_carry(sub, a, b, sh, rflags);
 	}
-	*rflags = (fl & ~(uint64_t)EMUL_RFLAGS_ARITH) | f | flags_zsp(res, sign);
-	return res;
+	*rflags = (*rflags & ~(uint64_t)EMUL_RFLAGS_ARITH) | f | flags_top(r, r >> sh);
+	return r >> sh;
 }

@@ -34,12 +34,15 @@ static uint64_t str_base(const struct emul *e, unsigned sr)
 	return e->in.mode == EMUL_MODE_LONG64 && sr < SEG_FS ? 0 : e->regs->seg[sr].base;
 }
 
-/* Elements from `ea` in the string direction before a page or address-size wrap. */
+/* Elements from `ea` in the string direction before a page or address-size wrap (0 when the
+ * first one runs into the next page, in either direction). */
 static uint64_t str_room(const struct emul *e, unsigned sr, uint64_t ea)
 {
 	unsigned size = e->str.size, asz = e->in.asz;
 	uint64_t off = (str_base(e, sr) + ea) & 0xfff, room, wrap;
 
+	if (off + size > 0x1000)
+		return 0;
 	room = e->str.down ? off / size + 1 : (0x1000 - off) / size;
 	if (asz < 8) {
 		wrap = e->str.down ? ea / size + 1 : ((1ull << (asz * 8)) - ea) / size;

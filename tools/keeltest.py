@@ -30,6 +30,23 @@ def out(text):
         print(text, flush=True)
 
 
+def run_checks(case, con, log):
+    """Each `check:` program reads the console log and prints verdict lines, which count like
+    a guest's (and against the manifests)."""
+    reasons = []
+    for cmd in case.checks:
+        try:
+            r = subprocess.run(cmd.split() + [log], capture_output=True, text=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            reasons.append(f"check '{cmd}': {e}")
+            continue
+        for line in r.stdout.splitlines():
+            con.add_line(line)
+        if r.returncode:
+            reasons.append(f"check '{cmd}' exited {r.returncode}: {r.stderr.strip()[:200]}")
+    return reasons
+
+
 def run_case(case, suite, elf, build):
     """Returns (status, seconds, reasons, log path or '')."""
     if case.skip:
@@ -41,7 +58,7 @@ def run_case(case, suite, elf, build):
         con, facts = emulator.run(case, paths, elf)
     except (caseconf.CaseError, RuntimeError, OSError) as e:
         return "FAIL", time.monotonic() - start, [str(e)], ""
-    reasons = judge.judge(case, con, facts, expected)
+    reasons = run_checks(case, con, paths.console) + judge.judge(case, con, facts, expected)
     if reasons:
         return "FAIL", facts.seconds, reasons, f"{paths.console} (emulator: {paths.emu})"
     return "PASS", facts.seconds, [judge.summary(case, con, expected)], paths.console

@@ -12,9 +12,11 @@ struct config_incore_dev {
 	u64 size;
 };
 
-/* Keel's own device models; the LAPIC and IOAPIC are implicit and not configured. */
+/* Keel's own device models; the LAPIC and IOAPIC are implicit and not configured. A name may
+ * have one entry per space: the test device's port block reaches the window of its MMIO one. */
 static const struct config_incore_dev config_incore_devs[] = {
 	{ "testdev", CONFIG_MMIO, KEEL_TESTDEV_SIZE },
+	{ "testdev", CONFIG_PIO, KEEL_TESTDEV_PORTS },
 	{ "uart", CONFIG_PIO, CONFIG_CONSOLE_SIZE },
 };
 
@@ -54,28 +56,40 @@ static int config_region_geometry(struct config_ctx *x, struct config_region *r)
 	return -EINVAL;
 }
 
-static int config_region_incore(struct config_ctx *x, struct config_region *r)
+static const struct config_incore_dev *config_incore_find(const struct config_tok *t, u8 space)
 {
-	const struct config_tok *t = &x->tok[4];
+	const struct config_incore_dev *named = NULL;
 	for (u32 i = 0; i < ARRAY_SIZE(config_incore_devs); i++) {
 		const struct config_incore_dev *d = &config_incore_devs[i];
 		if (!config_tok_is(t, d->name))
 			continue;
-		if (d->space != r->space) {
-			config_err(x, "in-core device '%s' is %s, not %s", d->name,
-				   config_space_name(d->space), config_space_name(r->space));
-			return -EINVAL;
-		}
-		if (d->size != r->size) {
-			config_err(x, "in-core device '%s' takes size 0x%llx, not 0x%llx", d->name,
-				   (unsigned long long)d->size, (unsigned long long)r->size);
-			return -EINVAL;
-		}
-		config_copy(r->device, sizeof(r->device), d->name, t->len);
-		return 0;
+		if (d->space == space)
+			return d;
+		named = d;
 	}
-	config_err(x, "unknown in-core device '%.*s' (testdev or uart)", TOK(t));
-	return -EINVAL;
+	return named;
+}
+
+static int config_region_incore(struct config_ctx *x, struct config_region *r)
+{
+	const struct config_tok *t = &x->tok[4];
+	const struct config_incore_dev *d = config_incore_find(t, r->space);
+	if (!d) {
+		config_err(x, "unknown in-core device '%.*s' (testdev or uart)", TOK(t));
+		return -EINVAL;
+	}
+	if (d->space != r->space) {
+		config_err(x, "in-core device '%s' is %s, not %s", d->name,
+			   config_space_name(d->space), config_space_name(r->space));
+		return -EINVAL;
+	}
+	if (d->size != r->size) {
+		config_err(x, "in-core device '%s' takes size 0x%llx, not 0x%llx", d->name,
+			   (unsigned long long)d->size, (unsigned long long)r->size);
+		return -EINVAL;
+	}
+	config_copy(r->device, sizeof(r->device), d->name, t->len);
+	return 0;
 }
 
 static int config_region_model(struct config_ctx *x, struct config_region *r)

@@ -33,11 +33,21 @@ static struct vuart *regions_vuart(struct partition *p, bool input)
 	return u;
 }
 
+/* The test device's port block reaches the window of the partition's in-core test device
+ * configured before it (abi/testdev.h); alone, it gets a window of its own. */
+static void *regions_testdev(struct partition *p, enum region_space space)
+{
+	for (u32 i = 0; space == REGION_PIO && i < p->regions.n; i++)
+		if (p->regions.r[i].ops == &testdev_ops)
+			return p->regions.r[i].dev;
+	return regions_zalloc(sizeof(struct testdev));
+}
+
 static int regions_incore(struct partition *p, const struct config_region *c, struct region *r)
 {
 	if (!strcmp(c->device, "testdev")) {
-		r->ops = &testdev_ops;
-		r->dev = regions_zalloc(sizeof(struct testdev));
+		r->ops = r->space == REGION_PIO ? &testdev_port_ops : &testdev_ops;
+		r->dev = regions_testdev(p, r->space);
 	} else {
 		struct vuart *u = regions_vuart(p, c->console);
 		r->ops = &vuart_ops;

@@ -1,8 +1,8 @@
 /* Keel's command-line mode (`guest=NAME guest_mode=... guest_mem=... guest_vcpus=N`, no
  * configuration): guest partitions of N vCPUs on consecutive online CPUs (guest<i> on CPUs
  * i*N..i*N+N-1; CPUs left over stay idle), each running the module NAME with the in-core test
- * device at KEEL_TESTDEV_GPA and an in-core console. Written as the configuration it stands
- * for, so both modes make partitions the same way (docs/partitions.md). */
+ * device at KEEL_TESTDEV_GPA, its port block and an in-core console. Written as the
+ * configuration it stands for, so both modes make partitions the same way (docs/partitions.md). */
 #include <keel/boot.h>
 #include <keel/config.h>
 #include <keel/format.h>
@@ -32,10 +32,13 @@ static void cmdline_partition(struct config_partition *p, unsigned index, unsign
 	p->region[0] = (struct config_region){ .base = KEEL_TESTDEV_GPA, .size = KEEL_TESTDEV_SIZE,
 					       .space = CONFIG_MMIO, .handler = CONFIG_INCORE,
 					       .irq = CONFIG_IRQ_NONE, .device = "testdev" };
-	p->region[1] = (struct config_region){ .base = CONFIG_CONSOLE_PORT, .size = CONFIG_CONSOLE_SIZE,
+	p->region[1] = (struct config_region){ .base = KEEL_TESTDEV_PORT, .size = KEEL_TESTDEV_PORTS,
+					       .space = CONFIG_PIO, .handler = CONFIG_INCORE,
+					       .irq = CONFIG_IRQ_NONE, .device = "testdev" };
+	p->region[2] = (struct config_region){ .base = CONFIG_CONSOLE_PORT, .size = CONFIG_CONSOLE_SIZE,
 					       .space = CONFIG_PIO, .handler = CONFIG_INCORE,
 					       .irq = CONFIG_IRQ_NONE, .console = true, .device = "uart" };
-	p->nregions = 2;
+	p->nregions = 3;
 }
 
 void cmdline_config(struct keel_config *c, unsigned ncpu, const struct bi_module *m)

@@ -31,11 +31,13 @@ void cpu_enable_nx(void)
 
 /* Firmware leaves different bits behind (the Bochs BIOS even leaves CR0.CD/NW set on the boot
  * CPU, OVMF leaves OSFXSR and friends): caching on, write protection, native FPU error
- * reporting, machine-check exceptions on (SDM Vol. 3A 2.5). */
+ * reporting, machine-check exceptions on (SDM Vol. 3A 2.5). OSFXSR because the emulator moves
+ * a guest's XMM registers for the SSE forms on the MMIO path (emul/vecreg.S); without it every
+ * SSE instruction is #UD (SDM Vol. 3A 2.5, 13.1.3). The core itself never uses them. */
 void cpu_state_init(void)
 {
 	write_cr0(CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG);
-	write_cr4(CR4_PAE | CR4_MCE);
+	write_cr4(CR4_PAE | CR4_MCE | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	cpu_enable_nx();
 }
 

@@ -183,15 +183,12 @@ static __attribute__((noinline)) int insn_fill(struct vcpu *v, struct insn_memo 
 		virt->vcpu_get_emul_state(v);
 	m->rip = INSN_RIP_NONE;
 	m->ndeps = 0;
-	m->kept.mode = 0;
 	int rc = insn_measure(v, &r.mem, m->bytes, &len, f);
 	if (rc != INSN_OK)
 		return rc;
 	memo_trim(m, &r, len);
 	memo_pad(m);
 	m->len = (u8)len;
-	m->kept.bytes = m->bytes;
-	m->kept.len = (u8)len;
 	if (r.ok)
 		m->rip = v->regs.rip;
 	return INSN_OK;
@@ -266,7 +263,9 @@ static __attribute__((noinline)) int insn_skip_fetched(struct vcpu *v, struct in
 }
 
 /* The instruction at RIP is done: RIP moves past it (its length from the exit, else from the
- * memo) and the interrupt shadow ends. */
+ * memo) and the interrupt shadow ends. With lencheck=1 every length the hardware reported is
+ * held against Keel's decoder (VMX: all instruction exits; SVM: with NRIPS), as pio.c does for
+ * port I/O. */
 int exit_skip_insn(struct vcpu *v)
 {
 	u32 len = v->exit.insn_len;

@@ -1,6 +1,7 @@
 /* MMIO (nested page faults outside RAM) and string port I/O: Keel fetches and decodes the
  * guest's instruction, answers each access it needs (an in-core device or the ring to the
  * service VM, vmm/access.c), and finishes the instruction itself. */
+#include <arch/cpu.h>
 #include <arch/exit.h>
 #include <arch/insn.h>
 #include <arch/virt.h>
@@ -79,7 +80,7 @@ static enum exit_action mmio_run(struct vcpu *v, const struct emul_exit *ex)
 
 	virt->vcpu_get_emul_state(v);
 	if (__builtin_expect((m = insn_bytes(v)) != NULL, 1))
-		rc = emul_start_kept(&ve->e, &ve->env, &v->eregs, ex, &m->kept);
+		rc = emul_start_bytes(&ve->e, &ve->env, &v->eregs, ex, m->bytes, m->len);
 	else
 		rc = emul_start(&ve->e, &ve->env, &v->eregs, ex);
 	bool rmw_failed = false;
@@ -153,6 +154,28 @@ enum exit_action exit_npf(struct vcpu *v)
 	return mmio_run(v, &ex);
 }
 
+/* VEX moves and YMM need CR4.OSXSAVE (SDM Vol. 1 14.3); the guest's XCR0, which let it run the
+ * instruction, is live in the CPU. A backend sets the host's OSXSAVE once it loads a guest XCR0
+ * other than 1, but a guest can change XCR0 without an exit where XSETBV is not intercepted
+ * (QEMU 7.2), so the emulator makes sure before it touches them. */
+static void mmio_vec_osxsave(unsigned len, unsigned zero_to)
+{
+	if ((len == 32 || zero_to == 32) && !(read_cr4() & CR4_OSXSAVE))
+		write_cr4(read_cr4() | CR4_OSXSAVE);
+}
+
+static void mmio_vec_read(void *ctx, unsigned reg, void *buf, unsigned len)
+{
+	mmio_vec_osxsave(len, 0);
+	emul_vec_read_live(ctx, reg, buf, len);
+}
+
+static void mmio_vec_write(void *ctx, unsigned reg, const void *buf, unsigned len, unsigned zero_to)
+{
+	mmio_vec_osxsave(len, zero_to);
+	emul_vec_write_live(ctx, reg, buf, len, zero_to);
+}
+
 int mmio_vcpu_init(struct vcpu *v)
 {
 	u64 pages = (sizeof(struct vcpu_emul) + PAGE_SIZE - 1) / PAGE_SIZE;
@@ -164,8 +187,8 @@ int mmio_vcpu_init(struct vcpu *v)
 	for (unsigned i = 0; i < INSN_MEMO_SLOTS; i++)
 		ve->memo[i].rip = INSN_RIP_NONE;
 	ve->env = (struct emul_env){ .mem = v->part->mem.mem, .ctx = &v->part->mem,
-				     .classify = mmio_classify, .vec_read = emul_vec_read_live,
-				     .vec_write = emul_vec_write_live };
+				     .classify = mmio_classify, .vec_read = mmio_vec_read,
+				     .vec_write = mmio_vec_write };
 	v->emul = ve;
 	return 0;
 }

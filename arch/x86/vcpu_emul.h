@@ -28,7 +28,6 @@ struct insn_memo {
 	u8 ndeps;
 	u8 bytes[EMUL_INSN_MAX];
 	struct insn_dep dep[INSN_DEPS_MAX];
-	struct emul_kept kept; /* the emulator's decode of bytes, once it made one */
 } __aligned(512); /* a power of two: the slot index scales by a shift */
 
 struct vcpu_emul {

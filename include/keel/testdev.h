@@ -7,9 +7,7 @@
 #include <abi/testdev.h>
 
 struct testdev_entry {
-	u32 offset;
-	u8 size;
-	u8 dir;
+	u32 info;  /* LOG_INFO: offset | size << 16 | dir << 24 | port flag */
 	u64 data;
 };
 
@@ -18,8 +16,11 @@ struct testdev {
 	struct testdev_entry log[KEEL_TESTDEV_LOG_MAX];
 	u64 count;
 	u32 addr, log_index;
+	u32 cursor;      /* port block: window offset of the next cursor access */
+	u32 log_read;    /* port block: next dword of the log stream */
 };
 
-extern const struct region_ops testdev_ops;
+extern const struct region_ops testdev_ops;      /* the MMIO window and control page */
+extern const struct region_ops testdev_port_ops; /* the port block */
 
 #endif

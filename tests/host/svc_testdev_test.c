@@ -1,6 +1,7 @@
 /* The service's testdev model (service/dev_testdev.c): the register interface of
- * include/abi/testdev.h, with expectations written from that header, then a differential run
- * against Keel's in-core model (vmm/testdev.c) on random accesses: both must read the same. */
+ * include/abi/testdev.h and its port block, with expectations written from that header, then a
+ * differential run against Keel's in-core model (vmm/testdev.c) on random window, control-page
+ * and port accesses: both must read the same. */
 #include <stdlib.h>
 #include <string.h>
 #include <keel/partition.h>
@@ -26,6 +27,28 @@ static uint64_t rd(uint64_t off, unsigned size)
 static void wr(uint64_t off, unsigned size, uint64_t v) { D.model->write(&D, off, size, v); }
 static uint32_t reg(enum keel_testdev_reg r) { return (uint32_t)rd(r, 4); }
 static void set(enum keel_testdev_reg r, uint32_t v) { wr(r, 4, v); }
+
+/* A port-space testdev of `partition` listed after D (device 0 of the table). */
+static struct svc_dev P;
+static int port_dev(uint16_t partition)
+{
+	F.svc.dev[0] = D;
+	memset(&P, 0, sizeof(P));
+	P.desc = (struct keel_ring_device){ .partition = partition, .kind = KEEL_RING_PIO,
+					    .irq = 0xff, .base = KEEL_TESTDEV_PORT,
+					    .size = KEEL_TESTDEV_PORTS, .model = "testdev" };
+	P.index = 1;
+	P.svc = &F.svc;
+	P.model = svc_model_find(P.desc.model);
+	return P.model && P.model->init(&P) == 0 ? 0 : -1;
+}
+static uint64_t prd(uint64_t off, unsigned size)
+{
+	uint64_t v = P.model->read(&P, off, size);
+
+	return size < 8 ? v & ((1ull << (8 * size)) - 1) : v;
+}
+static void pwr(uint64_t off, unsigned size, uint64_t v) { P.model->write(&P, off, size, v); }
 
 static void setup(struct tc *t, const char *name)
 {
@@ -189,6 +212,50 @@ static int case_irq(void)
 	return tc_end(&t);
 }
 
+/* The port block reaches the window of the partition's MMIO testdev: cursor accesses stream it
+ * (wrapping at its end), data ports are logged with the port flag, BULK is not, LOG counts and
+ * clears, LOG_READ streams INFO, data low, data high per entry. Another partition's port block
+ * has a window of its own. */
+static int case_port_block(void)
+{
+	struct tc t;
+	uint32_t s[7];
+
+	setup(&t, "port-block-shares-window");
+	TC_CHECK(&t, port_dev(0) == 0 && P.state == D.state, "the port block has its own state");
+	set(KEEL_TESTDEV_RESET, 0);
+	wr(KEEL_TESTDEV_DATA - 2, 2, 0x2211);
+	wr(0, 2, 0x4433);
+	pwr(KEEL_TESTDEV_P_CURSOR, 4, KEEL_TESTDEV_DATA - 2);
+	uint64_t got = prd(KEEL_TESTDEV_P_DATA + 3, 4);
+	uint32_t cur = (uint32_t)prd(KEEL_TESTDEV_P_CURSOR, 4);
+	TC_CHECK(&t, got == 0x44332211 && cur == 2, "cursor read %#llx, cursor %#x",
+		 (unsigned long long)got, cur);
+	pwr(KEEL_TESTDEV_P_DATA, 2, 0xaabb);
+	pwr(KEEL_TESTDEV_P_BULK, 1, 0xcc);
+	TC_CHECK(&t, rd(2, 4) == 0xccaabb, "window %#llx", (unsigned long long)rd(2, 4));
+	TC_CHECK(&t, prd(KEEL_TESTDEV_P_LOG, 4) == 5, "log %llu", (unsigned long long)prd(KEEL_TESTDEV_P_LOG, 4));
+	pwr(KEEL_TESTDEV_P_LOG_READ, 4, 0);
+	for (unsigned i = 0; i < 7; i++) /* entries 0-1 and the start of 2 */
+		s[i] = (uint32_t)prd(KEEL_TESTDEV_P_LOG_READ, 4);
+	TC_CHECK(&t, s[0] == ((KEEL_TESTDEV_DATA - 2) | 2u << 16 | 1u << 24) && s[1] == 0x2211 && !s[2] &&
+		 s[6] == (3u | 4u << 16 | KEEL_TESTDEV_INFO_PORT), "stream %#x %#x %#x ... %#x",
+		 s[0], s[1], s[2], s[6]);
+	set(KEEL_TESTDEV_LOG_INDEX, 3);
+	TC_CHECK(&t, reg(KEEL_TESTDEV_LOG_INFO) == (0u | 2u << 16 | 1u << 24 | KEEL_TESTDEV_INFO_PORT) &&
+		 reg(KEEL_TESTDEV_LOG_LO) == 0xaabb, "entry 3 %#x %#x", reg(KEEL_TESTDEV_LOG_INFO),
+		 reg(KEEL_TESTDEV_LOG_LO));
+	pwr(KEEL_TESTDEV_P_LOG, 4, 0);
+	TC_CHECK(&t, reg(KEEL_TESTDEV_LOG_COUNT) == 0 && prd(KEEL_TESTDEV_P_LOG_READ, 4) == 0xffffffffu &&
+		 rd(0, 1) == 0x33, "clear: count %u", reg(KEEL_TESTDEV_LOG_COUNT));
+	TC_CHECK(&t, prd(KEEL_TESTDEV_P_CURSOR, 2) == 0xffff && prd(KEEL_TESTDEV_P_DATA + 14, 4) == 0xffffffffu &&
+		 prd(KEEL_TESTDEV_P_BULK, 8) == ~0ull, "odd port accesses answered");
+	void *mine = D.state;
+	TC_CHECK(&t, port_dev(1) == 0 && P.state != mine, "partition 1's port block shares partition 0's window");
+	free(P.state);
+	return tc_end(&t);
+}
+
 static uint64_t rnd(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -197,8 +264,34 @@ static uint64_t rnd(uint64_t *s)
 	return *s;
 }
 
-/* Random accesses (window, control page, odd sizes, straddles) on both models: every read
- * must agree. Control-page writes are weighted so resets, log reads and the port all happen. */
+/* A port access on both models: the port block's offsets, every size; cursor writes in range
+ * mostly, so the stream stays inside the window's interesting bytes as often as not. */
+static void port_step(struct tc *t, struct testdev *core, struct vcpu *vcpu, uint64_t r, uint64_t v,
+		      uint64_t *reads)
+{
+	unsigned size = 1u << ((r >> 6) & 3);
+	uint64_t off = (r >> 8) % (KEEL_TESTDEV_PORTS + 4);
+	bool write = (r >> 14) & 1;
+
+	if (off == KEEL_TESTDEV_P_CURSOR && write && (r >> 15) % 4)
+		v %= KEEL_TESTDEV_DATA;
+	if (size < 8)
+		v &= (1ull << (8 * size)) - 1;
+	if (write) {
+		testdev_port_ops.write(core, vcpu, off, size, v);
+		pwr(off, size, v);
+		return;
+	}
+	uint64_t a = testdev_port_ops.read(core, vcpu, off, size), b = prd(off, size);
+	if (size < 8)
+		a &= (1ull << (8 * size)) - 1;
+	TC_CHECK(t, a == b, "port read %#llx size %u: in-core %#llx service %#llx",
+		 (unsigned long long)off, size, (unsigned long long)a, (unsigned long long)b);
+	(*reads)++;
+}
+
+/* Random accesses (window, control page, odd sizes, straddles, the port block) on both models:
+ * every read must agree. Control-page writes are weighted so resets, log reads and the port all happen. */
 static int case_differential(void)
 {
 	static const uint32_t regs[] = { KEEL_TESTDEV_RESET, KEEL_TESTDEV_ADDR, KEEL_TESTDEV_DATA_PORT,
@@ -213,11 +306,16 @@ static int case_differential(void)
 	struct tc t;
 
 	setup(&t, "same-as-in-core-model");
+	TC_CHECK(&t, port_dev(0) == 0, "no port block");
 	for (uint32_t n = 0; n < 400000 && !t.failed; n++) {
 		uint64_t r = rnd(&seed), off, v = rnd(&seed);
 		unsigned size = 1u << (r & 3);
 		bool write = (r >> 2) & 1;
 
+		if ((r >> 3) % 8 == 7) {
+			port_step(&t, core, &vcpu, r, v, &reads);
+			continue;
+		}
 		if ((r >> 3) % 8 == 0)
 			off = regs[(r >> 6) % 9] + ((r >> 9) % 16 == 0 ? (r >> 13) % 4 : 0);
 		else if ((r >> 3) % 8 == 1)
@@ -266,7 +364,7 @@ static int case_differential(void)
 int main(void)
 {
 	int failed = case_reset() + case_log() + case_port() + case_odd() + case_limit() +
-		     case_irq() + case_differential();
+		     case_irq() + case_port_block() + case_differential();
 
 	free(D.state);
 	return failed ? 1 : 0;

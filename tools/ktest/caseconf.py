@@ -68,6 +68,7 @@ class Case:
     fatal: object = None
     poweroff: str = "acpi"
     skip: str = ""
+    checks: list = field(default_factory=list)
 
     @property
     def cpu_model(self):
@@ -151,6 +152,7 @@ KEYS = {
     "fatal": ("fatal", _regex, False),
     "poweroff": ("poweroff", lambda v: _choice(v, POWEROFF), False),
     "skip": ("skip", str, False),
+    "check": ("checks", str, True),
 }
 
 

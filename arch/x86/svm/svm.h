@@ -149,6 +149,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define ICPT2_XSETBV   BIT(13)
 
 /* VMCB 0x060 virtual interrupt control (APM 15.21.1). */
+#define VINTR_V_TPR       0xfull
 #define VINTR_V_IRQ       BIT(8)
 #define VINTR_PRIO_SHIFT  16
 #define VINTR_IGN_TPR     BIT(20)
@@ -292,6 +293,7 @@ static inline bool svm_exit_quiet(const struct svm_vcpu *s)
 void svm_inject(struct vcpu *v, const struct vevent *e);
 void svm_window(struct vcpu *v, bool intr, bool nmi);
 bool svm_can_take_intr(struct vcpu *v);
+u64 svm_xcr0_live(const struct svm_vcpu *s);
 void svm_clear_shadow(struct vcpu *v);
 bool svm_event_before_entry(struct vcpu *v);
 void svm_event_after_exit(struct vcpu *v);

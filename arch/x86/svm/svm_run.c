@@ -2,6 +2,7 @@
 #include <keel/errno.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/vlapic.h>
 #include "svm.h"
 
 /* v->regs mirrors these four VMCB fields (read back at every exit and reset, and the event
@@ -23,6 +24,24 @@ static inline void svm_regs_from_vmcb(struct vcpu *v, const struct vmcb_save *st
 	v->regs.gpr[VCPU_RSP] = st->rsp;
 	v->regs.rflags = st->rflags;
 	v->regs.gpr[VCPU_RAX] = st->rax;
+}
+
+/* With V_INTR_MASKING the guest's MOV to/from CR8 reads and writes V_TPR (APM Vol. 2 15.21.1),
+ * which stands for the virtual LAPIC's TPR[7:4] (SDM Vol. 3A 10.8.6.1): it is copied in before
+ * VMRUN and back after the exit, so both views agree at every exit. A lowered CR8 lets a masked
+ * interrupt in at the next exit, not at the MOV itself (docs/interrupts.md). */
+static inline u8 svm_tpr_to_vmcb(struct vcpu *v, struct vmcb_control *c)
+{
+	u8 tpr = vlapic_get_cr8(v->lapic);
+	c->vintr = (c->vintr & ~VINTR_V_TPR) | tpr;
+	return tpr;
+}
+
+static inline void svm_tpr_from_vmcb(struct vcpu *v, const struct vmcb_control *c, u8 tpr)
+{
+	u8 now = (u8)(c->vintr & VINTR_V_TPR);
+	if (now != tpr)
+		vlapic_set_cr8(v->lapic, now);
 }
 
 static u64 svm_xgetbv(void)
@@ -50,6 +69,16 @@ static void svm_load_xcr0(struct svm_vcpu *s)
 	}
 	if (svm_xgetbv() != s->xcr0)
 		__asm__ volatile("xsetbv" : : "c"(0), "a"((u32)s->xcr0), "d"((u32)(s->xcr0 >> 32)));
+}
+
+/* The guest's XCR0 as the CPU holds it. QEMU 7.2 does not intercept XSETBV, so a guest can
+ * change it without an exit: the CPU's value, not a copy, is the truth once the host can read
+ * it (CR4.OSXSAVE); before that it is still the reset value or Keel's pending one. */
+u64 svm_xcr0_live(const struct svm_vcpu *s)
+{
+	if (!svm_feat.xsave || s->xcr0 != s->xcr0_cpu || !(read_cr4() & CR4_OSXSAVE))
+		return s->xcr0;
+	return svm_xgetbv();
 }
 
 /* VMRUN loads CR2 from the VMCB on hardware (APM 15.5.1) and #VMEXIT leaves the guest's value
@@ -117,6 +146,7 @@ int svm_vcpu_run(struct vcpu *v)
 	if (__builtin_expect(s->xcr0 != s->xcr0_cpu, 0))
 		svm_load_xcr0(s);
 	svm_load_cr2(vmcb);
+	u8 tpr = v->lapic ? svm_tpr_to_vmcb(v, &vmcb->ctl) : 0;
 	svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa, v->host_intr);
 	v->exit.raw = vmcb->ctl.exitcode;
 	if (__builtin_expect((u32)vmcb->ctl.exitcode == SVM_EXIT_INVALID, 0)) {
@@ -128,6 +158,8 @@ int svm_vcpu_run(struct vcpu *v)
 		vmcb->ctl.tlb_control = TLB_NOTHING;
 	}
 	svm_regs_from_vmcb(v, &vmcb->save);
+	if (v->lapic)
+		svm_tpr_from_vmcb(v, &vmcb->ctl, tpr);
 	if (__builtin_expect(svm_exit_quiet(s), 1))
 		s->injected = 0;
 	else

@@ -95,9 +95,10 @@ void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *sr)
 	else
 		pr_err("svm: vcpu %u: PAT %#llx has an invalid memory type; kept %#llx", v->id,
 		       (unsigned long long)sr->pat, (unsigned long long)s->vmcb->save.g_pat);
-	if (xcr0_valid(sr->xcr0))
+	if (xcr0_valid(sr->xcr0)) {
 		s->xcr0 = sr->xcr0;
-	else
+		s->xcr0_cpu = ~0ull; /* the guest may have changed the CPU's without an exit */
+	} else
 		pr_err("svm: vcpu %u: XCR0 %#llx is not loadable (supported %#llx); kept %#llx",
 		       v->id, (unsigned long long)sr->xcr0,
 		       (unsigned long long)svm_feat.xcr0_mask, (unsigned long long)s->xcr0);
@@ -124,7 +125,7 @@ void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *sr)
 	sr->cr4 = st->cr4;
 	sr->efer = st->efer & ~EFER_SVME;
 	sr->pat = st->g_pat;
-	sr->xcr0 = s->xcr0;
+	sr->xcr0 = svm_xcr0_live(s);
 	sr->cpl = st->cpl;
 	/* SVM records one interrupt shadow without saying whether STI or MOV SS made it. */
 	sr->shadow = (s->vmcb->ctl.int_state & 1) ? VCPU_SHADOW_STI : 0;
@@ -155,7 +156,7 @@ void svm_get_emul_state(struct vcpu *v)
 	r->cr3 = st->cr3;
 	r->cr4 = st->cr4;
 	r->efer = st->efer & ~EFER_SVME;
-	r->xcr0 = s->xcr0;
+	r->xcr0 = svm_xcr0_live(s);
 	r->cpl = st->cpl;
 #pragma GCC unroll 12
 	for (unsigned i = 0; i < ARRAY_SIZE(s->seg_raw); i++) {

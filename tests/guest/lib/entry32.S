@@ -27,8 +27,21 @@ exc_stubs:
 	stub \v
 	.endr
 
+/* Frame for exc_handler: eax, ecx, edx, ebx, (esp slot), ebp, esi, edi, then vector, error,
+ * eip, cs, eflags. */
 exc_common:
-	mov %esp, %eax          /* frame: vector, error, eip, cs, eflags */
+	push %edi
+	push %esi
+	push %ebp
+	push %esp
+	push %ebx
+	push %edx
+	push %ecx
+	push %eax
+	mov %esp, %eax
+	mov $0x10, %ecx         /* the flat data segment: a test may have left others loaded */
+	mov %ecx, %ds
+	mov %ecx, %es
 	and $-16, %esp
 	push %eax
 	call exc_handler

@@ -28,8 +28,26 @@ exc_stubs:
 	stub \v
 	.endr
 
+/* Frame for exc_handler: rax, rcx, rdx, rbx, (rsp slot), rbp, rsi, rdi, r8-r15, then vector,
+ * error, rip, cs, rflags, rsp, ss. */
 exc_common:
-	mov %rsp, %rdi          /* frame: vector, error, rip, cs, rflags, rsp, ss */
+	push %r15
+	push %r14
+	push %r13
+	push %r12
+	push %r11
+	push %r10
+	push %r9
+	push %r8
+	push %rdi
+	push %rsi
+	push %rbp
+	push %rsp
+	push %rbx
+	push %rdx
+	push %rcx
+	push %rax
+	mov %rsp, %rdi
 	and $-16, %rsp
 	call exc_handler
 2:	cli

@@ -7,10 +7,6 @@ struct g_jmpbuf {
 int g_setjmp(struct g_jmpbuf *j) __attribute__((returns_twice));
 void g_longjmp(struct g_jmpbuf *j, int v) __attribute__((noreturn));
 
-/* What the stubs pushed: vector, error code, then the CPU's frame. */
-struct exc_frame {
-	ureg vector, error, rip, cs, rflags;
-};
 
 extern const char exc_stubs[], intr_stubs[];
 static struct g_jmpbuf *volatile exc_active;
@@ -69,9 +65,13 @@ void exc_load(void)
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
+void (*exc_hook)(struct exc_frame *f);
+
 void exc_handler(struct exc_frame *f);
 void exc_handler(struct exc_frame *f)
 {
+	if (exc_hook)
+		exc_hook(f);
 	struct g_jmpbuf *j = exc_active;
 	if (!j) {
 		verdict_fail("guest", "unexpected-exception", "vector %u error %x rip %p cr2 %p",

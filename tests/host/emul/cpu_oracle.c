@@ -1,9 +1,7 @@
 /* Host-CPU oracle: every manifest entry that a 64-bit process can run is executed natively on a
  * buffer and by emul/ (the buffer presented as device memory, answered through ACCESS/complete
  * by a fake device over a copy of the same bytes); registers, RFLAGS (less the flags the SDM
- * leaves undefined, per the manifest), memory and vector registers must be equal. A third of
- * the cases start with what a VMX exit reports, another third with that and a decode kept from
- * an earlier start on the same bytes (emul_start_kept, as Keel's instruction memo does). */
+ * leaves undefined, per the manifest), memory and vector registers must be equal. */
 #include <cpuid.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,56 +136,22 @@ static struct emul_exit probe_exit(const struct cpu_case *c, uint8_t *area)
 	return x;
 }
 
-enum start_how { START_PLAIN, START_EXIT, START_KEPT };
-static struct emul_kept kept;
-static unsigned long kept_used;
-
-/* A decode kept by a start on a scratch copy of the case (the memo's first exit). */
-static void keep_decode(const struct cpu_case *c, uint8_t *area, const struct emul_exit *x)
-{
-	static uint8_t code[0x1000];
-	static struct cpu_state scratch;
-	struct fake_env f;
-	struct emul e;
-	struct emul_regs r;
-
-	scratch = c->in;
-	keel_guest(c, area, code, &scratch, &f, &r);
-	kept = (struct emul_kept){ .bytes = c->code, .len = (uint8_t)c->len };
-	if (emul_start_kept(&e, &f.env, &r, x, &kept) == EMUL_ACCESS)
-		emul_abort(&e);
-}
-
-static int keel_start(struct fake_env *f, struct emul *e, struct emul_regs *r,
-		      const struct emul_exit *x, enum start_how how)
-{
-	if (how != START_KEPT)
-		return fe_run_exit(f, e, r, x, 64);
-	kept_used += kept.mode != 0;
-	int st = emul_start_kept(e, &f->env, r, x, &kept);
-	for (int n = 0; st == EMUL_ACCESS && n < 64; n++)
-		st = fe_answer(f, e);
-	return st;
-}
-
-/* emul/ on the same case, the first start as `how` says; returns false with *why set if it did
- * not finish. */
-static bool keel_run(const struct cpu_case *c, uint8_t *area, struct cpu_state *out,
-		     enum start_how how, char *why)
+/* emul/ on the same case, the first start with the exit's information if `exit`; returns
+ * false with *why set if it did not finish. */
+static bool keel_run(const struct cpu_case *c, uint8_t *area, struct cpu_state *out, bool exit,
+		     char *why)
 {
 	static uint8_t code[0x1000];
 	struct fake_env f;
 	struct emul e;
 	struct emul_regs r;
-	struct emul_exit x = how != START_PLAIN ? probe_exit(c, area) : (struct emul_exit){ 0 };
+	struct emul_exit x = exit ? probe_exit(c, area) : (struct emul_exit){ 0 };
 	int st = EMUL_DONE, rounds = 0;
 
-	if (how == START_KEPT)
-		keep_decode(c, area, &x);
 	*out = c->in;
 	keel_guest(c, area, code, out, &f, &r);
 	do {
-		st = rounds ? fe_run_exit(&f, &e, &r, NULL, 64) : keel_start(&f, &e, &r, &x, how);
+		st = fe_run_exit(&f, &e, &r, rounds ? NULL : &x, 64);
 		if (st != EMUL_DONE) {
 			sprintf(why, "emul status %d (fault vector %u)", st, e.fault.vector);
 			return false;
@@ -301,8 +265,7 @@ int main(void)
 				continue;
 			cur = &c;
 			native_run(&c, area, &sn);
-			if (!keel_run(&c, area, &sk, (enum start_how)(k % 3), why) ||
-			    !compare(&c, &sn, &sk, why)) {
+			if (!keel_run(&c, area, &sk, k % 3 != 0, why) || !compare(&c, &sn, &sk, why)) {
 				if (fail++ < 3)
 					show(&c, why);
 			} else {
@@ -316,10 +279,7 @@ int main(void)
 		else
 			printf("VERDICT PASS emul_cpu/%s %lu cases\n", m->form, ok);
 	}
-	printf("emul_cpu: %lu cases, %lu mismatches, %lu started from a kept decode, seed %#llx\n",
-	       cases, bad, kept_used, (unsigned long long)seed);
-	printf("VERDICT %s emul_cpu/kept-decodes %lu cases started from a kept decode\n",
-	       kept_used ? "PASS" : "FAIL", kept_used);
+	printf("emul_cpu: %lu cases, %lu mismatches, seed %#llx\n", cases, bad, (unsigned long long)seed);
 	printf("%s emul_cpu/total %lu cases, %lu mismatches\n", bad || cases < 100000 ? "VERDICT FAIL" :
 	       "VERDICT PASS", cases, bad);
 	return bad || cases < 100000 ? 1 : 0;

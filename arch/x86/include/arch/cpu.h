@@ -17,6 +17,9 @@
 #define CR0_PG BIT(31)
 #define CR4_PAE BIT(5)
 #define CR4_MCE BIT(6)
+#define CR4_OSFXSR BIT(9)
+#define CR4_OSXMMEXCPT BIT(10)
+#define CR4_OSXSAVE BIT(18)
 
 struct cpuid_regs {
 	u32 a, b, c, d;

@@ -7,9 +7,8 @@
 #include <arch/vcpu.h>
 
 /* The instruction at RIP for the emulator, with v->eregs' control state current: its memo
- * (arch/x86/vcpu_emul.h: bytes, length and the emulator's kept decode of them; valid until the
- * vCPU's next fetch), or NULL when it cannot be fetched or measured (the emulator then fetches
- * itself and reports why). */
+ * (arch/x86/vcpu_emul.h: bytes and length, valid until the vCPU's next fetch), or NULL when it
+ * cannot be fetched or measured (the emulator then fetches itself and reports why). */
 struct insn_memo;
 struct insn_memo *insn_bytes(struct vcpu *v);
 
