@@ -63,6 +63,7 @@ void vlapic_reset(struct vlapic *l)
 	__atomic_store_n(&l->esr_pending, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->nmi_pending, 0, __ATOMIC_RELAXED);
 	l->tpr = l->ldr = l->esr = l->icr_lo = l->icr_hi = l->tmict = l->tdcr = 0;
+	l->tpr_set = true;
 	l->dfr = 0xffffffffu;
 	l->svr = 0xff;
 	for (int i = 0; i < LVT_COUNT; i++)
@@ -145,7 +146,6 @@ void vlapic_error(struct vlapic *l, u32 esr_bit)
 	}
 }
 
-u8 vlapic_get_cr8(const struct vlapic *l) { return (u8)(l->tpr >> 4); }
 
 /* MOV to CR8 writes TPR[7:4] and clears TPR[3:0] (SDM Vol. 3A 10.8.6.1). */
 void vlapic_set_cr8(struct vlapic *l, u8 val)
@@ -214,7 +214,10 @@ static void vlapic_write_svr(struct vlapic *l, u32 val)
 static void vlapic_write_reg(struct vlapic *l, u32 reg, u32 val)
 {
 	switch (reg) {
-	case APIC_TPR: l->tpr = val & 0xff; return;
+	case APIC_TPR:
+		l->tpr = val & 0xff;
+		l->tpr_set = true;
+		return;
 	case APIC_EOI: vlapic_eoi(l); return;
 	case APIC_LDR: l->ldr = val & 0xff000000u; return;
 	case APIC_DFR: l->dfr = val | 0x0fffffffu; return;

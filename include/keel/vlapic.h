@@ -57,6 +57,7 @@ struct vlapic {
 	u64 next;                 /* the vCPU's next timer deadline (host TSC), 0 = none */
 	u64 armed;                /* deadline the physical timer is set for, 0 = none */
 	bool window;              /* an interrupt or NMI window is requested */
+	bool tpr_set;             /* Keel wrote the TPR (register, reset): SVM's V_TPR is stale */
 	/* The entry passes' short cut (vmm/virq.c, docs/performance.md). */
 	u32 touched;              /* any CPU: what those passes read may have changed */
 	u32 posting;              /* any CPU: changes under way (vlapic_change_begin/end) */
@@ -103,7 +104,8 @@ int vlapic_pending(const struct vlapic *l);
 /* IRR → ISR for the vector about to be injected. */
 void vlapic_ack(struct vlapic *l, u8 vector);
 void vlapic_error(struct vlapic *l, u32 esr_bit);
-u8 vlapic_get_cr8(const struct vlapic *l);
+/* CR8 is TPR[7:4] (SDM Vol. 3A 10.8.6.1); read before every SVM entry, hence inline. */
+static inline u8 vlapic_get_cr8(const struct vlapic *l) { return (u8)(l->tpr >> 4); }
 void vlapic_set_cr8(struct vlapic *l, u8 val);
 bool vlapic_accepts_extint(const struct vlapic *l);
 

@@ -28,20 +28,22 @@ static inline void svm_regs_from_vmcb(struct vcpu *v, const struct vmcb_save *st
 
 /* With V_INTR_MASKING the guest's MOV to/from CR8 reads and writes V_TPR (APM Vol. 2 15.21.1),
  * which stands for the virtual LAPIC's TPR[7:4] (SDM Vol. 3A 10.8.6.1): it is copied in before
- * VMRUN and back after the exit, so both views agree at every exit. A lowered CR8 lets a masked
+ * VMRUN when Keel set the TPR (vlapic.tpr_set; nothing else writes V_TPR but the guest) and
+ * back after the exit, so both views agree at every exit. A lowered CR8 lets a masked
  * interrupt in at the next exit, not at the MOV itself (docs/interrupts.md). */
-static inline u8 svm_tpr_to_vmcb(struct vcpu *v, struct vmcb_control *c)
+static inline void svm_tpr_to_vmcb(struct vlapic *l, struct vmcb_control *c)
 {
-	u8 tpr = vlapic_get_cr8(v->lapic);
-	c->vintr = (c->vintr & ~VINTR_V_TPR) | tpr;
-	return tpr;
+	if (__builtin_expect(l->tpr_set, 0)) {
+		c->vintr = (c->vintr & ~VINTR_V_TPR) | vlapic_get_cr8(l);
+		l->tpr_set = false;
+	}
 }
 
-static inline void svm_tpr_from_vmcb(struct vcpu *v, const struct vmcb_control *c, u8 tpr)
+static inline void svm_tpr_from_vmcb(struct vlapic *l, const struct vmcb_control *c)
 {
 	u8 now = (u8)(c->vintr & VINTR_V_TPR);
-	if (now != tpr)
-		vlapic_set_cr8(v->lapic, now);
+	if (now != vlapic_get_cr8(l))
+		vlapic_set_cr8(l, now);
 }
 
 static u64 svm_xgetbv(void)
@@ -146,7 +148,8 @@ int svm_vcpu_run(struct vcpu *v)
 	if (__builtin_expect(s->xcr0 != s->xcr0_cpu, 0))
 		svm_load_xcr0(s);
 	svm_load_cr2(vmcb);
-	u8 tpr = v->lapic ? svm_tpr_to_vmcb(v, &vmcb->ctl) : 0;
+	if (v->lapic)
+		svm_tpr_to_vmcb(v->lapic, &vmcb->ctl);
 	svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa, v->host_intr);
 	v->exit.raw = vmcb->ctl.exitcode;
 	if (__builtin_expect((u32)vmcb->ctl.exitcode == SVM_EXIT_INVALID, 0)) {
@@ -159,7 +162,7 @@ int svm_vcpu_run(struct vcpu *v)
 	}
 	svm_regs_from_vmcb(v, &vmcb->save);
 	if (v->lapic)
-		svm_tpr_from_vmcb(v, &vmcb->ctl, tpr);
+		svm_tpr_from_vmcb(v->lapic, &vmcb->ctl);
 	if (__builtin_expect(svm_exit_quiet(s), 1))
 		s->injected = 0;
 	else

@@ -152,11 +152,9 @@ void svm_get_emul_state(struct vcpu *v)
 	u64 d = !s->seg_known;
 
 	r->cr0 = st->cr0;
-	r->cr2 = st->cr2;
 	r->cr3 = st->cr3;
 	r->cr4 = st->cr4;
 	r->efer = st->efer & ~EFER_SVME;
-	r->xcr0 = svm_xcr0_live(s);
 	r->cpl = st->cpl;
 #pragma GCC unroll 12
 	for (unsigned i = 0; i < ARRAY_SIZE(s->seg_raw); i++) {
