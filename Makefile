@@ -69,9 +69,11 @@ distclean: clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-# The demo image: keel.elf plus the modules the demo configuration names (FILE:NAME pairs).
-DEMO_CMDLINE ?= loglevel=info
-DEMO_MODULES ?=
+# The demo image: keel.elf plus the modules configs/demo.cfg names (FILE:NAME pairs): the
+# service VM and the demo guest (docs/partitions.md, "The demo").
+DEMO_CMDLINE ?= loglevel=info config=demo
+DEMO_MODULES ?= configs/demo.cfg:demo $(B)/service/service.elf:service.elf \
+	$(B)/guest/demo-64.elf:demo.elf
 $(B)/keel.iso: $(B)/keel.elf tools/mkiso.sh $(foreach m,$(DEMO_MODULES),$(firstword $(subst :, ,$(m))))
 	tools/mkiso.sh $@ $< "$(DEMO_CMDLINE)" $(DEMO_MODULES)
 
@@ -89,7 +91,7 @@ qemu-gdb: $(B)/keel.iso
 	tools/qemu.sh --iso $< --smp 3 --mem 1024 --vars $(B)/run/ovmf-vars.fd --gdb $(GDBPORT) $(QEMUFLAGS)
 
 bochs: $(B)/keel.iso
-	tools/bochs.sh --iso $< --cpus 2 --dir $(B)/run/bochs --serial-log /dev/stdout --timeout 3600
+	tools/bochs.sh --iso $< --cpus 3 --dir $(B)/run/bochs --serial-log /dev/stdout --timeout 3600
 
 # Testing (docs/testing.md). Every suite runs even when another fails; the last line sums them.
 KEELTEST := $(PYTHON) tools/keeltest.py --build $(B)

@@ -15,6 +15,7 @@ usage: tools/bochs.sh --iso FILE [options]
   --serial-log FILE     COM1 output (default DIR/com1.log); /dev/stdout works when stdout is a
                         terminal or pipe, but not a file redirect (Bochs truncates the file)
   --log FILE            the Bochs log (default DIR/bochs.log)
+  --com2-log FILE       a second UART (COM2, port 0x2f8) writing into FILE
   --timeout SEC         end Bochs after SEC seconds (default 300)
   --dry-run             print the bochsrc instead of running Bochs
 EOF
@@ -23,6 +24,7 @@ EOF
 set -euo pipefail
 
 iso='' model=corei7_haswell_4770 cpus=1 mem=512 ips=50000000 dir='' serial='' log='' tmo=300 dry=0
+com2=''
 need() { [[ $# -ge 2 ]] || { echo "bochs.sh: $1 needs a value" >&2; usage; }; }
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -34,6 +36,7 @@ while [[ $# -gt 0 ]]; do
 	--dir) need "$@"; dir=$2; shift ;;
 	--serial-log) need "$@"; serial=$2; shift ;;
 	--log) need "$@"; log=$2; shift ;;
+	--com2-log) need "$@"; com2=$2; shift ;;
 	--timeout) need "$@"; tmo=$2; shift ;;
 	--dry-run) dry=1 ;;
 	-h | --help) usage 0 ;;
@@ -78,6 +81,7 @@ clock: sync=none, time0=946684800
 speaker: enabled=0
 sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 EOF
+[[ -z $com2 ]] || echo "com2: enabled=1, mode=file, dev=\"$com2\"" >> "$rc"
 echo c > "$dir/cont.rc"
 if [[ $dry -eq 1 ]]; then
 	cat "$rc"

@@ -1,6 +1,7 @@
 /* keel-config: checks or prints a Keel configuration on the host with the core's own parser and
  * validator (docs/config.md).
  *   keel-config check FILE [--cpus N] [--modules A,B,...] [--keel BASE+SIZE]
+ *                          [--ram BASE+SIZE,...]
  *   keel-config dump FILE [same options]
  * check prints one line per problem ("FILE:LINE: ...") on stdout; dump prints the normalised
  * configuration on stdout and problems on stderr. Exit status: 0 valid, 1 problems, 2 usage or I/O. */
@@ -11,18 +12,21 @@
 #include <keel/config.h>
 
 #define TOOL_MODULES_MAX 64
+#define TOOL_RAM_MAX 64
 
 struct tool_opts {
 	const char *cmd, *file;
 	struct config_machine m;
 	const char *modules[TOOL_MODULES_MAX];
 	struct config_range reserved[2];
+	struct config_range ram[TOOL_RAM_MAX];
 };
 
 static int tool_usage(const char *why)
 {
 	fprintf(stderr, "keel-config: %s\n", why);
-	fprintf(stderr, "usage: keel-config check|dump FILE [--cpus N] [--modules A,B,...] [--keel BASE+SIZE]\n");
+	fprintf(stderr, "usage: keel-config check|dump FILE [--cpus N] [--modules A,B,...] [--keel BASE+SIZE]\n"
+			"       [--ram BASE+SIZE,...]\n");
 	return 2;
 }
 
@@ -37,6 +41,25 @@ static int tool_modules(struct tool_opts *o, char *list)
 		o->modules[o->m.nmodules++] = name;
 	}
 	return 0;
+}
+
+static int tool_number(const char *s, char stop, unsigned long long *out, const char **end);
+
+/* --ram: the machine's RAM as the memory map lists it, e.g. 0x0+0x9fc00,0x100000+0x7ee0000. */
+static int tool_ram(struct tool_opts *o, char *list)
+{
+	const char *end;
+	unsigned long long v, w;
+
+	o->m.ram = o->ram;
+	o->m.nram = 0;
+	for (char *save = NULL, *r = strtok_r(list, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+		if (o->m.nram == TOOL_RAM_MAX || tool_number(r, '+', &v, &end) ||
+		    tool_number(end + 1, 0, &w, &end) || !w || v + w < v)
+			return -1;
+		o->ram[o->m.nram++] = (struct config_range){ v, w, CONFIG_MMIO, "RAM" };
+	}
+	return o->m.nram ? 0 : -1;
 }
 
 static int tool_number(const char *s, char stop, unsigned long long *out, const char **end)
@@ -80,6 +103,9 @@ static int tool_options(struct tool_opts *o, int argc, char **argv)
 				return tool_usage("--keel takes BASE+SIZE, e.g. 0x100000+0x200000");
 			o->reserved[1] = (struct config_range){ v, w, CONFIG_MMIO, "Keel's image" };
 			o->m.nreserved = 2;
+		} else if (!strcmp(argv[i], "--ram")) {
+			if (tool_ram(o, argv[i + 1]))
+				return tool_usage("--ram takes BASE+SIZE,... (at most 64 ranges), e.g. 0x100000+0x7f00000");
 		} else {
 			return tool_usage("unknown option");
 		}

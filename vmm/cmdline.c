@@ -107,6 +107,14 @@ static bool opt_irqcheck(struct keel_opts *o, const char *v)
 	return true;
 }
 
+static bool opt_canaries(struct keel_opts *o, const char *v)
+{
+	if (strcmp(v, "0") && strcmp(v, "1"))
+		return false;
+	o->canaries = v[0] == '1';
+	return true;
+}
+
 static const struct opt opts[] = {
 	{ "loglevel", opt_loglevel, "err|warn|info|debug" },
 	{ "test", opt_test, "0|1" },
@@ -119,6 +127,7 @@ static const struct opt opts[] = {
 	{ "lencheck", opt_lencheck, "0|1" },
 	{ "irqcheck", opt_irqcheck, "0|1" },
 	{ "virt_selftest", opt_virt_selftest, "0|1" },
+	{ "canaries", opt_canaries, "0|1" },
 };
 
 /* Handles one word; returns 1 if it drew a warning. */

@@ -86,6 +86,31 @@ static void config_valid_reserved(struct config_problems *pr, const struct confi
 	}
 }
 
+/* Whether [base, base + size) lies in RAM of the memory map (ranges may abut in any order). */
+static bool config_in_ram(const struct config_machine *m, u64 base, u64 size)
+{
+	u64 at = base, end = base + size;
+
+	while (at < end) {
+		u32 i = 0;
+		while (i < m->nram && !(m->ram[i].base <= at && at - m->ram[i].base < m->ram[i].size))
+			i++;
+		u64 next = i < m->nram ? m->ram[i].base + m->ram[i].size : at;
+		if (next <= at)
+			return false; /* no range holds `at`, or one wraps around: never loop */
+		at = next;
+	}
+	return true;
+}
+
+static const struct config_range *config_ram_hit(const struct config_machine *m, u64 base, u64 size)
+{
+	for (u32 i = 0; m && m->ram && i < m->nram; i++)
+		if (config_overlap(base, size, m->ram[i].base, m->ram[i].size))
+			return &m->ram[i];
+	return NULL;
+}
+
 static void config_valid_ram_hpa(const struct keel_config *c, struct config_problems *pr,
 				 const struct config_machine *m, u32 j)
 {
@@ -103,6 +128,10 @@ static void config_valid_ram_hpa(const struct keel_config *c, struct config_prob
 	}
 	config_valid_reserved(pr, m, p->line.memory, p, "memory", "hpa", CONFIG_MMIO, p->ram_hpa,
 			      p->ram_size);
+	if (m && m->ram && !config_in_ram(m, p->ram_hpa, p->ram_size))
+		config_perr(pr, p->line.memory, p->name, "memory",
+			    "hpa 0x%llx+0x%llx is not all RAM in the machine's memory map",
+			    X(p->ram_hpa), X(p->ram_size));
 }
 
 /* Passthrough region r of partition j: identity-mapped MMIO or open ports. */
@@ -114,6 +143,11 @@ static void config_valid_passthrough(const struct keel_config *c, struct config_
 	const char *field = config_region_field(r);
 
 	config_valid_reserved(pr, m, r->line, p, field, "passthrough", r->space, r->base, r->size);
+	const struct config_range *ram = r->space == CONFIG_MMIO ? config_ram_hit(m, r->base, r->size) : NULL;
+	if (ram)
+		config_perr(pr, r->line, p->name, field,
+			    "passthrough 0x%llx+0x%llx overlaps RAM 0x%llx+0x%llx of the machine's memory map",
+			    X(r->base), X(r->size), X(ram->base), X(ram->size));
 	for (u32 i = 0; i < c->npartitions; i++) {
 		const struct config_partition *q = &c->part[i];
 		if (r->space == CONFIG_MMIO && config_placed(q) &&

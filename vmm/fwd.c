@@ -17,6 +17,7 @@
 
 static struct ring fwd_ring;
 static bool fwd_up, fwd_down_logged;
+static u64 fwd_area_pa;
 static u64 fwd_timeout;
 static u32 fwd_ndev;
 static struct keel_ring_device fwd_table[KEEL_RING_DEVICES_MAX];
@@ -125,6 +126,7 @@ int fwd_setup(const struct keel_config *c)
 	if (err)
 		return err;
 	fwd_up = true;
+	fwd_area_pa = area;
 	pr_info("ring: %u forwarded regions, mapped into %s at %#llx, timeout %u us", fwd_ndev,
 		svc->name, (unsigned long long)c->ring_gpa, c->ring_timeout_us);
 	return 0;
@@ -182,6 +184,8 @@ void fwd_wait_ready(const struct partition *p)
 		__builtin_ia32_pause();
 	}
 }
+
+u64 fwd_area(void) { return fwd_area_pa; }
 
 void fwd_kick(void)
 {

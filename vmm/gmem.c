@@ -118,10 +118,10 @@ int gmem_create(struct gmem *g, u64 ram_size, u64 hpa)
 		return -EINVAL;
 	if (hpa == GMEM_HPA_ANY)
 		g->hpa = pmm_alloc(ram_size / PAGE_SIZE, 2ull << 20);
-	else if (!(hpa & ((2ull << 20) - 1)) && hpa + ram_size > hpa)
-		g->hpa = pmm_alloc_in(ram_size / PAGE_SIZE, 2ull << 20, hpa, hpa + ram_size);
+	else if (hpa && !(hpa & ((2ull << 20) - 1)) && hpa + ram_size > hpa)
+		g->hpa = hpa;
 	if (!g->hpa)
-		return hpa == GMEM_HPA_ANY ? -ENOMEM : -EBUSY;
+		return hpa == GMEM_HPA_ANY ? -ENOMEM : -EINVAL;
 	g->ram_size = ram_size;
 	memset((void *)(uintptr_t)g->hpa, 0, ram_size);
 	g->npt_root = gmem_table_alloc(g);

@@ -18,8 +18,10 @@ static u64 hc_version(struct vcpu *v, struct hc_args *h)
 
 static u64 hc_exit(struct vcpu *v, struct hc_args *h)
 {
-	snprintf(v->part->stop_reason, sizeof(v->part->stop_reason), "exit code %llu",
-		 (unsigned long long)h->a);
+	char why[32];
+	snprintf(why, sizeof(why), "exit code %llu", (unsigned long long)h->a);
+	partition_set_reason(v->part, why);
+	v->dumped = true;
 	v->stopped = true;
 	return KEEL_OK;
 }

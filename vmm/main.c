@@ -13,6 +13,7 @@
 #include <keel/config.h>
 #include <keel/console.h>
 #include <keel/format.h>
+#include <keel/isolation.h>
 #include <keel/panic.h>
 #include <keel/phys.h>
 #include <keel/pmm.h>
@@ -108,12 +109,39 @@ static void mem_setup(void)
 		fatal("no memory for page tables");
 }
 
-/* What the configuration is checked against: the machine's CPUs (MADT), the loaded modules,
- * and what no partition may be placed over (Keel's image, the boot information, the modules,
- * Keel's console UART). */
-static void config_machine(struct config_machine *m, const char **names, struct config_range *r)
+/* The ACPI ports Keel drives itself (drivers/timer.c, drivers/acpi_power.c): a partition that
+ * had them could power the machine off or confuse Keel's clock. */
+static unsigned config_acpi_ports(struct config_range *r)
 {
+	const struct acpi_fadt *f = &acpi.fadt;
+	const struct {
+		u32 port, size;
+		const char *what;
+	} ports[] = {
+		{ f->pm1a_cnt, 2, "Keel's ACPI PM1a control port" },
+		{ f->pm1b_cnt, 2, "Keel's ACPI PM1b control port" },
+		{ f->pm_tmr, 4, "Keel's ACPI PM timer" },
+		{ f->smi_cmd <= 0xffff ? f->smi_cmd : 0, 1, "Keel's ACPI SMI command port" },
+	};
 	unsigned n = 0;
+	for (unsigned i = 0; have_acpi && f->valid && i < ARRAY_SIZE(ports); i++)
+		if (ports[i].port)
+			r[n++] = (struct config_range){ ports[i].port, ports[i].size, CONFIG_PIO,
+							ports[i].what };
+	return n;
+}
+
+/* What the configuration is checked against: the machine's CPUs (MADT), the loaded modules,
+ * the memory map's RAM, and what no partition may be placed over (Keel's image, the boot
+ * information, the modules, Keel's console UART and ACPI ports). */
+static void config_machine(struct config_machine *m, const char **names, struct config_range *r,
+			   struct config_range *ram)
+{
+	unsigned n = 0, nram = 0;
+	for (unsigned i = 0; i < bi.nmmap; i++)
+		if (bi.mmap[i].type == BI_MEM_RAM && bi.mmap[i].len)
+			ram[nram++] = (struct config_range){ bi.mmap[i].base, bi.mmap[i].len, CONFIG_MMIO,
+							     "RAM" };
 	for (unsigned i = 0; i < bi.nmods; i++) {
 		names[i] = bi.mods[i].name;
 		r[n++] = (struct config_range){ bi.mods[i].start, bi.mods[i].end - bi.mods[i].start,
@@ -124,15 +152,16 @@ static void config_machine(struct config_machine *m, const char **names, struct 
 	r[n++] = (struct config_range){ bi.mbi_pa, bi.mbi_len, CONFIG_MMIO, "the boot information" };
 	r[n++] = (struct config_range){ CONFIG_CONSOLE_PORT, CONFIG_CONSOLE_SIZE, CONFIG_PIO,
 					"Keel's console UART" };
+	n += config_acpi_ports(r + n);
 	*m = (struct config_machine){ .ncpus = have_acpi && acpi.madt.valid ? acpi.madt.nenabled : 1,
 				      .modules = names, .nmodules = bi.nmods, .reserved = r,
-				      .nreserved = n };
+				      .nreserved = n, .ram = ram, .nram = nram };
 }
 
 static void config_check(void)
 {
 	static const char *names[BI_MAX_MODULES];
-	static struct config_range ranges[BI_MAX_MODULES + 3];
+	static struct config_range ranges[BI_MAX_MODULES + 7], ram[BI_MAX_MMAP];
 	struct config_machine mach;
 	if (!opts.config[0])
 		return;
@@ -142,8 +171,8 @@ static void config_check(void)
 	const u8 *p = phys_map(m->start, m->end - m->start);
 	if (!p || config_header_check(p, m->end - m->start))
 		fatal("module '%s' is not a Keel configuration (first line must be \"keel-config 1\")", opts.config);
-	config_machine(&mach, names, ranges);
-	if (config_boot_load(&config, p, m->end - m->start, &mach))
+	config_machine(&mach, names, ranges, ram);
+	if (config_boot_load(&config, p, m->end - m->start, &mach) || config_boot_claim(&config))
 		fatal("configuration '%s' has the problems listed above; Keel does not start", opts.config);
 	have_config = true;
 }
@@ -191,6 +220,7 @@ static __noreturn void test_finish(unsigned online, unsigned want, unsigned gues
 	smp_selftest();
 	selftest_pmm(resv, nresv);
 	selftest_map_high();
+	isolation_check();
 	if (opts.fault[0])
 		selftest_fault(opts.fault);
 	printk("KEEL EXIT %u\n", verdict_failures() + guest_failed);
@@ -213,6 +243,7 @@ void kmain(u32 magic, u32 info)
 	log_set_level(opts.loglevel);
 	pr_info("boot: loader %s firmware %s bootloader '%s'", bi.loader == BI_LOADER_MB2 ? "mb2" : "mb1",
 		bi.firmware == BI_FW_UEFI ? "uefi" : "bios", bi.loader_name);
+	isolation_boot();
 	cpu_report();
 	acpi_setup();
 	mem_setup();

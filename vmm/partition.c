@@ -130,11 +130,7 @@ int vcpu_start(struct vcpu *v)
 static int partition_memory(struct partition *p, const struct config_partition *c)
 {
 	int rc = gmem_create(&p->mem, c->ram_size, c->ram_hpa);
-	if (rc == -EBUSY)
-		pr_err("partition %s: memory: hpa %#llx+%#llx is not free RAM (the memory map or "
-		       "another allocation has it)", p->name, (unsigned long long)c->ram_hpa,
-		       (unsigned long long)c->ram_size);
-	else if (rc)
+	if (rc)
 		pr_err("partition %s: memory: cannot allocate %llu MiB of RAM (%d)", p->name,
 		       (unsigned long long)(c->ram_size >> 20), rc);
 	else
@@ -189,13 +185,18 @@ struct partition *partition_create(u32 id, const struct config_partition *c)
 	return p;
 }
 
+void partition_set_reason(struct partition *p, const char *why)
+{
+	if (why && !__atomic_exchange_n(&p->reason_taken, 1, __ATOMIC_ACQ_REL))
+		strlcpy(p->stop_reason, why, sizeof(p->stop_reason));
+}
+
 void partition_stop(struct partition *p, const char *why)
 {
-	if (why && !p->stop_reason[0])
-		strlcpy(p->stop_reason, why, sizeof(p->stop_reason));
+	partition_set_reason(p, why);
 	for (u32 i = 0; i < p->nr_vcpus; i++) {
 		WRITE_ONCE(p->vcpu[i]->stopped, true);
-		vcpu_kick(p->vcpu[i]);
+		vcpu_kick_stop(p->vcpu[i]);
 	}
 }
 

@@ -7,6 +7,7 @@
 #include <keel/config.h>
 #include <keel/console_in.h>
 #include <keel/fwd.h>
+#include <keel/isolation.h>
 #include <keel/partition.h>
 #include <keel/printk.h>
 #include <keel/vcpu_run.h>
@@ -194,6 +195,7 @@ unsigned vmm_run(const struct keel_config *boot_cfg)
 	failed = run_create(c, ncpu);
 	if (fwd_setup(c))
 		failed++;
+	isolation_plant(c);
 	run_console_in(c);
 	if (!guests_live && service)
 		pr_info("run: no guest partition; the service VM runs alone");
@@ -203,6 +205,9 @@ unsigned vmm_run(const struct keel_config *boot_cfg)
 		if (p) {
 			partition_report(p);
 			failed += p->verdicts_failed;
+		} else {
+			pr_info("partition %s: not started, verdicts 0 passed 0 failed, 0 exits: it could "
+				"not be made (the errors are above)", c->part[i].name);
 		}
 	}
 	return failed;

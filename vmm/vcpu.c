@@ -26,12 +26,24 @@ static void vcpu_deliver(struct vcpu *v)
 void vcpu_kick(struct vcpu *v)
 {
 	WRITE_ONCE(v->kick, true);
-	vlapic_touch(v->lapic);
+	if (v->lapic)
+		vlapic_touch(v->lapic);
 	struct percpu *c = percpu_get(v->pcpu);
 	/* a fixed IPI makes a CPU in guest mode exit (external-interrupt exiting, SVM INTR) and
 	 * wakes one halted in virq_halt or a start-up wait */
 	if (c && c != this_cpu() && c->online)
 		lapic_send_ipi(c->apic_id, ICR_FIXED | ICR_ASSERT | VEC_WAKE);
+}
+
+/* A stop must reach a vCPU spinning with IF = 0, which a fixed IPI may not make exit under Bochs
+ * VMX (docs/vmx.md): an NMI follows it, which exits on both backends (NMI exiting, SVM's NMI
+ * intercept) whatever the guest's IF. */
+void vcpu_kick_stop(struct vcpu *v)
+{
+	struct percpu *c = percpu_get(v->pcpu);
+	vcpu_kick(v);
+	if (c && c != this_cpu() && c->online)
+		trap_nmi_kick(c);
 }
 
 /* HLT with interrupts enabled: the CPU sleeps until the vCPU has an interrupt it can take. */
@@ -66,10 +78,13 @@ void vcpu_loop(struct vcpu *v)
 		}
 		int rc = virt->vcpu_run(v);
 		if (rc) {
-			exit_stop(v, "could not enter the guest (error %d)", rc);
+			exit_fatal(v, "could not enter the guest (error %d)", rc);
 			break;
 		}
 		exit_handle(v);
 	}
+	if (!v->dumped)
+		pr_info("%s: vcpu %u: stopped with its partition at rip %#llx", v->part->name, v->id,
+			(unsigned long long)v->regs.rip);
 	virq_vcpu_end(v);
 }

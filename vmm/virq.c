@@ -103,7 +103,7 @@ static u8 virq_lifecycle(struct vcpu *v)
 	state = l->lc_state;
 	spin_unlock(&l->lc_lock);
 	if (reset && v->id == 0) {
-		exit_stop(v, "INIT received by the BSP; there is no firmware to restart it");
+		exit_fatal(v, "INIT received by the BSP; there is no firmware to restart it");
 		return LC_PARKED;
 	}
 	if (reset) {

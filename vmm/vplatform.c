@@ -135,7 +135,7 @@ static void vkbc_cmd_write(void *dev, struct vcpu *v, u64 off, unsigned size, u6
 	(void)off;
 	(void)size;
 	if ((u8)val == 0xfe)
-		exit_stop(v, "reset requested through the i8042 (0xfe to port 0x64)");
+		exit_fatal(v, "reset requested through the i8042 (0xfe to port 0x64)");
 }
 
 static const struct region_ops vkbc_ops = { vnull_read, vkbc_cmd_write };

@@ -49,15 +49,33 @@ static void exit_dump(struct vcpu *v)
 		(unsigned long long)v->exit.raw);
 }
 
+static void exit_vstop(struct vcpu *v, bool fatal, const char *fmt, va_list ap)
+{
+	char why[sizeof(v->part->stop_reason)];
+	vsnprintf(why, sizeof(why), fmt, ap);
+	pr_info("%s: vcpu %u stops%s: %s", v->part->name, v->id, fatal ? " the partition" : "", why);
+	partition_set_reason(v->part, why);
+	exit_dump(v);
+	v->dumped = true;
+	v->stopped = true;
+}
+
 enum exit_action exit_stop(struct vcpu *v, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(v->part->stop_reason, sizeof(v->part->stop_reason), fmt, ap);
+	exit_vstop(v, false, fmt, ap);
 	va_end(ap);
-	pr_info("%s: vcpu %u stops: %s", v->part->name, v->id, v->part->stop_reason);
-	exit_dump(v);
-	v->stopped = true;
+	return EXIT_STOP;
+}
+
+enum exit_action exit_fatal(struct vcpu *v, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	exit_vstop(v, true, fmt, ap);
+	va_end(ap);
+	partition_stop(v->part, NULL);
 	return EXIT_STOP;
 }
 
@@ -129,20 +147,21 @@ static enum exit_action exit_invd(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+/* A shutdown resets the whole machine (SDM Vol. 3A 6.15, #DF): here, the whole partition. */
 static enum exit_action exit_shutdown(struct vcpu *v)
 {
-	return exit_stop(v, "triple fault (shutdown) at rip %#llx", (unsigned long long)v->regs.rip);
+	return exit_fatal(v, "triple fault (shutdown) at rip %#llx", (unsigned long long)v->regs.rip);
 }
 
 static enum exit_action exit_entry_fail(struct vcpu *v)
 {
-	return exit_stop(v, "VM entry failed (%s exit %#llx, qualification %#llx)", virt->name,
+	return exit_fatal(v, "VM entry failed (%s exit %#llx, qualification %#llx)", virt->name,
 			 (unsigned long long)v->exit.raw, (unsigned long long)v->exit.fail.qual);
 }
 
 static enum exit_action exit_unknown(struct vcpu *v)
 {
-	return exit_stop(v, "unexpected %s exit %#llx at rip %#llx", virt->name,
+	return exit_fatal(v, "unexpected %s exit %#llx at rip %#llx", virt->name,
 			 (unsigned long long)v->exit.raw, (unsigned long long)v->regs.rip);
 }
 

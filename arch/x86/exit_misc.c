@@ -58,7 +58,7 @@ enum exit_action exit_cr_access(struct vcpu *v)
 	u8 gpr = v->exit.cr.gpr & 15;
 	u64 *r = &v->regs.gpr[gpr];
 	if (v->exit.cr.cr != 8)
-		return exit_stop(v, "unexpected access to CR%u at rip %#llx", v->exit.cr.cr,
+		return exit_fatal(v, "unexpected access to CR%u at rip %#llx", v->exit.cr.cr,
 				 (unsigned long long)v->regs.rip);
 	if (v->exit.cr.write && (*r >> 4)) {
 		exit_inject_gp0(v);

@@ -13,6 +13,7 @@
 #include "vcpu_emul.h"
 
 #define NOT_CODE 0xff
+#define NO_FAULT 0xff /* not a vector a fetch raises */
 
 bool insn_check_on;
 
@@ -239,7 +240,7 @@ static __attribute__((noinline)) int insn_length_failed(struct vcpu *v, int rc,
 	case INSN_RETRY:
 		return 1;
 	default:
-		exit_stop(v, "cannot fetch or measure the intercepted instruction at rip %#llx",
+		exit_fatal(v, "cannot fetch or measure the intercepted instruction at rip %#llx",
 			  (unsigned long long)v->regs.rip);
 		return 1;
 	}
@@ -294,6 +295,27 @@ struct insn_memo *insn_bytes(struct vcpu *v)
 	struct insn_memo *m = memo_of(v);
 
 	return __builtin_expect(memo_holds(v, m), 1) ? m : insn_bytes_fetched(v, m);
+}
+
+int insn_fetch_raw(struct vcpu *v, u8 buf[INSN_MAX_BYTES], u32 *n, struct vevent *cut)
+{
+	struct emul_fault f = { .vector = NO_FAULT };
+	unsigned got = 0;
+
+	virt->vcpu_get_emul_state(v);
+	int rc = emul_fetch(&v->part->mem.mem, &v->eregs, buf, &got, &f);
+	if (rc == 0 && got) {
+		*n = got;
+		cut->type = VEVENT_NONE;
+		if (got < INSN_MAX_BYTES && f.vector != NO_FAULT) {
+			insn_fault(v, &f);
+			*cut = v->pending;
+			v->pending.type = VEVENT_NONE;
+		}
+		return 0;
+	}
+	return insn_length_failed(v, rc == EMUL_EAGAIN ? INSN_RETRY : rc > 0 ? INSN_FAULT : INSN_STOP,
+				  &f);
 }
 
 /* Both ways of measuring, against the hardware: a fresh fetch and the memo. */

@@ -122,10 +122,10 @@ static enum exit_action mmio_run(struct vcpu *v, const struct emul_exit *ex)
 	case EMUL_RETRY:
 		return EXIT_RESUME;
 	case EMUL_BAD_TABLES:
-		return exit_stop(v, "its page tables lie outside its RAM (instruction at rip %#llx)",
+		return exit_fatal(v, "its page tables lie outside its RAM (instruction at rip %#llx)",
 				 (unsigned long long)v->regs.rip);
 	default:
-		return exit_stop(v, "emulator returned %d at rip %#llx", rc,
+		return exit_fatal(v, "emulator returned %d at rip %#llx", rc,
 				 (unsigned long long)v->regs.rip);
 	}
 }

@@ -79,8 +79,29 @@ static __noreturn void trap_exception(struct trap_frame *f)
 	cpu_stop((unsigned)f->vector);
 }
 
+void trap_nmi_kick(struct percpu *c)
+{
+	__atomic_add_fetch(&c->nmi_kicks, 1, __ATOMIC_ACQ_REL);
+	lapic_send_ipi(c->apic_id, ICR_NMI | ICR_ASSERT);
+}
+
+/* Two NMIs sent while one is blocked arrive as one (SDM Vol. 3A 6.7.1): a kick left over is
+ * harmless, it only makes a later stray NMI count as a kick. */
+static bool trap_nmi_take(void)
+{
+	struct percpu *c = this_cpu_or_null();
+	u32 n = c ? __atomic_load_n(&c->nmi_kicks, __ATOMIC_ACQUIRE) : 0;
+	while (n)
+		if (__atomic_compare_exchange_n(&c->nmi_kicks, &n, n - 1, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
+	if (f->vector == 2 && trap_nmi_take())
+		return;
 	if (f->vector < 32)
 		trap_exception(f);
 	if (trap_handlers[f->vector]) {

@@ -149,6 +149,8 @@ struct config_machine {
 	u32 nmodules;
 	const struct config_range *reserved;
 	u32 nreserved;
+	const struct config_range *ram; /* the memory map's RAM; NULL = unknown: not checked */
+	u32 nram;
 };
 
 /* Parses `len` bytes (not NUL-terminated) into *c, starting *pr afresh. Returns 0; -E2BIG (too
@@ -175,5 +177,8 @@ void config_dump(const struct keel_config *c, config_emit_fn *emit, void *ctx);
  * "config:LINE: <msg>". */
 int config_boot_load(struct keel_config *c, const void *text, size_t len,
 		     const struct config_machine *m);
+/* Core only: takes every partition's placed RAM (`memory ... hpa`) from the page allocator, so
+ * nothing else gets it; one error line per range Keel itself already uses. 0 or -EBUSY. */
+int config_boot_claim(const struct keel_config *c);
 
 #endif

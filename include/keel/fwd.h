@@ -27,6 +27,9 @@ struct partition;
  * attached to the ring, so its first accesses do not spend their timeout on its start-up. */
 void fwd_wait_ready(const struct partition *p);
 
+/* Host-physical address of the ring area, 0 when there is none. */
+u64 fwd_area(void);
+
 /* Answers the service VM published (KEEL_HC_RING_KICK; waiting CPUs poll anyway). */
 void fwd_kick(void);
 

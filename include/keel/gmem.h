@@ -15,8 +15,9 @@ struct gmem {
 };
 
 #define GMEM_HPA_ANY (~0ull)
-/* RAM of ram_size bytes (a multiple of 2 MiB) at host-physical hpa, or where the allocator
- * chooses (GMEM_HPA_ANY); -EBUSY when [hpa, hpa + ram_size) is not all free RAM. */
+/* RAM of ram_size bytes (a multiple of 2 MiB) at host-physical hpa, which the caller already
+ * holds (placed RAM is claimed right after the configuration is validated, config_boot_claim),
+ * or where the allocator chooses (GMEM_HPA_ANY). */
 int gmem_create(struct gmem *g, u64 ram_size, u64 hpa);
 /* Map [gpa, gpa+size) to host-physical hpa with NPT_* permissions (rings, passthrough MMIO). */
 int gmem_map(struct gmem *g, u64 gpa, u64 hpa, u64 size, unsigned prot, unsigned memtype);

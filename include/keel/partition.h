@@ -42,7 +42,8 @@ struct partition {
 	u32 live;              /* vCPUs not stopped yet */
 	u32 started;           /* vCPUs running guest code and not stopped */
 	u32 entered;           /* bit per vCPU that runs guest code (cleared when INIT parks it) */
-	char stop_reason[96];
+	char stop_reason[96];  /* why it stopped: the first reason given wins */
+	u32 reason_taken;
 	u64 unbacked_seen[64]; /* pages/ports already reported as unbacked */
 	u32 unbacked_n;
 	bool unbacked_full;
@@ -72,6 +73,8 @@ void partition_vcpu_parked(struct vcpu *v);
 /* Stops every vCPU of the partition (from any CPU): each leaves the guest at its next exit,
  * forced by an IPI. `why` (may be NULL) is kept unless a reason was already recorded. */
 void partition_stop(struct partition *p, const char *why);
+/* Records why the partition stops (its status line), unless a reason was recorded before. */
+void partition_set_reason(struct partition *p, const char *why);
 
 /* partition_regions.c: the configured regions (in-core devices, forwarded, passthrough, none)
  * and their start-information entries; the passthrough ports of one vCPU. */

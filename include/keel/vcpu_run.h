@@ -11,5 +11,7 @@ void vcpu_loop(struct vcpu *v);
 bool vcpu_wait_start(struct vcpu *v);
 /* Makes v leave the guest soon (an IPI to its CPU) and wakes it from vcpu_block. */
 void vcpu_kick(struct vcpu *v);
+/* vcpu_kick for a stop: also gets a vCPU out of a guest spinning with interrupts disabled. */
+void vcpu_kick_stop(struct vcpu *v);
 
 #endif

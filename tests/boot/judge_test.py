@@ -146,6 +146,36 @@ def test_patterns():
                 "0 console lines match")
 
 
+STATUS_CASE = CASE_SMP2 + "manifest: t.manifest as g0\n"
+STATUS_LOG = GOOD_SMP2.replace("KEEL EXIT", "[g0] VERDICT PASS t/a\r\n[g0] VERDICT SKIP t/b none\r\n"
+                               "keel: partition g0: stopped, verdicts 1 passed 0 failed, 12 exits: exit code 0\r\n"
+                               "KEEL EXIT")
+
+
+def test_status_and_com2():
+    expect_pass("status-line", STATUS_CASE, STATUS_LOG, expected=["g0/t/a", "g0/t/b"])
+    expect_pass("status-line-without-reason", STATUS_CASE, STATUS_LOG.replace(": exit code 0", ""),
+                expected=["g0/t/a", "g0/t/b"])
+    expect_fail("status-line-missing", STATUS_CASE, STATUS_LOG.replace("keel: partition g0", "keel: partitio g0"),
+                "0 status lines for partition g0", expected=["g0/t/a", "g0/t/b"])
+    twice = STATUS_LOG.replace("KEEL EXIT", "keel: partition g0: stopped, verdicts 1 passed 0 failed, 3 exits\r\nKEEL EXIT")
+    expect_fail("status-line-twice", STATUS_CASE, twice, "2 status lines for partition g0",
+                expected=["g0/t/a", "g0/t/b"])
+    expect_fail("status-counts-differ", STATUS_CASE, STATUS_LOG.replace("1 passed 0 failed", "2 passed 0 failed"),
+                "reported 2 passed 0 failed to Keel but printed 1 PASS and 0 FAIL", expected=["g0/t/a", "g0/t/b"])
+    expect_pass("status-not-started", STATUS_CASE.replace("as g0", "as g1"), STATUS_LOG.replace(
+        "KEEL EXIT", "keel: partition g1: not started, verdicts 0 passed 0 failed, 0 exits: it could not be made "
+        "(the errors are above)\r\nKEEL EXIT"), expected=["g0/t/a", "g0/t/b"])
+    later = STATUS_LOG + "[g0] VERDICT PASS t/c\r\n"  # a check: program's verdict, after the run
+    expect_pass("status-before-check-lines", STATUS_CASE, later, expected=["g0/t/a", "g0/t/b", "g0/t/c"])
+    com2_case = CASE_SMP2 + "com2: ^steady: v owns COM2$\n"
+    with_com2 = RunFacts(exited=True, poweroff="acpi", com2_lines=["steady: v owns COM2", "steady: done"])
+    expect_pass("com2-line", com2_case, GOOD_SMP2, with_com2)
+    expect_fail("com2-line-missing", com2_case, GOOD_SMP2, "no COM2 line matches", POWEROFF)
+    expect_fail("com2-only-on-com1", com2_case, GOOD_SMP2.replace("KEEL EXIT", "steady: v owns COM2\r\nKEEL EXIT"),
+                "no COM2 line matches", POWEROFF)
+
+
 def parse_error(name, text, needle):
     try:
         case(text)
@@ -191,7 +221,7 @@ def test_host_counting():
 
 def main():
     for t in (test_evidence, test_smp, test_exit_and_verdicts, test_fatal, test_patterns,
-              test_case_parser, test_host_counting):
+              test_status_and_com2, test_case_parser, test_host_counting):
         t()
     return 1 if failures else 0
 

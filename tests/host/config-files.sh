@@ -68,11 +68,17 @@ expect_tool unknown-command 2 '' 'the command is check or dump' -- verify "$demo
 expect_tool missing-file 2 '' "cannot read $work/none.cfg: No such file" -- check "$work/none.cfg"
 expect_tool cpus-0 2 '' '--cpus takes a count from 1 to 64' -- check "$demo" --cpus 0
 expect_tool keel-range 2 '' '--keel takes BASE\+SIZE' -- check "$demo" --keel 0x100000
+expect_tool ram-range 2 '' '--ram takes BASE\+SIZE' -- check "$demo" --ram 0x100000
+expect_tool ram-empty-size 2 '' '--ram takes BASE\+SIZE' -- check "$demo" --ram 0x0+0x9fc00,0x100000+0
 expect_tool unknown-option 2 '' 'unknown option' -- check "$demo" --verbose 1
-expect_tool machine-ok 0 '' '' -- check "$demo" --cpus 3 --modules service.elf,guest.elf --keel 0x100000+0x400000
-expect_tool machine-cpus 1 "^$demo:5: platform: cpus: the machine has 4 CPUs, not 3$" '' -- check "$demo" --cpus 4
-expect_tool machine-modules 1 "^$demo:16: partition 'svc': image: no module named 'service.elf'$" '' -- \
-	check "$demo" --modules guest.elf
+expect_tool machine-ok 0 '' '' -- check "$demo" --cpus 3 --modules service.elf,demo.elf --keel 0x100000+0x400000
+expect_tool machine-ram-ok 0 '' '' -- check "$root/configs/test-passthrough.cfg" \
+	--ram 0x0+0x9fc00,0x100000+0xbff00000
+expect_tool machine-ram-mmio 1 "test-passthrough.cfg:18: partition 'tty': mmio: passthrough 0xfd000000\+0x1000000 overlaps RAM 0xfc000000\+0x4000000 of the machine's memory map$" '' -- \
+	check "$root/configs/test-passthrough.cfg" --ram 0x0+0x9fc00,0x100000+0xbff00000,0xfc000000+0x4000000
+expect_tool machine-cpus 1 "^$demo:8: platform: cpus: the machine has 4 CPUs, not 3$" '' -- check "$demo" --cpus 4
+expect_tool machine-modules 1 "^$demo:19: partition 'svc': image: no module named 'service.elf'$" '' -- \
+	check "$demo" --modules demo.elf
 expect_tool dump-broken 1 '' "overlap.cfg:9: partition 'svc': memory" -- dump "$root/tests/host/config-bad/overlap.cfg"
 expect_tool dump-valid 0 '^partition beta$' '' -- dump "$demo"
 exit $fail

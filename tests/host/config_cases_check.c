@@ -135,3 +135,27 @@ const struct config_case config_cases_check[] = {
 	  NULL, { "3: platform: console-first: partition 'a' has no console" } },
 };
 const unsigned config_cases_check_n = sizeof(config_cases_check) / sizeof(config_cases_check[0]);
+
+const struct config_ram_case config_cases_ram[] = {
+	/* Against the memory map: RAM below 640 KiB and from 1 MiB to 2 GiB, mostly with a hole at
+	 * 1 GiB-1 GiB+2 MiB, the ranges listed out of order. */
+	{ { "hpa-in-ram-ok", HDR "partition a\n  cpus 0\n  memory 64M hpa 0x40200000\n  image g\n", 0, 0, NULL, { 0 } },
+	  "0+9fc00,40200000+3fe00000,100000+3ff00000" },
+	{ { "hpa-across-abutting-ranges-ok", HDR "partition a\n  cpus 0\n  memory 64M hpa 0x3e000000\n  image g\n", 0,
+	  0, NULL, { 0 } }, "0+9fc00,100000+3f000000,3f100000+40f00000" },
+	{ { "hpa-over-hole", HDR "partition a\n  cpus 0\n  memory 64M hpa 0x3e000000\n  image g\n", 0, 0, NULL,
+	  { "4: partition 'a': memory: hpa 0x3e000000+0x4000000 is not all RAM in the machine's memory map" } },
+	  "0+9fc00,40200000+3fe00000,100000+3ff00000" },
+	{ { "hpa-past-ram", HDR "partition a\n  cpus 0\n  memory 64M hpa 0x7e000000\n  image g\n", 0, 0, NULL,
+	  { "4: partition 'a': memory: hpa 0x7e000000+0x4000000 is not all RAM in the machine's memory map" } },
+	  "0+9fc00,40200000+3fe00000,100000+3ff00000" },
+	{ { "hpa-no-ram", HDR "partition a\n  cpus 0\n  memory 2M hpa 0x100000000\n  image g\n", 0, 0, NULL,
+	  { "4: partition 'a': memory: hpa 0x100000000+0x200000 is not all RAM in the machine's memory map" } },
+	  "0+9fc00,100000+7ff00000" },
+	{ { "passthrough-over-map-ram", HDR PART("a", "0") "  mmio 0x3ffff000 0x2000 passthrough\n", 0, 0, NULL,
+	  { "6: partition 'a': mmio: passthrough 0x3ffff000+0x2000 overlaps RAM 0x100000+0x3ff00000 of the machine's memory map" } },
+	  "0+9fc00,40200000+3fe00000,100000+3ff00000" },
+	{ { "passthrough-in-map-hole-ok", HDR PART("a", "0") "  mmio 0x40000000 0x200000 passthrough\n"
+	  "  port 0x100 1 passthrough\n", 0, 0, NULL, { 0 } }, "0+9fc00,40200000+3fe00000,100000+3ff00000" },
+};
+const unsigned config_cases_ram_n = sizeof(config_cases_ram) / sizeof(config_cases_ram[0]);

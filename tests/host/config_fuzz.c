@@ -120,7 +120,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{ 0x100000, 0x200000, CONFIG_MMIO, "Keel's image" },
 		{ CONFIG_CONSOLE_PORT, CONFIG_CONSOLE_SIZE, CONFIG_PIO, "Keel's console UART" },
 	};
-	const struct config_machine m = { 8, modules, 7, reserved, 2 };
+	/* A PC's memory map: RAM below the EBDA, from 1 MiB to 3 GiB and above 4 GiB. */
+	static const struct config_range ram[] = {
+		{ 0x100000, 0xbff00000, CONFIG_MMIO, "RAM" },
+		{ 0, 0x9fc00, CONFIG_MMIO, "RAM" },
+		{ 0x100000000ull, 0x40000000, CONFIG_MMIO, "RAM" },
+	};
+	const struct config_machine m = { 8, modules, 7, reserved, 2, ram, 3 };
 
 	int rc = config_load(&cfg, &pr, data, size, NULL);
 	fuzz_problems(&pr, rc, data, size);

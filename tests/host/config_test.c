@@ -41,7 +41,23 @@ static const void *test_guarded(const void *text, size_t len)
 	return p;
 }
 
-static struct config_machine test_machine(unsigned ncpus, const char *modules)
+/* "BASE+SIZE,..." (hexadecimal) into ranges; the table is the test's own, so it is well-formed. */
+static void test_ram(struct config_machine *m, const char *list)
+{
+	static struct config_range ram[8];
+	const char *s = list;
+
+	m->ram = ram;
+	m->nram = 0;
+	while (*s && m->nram < 8) {
+		char *end;
+		u64 base = strtoull(s, &end, 16), size = strtoull(end + 1, &end, 16);
+		ram[m->nram++] = (struct config_range){ base, size, CONFIG_MMIO, "RAM" };
+		s = *end ? end + 1 : end;
+	}
+}
+
+static struct config_machine test_machine(unsigned ncpus, const char *modules, const char *ram)
 {
 	static const struct config_range reserved[] = {
 		{ TEST_KEEL_BASE, TEST_KEEL_SIZE, CONFIG_MMIO, "Keel's image" },
@@ -58,6 +74,8 @@ static struct config_machine test_machine(unsigned ncpus, const char *modules)
 		     s = strtok_r(NULL, ",", &save))
 			names[m.nmodules++] = s;
 	}
+	if (ram)
+		test_ram(&m, ram);
 	return m;
 }
 
@@ -146,11 +164,11 @@ static bool test_expected(const struct config_case *k, char *why, size_t whylen)
 	return true;
 }
 
-static void test_case(const char *group, const struct config_case *k)
+static void test_case(const char *group, const struct config_case *k, const char *ram)
 {
 	char name[128], why[512] = "";
 	size_t len = k->len ? k->len : strlen(k->text);
-	struct config_machine m = test_machine(k->ncpus, k->modules);
+	struct config_machine m = test_machine(k->ncpus, k->modules, ram);
 
 	snprintf(name, sizeof(name), "%s/%s", group, k->name);
 	int rc = config_load(&cfg, &probs, test_guarded(k->text, len), len, &m);
@@ -171,11 +189,13 @@ void test_config_limits(void);
 int main(void)
 {
 	for (unsigned i = 0; i < config_cases_syntax_n; i++)
-		test_case("syntax", &config_cases_syntax[i]);
+		test_case("syntax", &config_cases_syntax[i], NULL);
 	for (unsigned i = 0; i < config_cases_keys_n; i++)
-		test_case("keys", &config_cases_keys[i]);
+		test_case("keys", &config_cases_keys[i], NULL);
 	for (unsigned i = 0; i < config_cases_check_n; i++)
-		test_case("check", &config_cases_check[i]);
+		test_case("check", &config_cases_check[i], NULL);
+	for (unsigned i = 0; i < config_cases_ram_n; i++)
+		test_case("ram", &config_cases_ram[i].k, config_cases_ram[i].ram);
 	test_config_fields();
 	test_config_dump();
 	test_config_limits();

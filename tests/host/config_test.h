@@ -14,6 +14,12 @@ struct config_case {
 	const char *expect[12]; /* "LINE: message", in any order; none: the configuration is valid */
 };
 
+/* A case against a machine whose memory map is known: its RAM as "BASE+SIZE,..." in hex. */
+struct config_ram_case {
+	struct config_case k;
+	const char *ram;
+};
+
 /* Every case runs against a machine that reserves Keel's image at 0x100000+0x200000 and
  * Keel's console UART at port 0x3f8+0x8. */
 #define TEST_KEEL_BASE 0x100000ull
@@ -25,6 +31,8 @@ extern const struct config_case config_cases_keys[];
 extern const unsigned config_cases_keys_n;
 extern const struct config_case config_cases_check[];
 extern const unsigned config_cases_check_n;
+extern const struct config_ram_case config_cases_ram[];
+extern const unsigned config_cases_ram_n;
 
 /* Text helpers for the tables: the header line and a valid minimal partition (4 lines). */
 #define HDR "keel-config 1\n"

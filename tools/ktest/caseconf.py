@@ -65,6 +65,7 @@ class Case:
     expect_counts: list = field(default_factory=list)
     reject: list = field(default_factory=list)
     inputs: list = field(default_factory=list)
+    com2: list = field(default_factory=list)
     fatal: object = None
     poweroff: str = "acpi"
     skip: str = ""
@@ -149,6 +150,7 @@ KEYS = {
     "expect-count": ("expect_counts", _count, True),
     "input": ("inputs", _input, True),
     "reject": ("reject", _regex, True),
+    "com2": ("com2", _regex, True),
     "fatal": ("fatal", _regex, False),
     "poweroff": ("poweroff", lambda v: _choice(v, POWEROFF), False),
     "skip": ("skip", str, False),

@@ -17,6 +17,9 @@ PATTERNS = {
     "backend": r"keel: virt: backend (?P<backend>\S+)\s*$",
     "fatal": r"keel: fatal: (?P<message>.*)$",
     "exit": r"KEEL EXIT (?P<n>\d+)\s*$",
+    # One per partition at the end of a run (docs/partitions.md "Status lines").
+    "status": r"keel: partition (?P<name>[a-z0-9_-]+): (?P<state>stopped|running|not started), verdicts "
+              r"(?P<passed>\d+) passed (?P<failed>\d+) failed, (?P<exits>\d+) exits(?:: (?P<reason>.*))?$",
 }
 COMPILED = {k: re.compile(v) for k, v in PATTERNS.items()}
 
@@ -64,6 +67,7 @@ class Console:
             m = rx.match(line)
             if m:
                 ev = m.groupdict()
+                ev["at"] = len(self.lines) - 1
                 if ev.get("part"):
                     ev["name"] = f"{ev['part']}/{ev['name']}"
                 self.events[kind].append(ev)

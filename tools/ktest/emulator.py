@@ -10,7 +10,7 @@ import subprocess
 import threading
 import time
 
-from .console import Console
+from .console import Console, clean
 from .judge import RunFacts
 
 POWEROFF_GRACE = 20.0   # seconds the machine gets to power off after KEEL EXIT
@@ -35,6 +35,7 @@ class Paths:
         self.console = os.path.join(self.logs, case.name + ".log")
         self.emu = os.path.join(self.logs, case.name + ".emu.log")
         self.bochs = os.path.join(self.logs, case.name + ".bochs.log")
+        self.com2 = os.path.join(self.logs, case.name + ".com2.log")
 
 
 def _mkiso(case, paths, elf):
@@ -68,12 +69,17 @@ def command(case, paths, elf):
     for m in case.modules:
         if not m.absent and not os.path.isfile(m.path):
             raise RuntimeError(f"module file '{m.path}' does not exist (use absent-module: on purpose)")
+    if case.com2:
+        open(paths.com2, "wb").close()
     if case.emulator == "bochs":
+        com2 = ["--com2-log", paths.com2] if case.com2 else []
         return ["tools/bochs.sh", "--iso", _mkiso(case, paths, elf), "--model", case.cpu,
                 "--cpus", str(case.smp), "--mem", str(case.memory), "--ips", str(case.ips),
                 "--dir", paths.run, "--serial-log", paths.console, "--log", paths.bochs,
-                "--timeout", str(case.timeout + 30)]
+                *com2, "--timeout", str(case.timeout + 30)]
     serial = ["--serial-pipe", _pipe_base(paths)] if case.inputs else ["--serial-log", paths.console]
+    if case.com2:
+        serial += ["--serial", "file:" + paths.com2]
     cmd = ["tools/qemu.sh", "--cpu", case.cpu, "--smp", str(case.smp), "--mem", str(case.memory),
            *serial, "--timeout", str(case.timeout + 30)]
     if case.icount:
@@ -207,6 +213,15 @@ def _bochs_ending(path):
     return next((what for what, rx in BOCHS_ENDINGS if rx.search(text)), "")
 
 
+def _com2_lines(path):
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    return [ln for ln in (clean(raw) for raw in text.split("\n")) if ln]
+
+
 def _tail_error(path):
     try:
         with open(path, errors="replace") as f:
@@ -275,6 +290,8 @@ def _run_once(case, paths, elf):
             facts.poweroff = QEMU_ENDINGS.get(qmp.shutdown, qmp.shutdown or "")
     if not qemu:
         facts.poweroff = _bochs_ending(paths.bochs)
+    if case.com2:
+        facts.com2_lines = _com2_lines(paths.com2)
     if facts.exited and not con.finished:
         facts.emu_error = _tail_error(paths.emu)
     facts.seconds = time.monotonic() - start

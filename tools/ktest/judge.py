@@ -22,6 +22,7 @@ class RunFacts:
     exited: bool = False      # the emulator ended by itself
     poweroff: str = ""        # acpi | port | reset | triple-fault | "" (none seen)
     emu_error: str = ""       # what the emulator said when it failed to start or died
+    com2_lines: list = None   # COM2's log, cleaned, for cases with `com2:`
 
 
 def check_run(case, con, facts, expected):
@@ -173,11 +174,36 @@ def check_patterns(case, con, facts, expected):
         hit = next((line for line in con.lines if rx.search(line)), None)
         if hit is not None:
             reasons.append(f"console line '{hit}' matches the rejected /{rx.pattern}/")
+    com2 = facts.com2_lines or []
+    reasons += [f"no COM2 line matches /{rx.pattern}/" for rx in case.com2
+                if not any(rx.search(line) for line in com2)]
+    return reasons
+
+
+def check_status(case, con, facts, expected):
+    """Keel's status line of each partition a manifest names (`as P`): exactly one, and the
+    verdict counts the guest reported to Keel equal the PASS and FAIL lines it printed before
+    (after it come only lines of `check:` programs, which count against the manifests)."""
+    reasons, parts = [], []
+    for spec in case.manifests:
+        parts += [p for p in spec.partition(" as ")[2].split() if p not in parts]
+    for p in parts:
+        lines = [s for s in con.events["status"] if s["name"] == p]
+        if len(lines) != 1:
+            reasons.append(f"{len(lines)} status lines for partition {p}, want 1")
+            continue
+        mine = [v for v in con.events["verdict"]
+                if v["name"].startswith(p + "/") and v["at"] < lines[0]["at"]]
+        printed = (sum(v["status"] == "PASS" for v in mine), sum(v["status"] == "FAIL" for v in mine))
+        told = (int(lines[0]["passed"]), int(lines[0]["failed"]))
+        if printed != told:
+            reasons.append(f"partition {p} reported {told[0]} passed {told[1]} failed to Keel but "
+                           f"printed {printed[0]} PASS and {printed[1]} FAIL lines")
     return reasons
 
 
 CHECKS = (check_run, check_fatal, check_boot, check_cpu, check_backend, check_smp, check_verdicts, check_exit,
-          check_patterns)
+          check_status, check_patterns)
 # What still says something useful when the run never got to its end.
 CHECKS_UNFINISHED = (check_run, check_fatal, check_boot, check_cpu, check_verdicts)
 

@@ -53,6 +53,7 @@ static void svm_probe_optional(void)
 	}
 	svm_feat.host_pat = rdmsr(MSR_PAT);
 	svm_npt_pat_setup(svm_feat.host_pat);
+	svm_cr_setup();
 }
 
 /* CPUID 8000_0001h ECX.SVM, VM_CR.SVMDIS, 8000_000Ah EDX.NP (APM 15.4, 15.30.1). */

@@ -124,6 +124,8 @@ _Static_assert(__builtin_offsetof(struct vmcb_save, cr2) == 0x240, "cr2");
 _Static_assert(__builtin_offsetof(struct vmcb_save, g_pat) == 0x268, "g_pat");
 _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 
+/* CR intercepts at VMCB 0x000: bit 16 + n = writes of CRn (APM Table B-1). */
+#define CR_ICPT_WRITE(n) BIT(16 + (n))
 /* Intercept vector 3 at VMCB 0x00c (APM Table B-1). */
 #define ICPT1_INTR     BIT(0)
 #define ICPT1_NMI      BIT(1)
@@ -171,6 +173,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define TLB_FLUSH_ASID 3
 
 /* Exit codes (APM Appendix C). */
+#define SVM_EXIT_WRITE_CR4 0x14u
 #define SVM_EXIT_EXC_BASE 0x40u
 #define SVM_EXIT_INTR     0x60u
 #define SVM_EXIT_NMI      0x61u
@@ -241,6 +244,7 @@ struct svm_vcpu {
 	u64 seg_raw[SEG_COUNT * 2]; /* VMCB segments v->eregs.seg[] was converted from */
 	bool seg_known;            /* ... once they have been */
 	struct svm_snap snap;
+	bool snap_fresh;           /* snap was taken for this entry: Keel changed the state */
 };
 
 static inline struct svm_vcpu *svm_of(struct vcpu *v) { return v->arch; }
@@ -275,6 +279,9 @@ int svm_vcpu_run(struct vcpu *v);
 void svm_vmrun(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_pa, u64 host_intr); /* svm_entry.S */
 /* svm_exit.c */
 void svm_exit_decode(struct vcpu *v);
+/* svm_cr.c: MOV to CR4 (exit 14h), checked and loaded by Keel */
+void svm_cr_setup(void);
+u32 svm_cr4_write(struct vcpu *v);
 /* svm_event.c: the full passes, and when they can be skipped (nothing to deliver, no window
  * wanted or armed, no NMI bookkeeping; no event cut short, no step or IRET to follow). */
 static inline bool svm_entry_quiet(const struct vcpu *v, const struct svm_vcpu *s)

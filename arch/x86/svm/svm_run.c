@@ -97,12 +97,18 @@ static void svm_entry_failed(struct vcpu *v)
 {
 	struct svm_vcpu *s = svm_of(v);
 	const struct svm_snap *sn = &s->snap;
-	const char *why = svm_check_state(sn);
+	const char *why = s->snap_fresh ? svm_check_state(sn) : NULL;
 
 	v->exit.kind = VEXIT_ENTRY_FAIL;
 	v->exit.fail.qual = s->vmcb->ctl.exitinfo1;
 	s->vmcb->ctl.eventinj = s->injected; /* not delivered: keep it for the next entry */
 	v->dirty |= VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
+	if (!s->snap_fresh) {
+		/* QEMU TCG ends a guest's MOV to CR3 with bits above MAXPHYADDR this way (docs/svm.md). */
+		pr_err("svm: vcpu %u: VMEXIT_INVALID after guest code ran, from state Keel did not "
+		       "change: the CPU refused an instruction of the guest", v->id);
+		return;
+	}
 	pr_err("svm: vcpu %u: VMRUN failed (VMEXIT_INVALID): %s", v->id,
 	       why ? why : "no consistency rule Keel knows is broken");
 	pr_err("svm: entered with cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx cs.attr %#x rip %#llx "
@@ -141,8 +147,10 @@ int svm_vcpu_run(struct vcpu *v)
 		return 0; /* an exit was synthesised without entering (NMI window, shutdown) */
 	/* The consistency checks can only fail on state Keel wrote (the CPU keeps the guest's own
 	 * changes valid): such writes come with a TLB flush request (APM 15.16.1) or an event. */
+	s->snap_fresh = false;
 	if (__builtin_expect(s->tlb_flush != TLB_NOTHING || (vmcb->ctl.eventinj & EVT_V), 0)) {
 		svm_snap_take(vmcb, &s->snap);
+		s->snap_fresh = true;
 		vmcb->ctl.tlb_control = s->tlb_flush;
 	}
 	if (__builtin_expect(s->xcr0 != s->xcr0_cpu, 0))

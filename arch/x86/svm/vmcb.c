@@ -173,6 +173,7 @@ void vmcb_init(struct vcpu *v)
 		svm_allow_msr(v, svm_owned_by_guest[i], true, true);
 	if (svm_feat.rdtscp)
 		svm_allow_msr(v, MSR_TSC_AUX, true, true);
+	c->cr_icpt = CR_ICPT_WRITE(4); /* svm_cr.c */
 	c->icpt1 = SVM_ICPT1;
 	c->icpt2 = SVM_ICPT2;
 	c->iopm_pa = svm_pa(s->iopm);

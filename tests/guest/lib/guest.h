@@ -30,6 +30,10 @@ void verdict_skip(const char *suite, const char *name, const char *why);
 bool verdict_check(const char *suite, const char *name, bool cond, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 unsigned verdict_failed(void);
+/* PASS or FAIL as ok says, with the detail printed either way (evidence, not only a reason). */
+void verdict_report(const char *suite, const char *name, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void verdict_counts(unsigned *passed, unsigned *failed);
 
 /* Hypercalls: VMCALL or VMMCALL, chosen from CPUID leaf 0x40000001 (hc_init). */
 struct hc_result {

@@ -45,6 +45,26 @@ bool verdict_check(const char *suite, const char *name, bool cond, const char *f
 	return false;
 }
 
+void verdict_report(const char *suite, const char *name, bool ok, const char *fmt, ...)
+{
+	char detail[200];
+	va_list ap;
+	va_start(ap, fmt);
+	g_vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (ok)
+		n_passed++;
+	else
+		n_failed++;
+	g_printf("VERDICT %s %s/%s %s\n", ok ? "PASS" : "FAIL", suite, name, detail);
+}
+
+void verdict_counts(unsigned *passed, unsigned *failed)
+{
+	*passed = n_passed;
+	*failed = n_failed;
+}
+
 void guest_exit(unsigned code)
 {
 	hc(KEEL_HC_VERDICTS, n_failed, n_passed, 0);

@@ -21,6 +21,9 @@ void exit_inject_gp0(struct vcpu *v);
 
 /* Stop the vCPU, recording why (printed with the partition's status line). */
 enum exit_action exit_stop(struct vcpu *v, const char *fmt, ...) __printf(2, 3);
+/* The same for a fault that ends the whole partition (triple fault, failed entry, an exit or an
+ * instruction Keel cannot handle): every vCPU of it stops. */
+enum exit_action exit_fatal(struct vcpu *v, const char *fmt, ...) __printf(2, 3);
 
 /* Handlers living in their own files. */
 enum exit_action exit_io(struct vcpu *v);

@@ -12,6 +12,13 @@
 struct insn_memo;
 struct insn_memo *insn_bytes(struct vcpu *v);
 
+#define INSN_MAX_BYTES 15 /* SDM Vol. 2A 2.3.11 */
+/* Up to 15 bytes at RIP, not measured, for an instruction Keel decodes itself (MOV to CR4 on
+ * SVM): 0 with *n >= 1 bytes, and in *cut the fault that stopped the fetch early (type
+ * VEVENT_NONE when none did) for a caller that needs more; 1 when there is nothing to decode (a
+ * fault was queued, the guest must re-enter, or the vCPU was stopped). */
+int insn_fetch_raw(struct vcpu *v, u8 buf[INSN_MAX_BYTES], u32 *n, struct vevent *cut);
+
 extern bool insn_check_on;
 static inline bool insn_check_enabled(void) { return insn_check_on; }
 void insn_check_set(bool on);

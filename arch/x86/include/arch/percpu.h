@@ -37,6 +37,7 @@ struct percpu {
 	volatile u32 online, stopped, started;
 	volatile u32 stop_vector;
 	u32 trap_depth;
+	u32 nmi_kicks; /* NMIs sent by trap_nmi_kick and not yet taken */
 	u64 cr0, cr4, efer; /* as the CPU came online (boot/ap-state compares them) */
 	void (*volatile call_fn)(void *);
 	void *volatile call_arg;

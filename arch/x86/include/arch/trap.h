@@ -27,6 +27,12 @@ void trap_dump(const char *title, const struct trap_frame *f);
 void stack_trace(u64 rbp);
 const char *trap_name(unsigned vector);
 
+struct percpu;
+/* Sends CPU c an NMI that its NMI handler takes as a kick, not as a fault: the way out of a guest
+ * that runs with IF = 0 where a fixed IPI is held (Bochs VMX, docs/vmx.md). Any other NMI still
+ * stops the CPU that takes it. */
+void trap_nmi_kick(struct percpu *c);
+
 /* Stops this CPU for good: marks it stopped, then cli; hlt forever. */
 __noreturn void cpu_stop(unsigned vector);
 

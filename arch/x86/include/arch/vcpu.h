@@ -166,6 +166,7 @@ struct vcpu {
 	struct vevent pending;   /* delivered at the next entry */
 	struct vcpu_sregs start; /* the state vcpu_start loads on the vCPU's own CPU */
 	bool stopped;
+	bool dumped;              /* its last state was printed (or it ended by KEEL_HC_EXIT) */
 	bool kick;                /* set by another CPU to wake a blocked vCPU */
 	bool tsc_dirty;           /* the partition's TSC offset changed: reload it at entry */
 	bool host_intr;           /* the caller runs with host interrupts masked and wants them to

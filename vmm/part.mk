@@ -1,0 +1,2 @@
+# Static partitioning (docs/isolation.md): isolation evidence in the core.
+CORE_SRCS += vmm/isolation.c
