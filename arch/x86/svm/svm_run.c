@@ -98,12 +98,14 @@ static void svm_entry_failed(struct vcpu *v)
 	struct svm_vcpu *s = svm_of(v);
 	const struct svm_snap *sn = &s->snap;
 	const char *why = s->snap_fresh ? svm_check_state(sn) : NULL;
+	bool fresh = s->snap_fresh;
 
 	v->exit.kind = VEXIT_ENTRY_FAIL;
 	v->exit.fail.qual = s->vmcb->ctl.exitinfo1;
 	s->vmcb->ctl.eventinj = s->injected; /* not delivered: keep it for the next entry */
 	v->dirty |= VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
-	if (!s->snap_fresh) {
+	s->snap_fresh = false;
+	if (!fresh) {
 		/* QEMU TCG ends a guest's MOV to CR3 with bits above MAXPHYADDR this way (docs/svm.md). */
 		pr_err("svm: vcpu %u: VMEXIT_INVALID after guest code ran, from state Keel did not "
 		       "change: the CPU refused an instruction of the guest", v->id);
@@ -147,7 +149,6 @@ int svm_vcpu_run(struct vcpu *v)
 		return 0; /* an exit was synthesised without entering (NMI window, shutdown) */
 	/* The consistency checks can only fail on state Keel wrote (the CPU keeps the guest's own
 	 * changes valid): such writes come with a TLB flush request (APM 15.16.1) or an event. */
-	s->snap_fresh = false;
 	if (__builtin_expect(s->tlb_flush != TLB_NOTHING || (vmcb->ctl.eventinj & EVT_V), 0)) {
 		svm_snap_take(vmcb, &s->snap);
 		s->snap_fresh = true;
@@ -164,7 +165,9 @@ int svm_vcpu_run(struct vcpu *v)
 		svm_entry_failed(v);
 		return 0;
 	}
-	if (s->tlb_flush != TLB_NOTHING) {
+	/* snap_fresh is set only from a snapshot-taking entry to its exit (or its failure) */
+	if (__builtin_expect(s->snap_fresh, 0)) {
+		s->snap_fresh = false;
 		s->tlb_flush = TLB_NOTHING;
 		vmcb->ctl.tlb_control = TLB_NOTHING;
 	}
