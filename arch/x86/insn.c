@@ -125,15 +125,20 @@ static inline u64 dep_diff(const struct insn_dep *p)
 }
 
 /* Whether every byte the memo's fetch read is unchanged. The first INSN_DEPS_FIXED entries
- * are always compared (unused ones read memo_nothing under a zero mask). */
+ * are always compared (unused ones read memo_nothing under a zero mask), the next one (4 KiB
+ * pages) unrolled too when there is one, the rest in a loop. */
 static inline bool memo_deps_hold(const struct insn_memo *m)
 {
 	u64 d = 0;
+	unsigned n = m->ndeps;
 #pragma GCC unroll 8
 	for (unsigned i = 0; i < INSN_DEPS_FIXED; i++)
 		d |= dep_diff(&m->dep[i]);
-	for (unsigned i = INSN_DEPS_FIXED; i < m->ndeps; i++)
-		d |= dep_diff(&m->dep[i]);
+	if (__builtin_expect(n > INSN_DEPS_FIXED, 0)) {
+		d |= dep_diff(&m->dep[INSN_DEPS_FIXED]);
+		for (unsigned i = INSN_DEPS_FIXED + 1; i < n; i++)
+			d |= dep_diff(&m->dep[i]);
+	}
 	return !d;
 }
 

@@ -8,7 +8,7 @@
 
 #define INSN_MEMO_SLOTS 8 /* direct-mapped by RIP */
 #define INSN_DEPS_MAX 14  /* 5-level paging on two pages, plus the instruction's bytes */
-#define INSN_DEPS_FIXED 5 /* compared unrolled: 4-level paging with 4 KiB pages, one code word */
+#define INSN_DEPS_FIXED 4 /* compared unrolled: 4-level paging with 2 MiB pages, one code word */
 
 /* Eight bytes of guest RAM a fetch read, and the part of them it depended on. */
 struct insn_dep {
