@@ -150,13 +150,13 @@ static void tdev_port_write(struct tdev *t, uint64_t off, unsigned size, uint64_
 static uint64_t tdev_read(struct svc_dev *d, uint64_t off, unsigned size)
 {
 	struct tdev *t = d->state;
-	uint64_t v = 0;
+	uint64_t v;
 
 	if (d->desc.kind == KEEL_RING_PIO)
 		return tdev_port_read(t, off, size);
 	if (!tdev_in_window(off, size))
 		return tdev_is_reg(off, size) ? tdev_reg_read(t, off) : UINT64_MAX;
-	memcpy(&v, t->mem + off, size);
+	v = svc_load(t->mem + off, size);
 	tdev_log(t, tdev_info(off, size, KEEL_TESTDEV_DIR_READ), v);
 	return v;
 }
@@ -176,7 +176,7 @@ static void tdev_write(struct svc_dev *d, uint64_t off, unsigned size, uint64_t 
 	}
 	if (size < 8)
 		val &= (1ull << (8 * size)) - 1;
-	memcpy(t->mem + off, &val, size);
+	svc_store(t->mem + off, size, val);
 	tdev_log(t, tdev_info(off, size, KEEL_TESTDEV_DIR_WRITE), val);
 }
 

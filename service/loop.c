@@ -38,19 +38,6 @@ void svc_log(struct svc *s, const char *fmt, ...)
 		s->plat->log(s->plat->ctx, line);
 }
 
-uint64_t svc_get(const uint8_t *data, uint32_t i, unsigned size)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, data + (size_t)i * size, size);
-	return v;
-}
-
-void svc_put(uint8_t *data, uint32_t i, unsigned size, uint64_t v)
-{
-	memcpy(data + (size_t)i * size, &v, size);
-}
-
 static void svc_dev_describe(const struct svc_dev *d, char *buf, size_t size)
 {
 	char model[17];
@@ -78,6 +65,10 @@ static int svc_dev_setup(struct svc *s, uint16_t i)
 		svc_log(s, "svc: %s: out of memory for its state", what);
 		return -KEEL_EINVAL;
 	}
+	if (d->model && d->model->idle)
+		s->idle_dev[s->nidle++] = (uint8_t)i;
+	if (d->model && d->model->busy)
+		s->busy_dev[s->nbusy++] = (uint8_t)i;
 	return 0;
 }
 
@@ -121,13 +112,18 @@ int svc_init(struct svc *s, void *area, size_t size, const struct svc_platform *
 }
 
 /* Every element lies inside the device, and the request matches its entry (partition, kind). */
-static bool svc_in_device(const struct svc_dev *d, const struct keel_ring_req *q)
+static inline __attribute__((always_inline)) bool svc_in_device(const struct svc_dev *d,
+								 const struct keel_ring_req *q)
 {
 	uint64_t step = (uint64_t)(q->stride < 0 ? -(int64_t)q->stride : q->stride);
 	uint64_t span = step * (q->count - 1), lo, hi;
 
 	if (q->partition != d->desc.partition || q->kind != d->desc.kind)
 		return false;
+	if (q->count == 1) {
+		uint64_t off = q->addr - d->desc.base;
+		return q->addr >= d->desc.base && off < d->desc.size && d->desc.size - off >= q->size;
+	}
 	if (q->stride < 0) {
 		if (q->addr < span)
 			return false;
@@ -156,36 +152,6 @@ static void svc_elements(struct svc_dev *d, const struct keel_ring_req *q, struc
 	}
 }
 
-/* Fills the answer; false when the device never answers. */
-static bool svc_dispatch(struct svc *s, const struct keel_ring_req *q, struct keel_ring_rsp *r)
-{
-	struct svc_dev *d = &s->dev[q->device];
-	uint32_t status = KEEL_RING_OK;
-
-	if (d->model && d->model->silent) {
-		s->st.unanswered++;
-		if (q->dir == KEEL_RING_READ && svc_in_device(d, q) &&
-		    q->addr - d->desc.base == SVC_SILENT_LATE) {
-			s->late = *q;
-			s->late_pending = true;
-		}
-		return false;
-	}
-	if (!d->model) {
-		status = KEEL_RING_ENODEV;
-		s->st.enodev++;
-	} else if (!svc_in_device(d, q)) {
-		status = KEEL_RING_EIO;
-		s->st.eio++;
-	}
-	ring_svc_answer_init(r, q, status);
-	if (status == KEEL_RING_OK)
-		svc_elements(d, q, r);
-	else
-		memset(r->data, 0xff, r->len);
-	return true;
-}
-
 static void svc_kick(struct svc *s)
 {
 	if (!s->notify_vector)
@@ -195,31 +161,74 @@ static void svc_kick(struct svc *s)
 }
 
 /* The response ring is full: wake the core (it may be halted), then spin. */
-static void svc_full_pause(void *ctx)
+static void svc_full_pause(struct svc *s)
 {
-	struct svc *s = ctx;
-
 	svc_kick(s);
 	if (s->plat->pause)
 		s->plat->pause(s->plat->ctx);
 }
 
-/* Publishes the pending late answer (if any), then `r`. */
-static int svc_publish(struct svc *s, const struct keel_ring_rsp *r)
+/* The next response slot, filled in for `q`; waits while the response ring is full. */
+static inline __attribute__((always_inline)) int
+svc_slot(struct svc *s, const struct keel_ring_req *q, uint32_t status, struct keel_ring_rsp **r)
 {
-	struct keel_ring_rsp late;
 	int err;
 
-	if (s->late_pending) {
-		s->late_pending = false;
-		ring_svc_answer_init(&late, &s->late, KEEL_RING_OK);
-		memset(late.data, 0x5a, late.len);
-		err = ring_svc_answer_wait(&s->ring, &late, svc_full_pause, s);
-		if (err)
-			return err;
-		s->st.late++;
+	while ((err = ring_svc_answer_begin(&s->ring, q, status, r)) == -KEEL_EBUSY)
+		svc_full_pause(s);
+	return err;
+}
+
+/* The silent device's late answer goes out just before the next answer. */
+static int svc_late(struct svc *s)
+{
+	struct keel_ring_rsp *r;
+	int err = svc_slot(s, &s->late, KEEL_RING_OK, &r);
+
+	s->late_pending = false;
+	if (err)
+		return err;
+	memset(r->data, 0x5a, r->len);
+	ring_svc_answer_end(&s->ring);
+	s->st.late++;
+	return 0;
+}
+
+/* Answers `q` in its response slot: 1, 0 when the device never answers, or a ring error. */
+static int svc_answer(struct svc *s, const struct keel_ring_req *q)
+{
+	struct svc_dev *d = &s->dev[q->device];
+	uint32_t status = KEEL_RING_OK;
+	struct keel_ring_rsp *r;
+	int err;
+
+	if (d->model && d->model->silent) {
+		s->st.unanswered++;
+		if (q->dir == KEEL_RING_READ && svc_in_device(d, q) &&
+		    q->addr - d->desc.base == SVC_SILENT_LATE) {
+			memcpy(&s->late, q, offsetof(struct keel_ring_req, data));
+			s->late_pending = true;
+		}
+		return 0;
 	}
-	return ring_svc_answer_wait(&s->ring, r, svc_full_pause, s);
+	if (!d->model) {
+		status = KEEL_RING_ENODEV;
+		s->st.enodev++;
+	} else if (!svc_in_device(d, q)) {
+		status = KEEL_RING_EIO;
+		s->st.eio++;
+	}
+	if (s->late_pending && (err = svc_late(s)))
+		return err;
+	err = svc_slot(s, q, status, &r);
+	if (err)
+		return err;
+	if (status == KEEL_RING_OK)
+		svc_elements(d, q, r);
+	else
+		memset(r->data, 0xff, r->len);
+	ring_svc_answer_end(&s->ring);
+	return 1;
 }
 
 static void svc_malformed(struct svc *s, const struct keel_ring_req *q)
@@ -241,10 +250,9 @@ static int svc_broken(struct svc *s, int err)
 int svc_drain(struct svc *s)
 {
 	struct keel_ring_req q;
-	struct keel_ring_rsp r;
 	int taken = 0, answered = 0, err;
 
-	for (;;) {
+	while (ring_svc_has_work(&s->ring)) {
 		err = ring_svc_next(&s->ring, &q);
 		if (err == 0)
 			break;
@@ -256,13 +264,11 @@ int svc_drain(struct svc *s)
 			continue;
 		}
 		s->st.requests++;
-		if (!svc_dispatch(s, &q, &r))
-			continue;
-		err = svc_publish(s, &r);
-		if (err)
+		err = svc_answer(s, &q);
+		if (err < 0)
 			return svc_broken(s, err);
-		s->st.answers++;
-		answered++;
+		s->st.answers += (uint64_t)err;
+		answered += err;
 	}
 	if (answered)
 		svc_kick(s);
@@ -271,20 +277,19 @@ int svc_drain(struct svc *s)
 
 void svc_idle(struct svc *s, enum svc_idle how)
 {
-	for (uint32_t i = 0; i < s->ndev; i++) {
-		struct svc_dev *d = &s->dev[i];
+	for (uint32_t i = 0; i < s->nidle; i++) {
+		struct svc_dev *d = &s->dev[s->idle_dev[i]];
 
-		if (d->model && d->model->idle)
-			d->model->idle(d, how);
+		d->model->idle(d, how);
 	}
 }
 
 static bool svc_busy(struct svc *s)
 {
-	for (uint32_t i = 0; i < s->ndev; i++) {
-		struct svc_dev *d = &s->dev[i];
+	for (uint32_t i = 0; i < s->nbusy; i++) {
+		struct svc_dev *d = &s->dev[s->busy_dev[i]];
 
-		if (d->model && d->model->busy && d->model->busy(d))
+		if (d->model->busy(d))
 			return true;
 	}
 	return false;
@@ -295,20 +300,25 @@ static bool svc_ready(struct svc *s)
 	return s->stop || ring_svc_waiting(&s->ring) || s->ring.error;
 }
 
+/* In poll mode a drain that took requests is followed by the idle work and a PAUSE like any
+ * other pass (the next pass drains again); in irq mode the loop drains until the ring is empty
+ * before it may sleep. */
 int svc_run(struct svc *s)
 {
 	int n;
 
 	while (!s->stop) {
-		n = svc_drain(s);
+		n = ring_svc_has_work(&s->ring) ? svc_drain(s) : 0;
 		if (n < 0) {
 			svc_announce(s);
 			return n;
 		}
-		if (n)
+		bool irq_mode = s->notify_vector && s->plat->sleep;
+		if (n && irq_mode)
 			continue;
-		svc_announce(s);
-		if (!s->notify_vector || svc_busy(s) || !s->plat->sleep) {
+		if (!n)
+			svc_announce(s);
+		if (!irq_mode) {
 			svc_idle(s, SVC_IDLE_SPIN);
 			if (s->plat->pause)
 				s->plat->pause(s->plat->ctx);
@@ -316,7 +326,7 @@ int svc_run(struct svc *s)
 		}
 		svc_idle(s, SVC_IDLE_SLEEP);
 		s->st.sleeps++;
-		s->plat->sleep(s->plat->ctx, svc_ready, s);
+		s->plat->sleep(s->plat->ctx, svc_ready, s, svc_busy(s) ? SVC_POLL_US : 0);
 	}
 	svc_announce(s);
 	return 0;

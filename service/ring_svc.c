@@ -66,7 +66,7 @@ static bool svc_req_ok(const struct ring_svc *s, const struct keel_ring_req *q)
 
 	if (size != 1 && size != 2 && size != 4 && size != 8)
 		return false;
-	if (q->count == 0 || q->count > KEEL_RING_DATA_MAX / (uint32_t)size)
+	if (q->count == 0 || (uint64_t)q->count * (uint32_t)size > KEEL_RING_DATA_MAX)
 		return false;
 	if (q->stride != 0 && q->stride != size && q->stride != -size)
 		return false;
@@ -74,10 +74,20 @@ static bool svc_req_ok(const struct ring_svc *s, const struct keel_ring_req *q)
 	       q->device < s->ndevices;
 }
 
+/* Out of line, so that taking a read needs no stack frame. */
+static __attribute__((noinline)) void svc_copy_data(struct keel_ring_req *out,
+						    const struct keel_ring_req *slot)
+{
+	__builtin_memcpy(out->data, slot->data, out->count * out->size);
+}
+
+/* The fixed part of a request, then a write's data once its length is known to be sane: a
+ * read's data bytes are never copied (they carry nothing). */
 int ring_svc_next(struct ring_svc *s, struct keel_ring_req *out)
 {
 	uint32_t prod = 0;
 	const struct keel_ring_req *slot;
+	bool ok;
 
 	if (!s->hdr || s->error)
 		return s->hdr ? s->error : -KEEL_EINVAL;
@@ -87,10 +97,13 @@ int ring_svc_next(struct ring_svc *s, struct keel_ring_req *out)
 		return 0;
 	slot = (const struct keel_ring_req *)(s->req_base +
 					      (s->req_cons & SVC_MASK) * sizeof(*slot));
-	__builtin_memcpy(out, slot, sizeof(*out));
+	__builtin_memcpy(out, slot, __builtin_offsetof(struct keel_ring_req, data));
+	ok = svc_req_ok(s, out);
+	if (ok && out->dir == KEEL_RING_WRITE)
+		svc_copy_data(out, slot);
 	s->req_cons++;
 	svc_store_rel(&s->hdr->req_cons.value, s->req_cons);
-	return svc_req_ok(s, out) ? 1 : -KEEL_EINVAL;
+	return ok ? 1 : -KEEL_EINVAL;
 }
 
 void ring_svc_answer_init(struct keel_ring_rsp *rsp, const struct keel_ring_req *req,
@@ -115,6 +128,22 @@ static int svc_rsp_cons(struct ring_svc *s, uint32_t *cons)
 	return 0;
 }
 
+int ring_svc_answer_begin(struct ring_svc *s, const struct keel_ring_req *req, uint32_t status,
+			  struct keel_ring_rsp **slot)
+{
+	uint32_t cons = 0;
+
+	if (!s->hdr || s->error)
+		return s->hdr ? s->error : -KEEL_EINVAL;
+	if (svc_rsp_cons(s, &cons))
+		return s->error;
+	if (s->rsp_prod - cons >= KEEL_RING_SLOTS)
+		return -KEEL_EBUSY;
+	*slot = (struct keel_ring_rsp *)(s->rsp_base + (s->rsp_prod & SVC_MASK) * sizeof(**slot));
+	ring_svc_answer_init(*slot, req, status);
+	return 0;
+}
+
 int ring_svc_answer(struct ring_svc *s, const struct keel_ring_rsp *rsp)
 {
 	struct keel_ring_rsp *slot;
@@ -130,8 +159,7 @@ int ring_svc_answer(struct ring_svc *s, const struct keel_ring_rsp *rsp)
 		return -KEEL_EBUSY;
 	slot = (struct keel_ring_rsp *)(s->rsp_base + (s->rsp_prod & SVC_MASK) * sizeof(*slot));
 	__builtin_memcpy(slot, rsp, __builtin_offsetof(struct keel_ring_rsp, data) + rsp->len);
-	s->rsp_prod++;
-	svc_store_rel(&s->hdr->rsp_prod.value, s->rsp_prod);
+	ring_svc_answer_end(s);
 	return 0;
 }
 

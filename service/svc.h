@@ -20,11 +20,15 @@ struct svc;
 struct svc_platform {
 	struct svc_hc (*hcall)(void *ctx, uint64_t nr, uint64_t a, uint64_t b, uint64_t c);
 	void (*pause)(void *ctx);
-	/* irq mode: sleep until an interrupt arrives, unless ready(s) (checked with interrupts off). */
-	void (*sleep)(void *ctx, bool (*ready)(struct svc *s), struct svc *s);
+	/* irq mode: sleep until an interrupt arrives, or at most max_us microseconds when not 0,
+	 * unless ready(s) (checked with interrupts off). */
+	void (*sleep)(void *ctx, bool (*ready)(struct svc *s), struct svc *s, uint32_t max_us);
 	void (*log)(void *ctx, const char *line);
 	void *ctx;
 };
+
+/* In irq mode, how long the loop sleeps at most while a model is busy (polls console input). */
+#define SVC_POLL_US 10000
 
 /* How the loop is idling when it calls a model's idle hook. */
 enum svc_idle {
@@ -50,7 +54,8 @@ struct svc_model {
 	uint64_t (*read)(struct svc_dev *d, uint64_t off, unsigned size);
 	void (*write)(struct svc_dev *d, uint64_t off, unsigned size, uint64_t val);
 	void (*idle)(struct svc_dev *d, enum svc_idle how);  /* NULL: nothing to do */
-	bool (*busy)(struct svc_dev *d);               /* must the loop keep polling? NULL: no */
+	bool (*busy)(struct svc_dev *d);  /* must the loop keep polling (irq mode: every
+					   * SVC_POLL_US)? NULL: no */
 };
 
 /* A read of a silent device at this offset is answered after all: just before the next answer
@@ -81,6 +86,8 @@ struct svc {
 	uint32_t ndev;
 	uint32_t notify_vector;  /* from the header: 0 = poll mode */
 	struct svc_dev dev[KEEL_RING_DEVICES_MAX];
+	uint8_t idle_dev[KEEL_RING_DEVICES_MAX], busy_dev[KEEL_RING_DEVICES_MAX]; /* with those hooks */
+	uint32_t nidle, nbusy;
 	struct svc_stats st;
 	struct keel_ring_req late;  /* a silent device's read to answer late */
 	bool late_pending;
@@ -102,15 +109,56 @@ int svc_drain(struct svc *s);
 /* Gives every model its idle hook. */
 void svc_idle(struct svc *s, enum svc_idle how);
 
-/* The main loop: drain, idle, then PAUSE (poll mode, or a model is busy) or sleep (irq mode).
+/* The main loop: drain, idle, then PAUSE (poll mode) or sleep (irq mode; at most SVC_POLL_US
+ * while a model is busy).
  * Returns -KEEL_ERANGE when the ring breaks, 0 when `stop` was set. */
 int svc_run(struct svc *s);
 
 struct svc_hc svc_hcall(struct svc *s, uint64_t nr, uint64_t a, uint64_t b, uint64_t c);
 void svc_log(struct svc *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A little-endian value of `size` bytes (1, 2, 4 or 8) at p, and storing one: one load or
+ * store for the sizes the ring carries. */
+static inline uint64_t svc_load(const void *p, unsigned size)
+{
+	uint8_t b;
+	uint16_t h;
+	uint32_t w;
+	uint64_t q = 0;
+
+	switch (size) {
+	case 1: __builtin_memcpy(&b, p, 1); return b;
+	case 2: __builtin_memcpy(&h, p, 2); return h;
+	case 4: __builtin_memcpy(&w, p, 4); return w;
+	case 8: __builtin_memcpy(&q, p, 8); return q;
+	default: __builtin_memcpy(&q, p, size < 8 ? size : 8); return q;
+	}
+}
+
+static inline void svc_store(void *p, unsigned size, uint64_t v)
+{
+	uint8_t b = (uint8_t)v;
+	uint16_t h = (uint16_t)v;
+	uint32_t w = (uint32_t)v;
+
+	switch (size) {
+	case 1: __builtin_memcpy(p, &b, 1); break;
+	case 2: __builtin_memcpy(p, &h, 2); break;
+	case 4: __builtin_memcpy(p, &w, 4); break;
+	case 8: __builtin_memcpy(p, &v, 8); break;
+	default: __builtin_memcpy(p, &v, size < 8 ? size : 8); break;
+	}
+}
+
 /* Element i of a request's data, and storing one into an answer (little-endian). */
-uint64_t svc_get(const uint8_t *data, uint32_t i, unsigned size);
-void svc_put(uint8_t *data, uint32_t i, unsigned size, uint64_t v);
+static inline uint64_t svc_get(const uint8_t *data, uint32_t i, unsigned size)
+{
+	return svc_load(data + (size_t)i * size, size);
+}
+
+static inline void svc_put(uint8_t *data, uint32_t i, unsigned size, uint64_t v)
+{
+	svc_store(data + (size_t)i * size, size, v);
+}
 
 #endif

@@ -108,8 +108,9 @@ static enum access_result access_split(struct vcpu *v, const struct access_req *
 }
 
 /* One element for an in-core device: the common exit path, kept small. */
-static inline __attribute__((always_inline)) enum access_result access_incore_one(struct vcpu *v, struct region *r, u64 addr,
-					    unsigned size, bool write, u8 *d)
+static __attribute__((noinline)) enum access_result access_incore_one(struct vcpu *v, struct region *r,
+									u64 addr, unsigned size, bool write,
+									u8 *d)
 {
 	if (write)
 		r->ops->write(r->dev, v, addr - r->base, size, get_le(d, size) & ones(size));
@@ -118,13 +119,10 @@ static inline __attribute__((always_inline)) enum access_result access_incore_on
 	return ACCESS_DONE;
 }
 
-static __attribute__((noinline)) enum access_result access_route(struct vcpu *v,
-								  const struct access_req *a)
+/* An access to `r` (NULL: nothing there), every element inside it. */
+static __attribute__((noinline)) enum access_result access_to(struct vcpu *v, struct region *r,
+							       const struct access_req *a)
 {
-	u64 span = (u64)(a->count - 1) * (u64)(a->stride < 0 ? -a->stride : a->stride);
-	u64 lo = a->stride < 0 ? a->addr - span : a->addr;
-	struct region *r = region_find(&v->part->regions, a->space, lo, (unsigned)(span + a->size));
-
 	if (!r)
 		return a->count > 1 ? access_split(v, a) : access_unbacked(v, a);
 	switch (r->kind) {
@@ -147,28 +145,38 @@ static __attribute__((noinline)) enum access_result access_route(struct vcpu *v,
 	}
 }
 
+/* The region must hold every element of a batch. */
+static enum access_result access_route(struct vcpu *v, const struct access_req *a)
+{
+	u64 span = (u64)(a->count - 1) * (u64)(a->stride < 0 ? -a->stride : a->stride);
+	u64 lo = a->stride < 0 ? a->addr - span : a->addr;
+	return access_to(v, region_find(&v->part->regions, a->space, lo, (unsigned)(span + a->size)), a);
+}
+
 enum access_result access_batch(struct vcpu *v, const struct access_req *a)
 {
-	if (a->count == 1) {
-		struct region *r = region_find(&v->part->regions, a->space, a->addr, a->size);
-		if (r && r->kind == REGION_INCORE)
-			return access_incore_one(v, r, a->addr, a->size, a->write, a->data);
-	}
-	return access_route(v, a);
+	if (a->count != 1)
+		return access_route(v, a);
+	struct region *r = region_find(&v->part->regions, a->space, a->addr, a->size);
+	if (r && r->kind == REGION_INCORE)
+		return access_incore_one(v, r, a->addr, a->size, a->write, a->data);
+	if (r && (r->kind == REGION_FORWARD || r->kind == REGION_FORWARD_POSTED))
+		return fwd_access(v, r, a);
+	return access_to(v, r, a);
 }
 
 static __attribute__((noinline)) enum access_result
-access_one_routed(struct vcpu *v, enum region_space space, u64 addr, unsigned size, bool write,
-		  u64 *val)
+access_one_routed(struct vcpu *v, struct region *r, enum region_space space, u64 addr,
+		  unsigned size, bool write, u64 *val)
 {
 	u8 buf[8];
 	struct access_req a = { .space = (u8)space, .write = write, .size = (u8)size, .count = 1,
 				.stride = (s16)size, .addr = addr, .data = buf };
 	put_le(buf, 8, *val);
-	enum access_result r = access_route(v, &a);
+	enum access_result res = access_to(v, r, &a);
 	if (!write)
 		*val = get_le(buf, size) & ones(size);
-	return r;
+	return res;
 }
 
 enum access_result access_one(struct vcpu *v, enum region_space space, u64 addr, unsigned size,
@@ -176,7 +184,7 @@ enum access_result access_one(struct vcpu *v, enum region_space space, u64 addr,
 {
 	struct region *r = region_find(&v->part->regions, space, addr, size);
 	if (!r || r->kind != REGION_INCORE)
-		return access_one_routed(v, space, addr, size, write, val);
+		return access_one_routed(v, r, space, addr, size, write, val);
 	if (write)
 		r->ops->write(r->dev, v, addr - r->base, size, *val & ones(size));
 	else

@@ -165,7 +165,7 @@ void config_console_region(struct config_problems *pr, struct config_partition *
 		.line = p->line.console ? p->line.console : p->line.header,
 		.space = CONFIG_PIO,
 		.handler = fwd ? CONFIG_FORWARD : CONFIG_INCORE,
-		.irq = fwd ? CONFIG_CONSOLE_IRQ : CONFIG_IRQ_NONE,
+		.irq = CONFIG_CONSOLE_IRQ,
 		.console = true,
 	};
 

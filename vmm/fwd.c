@@ -144,7 +144,7 @@ enum access_result fwd_access(struct vcpu *v, const struct region *r, const stru
 		.data = a->write ? a->data : NULL, .timeout = fwd_timeout,
 	};
 	int rc = -ENODEV;
-	u64 t0 = rdtsc();
+	u64 t0 = ra.start = rdtsc();
 	v->stat[KEEL_STAT_FORWARDED]++;
 	if (fwd_up)
 		rc = ring_access(&fwd_ring, &ra, a->write ? NULL : a->data);

@@ -2,6 +2,7 @@
  * bzImage is untrusted: every header field is checked before use. */
 #include <keel/linux.h>
 #include <keel/errno.h>
+#include <keel/format.h>
 #include <keel/string.h>
 #include <arch/vcpu.h>
 
@@ -200,4 +201,20 @@ void linux_entry_state(const struct linux_image *img, struct vcpu_regs *r, struc
 	r->rip = img->entry;
 	r->rflags = 0x2;     /* IF = 0 */
 	r->gpr[VCPU_RSI] = LINUX_ZERO_PAGE;
+}
+
+/* Keel's defaults (docs/linux.md justifies each); the configuration's `args` follow them, so
+ * a partition's own value of a parameter wins. */
+static const char linux_defaults[] =
+	"console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 acpi=off pci=off nokaslr no5lvl "
+	"tsc=reliable 8250.nr_uarts=1 panic=-1 reboot=t";
+
+int linux_cmdline(char *buf, size_t size, u64 khz, const char *args, u32 restarts)
+{
+	char r[32] = "";
+	if (restarts)
+		snprintf(r, sizeof(r), " keel.restart=%u", restarts);
+	int n = snprintf(buf, size, "%s tsc_early_khz=%llu%s%s%s", linux_defaults,
+			 (unsigned long long)khz, r, args[0] ? " " : "", args);
+	return n < 0 || (size_t)n >= size ? -E2BIG : 0;
 }

@@ -1,1 +1,1 @@
-CORE_SRCS += vmm/linux.c
+CORE_SRCS += vmm/linux.c vmm/partition_linux.c

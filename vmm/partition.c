@@ -29,9 +29,12 @@ static struct keel_start_info *partition_si(struct partition *p)
 	return (struct keel_start_info *)(uintptr_t)(p->mem.hpa + KEEL_GUEST_START_INFO);
 }
 
+/* A Linux partition gets its boot parameters instead (the zero page): no start information. */
 int partition_start_region(struct partition *p, u64 base, u64 size, u32 kind, u32 flags)
 {
 	struct keel_start_info *si = partition_si(p);
+	if (p->entry_mode == CONFIG_ENTRY_LINUX)
+		return 0;
 	if (si->nr_regions == KEEL_START_MAX_REGIONS)
 		return -ENOSPC;
 	si->region[si->nr_regions++] = (struct keel_start_region){ base, size, kind, flags };
@@ -41,6 +44,8 @@ int partition_start_region(struct partition *p, u64 base, u64 size, u32 kind, u3
 static void partition_start_info(struct partition *p, u32 nr_vcpus)
 {
 	struct keel_start_info *si = partition_si(p);
+	if (p->entry_mode == CONFIG_ENTRY_LINUX)
+		return;
 	memset(si, 0, sizeof(*si));
 	si->magic = KEEL_START_MAGIC;
 	si->version = KEEL_START_VERSION;
@@ -59,6 +64,8 @@ static void partition_start_info(struct partition *p, u32 nr_vcpus)
 
 static int partition_load(struct partition *p, const struct config_partition *c)
 {
+	if (c->entry == CONFIG_ENTRY_LINUX)
+		return partition_linux_load(p);
 	const struct bi_module *m = bootinfo_module(boot_info(), c->image);
 	u8 *ram = (u8 *)(uintptr_t)p->mem.hpa;
 	const u8 *img = m ? phys_map(m->start, m->end - m->start) : NULL;
@@ -106,8 +113,12 @@ static int partition_vcpu_create(struct partition *p, const struct config_partit
 	v->part = p;
 	v->pcpu = partition_nth_cpu(c->cpus, i);
 	v->tsc_dirty = true;
+	v->mtrr_def = VCPU_MTRR_DEF_RESET;
 	p->vcpu[i] = v;
-	loader_entry_state((enum keel_entry_mode)c->entry, p->entry, &v->regs, &v->start);
+	if (c->entry == CONFIG_ENTRY_LINUX)
+		partition_linux_entry(p, &v->regs, &v->start);
+	else
+		loader_entry_state((enum keel_entry_mode)c->entry, p->entry, &v->regs, &v->start);
 	v->dirty = VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
 	int rc = vlapic_create(v);
 	return rc ? rc : mmio_vcpu_init(v);
@@ -142,10 +153,6 @@ static int partition_memory(struct partition *p, const struct config_partition *
 /* What Keel cannot run yet is refused with a line naming it. */
 static int partition_supported(const char *name, const struct config_partition *c)
 {
-	if (c->entry == CONFIG_ENTRY_LINUX) {
-		pr_err("partition %s: entry: 'linux' is not supported yet (bare-metal modes only)", name);
-		return -ENOTSUP;
-	}
 	if (c->ram_gpa) {
 		pr_err("partition %s: memory: gpa %#llx: only RAM at guest-physical 0 is supported",
 		       name, (unsigned long long)c->ram_gpa);
@@ -166,6 +173,7 @@ struct partition *partition_create(u32 id, const struct config_partition *c)
 	p->service = c->kind == CONFIG_SERVICE;
 	p->unbacked = c->unbacked;
 	p->entry_mode = c->entry;
+	p->cfg = c;
 	if (partition_memory(p, c) || partition_load(p, c))
 		return NULL;
 	partition_start_info(p, c->ncpus);
@@ -208,25 +216,32 @@ void partition_vcpu_started(struct vcpu *v)
 		__atomic_add_fetch(&p->started, 1, __ATOMIC_ACQ_REL);
 }
 
-/* A started vCPU that no longer runs guest code (INIT parked it, or it stopped): when none is
- * left, nothing can start the others, so the partition stops. */
-static void partition_vcpu_unstart(struct vcpu *v)
+/* A started vCPU that no longer runs guest code (INIT parked it, it halted with interrupts
+ * disabled, or it stopped): when none is left, nothing can start the others, so the partition
+ * stops, unless it is restarting. */
+static void partition_vcpu_unstart(struct vcpu *v, const char *why)
 {
 	struct partition *p = v->part;
 	u32 bit = 1u << v->id;
 	if ((__atomic_fetch_and(&p->entered, ~bit, __ATOMIC_ACQ_REL) & bit) &&
-	    !__atomic_sub_fetch(&p->started, 1, __ATOMIC_ACQ_REL))
-		partition_stop(p, NULL);
+	    !__atomic_sub_fetch(&p->started, 1, __ATOMIC_ACQ_REL) &&
+	    !__atomic_load_n(&p->restarting, __ATOMIC_ACQUIRE))
+		partition_stop(p, why);
 }
 
-void partition_vcpu_parked(struct vcpu *v) { partition_vcpu_unstart(v); }
+void partition_vcpu_parked(struct vcpu *v) { partition_vcpu_unstart(v, NULL); }
+
+void partition_vcpu_halted(struct vcpu *v)
+{
+	partition_vcpu_unstart(v, "halted with interrupts disabled");
+}
 
 bool partition_vcpu_stopped(struct vcpu *v)
 {
 	struct partition *p = v->part;
 	if (p->console)
 		vuart_flush(p->console);
-	partition_vcpu_unstart(v);
+	partition_vcpu_unstart(v, NULL);
 	if (__atomic_sub_fetch(&p->live, 1, __ATOMIC_ACQ_REL))
 		return false;
 	if (p->fconsole)
@@ -235,22 +250,31 @@ bool partition_vcpu_stopped(struct vcpu *v)
 	return true;
 }
 
+static u64 partition_stat(const struct partition *p, enum keel_stat s)
+{
+	u64 n = 0;
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		n += p->vcpu[i]->stat[s];
+	return n;
+}
+
 void partition_report(const struct partition *p)
 {
-	u64 exits = 0;
-	for (u32 i = 0; i < p->nr_vcpus; i++)
-		exits += p->vcpu[i]->stat[KEEL_STAT_EXITS];
 	pr_info("partition %s: %s, verdicts %u passed %u failed, %llu exits%s%s", p->name,
 		p->state == PART_STOPPED ? "stopped" : "running", p->verdicts_passed,
-		p->verdicts_failed, (unsigned long long)exits, p->stop_reason[0] ? ": " : "",
-		p->stop_reason);
+		p->verdicts_failed, (unsigned long long)partition_stat(p, KEEL_STAT_EXITS),
+		p->stop_reason[0] ? ": " : "", p->stop_reason);
+	pr_info("partition %s: %llu port and %llu MMIO exits, %llu forwarded (%llu unanswered), "
+		"%llu interrupts injected, %llu halts", p->name,
+		(unsigned long long)partition_stat(p, KEEL_STAT_PIO_EXITS),
+		(unsigned long long)partition_stat(p, KEEL_STAT_MMIO_EXITS),
+		(unsigned long long)partition_stat(p, KEEL_STAT_FORWARDED),
+		(unsigned long long)partition_stat(p, KEEL_STAT_FWD_FAILED),
+		(unsigned long long)partition_stat(p, KEEL_STAT_INTR_INJECTED),
+		(unsigned long long)partition_stat(p, KEEL_STAT_HALT_SLEEPS));
 	if (!virq_check_on)
 		return;
-	u64 checked = 0, missed = 0;
-	for (u32 i = 0; i < p->nr_vcpus; i++) {
-		checked += p->vcpu[i]->stat[KEEL_STAT_IRQ_CHECKED];
-		missed += p->vcpu[i]->stat[KEEL_STAT_IRQ_MISSED];
-	}
 	pr_info("partition %s: irqcheck: %llu entries without interrupt passes checked, %llu missed "
-		"work", p->name, (unsigned long long)checked, (unsigned long long)missed);
+		"work", p->name, (unsigned long long)partition_stat(p, KEEL_STAT_IRQ_CHECKED),
+		(unsigned long long)partition_stat(p, KEEL_STAT_IRQ_MISSED));
 }

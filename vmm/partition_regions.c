@@ -22,13 +22,16 @@ static void *regions_zalloc(u64 bytes)
 	return (void *)(uintptr_t)pa;
 }
 
-static struct vuart *regions_vuart(struct partition *p, bool input)
+static struct vuart *regions_vuart(struct partition *p, bool input, u8 irq)
 {
 	struct vuart *u = regions_zalloc(sizeof(*u));
 	if (u) {
 		u->name = p->name;
 		u->partition = p->id;
 		u->input = input;
+		u->part = p;
+		u->irq = irq;
+		u->verdicts = p->entry_mode == CONFIG_ENTRY_LINUX;
 	}
 	return u;
 }
@@ -49,7 +52,7 @@ static int regions_incore(struct partition *p, const struct config_region *c, st
 		r->ops = r->space == REGION_PIO ? &testdev_port_ops : &testdev_ops;
 		r->dev = regions_testdev(p, r->space);
 	} else {
-		struct vuart *u = regions_vuart(p, c->console);
+		struct vuart *u = regions_vuart(p, c->console, c->irq == CONFIG_IRQ_NONE ? VUART_NO_IRQ : c->irq);
 		r->ops = &vuart_ops;
 		r->dev = u;
 		if (c->console)
@@ -96,7 +99,7 @@ static int regions_one(struct partition *p, const struct config_region *c)
 		rc = regions_incore(p, c, &r);
 	else if (c->handler == CONFIG_PASSTHROUGH && c->space == CONFIG_MMIO)
 		rc = regions_passthrough_mmio(p, c);
-	if (!rc && c->console && c->handler == CONFIG_FORWARD && !(p->fconsole = regions_vuart(p, false)))
+	if (!rc && c->console && c->handler == CONFIG_FORWARD && !(p->fconsole = regions_vuart(p, false, VUART_NO_IRQ)))
 		rc = -ENOMEM;
 	if (!rc)
 		rc = region_add(&p->regions, &r);

@@ -7,9 +7,19 @@ static bool region_overlaps(const struct region *a, const struct region *b)
 	return a->space == b->space && a->base < b->base + b->size && b->base < a->base + a->size;
 }
 
+static void region_index(struct region_set *s)
+{
+	s->norder[REGION_MMIO] = s->norder[REGION_PIO] = 0;
+	for (u32 i = 0; i < s->n; i++) {
+		u8 sp = s->r[i].space == REGION_PIO ? REGION_PIO : REGION_MMIO;
+		s->base[sp][s->norder[sp]] = s->r[i].base;
+		s->order[sp][s->norder[sp]++] = (u8)i;
+	}
+}
+
 int region_add(struct region_set *s, const struct region *r)
 {
-	if (!r->size || r->base + r->size < r->base)
+	if (!r->size || r->base + r->size < r->base || r->space > REGION_PIO)
 		return -EINVAL;
 	if (s->n == REGION_MAX)
 		return -ENOSPC;
@@ -23,17 +33,37 @@ int region_add(struct region_set *s, const struct region *r)
 	}
 	s->r[i] = *r;
 	s->n++;
+	region_index(s);
 	return 0;
 }
 
-struct region *region_scan(struct region_set *s, enum region_space space, u64 addr, unsigned size)
+static inline bool region_holds(const struct region *r, enum region_space space, u64 addr,
+				unsigned size)
 {
-	for (u32 i = 0; i < s->n; i++) {
-		struct region *r = &s->r[i];
-		if (region_covers(r, space, addr, size)) {
-			__atomic_store_n(&s->last[space & 1], r, __ATOMIC_RELAXED);
-			return r;
-		}
-	}
-	return NULL;
+	u64 off = addr - r->base;
+	return r->space == space && off < r->size && r->size - off >= size;
+}
+
+/* Regions of one space do not overlap: the candidate is the last one starting at or below addr.
+ * A partition has a handful per space, so a scan of the bases beats a binary search; before it,
+ * the region found last in that space (any vCPU's: a device is usually accessed many times in a
+ * row) is tried. */
+struct region *region_find(struct region_set *s, enum region_space space, u64 addr, unsigned size)
+{
+	if (space > REGION_PIO)
+		return NULL;
+	u32 hint = __atomic_load_n(&s->last[space], __ATOMIC_RELAXED);
+	if (hint < s->n && region_holds(&s->r[hint], space, addr, size))
+		return &s->r[hint];
+	const u64 *base = s->base[space];
+	u32 n = s->norder[space], i = 0;
+	while (i < n && base[i] <= addr)
+		i++;
+	if (!i)
+		return NULL;
+	u8 k = s->order[space][i - 1];
+	if (!region_holds(&s->r[k], space, addr, size))
+		return NULL;
+	__atomic_store_n(&s->last[space], k, __ATOMIC_RELAXED);
+	return &s->r[k];
 }

@@ -61,13 +61,14 @@ int ring_init(struct ring *r, const struct ring_config *cfg)
 	return 0;
 }
 
-static int ring_access_check(const struct ring *r, const struct ring_access *a)
+static inline __attribute__((always_inline)) int ring_access_check(const struct ring *r,
+								   const struct ring_access *a)
 {
 	s32 size = a->size;
 
 	if (size != 1 && size != 2 && size != 4 && size != 8)
 		return -EINVAL;
-	if (a->count == 0 || a->count > KEEL_RING_DATA_MAX / (u32)size)
+	if (a->count == 0 || (u64)a->count * (u32)size > KEEL_RING_DATA_MAX)
 		return -EINVAL;
 	if (a->stride != 0 && a->stride != size && a->stride != -size)
 		return -EINVAL;
@@ -100,7 +101,7 @@ static void ring_fill_req(struct keel_ring_req *q, const struct ring_access *a, 
 	q->device = a->device;
 	q->reserved0 = 0;
 	q->reserved1 = 0;
-	memset(q->reserved2, 0, sizeof(q->reserved2));
+	q->reserved2[0] = q->reserved2[1] = q->reserved2[2] = 0;
 	if (a->dir == KEEL_RING_WRITE)
 		memcpy(q->data, a->data, a->count * a->size);
 }
@@ -126,7 +127,7 @@ static int ring_submit_locked(struct ring *r, const struct ring_access *a, u64 d
 
 	if (ring_load_rlx(&r->broken))
 		return -EIO;
-	if (!ring_check_ready(r))
+	if (!r->ready && !ring_check_ready(r))
 		return ring_load_rlx(&r->broken) ? -EIO : -EAGAIN;
 	if (!ring_check_req_cons(r, &cons))
 		return -EIO;
@@ -180,7 +181,8 @@ static void ring_all_ones(void *rdata, const struct ring_pending *p)
 }
 
 /* Finishes `p` if it was answered, or if it expired; else RING_AGAIN. */
-static int ring_collect(struct ring *r, struct ring_pending *p, void *rdata, bool expired)
+static inline __attribute__((always_inline)) int ring_collect(struct ring *r, struct ring_pending *p,
+							      void *rdata, bool expired)
 {
 	bool broken = ring_load_rlx(&r->broken);
 
@@ -188,7 +190,7 @@ static int ring_collect(struct ring *r, struct ring_pending *p, void *rdata, boo
 		u32 status = p->status;
 
 		if (status == KEEL_RING_OK && p->dir == KEEL_RING_READ)
-			memcpy(rdata, p->data, p->count * p->size);
+			ring_copy(rdata, p->data, p->count * p->size);
 		else
 			ring_all_ones(rdata, p);
 		r->stats.answered++;
@@ -224,31 +226,45 @@ static bool ring_answers_waiting(struct ring *r)
 	       ring_load_rlx(&r->broken);
 }
 
-int ring_wait(struct ring *r, u64 id, void *rdata)
+/* Collects p's answer (trylock only while nothing forces it), or its timeout once the
+ * deadline passed: the clock is read every pass, so answers for other requests, however many,
+ * never postpone a timeout. */
+static int ring_wait_pending(struct ring *r, struct ring_pending *p, void *rdata)
 {
-	struct ring_pending *p = ring_pend_of(r, id);
+	bool first = true; /* the deadline was set a moment ago: no clock read on the first pass */
 	int ret;
 
-	if (!ring_waitable(r, id, rdata))
-		return -EINVAL;
-	for (;;) {
+	for (;; first = false) {
 		bool done = ring_pend_state(p) == RING_PEND_DONE;
-		bool expired = ring_now(r) >= p->deadline;
 
-		if (done || expired || ring_answers_waiting(r)) {
-			if (done || expired)
+		if (done || ring_answers_waiting(r)) {
+			if (done)
 				ring_lock(r);
 			else if (!ring_trylock(r))
-				goto next;
+				goto expiry;
 			ring_poll_locked(r);
-			ret = ring_collect(r, p, rdata, expired);
+			ret = ring_collect(r, p, rdata, false);
 			ring_unlock(r);
 			if (ret != RING_AGAIN)
 				return ret;
 		}
-next:
+expiry:
+		if (!first && ring_now(r) >= p->deadline) {
+			ring_lock(r);
+			ring_poll_locked(r);
+			ret = ring_collect(r, p, rdata, true);
+			ring_unlock(r);
+			return ret;
+		}
 		ring_pause(r);
 	}
+}
+
+int ring_wait(struct ring *r, u64 id, void *rdata)
+{
+	if (!ring_waitable(r, id, rdata))
+		return -EINVAL;
+	return ring_wait_pending(r, ring_pend_of(r, id), rdata);
 }
 
 /* The access never got into the ring before its deadline (docs/ring.md §5, §8). */
@@ -274,7 +290,7 @@ int ring_access(struct ring *r, const struct ring_access *a, void *rdata)
 		return err;
 	if (a->dir == KEEL_RING_READ && !rdata)
 		return -EINVAL;
-	deadline = ring_deadline(ring_now(r), a->timeout);
+	deadline = ring_deadline(a->start ? a->start : ring_now(r), a->timeout);
 	while ((err = ring_submit_by(r, a, deadline, &id)) != 0) {
 		if (err == -EIO || ring_now(r) >= deadline) {
 			ring_give_up(r, a, err);
@@ -290,7 +306,10 @@ int ring_access(struct ring *r, const struct ring_access *a, void *rdata)
 	}
 	if (a->flags & KEEL_RING_F_POSTED)
 		return 0;
-	return ring_wait(r, id, rdata);
+	/* Only this caller collects or times out the entry it just submitted: no waitable check.
+	 * Nobody can have answered it yet: the wait starts with the pause. */
+	ring_pause(r);
+	return ring_wait_pending(r, ring_pend_of(r, id), rdata);
 }
 
 bool ring_is_broken(const struct ring *r)

@@ -4,11 +4,6 @@
 
 #define RING_WORDS (RING_PENDING_MAX / 64)
 
-u64 ring_deadline(u64 now, u64 timeout)
-{
-	return now + timeout < now ? ~0ull : now + timeout;
-}
-
 static int ring_pend_find_free(const struct ring *r)
 {
 	u32 start = r->alloc_cursor;
@@ -25,27 +20,11 @@ static int ring_pend_find_free(const struct ring *r)
 	return -1;
 }
 
-/* Round-robin, so a freed entry keeps its last id (for the late/duplicate diagnosis) longest. */
-struct ring_pending *ring_pend_alloc(struct ring *r)
+struct ring_pending *ring_pend_alloc_scan(struct ring *r)
 {
 	int i = ring_pend_find_free(r);
-	struct ring_pending *p;
 
-	if (i < 0)
-		return NULL;
-	r->free_mask[i / 64] &= ~(1ull << (i % 64));
-	r->alloc_cursor = ((u32)i + 1) % RING_PENDING_MAX;
-	p = &r->pending[i];
-	p->id = (r->next_seq++ << RING_PENDING_SHIFT) | (u64)i;
-	return p;
-}
-
-void ring_pend_release(struct ring *r, struct ring_pending *p, enum ring_pend_state how)
-{
-	u32 i = (u32)(p - r->pending);
-
-	__atomic_store_n(&p->state, (u32)how, __ATOMIC_RELEASE);
-	r->free_mask[i / 64] |= 1ull << (i % 64);
+	return i < 0 ? NULL : ring_pend_take(r, (u32)i);
 }
 
 /* Posted writes have no waiter: one past its deadline is dropped here, lazily. */

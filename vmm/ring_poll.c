@@ -21,20 +21,6 @@ bool ring_check_ready(struct ring *r)
 	return true;
 }
 
-/* req_cons may only move forward and never past req_prod. */
-bool ring_check_req_cons(struct ring *r, u32 *req_cons)
-{
-	u32 cons = ring_load_acq(&r->hdr->req_cons.value);
-
-	if (cons - r->req_cons_seen > r->req_prod - r->req_cons_seen) {
-		ring_mark_broken(r, RING_EV_REQ_INDEX, cons);
-		return false;
-	}
-	r->req_cons_seen = cons;
-	*req_cons = cons;
-	return true;
-}
-
 static u32 ring_expected_len(const struct ring_pending *p)
 {
 	return p->dir == KEEL_RING_READ ? p->count * p->size : 0;
@@ -80,7 +66,7 @@ static void ring_accept(struct ring *r, const struct keel_ring_rsp *slot)
 		return;
 	}
 	p->status = status;
-	memcpy(p->data, slot->data, len);
+	ring_copy(p->data, slot->data, len);
 	__atomic_store_n(&p->state, (u32)RING_PEND_DONE, __ATOMIC_RELEASE);
 }
 

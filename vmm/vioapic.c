@@ -26,6 +26,16 @@ void vioapic_init(struct vioapic *io, struct partition *p, u8 id)
 		io->rte[i] = RTE_MASKED;
 }
 
+void vioapic_reset(struct vioapic *io, u8 id)
+{
+	spin_lock(&io->lock);
+	io->id = id;
+	io->sel = 0;
+	for (u32 i = 0; i < VIRQ_IOAPIC_PINS; i++)
+		io->rte[i] = RTE_MASKED;
+	spin_unlock(&io->lock);
+}
+
 /* Sends pin's message; a level-triggered one stays in service (remote IRR) until its EOI. */
 static void vioapic_deliver(struct vioapic *io, u32 pin)
 {

@@ -90,19 +90,18 @@ static void virq_arm(struct vlapic *l, u64 deadline)
 
 /* INIT and SIPI work posted by senders (vmm/vlapic_ipi.c). The BSP has no firmware to go back
  * to after INIT: it stops. Returns the start-up state. */
-static u8 virq_lifecycle(struct vcpu *v)
+static __attribute__((noinline)) u8 virq_lifecycle_work(struct vcpu *v)
 {
 	struct vlapic *l = v->lapic;
-	u8 state = __atomic_load_n(&l->lc_state, __ATOMIC_ACQUIRE);
-	if (!READ_ONCE(l->lc_reset) && !READ_ONCE(l->lc_start))
-		return state;
 	spin_lock(&l->lc_lock);
 	bool reset = l->lc_reset, start = l->lc_start;
 	u8 vector = l->lc_vector;
 	l->lc_reset = l->lc_start = false;
-	state = l->lc_state;
+	u8 state = l->lc_state;
 	spin_unlock(&l->lc_lock);
 	if (reset && v->id == 0) {
+		if (partition_restart(v))
+			return LC_RUNNING;
 		exit_fatal(v, "INIT received by the BSP; there is no firmware to restart it");
 		return LC_PARKED;
 	}
@@ -120,6 +119,16 @@ static u8 virq_lifecycle(struct vcpu *v)
 	return state;
 }
 
+/* On every entry: the state, and the posted work only when there is some. */
+static inline u8 virq_lifecycle(struct vcpu *v)
+{
+	struct vlapic *l = v->lapic;
+	u8 state = __atomic_load_n(&l->lc_state, __ATOMIC_ACQUIRE);
+	if (!READ_ONCE(l->lc_reset) && !READ_ONCE(l->lc_start))
+		return state;
+	return virq_lifecycle_work(v);
+}
+
 /* Timers due by now: the vLAPIC's, and on the BSP the 8254's. Returns the next deadline. */
 static u64 virq_timers(struct vcpu *v, u64 now)
 {
@@ -127,7 +136,8 @@ static u64 virq_timers(struct vcpu *v, u64 now)
 	if (lapic_timer_fired())
 		l->armed = 0;
 	u64 next = vlapic_timer_check(l, now);
-	if (v->id == 0 && v->part->irq) {
+	/* not counting is the common case: vpit_check's lock only when it has work */
+	if (v->id == 0 && v->part->irq && vpit_counting(&v->part->irq->pit)) {
 		u64 pit = vpit_check(&v->part->irq->pit, now);
 		if (pit && (!next || pit < next))
 			next = pit;
@@ -137,17 +147,17 @@ static u64 virq_timers(struct vcpu *v, u64 now)
 
 /* The interrupt the vCPU takes next: the 8259's through LINT0 first (as KVM does), then the
  * vLAPIC's highest deliverable vector. */
-static enum virq_src virq_source(struct vcpu *v, int *vector)
+static inline __attribute__((always_inline)) enum virq_src virq_source(struct vcpu *v, int *vector)
 {
-	if (v->id == 0 && v->part->irq && vlapic_accepts_extint(v->lapic) &&
-	    vpic_output(&v->part->irq->pic))
+	if (v->id == 0 && v->part->irq && vpic_requesting(&v->part->irq->pic) &&
+	    vlapic_accepts_extint(v->lapic) && vpic_output(&v->part->irq->pic))
 		return SRC_PIC;
-	*vector = vlapic_pending(v->lapic);
+	*vector = vlapic_irr_empty(v->lapic) ? -1 : vlapic_pending(v->lapic);
 	return *vector >= 0 ? SRC_LAPIC : SRC_NONE;
 }
 
 /* Host interrupts, start-up work and timers. Returns false unless the vCPU is running. */
-static bool virq_service(struct vcpu *v, u64 *next)
+static inline __attribute__((always_inline)) bool virq_service(struct vcpu *v, u64 *next)
 {
 	virq_host_window();
 	u8 state = virq_lifecycle(v);
@@ -230,6 +240,28 @@ bool virq_halt(struct vcpu *v)
 		if (READ_ONCE(l->nmi_pending) || virq_source(v, &vector) != SRC_NONE)
 			return true;
 		virq_arm(l, next);
+		virq_sleep(v);
+	}
+}
+
+/* HLT with IF = 0 ends only on an NMI, INIT or a stop (SDM Vol. 2A HLT); meanwhile the vCPU
+ * counts as parked. INIT and SIPI are left to the loop's start-up work. */
+bool virq_halt_off(struct vcpu *v)
+{
+	struct vlapic *l = v->lapic;
+	l->quiet = false;
+	partition_vcpu_halted(v);
+	virq_arm(l, 0);
+	for (;;) {
+		virq_host_window();
+		if (READ_ONCE(v->stopped))
+			return false;
+		if (READ_ONCE(l->lc_reset) || READ_ONCE(l->lc_start))
+			return true;
+		if (READ_ONCE(l->nmi_pending)) {
+			partition_vcpu_started(v);
+			return true;
+		}
 		virq_sleep(v);
 	}
 }

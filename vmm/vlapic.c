@@ -32,6 +32,13 @@ static bool bit_test(const u32 *a, unsigned v) { return __atomic_load_n(&a[v >> 
 /* The highest set bit of a 256-bit register, or -1. */
 static int bits_highest(const u32 *a)
 {
+	u64 w0, w1, w2, w3; /* usually empty: one pass of loads, no branch per word */
+	__builtin_memcpy(&w0, a, 8);
+	__builtin_memcpy(&w1, a + 2, 8);
+	__builtin_memcpy(&w2, a + 4, 8);
+	__builtin_memcpy(&w3, a + 6, 8);
+	if (!(w0 | w1 | w2 | w3))
+		return -1;
 	for (int i = 7; i >= 0; i--) {
 		u32 w = __atomic_load_n(&a[i], __ATOMIC_ACQUIRE);
 		if (w)

@@ -97,6 +97,14 @@ static void vlapic_lc_init(struct vlapic *t)
 	vlapic_change_end(t);
 }
 
+void vlapic_lc_running(struct vlapic *t)
+{
+	spin_lock(&t->lc_lock);
+	t->lc_reset = t->lc_start = false;
+	__atomic_store_n(&t->lc_state, LC_RUNNING, __ATOMIC_RELEASE);
+	spin_unlock(&t->lc_lock);
+}
+
 /* A SIPI counts only while the vCPU waits for one: a second SIPI, or one without INIT, is
  * ignored (SDM Vol. 3A 8.4.4.1 sends two for CPUs that miss the first). */
 static bool vlapic_lc_sipi(struct vlapic *t, u8 vector)

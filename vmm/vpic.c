@@ -28,9 +28,23 @@ void vpic_init(struct vpic *pic, struct partition *p)
 /* The 8259's output is vCPU 0's to take: its entry passes read the chips (vmm/virq.c). */
 static struct vlapic *vpic_reader(const struct vpic *pic) { return pic->p->vcpu[0]->lapic; }
 
+void vpic_reset(struct vpic *pic)
+{
+	vlapic_change_begin(vpic_reader(pic));
+	spin_lock(&pic->lock);
+	for (int i = 0; i < 2; i++) {
+		struct vpic_chip *c = &pic->chip[i];
+		*c = (struct vpic_chip){ .pic = pic, .imr = 0xff, .lines = c->lines };
+	}
+	spin_unlock(&pic->lock);
+	vlapic_change_end(vpic_reader(pic));
+}
+
 /* Priority order starts at `prio` (IR0 first until a rotation). */
 static int chip_first(const struct vpic_chip *c, u8 bits)
 {
+	if (!bits)
+		return -1;
 	for (int i = 0; i < 8; i++) {
 		int irq = (c->prio + i) & 7;
 		if (bits & (1u << irq))
@@ -85,6 +99,8 @@ void vpic_set_irq(struct vpic *pic, u32 irq, bool high)
 
 bool vpic_output(struct vpic *pic)
 {
+	if (!vpic_requesting(pic))
+		return false;
 	spin_lock(&pic->lock);
 	bool out = chip_request(&pic->chip[0]) >= 0;
 	spin_unlock(&pic->lock);

@@ -5,6 +5,7 @@
  * still changes at half and full period). BCD counting is not offered: the bit is ignored. */
 #include <keel/vplatform.h>
 #include <keel/partition.h>
+#include <keel/string.h>
 #include <keel/time.h>
 #include <keel/vlapic.h>
 #include <arch/cpu.h>
@@ -24,6 +25,21 @@ void vpit_init(struct vpit *pit, struct partition *p)
 		pit->ch[i].reload = 0x10000;
 		pit->ch[i].rw = 3;
 	}
+}
+
+void vpit_reset(struct vpit *pit)
+{
+	struct vlapic *reader = pit->p->vcpu[0]->lapic; /* vCPU 0's passes fire channel 0 */
+	vlapic_change_begin(reader);
+	spin_lock(&pit->lock);
+	memset(pit->ch, 0, sizeof(pit->ch));
+	pit->port61 = 0;
+	for (int i = 0; i < 3; i++) {
+		pit->ch[i].reload = 0x10000;
+		pit->ch[i].rw = 3;
+	}
+	spin_unlock(&pit->lock);
+	vlapic_change_end(reader);
 }
 
 static bool pit_gate(const struct vpit *pit, int i) { return i != 2 || (pit->port61 & 1); }

@@ -105,7 +105,8 @@ static void vpci_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 va
 static const struct region_ops vpci_ops = { vpci_read, vpci_write };
 
 /* Ports answered without a device: reads all-ones, writes vanish (the POST port 0x80, the
- * i8042 data port). */
+ * DMA page registers, the i8042 data port, Super I/O configuration ports with no chip behind
+ * them, which Linux's serial drivers probe). */
 static u64 vnull_read(void *dev, struct vcpu *v, u64 off, unsigned size)
 {
 	(void)dev;
@@ -127,14 +128,15 @@ static void vnull_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 v
 static const struct region_ops vnull_ops = { vnull_read, vnull_write };
 
 /* No keyboard controller: status and data read all-ones, so Linux's i8042 probe gives up at
- * once; 0xfe to the command port (pulse the reset line) is a reset request, which Keel cannot
- * honour: the vCPU stops. */
+ * once; 0xfe to the command port (pulse the reset line) is a reset request: a Linux partition
+ * restarts, any other's vCPU stops. */
 static void vkbc_cmd_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val)
 {
 	(void)dev;
 	(void)off;
 	(void)size;
-	if ((u8)val == 0xfe)
+	if ((u8)val == 0xfe &&
+	    !partition_restart_request(v, "reset requested through the i8042 (0xfe to port 0x64)"))
 		exit_fatal(v, "reset requested through the i8042 (0xfe to port 0x64)");
 }
 
@@ -163,6 +165,9 @@ static const struct virq_region virq_regions[] = {
 	{ 0x60, 1, REGION_PIO, &vnull_ops, NO_DEV, "i8042-data" },
 	{ 0x64, 1, REGION_PIO, &vkbc_ops, NO_DEV, "i8042-cmd" },
 	{ 0x80, 1, REGION_PIO, &vnull_ops, NO_DEV, "post" },
+	{ 0x81, 15, REGION_PIO, &vnull_ops, NO_DEV, "dma-page" },
+	{ 0x2e, 2, REGION_PIO, &vnull_ops, NO_DEV, "superio-2e" },
+	{ 0x4e, 2, REGION_PIO, &vnull_ops, NO_DEV, "superio-4e" },
 };
 
 static int virq_regions_add(struct partition *p)
@@ -200,6 +205,17 @@ static void virq_mptable(struct partition *p, u32 nr_vcpus)
 	if (mptable_build((u8 *)(uintptr_t)p->mem.hpa, p->mem.ram_size, nr_vcpus, (u8)nr_vcpus,
 			  r.a, r.d))
 		pr_warn("partition %s: RAM too small for an MP table", p->name);
+}
+
+/* Reset state; the input lines keep their levels (devices drive them). */
+void virq_partition_reset(struct partition *p)
+{
+	struct virq_part *q = p->irq;
+	vioapic_reset(&q->ioapic, (u8)p->nr_vcpus);
+	vpic_reset(&q->pic);
+	vpit_reset(&q->pit);
+	WRITE_ONCE(q->plat.rtc_index, 0);
+	WRITE_ONCE(q->plat.pci_addr, 0);
 }
 
 int virq_partition_init(struct partition *p, u32 nr_vcpus)

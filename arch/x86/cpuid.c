@@ -1,4 +1,5 @@
-/* The CPUID a guest sees: the host's leaves with the virtualization extensions hidden, the
+/* The CPUID a guest sees: the host's leaves filtered by one table (features whose MSRs or
+ * instructions Keel does not virtualise are hidden; docs/linux.md lists them and why), the
  * hypervisor bit set, OS-controlled bits taken from the guest's own CR4, the virtual LAPIC's
  * features (xAPIC with TSC-deadline and ARAT, no x2APIC; docs/interrupts.md), the TSC and
  * LAPIC timer frequencies, and Keel's leaves at 0x40000000. */
@@ -12,21 +13,66 @@
 enum { EAX, EBX, ECX, EDX };
 
 #define KEEL_CPUID_BASE 0x40000000u
-#define CPUID1_ECX_VMX        (1u << 5)
-#define CPUID1_ECX_X2APIC     (1u << 21)
-#define CPUID1_ECX_TSC_DL     (1u << 24)
-#define CPUID1_EDX_APIC       (1u << 9)
-#define CPUID6_EAX_ARAT       (1u << 2)
-#define CPUID7_EBX_TSC_ADJUST (1u << 1)
 #define KEEL_CPUID_TIMING     (KEEL_CPUID_BASE + 0x10)
 #define CPUID_TSC_LEAF        0x15u
 #define CPUID_FREQ_LEAF       0x16u
-#define CPUID1_ECX_OSXSAVE    (1u << 27)
-#define CPUID1_ECX_HYPERVISOR (1u << 31)
-#define CPUID7_ECX_OSPKE      (1u << 4)
-#define EXT1_ECX_SVM          (1u << 2)
-#define CR4_OSXSAVE (1ull << 18)
-#define CR4_PKE     (1ull << 22)
+#define ANY_SUB               0xffffffffu
+#define CPUID1_ECX_OSXSAVE    BIT(27)
+#define CPUID1_ECX_HYPERVISOR BIT(31)
+#define CPUID1_ECX_TSC_DL     BIT(24)
+#define CPUID1_EDX_APIC       BIT(9)
+#define CPUID6_EAX_ARAT       BIT(2)
+#define CPUID7_ECX_OSPKE      BIT(4)
+#define CR4_OSXSAVE BIT(18)
+#define CR4_PKE     BIT(22)
+
+/* One row: in leaf/subleaf, register `reg` keeps only `keep` bits, then gains `set`. */
+struct cpuid_rule {
+	u32 leaf, sub;
+	u8 reg;
+	u32 keep, set;
+};
+
+/* Bits are the SDM's (Vol. 2A CPUID) and the APM's (Vol. 3 Appendix E). */
+static const struct cpuid_rule cpuid_rules[] = {
+	/* 1.ECX: DTES64 2, MONITOR 3, DS-CPL 4, VMX 5, SMX 6, EST 7, TM2 8, PDCM 15, x2APIC 21
+	 * (their MSRs or instructions are not virtualised); OSXSAVE 27 follows CR4 below. */
+	{ 1, ANY_SUB, ECX, ~(u32)(BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) |
+				BIT(15) | BIT(21) | BIT(27)), CPUID1_ECX_HYPERVISOR | CPUID1_ECX_TSC_DL },
+	/* 1.EDX: MCE 7, MCA 14, DS 21, ACPI thermal 22, TM 29, PBE 31. */
+	{ 1, ANY_SUB, EDX, ~(u32)(BIT(7) | BIT(14) | BIT(21) | BIT(22) | BIT(29) | BIT(31)),
+	  CPUID1_EDX_APIC },
+	{ 5, ANY_SUB, EAX, 0, 0 }, { 5, ANY_SUB, EBX, 0, 0 },   /* MONITOR/MWAIT: hidden */
+	{ 5, ANY_SUB, ECX, 0, 0 }, { 5, ANY_SUB, EDX, 0, 0 },
+	/* 6: only ARAT (the vLAPIC timer runs in every C-state); no thermal or APERF/MPERF MSRs. */
+	{ 6, ANY_SUB, EAX, 0, CPUID6_EAX_ARAT }, { 6, ANY_SUB, EBX, 0, 0 },
+	{ 6, ANY_SUB, ECX, 0, 0 }, { 6, ANY_SUB, EDX, 0, 0 },
+	/* 7.0.EBX: TSC_ADJUST 1 (one TSC offset per partition), SGX 2, PQM 12, PQE 15, PT 25. */
+	{ 7, 0, EBX, ~(u32)(BIT(1) | BIT(2) | BIT(12) | BIT(15) | BIT(25)), 0 },
+	/* 7.0.ECX: OSPKE 4 follows CR4; WAITPKG 5, CET_SS 7, LA57 16 (no5lvl), SGX_LC 30. */
+	{ 7, 0, ECX, ~(u32)(BIT(4) | BIT(5) | BIT(7) | BIT(16) | BIT(30)), 0 },
+	/* 7.0.EDX: PCONFIG 18, CET_IBT 20, IBRS/IBPB 26, STIBP 27, L1D_FLUSH 28,
+	 * ARCH_CAPABILITIES 29, CORE_CAPABILITIES 30, SSBD 31: all MSR-backed. */
+	{ 7, 0, EDX, ~(u32)(BIT(18) | BIT(20) | BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(30) |
+			    BIT(31)), 0 },
+	/* 0xA: no architectural PMU. */
+	{ 0xa, ANY_SUB, EAX, 0, 0 }, { 0xa, ANY_SUB, EBX, 0, 0 },
+	{ 0xa, ANY_SUB, ECX, 0, 0 }, { 0xa, ANY_SUB, EDX, 0, 0 },
+	/* 0xD.1: XSAVES 3 needs IA32_XSS; no supervisor state components. */
+	{ 0xd, 1, EAX, ~(u32)BIT(3), 0 }, { 0xd, 1, ECX, 0, 0 }, { 0xd, 1, EDX, 0, 0 },
+	/* 0x80000001.ECX: SVM 2; PERFCTR_CORE 23, PERFCTR_NB 24, PERFCTR_LLC 28 (PMU MSRs). */
+	{ 0x80000001, ANY_SUB, ECX, ~(u32)(BIT(2) | BIT(23) | BIT(24) | BIT(28)), 0 },
+	/* 0x80000007.EDX: only the invariant TSC (bit 8); no power-management MSRs. */
+	{ 0x80000007, ANY_SUB, EDX, BIT(8), 0 },
+	/* 0x80000008.EBX: CLZERO 0, XSAVEERPTR 2, WBNOINVD 9; the rest are MSR-backed. */
+	{ 0x80000008, ANY_SUB, EBX, BIT(0) | BIT(2) | BIT(9), 0 },
+	/* SVM features: none for the guest. */
+	{ 0x8000000a, ANY_SUB, EAX, 0, 0 }, { 0x8000000a, ANY_SUB, EBX, 0, 0 },
+	{ 0x8000000a, ANY_SUB, ECX, 0, 0 }, { 0x8000000a, ANY_SUB, EDX, 0, 0 },
+	/* SME/SEV: hidden, so the kernel never reads SEV_STATUS before its IDT exists. */
+	{ 0x8000001f, ANY_SUB, EAX, 0, 0 }, { 0x8000001f, ANY_SUB, EBX, 0, 0 },
+	{ 0x8000001f, ANY_SUB, ECX, 0, 0 }, { 0x8000001f, ANY_SUB, EDX, 0, 0 },
+};
 
 static void cpuid_host(u32 leaf, u32 sub, u32 out[4])
 {
@@ -93,6 +139,36 @@ static bool cpuid_gap(u32 leaf, u32 out[4])
 	return true;
 }
 
+static void cpuid_apply_rules(u32 leaf, u32 sub, u32 out[4])
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(cpuid_rules); i++) {
+		const struct cpuid_rule *r = &cpuid_rules[i];
+		if (r->leaf == leaf && (r->sub == ANY_SUB || r->sub == sub))
+			out[r->reg] = (out[r->reg] & r->keep) | r->set;
+	}
+}
+
+/* What depends on the vCPU: its APIC ID, and the bits that mirror the guest's CR4
+ * (SDM Vol. 2A CPUID: OSXSAVE, OSPKE). */
+static void cpuid_per_vcpu(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
+{
+	u64 cr4;
+	if (leaf == 0xb) {
+		out[EDX] = v->id; /* x2APIC ID = the vLAPIC's ID */
+		return;
+	}
+	if (leaf != 1 && !(leaf == 7 && sub == 0))
+		return;
+	cr4 = virt->vcpu_get_cr4(v);
+	if (leaf == 1) {
+		out[EBX] = (out[EBX] & 0x00ffffffu) | (v->id << 24); /* initial APIC ID */
+		if (cr4 & CR4_OSXSAVE)
+			out[ECX] |= CPUID1_ECX_OSXSAVE;
+	} else if (cr4 & CR4_PKE) {
+		out[ECX] |= CPUID7_ECX_OSPKE;
+	}
+}
+
 static inline void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 {
 	if ((leaf & 0xffff0000u) == KEEL_CPUID_BASE) {
@@ -106,41 +182,10 @@ static inline void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 	if (log_get_level() >= LOG_DEBUG)
 		pr_debug("%s: cpuid %08x.%08x host %08x %08x %08x %08x", v->part->name, leaf, sub,
 			 out[EAX], out[EBX], out[ECX], out[EDX]);
-	switch (leaf) {
-	case 0:
-		if (virt == &vmx_ops && out[EAX] < CPUID_FREQ_LEAF)
-			out[EAX] = CPUID_FREQ_LEAF;
-		break;
-	case 1:
-		out[ECX] &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE);
-		out[ECX] |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_TSC_DL;
-		out[ECX] &= ~CPUID1_ECX_X2APIC;
-		out[EDX] |= CPUID1_EDX_APIC;
-		if (virt->vcpu_get_cr4(v) & CR4_OSXSAVE) /* CR4.OSXSAVE (SDM Vol. 2A CPUID, ECX 27) */
-			out[ECX] |= CPUID1_ECX_OSXSAVE;
-		out[EBX] = (out[EBX] & 0x00ffffffu) | (v->id << 24); /* initial APIC ID */
-		break;
-	case 6:
-		out[EAX] |= CPUID6_EAX_ARAT; /* the vLAPIC timer runs in every C-state */
-		break;
-	case 0xb:
-		out[EDX] = v->id; /* x2APIC ID = the vLAPIC's ID */
-		break;
-	case 7:
-		if (sub == 0) {
-			out[EBX] &= ~CPUID7_EBX_TSC_ADJUST; /* one offset per partition, no per-CPU adjust */
-			out[ECX] &= ~CPUID7_ECX_OSPKE;
-			if (virt->vcpu_get_cr4(v) & CR4_PKE)
-				out[ECX] |= CPUID7_ECX_OSPKE;
-		}
-		break;
-	case 0x80000001:
-		out[ECX] &= ~EXT1_ECX_SVM;
-		break;
-	case 0x8000000a: /* SVM features: none for the guest */
-		out[EAX] = out[EBX] = out[ECX] = out[EDX] = 0;
-		break;
-	}
+	if (leaf == 0 && virt == &vmx_ops && out[EAX] < CPUID_FREQ_LEAF)
+		out[EAX] = CPUID_FREQ_LEAF;
+	cpuid_apply_rules(leaf, sub, out);
+	cpuid_per_vcpu(v, leaf, sub, out);
 }
 
 /* Leaves whose answer depends on the leaf alone (no subleaf in ECX, no state besides the

@@ -5,6 +5,7 @@
 #include <keel/partition.h>
 #include <keel/printk.h>
 #include <arch/insn.h>
+#include <keel/virq.h>
 
 #define RFLAGS_IF 0x200ull
 
@@ -116,15 +117,17 @@ static enum exit_action exit_wrmsr(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
-/* HLT with interrupts disabled and nothing pending can never wake: the guest has stopped
- * (how `poweroff -f` ends a Linux guest without ACPI). */
+/* HLT with interrupts disabled waits for an NMI, INIT or a stop; when every vCPU of the
+ * partition does, nothing can wake them and the partition stops (how `poweroff -f` ends a
+ * Linux guest without ACPI). */
 static enum exit_action exit_hlt(struct vcpu *v)
 {
 	if (exit_skip_insn(v))
 		return EXIT_RESUME;
-	if (!(v->regs.rflags & RFLAGS_IF))
-		return exit_stop(v, "halted with interrupts disabled");
-	return vcpu_block(v);
+	if (v->regs.rflags & RFLAGS_IF)
+		return vcpu_block(v);
+	pr_info("%s: vcpu %u stops: halted with interrupts disabled", v->part->name, v->id);
+	return virq_halt_off(v) ? EXIT_RESUME : EXIT_STOP;
 }
 
 static enum exit_action exit_hypercall(struct vcpu *v)
@@ -147,9 +150,14 @@ static enum exit_action exit_invd(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
-/* A shutdown resets the whole machine (SDM Vol. 3A 6.15, #DF): here, the whole partition. */
+/* A shutdown resets the whole machine (SDM Vol. 3A 6.15, #DF): here, the whole partition. A
+ * Linux partition restarts (docs/linux.md); others stop. */
 static enum exit_action exit_shutdown(struct vcpu *v)
 {
+	char why[64];
+	snprintf(why, sizeof(why), "triple fault at rip %#llx", (unsigned long long)v->regs.rip);
+	if (partition_restart_request(v, why))
+		return EXIT_RESUME;
 	return exit_fatal(v, "triple fault (shutdown) at rip %#llx", (unsigned long long)v->regs.rip);
 }
 

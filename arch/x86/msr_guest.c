@@ -1,5 +1,5 @@
-/* Guest MSR accesses that exit: an allow-list of emulated MSRs; anything else is #GP(0), as a
- * CPU without that MSR would do. The MSRs a guest owns outright (FS/GS/KERNEL_GS base, SYSCALL
+/* Guest MSR accesses that exit: an allow-list of emulated MSRs (single MSRs and ranges); anything
+ * else is #GP(0), as a CPU without that MSR would do. The MSRs a guest owns outright (FS/GS/KERNEL_GS base, SYSCALL
  * and SYSENTER MSRs) never exit: the backends pass them through in their MSR bitmaps. */
 #include <arch/exit.h>
 #include <arch/virt.h>
@@ -7,11 +7,21 @@
 #include <keel/vlapic.h>
 
 #define MSR_TSC         0x10u
+#define MSR_PLATFORM_ID 0x17u
+#define MSR_UCODE_REV   0x8bu
+#define MSR_MTRRCAP     0xfeu
+#define MSR_MCG_CAP     0x179u
+#define MSR_MCG_STATUS  0x17au
+#define MSR_MCG_CTL     0x17bu
+#define MSR_MC_CTL2     0x280u /* 0x280-0x29f: MCi_CTL2 */
+#define MSR_MTRR_DEF    0x2ffu
+#define MSR_MC_BANKS    0x400u /* 0x400-0x47f: MCi_CTL/STATUS/ADDR/MISC */
 #define MSR_APIC_BASE   0x1bu
 #define MSR_MISC_ENABLE 0x1a0u
 #define MSR_PAT         0x277u
 #define MSR_TSC_DEADLINE 0x6e0u
 #define MSR_EFER        0xc0000080u
+#define MSR_K8_INT_PENDING 0xc0010055u
 
 #define APIC_BASE_DEFAULT 0xfee00000ull
 #define APIC_BASE_BSP     (1ull << 8)
@@ -29,7 +39,7 @@
 #define MISC_ENABLE_VALUE ((1ull << 0) | (1ull << 11) | (1ull << 12))
 
 struct msr_handler {
-	u32 msr;
+	u32 msr, count;
 	int (*read)(struct vcpu *v, u64 *val);
 	int (*write)(struct vcpu *v, u64 val);
 };
@@ -133,19 +143,90 @@ static int msr_efer_write(struct vcpu *v, u64 val)
 	return 0;
 }
 
+static int msr_zero_read(struct vcpu *v, u64 *val)
+{
+	(void)v;
+	*val = 0;
+	return 0;
+}
+
+static int msr_ignore_write(struct vcpu *v, u64 val)
+{
+	(void)v;
+	(void)val;
+	return 0;
+}
+
+static int msr_readonly_write(struct vcpu *v, u64 val)
+{
+	(void)v;
+	(void)val;
+	return -1;
+}
+
+/* PLATFORM_ID is Intel's; AMD CPUs #GP on it. */
+static int msr_platform_id_read(struct vcpu *v, u64 *val)
+{
+	return virt == &vmx_ops ? msr_zero_read(v, val) : -1;
+}
+
+/* AMD K8's interrupt-pending message register: 0 means no C1E on halt (Linux reads it on CPUs
+ * with erratum 400, QEMU's qemu64 among them); other vendors #GP. */
+static int msr_k8_int_pending_read(struct vcpu *v, u64 *val)
+{
+	return virt == &svm_ops ? msr_zero_read(v, val) : -1;
+}
+
+static int msr_k8_int_pending_write(struct vcpu *v, u64 val)
+{
+	(void)val;
+	return virt == &svm_ops ? msr_ignore_write(v, 0) : -1;
+}
+
+/* MTRRs: no variable ranges, no fixed ranges, default type write-back with MTRRs enabled, as
+ * firmware leaves them over RAM; Keel's EPT/NPT decide the memory type (SDM Vol. 3A 11.11). */
+static int msr_mtrr_def_read(struct vcpu *v, u64 *val)
+{
+	*val = v->mtrr_def;
+	return 0;
+}
+
+/* Bits 7:0 type (0, 1, 4, 5 or 6), 10 FE (no fixed ranges here), 11 E; the rest reserved. */
+static int msr_mtrr_def_write(struct vcpu *v, u64 val)
+{
+	u8 type = (u8)val;
+	if ((val & ~0x8ffull) || type == 2 || type == 3 || type > 6)
+		return -1;
+	v->mtrr_def = val;
+	return 0;
+}
+
+/* Keel's table, sorted by nothing: it is short. Machine-check MSRs read 0 and take writes, so
+ * a guest that reads them anyway never takes the #GP Linux turns into a panic
+ * (docs/linux.md); CPUID hides MCE and MCA. */
 static const struct msr_handler msr_table[] = {
-	{ MSR_TSC, msr_tsc_read, msr_tsc_write },
-	{ MSR_APIC_BASE, msr_apic_base_read, msr_apic_base_write },
-	{ MSR_MISC_ENABLE, msr_misc_enable_read, msr_misc_enable_write },
-	{ MSR_PAT, msr_pat_read, msr_pat_write },
-	{ MSR_EFER, msr_efer_read, msr_efer_write },
-	{ MSR_TSC_DEADLINE, vlapic_timer_deadline_read, vlapic_timer_deadline_write },
+	{ MSR_TSC, 1, msr_tsc_read, msr_tsc_write },
+	{ MSR_PLATFORM_ID, 1, msr_platform_id_read, msr_ignore_write },
+	{ MSR_APIC_BASE, 1, msr_apic_base_read, msr_apic_base_write },
+	{ MSR_UCODE_REV, 1, msr_zero_read, msr_ignore_write },
+	{ MSR_MTRRCAP, 1, msr_zero_read, msr_readonly_write },
+	{ MSR_MCG_CAP, 1, msr_zero_read, msr_readonly_write },
+	{ MSR_MCG_STATUS, 1, msr_zero_read, msr_ignore_write },
+	{ MSR_MCG_CTL, 1, msr_zero_read, msr_ignore_write },
+	{ MSR_MISC_ENABLE, 1, msr_misc_enable_read, msr_misc_enable_write },
+	{ MSR_PAT, 1, msr_pat_read, msr_pat_write },
+	{ MSR_MC_CTL2, 0x20, msr_zero_read, msr_ignore_write },
+	{ MSR_MTRR_DEF, 1, msr_mtrr_def_read, msr_mtrr_def_write },
+	{ MSR_MC_BANKS, 0x80, msr_zero_read, msr_ignore_write },
+	{ MSR_TSC_DEADLINE, 1, vlapic_timer_deadline_read, vlapic_timer_deadline_write },
+	{ MSR_EFER, 1, msr_efer_read, msr_efer_write },
+	{ MSR_K8_INT_PENDING, 1, msr_k8_int_pending_read, msr_k8_int_pending_write },
 };
 
 static const struct msr_handler *msr_find(u32 msr)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(msr_table); i++)
-		if (msr_table[i].msr == msr)
+		if (msr - msr_table[i].msr < msr_table[i].count)
 			return &msr_table[i];
 	return NULL;
 }

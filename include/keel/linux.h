@@ -29,6 +29,10 @@ struct linux_image {
 int linux_load(u8 *ram, u64 ram_size, const u8 *bz, u64 len, const u8 *initrd, u64 initrd_len,
 	       const char *cmdline, struct linux_image *out, const char **why);
 
+/* The command line Keel gives the kernel: its defaults, tsc_early_khz=`khz`, after a restart
+ * keel.restart=`restarts`, then `args`. -E2BIG when it does not fit in `size` bytes. */
+int linux_cmdline(char *buf, size_t size, u64 khz, const char *args, u32 restarts);
+
 /* The CPU state at the 64-bit entry: long mode, CS = 0x10, DS/ES/SS = 0x18, RSI = zero page. */
 void linux_entry_state(const struct linux_image *img, struct vcpu_regs *r, struct vcpu_sregs *s);
 

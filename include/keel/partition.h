@@ -33,7 +33,10 @@ struct partition {
 	struct virq_part *irq;     /* IOAPIC, PIC, PIT and platform devices (vmm/virq*.c) */
 	struct vcpu *vcpu[PARTITION_MAX_VCPUS];
 	u32 nr_vcpus;
-	u32 entry_mode;        /* enum keel_entry_mode */
+	u32 entry_mode;        /* enum config_entry */
+	const struct config_partition *cfg; /* what it was made from (a restart loads it again) */
+	u32 restarts;          /* times a Linux partition was restarted (triple fault) */
+	bool restarting;       /* a restart was requested and vCPU 0 has not finished it */
 	u64 entry;             /* guest-physical entry point */
 	u64 image_start, image_end;
 	u64 tsc_offset;        /* one offset for every vCPU of the partition */
@@ -70,11 +73,29 @@ bool partition_vcpu_stopped(struct vcpu *v);
  * parked it again; a partition whose last started vCPU is parked stops (docs/interrupts.md). */
 void partition_vcpu_started(struct vcpu *v);
 void partition_vcpu_parked(struct vcpu *v);
+/* The vCPU halted with interrupts disabled: only an NMI, INIT or a stop can end that, so it
+ * counts as parked; when every vCPU is, the partition stops ("halted with interrupts
+ * disabled": how `poweroff -f` ends a Linux guest). */
+void partition_vcpu_halted(struct vcpu *v);
 /* Stops every vCPU of the partition (from any CPU): each leaves the guest at its next exit,
  * forced by an IPI. `why` (may be NULL) is kept unless a reason was already recorded. */
 void partition_stop(struct partition *p, const char *why);
 /* Records why the partition stops (its status line), unless a reason was recorded before. */
 void partition_set_reason(struct partition *p, const char *why);
+
+/* partition_linux.c: loads an `entry linux` partition's kernel and initrd (again after a
+ * restart); its vCPU 0's entry state. */
+int partition_linux_load(struct partition *p);
+struct vcpu_regs;
+struct vcpu_sregs;
+void partition_linux_entry(const struct partition *p, struct vcpu_regs *r, struct vcpu_sregs *s);
+/* A triple fault (or a reset request) in vCPU v: a Linux partition restarts, every vCPU gets
+ * INIT and vCPU 0 reloads the image (true); any other partition stops (false). */
+bool partition_restart_request(struct vcpu *v, const char *why);
+/* On vCPU 0's CPU, when its INIT is a restart's: waits until no other vCPU runs guest code,
+ * loads the kernel and initrd again, resets the partition's devices and vCPU 0 to the entry
+ * state. False when no restart was requested (INIT to the BSP then stops the partition). */
+bool partition_restart(struct vcpu *bsp);
 
 /* partition_regions.c: the configured regions (in-core devices, forwarded, passthrough, none)
  * and their start-information entries; the passthrough ports of one vCPU. */

@@ -33,29 +33,14 @@ struct region {
 struct region_set {
 	struct region r[REGION_MAX];
 	u32 n;
-	/* per space, the region the last lookup found: any vCPU may replace it, and a lookup
-	 * checks it like any other entry (regions never overlap, so one that covers the access
-	 * is the answer) */
-	struct region *last[2];
+	u64 base[2][REGION_MAX]; /* per space, ascending: the bases region_find scans */
+	u8 order[2][REGION_MAX]; /* the index into r of each */
+	u8 norder[2];
+	u8 last[2];              /* per space: the index into r region_find found last (a hint) */
 };
 
 int region_add(struct region_set *s, const struct region *r);
-struct region *region_scan(struct region_set *s, enum region_space space, u64 addr, unsigned size);
-
-static inline bool region_covers(const struct region *r, enum region_space space, u64 addr,
-				 unsigned size)
-{
-	return r->space == space && addr >= r->base && addr - r->base + size <= r->size;
-}
-
 /* The region covering [addr, addr+size) in `space`, or NULL. */
-static inline struct region *region_find(struct region_set *s, enum region_space space, u64 addr,
-					 unsigned size)
-{
-	struct region *r = __atomic_load_n(&s->last[space & 1], __ATOMIC_RELAXED);
-	if (__builtin_expect(r && region_covers(r, space, addr, size), 1))
-		return r;
-	return region_scan(s, space, addr, size);
-}
+struct region *region_find(struct region_set *s, enum region_space space, u64 addr, unsigned size);
 
 #endif

@@ -74,6 +74,7 @@ struct ring_access {
 	u16 device;         /* index into the device table */
 	const void *data;   /* a write's count*size bytes */
 	u64 timeout;        /* ticks, from the first submit attempt */
+	u64 start;          /* ring_access: the clock when the access began (0 = read it now) */
 };
 
 enum ring_pend_state {

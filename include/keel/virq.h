@@ -65,6 +65,12 @@ void virq_check(struct vcpu *v, u64 now);
 /* HLT with IF = 1: sleeps until the vCPU has an interrupt it can take. Returns false when the
  * vCPU stopped meanwhile. */
 bool virq_halt(struct vcpu *v);
+/* HLT with IF = 0: sleeps until an NMI (true, the vCPU runs on), INIT or SIPI work (true, for
+ * the loop) or a stop (false); meanwhile the vCPU counts as parked (partition_vcpu_halted). */
+bool virq_halt_off(struct vcpu *v);
+/* A restart: the IOAPIC, 8259 pair, 8254 and platform devices back to their reset state (the
+ * input lines keep their levels: devices drive them). */
+void virq_partition_reset(struct partition *p);
 /* The NMI window the loop asked for opened. */
 void virq_nmi_window(struct vcpu *v);
 /* EOI of a level-triggered vector: the IOAPIC clears its remote IRR (vmm/vioapic.c). */

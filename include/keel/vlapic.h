@@ -101,6 +101,16 @@ bool vlapic_sw_enabled(const struct vlapic *l);
 void vlapic_set_irr(struct vlapic *l, u8 vector, bool level);
 /* The highest vector in IRR above the processor priority, or -1. */
 int vlapic_pending(const struct vlapic *l);
+/* No vector requested at all (vlapic_pending would say -1), in four loads without the call. */
+static inline bool vlapic_irr_empty(const struct vlapic *l)
+{
+	u64 w0, w1, w2, w3;
+	__builtin_memcpy(&w0, l->irr, 8);
+	__builtin_memcpy(&w1, l->irr + 2, 8);
+	__builtin_memcpy(&w2, l->irr + 4, 8);
+	__builtin_memcpy(&w3, l->irr + 6, 8);
+	return !(w0 | w1 | w2 | w3);
+}
 /* IRR → ISR for the vector about to be injected. */
 void vlapic_ack(struct vlapic *l, u8 vector);
 void vlapic_error(struct vlapic *l, u32 esr_bit);
@@ -115,6 +125,8 @@ void vlapic_send(struct partition *p, struct vcpu *from, const struct apic_msg *
 		 int idx);
 void vlapic_icr_write(struct vlapic *l, u32 lo);
 void vlapic_kick(struct vcpu *t);
+/* A restarted BSP runs at once: no INIT or SIPI work is left for it. */
+void vlapic_lc_running(struct vlapic *t);
 
 /* vmm/vlapic_timer.c. */
 void vlapic_timer_lvt_write(struct vlapic *l, u32 val);

@@ -72,22 +72,34 @@ struct virq_part {
 };
 
 void vioapic_init(struct vioapic *io, struct partition *p, u8 id);
+void vioapic_reset(struct vioapic *io, u8 id);
 void vioapic_set_level(struct vioapic *io, u32 pin, bool high);
 void vioapic_eoi(struct vioapic *io, u8 vector);
 extern const struct region_ops vioapic_ops;
 
 void vpic_init(struct vpic *pic, struct partition *p);
+void vpic_reset(struct vpic *pic);
 void vpic_set_irq(struct vpic *pic, u32 irq, bool high);
 /* INTA: the vector of the highest-priority request, or -1 when INTR is low. */
 int vpic_ack(struct vpic *pic);
 bool vpic_output(struct vpic *pic);
+/* Whether the master has an unmasked request at all, read without the lock: without one INTR is
+ * low, and a request raised after the check kicks the BSP (virq_set_isa) as it would after the
+ * lock. vpic_output then decides (priorities, in-service). */
+static inline bool vpic_requesting(const struct vpic *pic)
+{
+	return READ_ONCE(pic->chip[0].irr) & ~READ_ONCE(pic->chip[0].imr);
+}
 extern const struct region_ops vpic_ops, vpic_elcr_ops;
 
 void vpit_init(struct vpit *pit, struct partition *p);
+void vpit_reset(struct vpit *pit);
 /* Channel 0 edges due by `now` (raised on IRQ 0); returns the next one (0 = none). */
 u64 vpit_check(struct vpit *pit, u64 now);
 /* Channel 0's next edge (0 = none), changing nothing. */
 u64 vpit_next(struct vpit *pit);
+/* Whether channel 0 has an edge to come (vpit_check has work); read without the lock. */
+static inline bool vpit_counting(const struct vpit *pit) { return READ_ONCE(pit->ch[0].next_irq) != 0; }
 extern const struct region_ops vpit_ops, vpit_port61_ops;
 
 /* The partition's MP table in its RAM (MP spec 1.4), in the last KiB of base memory. */

@@ -22,14 +22,17 @@ static void vm_pause(void *ctx)
 
 /* The check runs with interrupts off and STI's one-instruction shadow makes `sti; hlt` atomic,
  * so a notification arriving after the check still wakes the HLT (SDM Vol. 2B STI). */
-static void vm_sleep(void *ctx, bool (*ready)(struct svc *s), struct svc *s)
+static void vm_sleep(void *ctx, bool (*ready)(struct svc *s), struct svc *s, uint32_t max_us)
 {
 	(void)ctx;
 	__asm__ volatile("cli" ::: "memory");
-	if (ready(s))
+	if (ready(s) || (max_us && !rt_lapic_oneshot(max_us))) {
 		__asm__ volatile("sti" ::: "memory");
-	else
-		__asm__ volatile("sti; hlt" ::: "memory");
+		return;
+	}
+	__asm__ volatile("sti; hlt" ::: "memory");
+	if (max_us)
+		rt_lapic_oneshot(0);
 }
 
 static void vm_log(void *ctx, const char *line)
@@ -91,6 +94,7 @@ static int svc_serve(const struct keel_start_region *ring)
 	} else if (s->notify_vector) {
 		rt_trap_notify((uint8_t)s->notify_vector);
 		rt_lapic_enable();
+		rt_lapic_timer_init();
 	}
 	/* The loop runs with interrupts on: under Bochs VMX a guest with IF = 0 holds the IPI
 	 * that stops it (docs/partitions.md, "Stopping"). */

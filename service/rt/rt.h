@@ -45,6 +45,10 @@ void rt_catch_end(void);
 bool rt_lapic_present(void);
 void rt_lapic_enable(void);
 void rt_lapic_eoi(void);
+/* The timer that bounds the loop's sleeps (vector RT_TIMER_VECTOR). */
+#define RT_TIMER_VECTOR 0xfe
+void rt_lapic_timer_init(void);
+bool rt_lapic_oneshot(uint32_t us);
 
 /* The heap sbrk hands out: [lo, hi) of the service VM's RAM. */
 void rt_heap_init(uintptr_t lo, uintptr_t hi);

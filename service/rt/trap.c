@@ -1,5 +1,6 @@
 /* The service VM's IDT: exceptions are reported on its console and stop it (or return to a
- * self-test's capture point); the ring's notify vector is acknowledged at the LAPIC. The report
+ * self-test's capture point); the ring's notify vector and the loop's timer are acknowledged at
+ * the LAPIC. The report
  * is formatted here without newlib, which the exception may have interrupted. */
 #include <string.h>
 #include "rt.h"
@@ -16,7 +17,7 @@ struct rt_gate {
 extern const char rt_trap_stubs[];
 static struct rt_gate rt_idt[256] __attribute__((aligned(16)));
 static volatile uint8_t rt_notify_vector;
-static volatile uint64_t rt_notified, rt_unexpected;
+static volatile uint64_t rt_notified, rt_unexpected, rt_ticks;
 static struct rt_catch *volatile rt_catching;
 
 static const char *const rt_exc_names[32] = {
@@ -140,6 +141,8 @@ void rt_trap(struct rt_frame *f)
 		return; /* a spurious interrupt is not acknowledged (SDM Vol. 3A 10.9) */
 	if (f->vector == rt_notify_vector)
 		rt_notified++;
+	else if (f->vector == RT_TIMER_VECTOR)
+		rt_ticks++;
 	else
 		rt_unexpected++;
 	rt_lapic_eoi();

@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
-"""Benchmark: forwarding to the service VM, measured by the guest under QEMU -icount shift=0
-(the TSC counts one per instruction executed by any CPU, so the figures are exact and repeat).
+"""Benchmark: forwarding to the service VM, measured by the guest under QEMU -icount shift=0.
 
-Keel boots tests/fwd/bench.cfg through -kernel on two CPUs: the stand-in service VM polling on
-CPU 0, the forwarding payload in benchmark mode (tests/guest/fwd_bench.c) on CPU 1. It prints
+Keel boots tests/fwd/bench.cfg through -kernel on two CPUs: the service VM (build/service/
+service.elf, polling) on CPU 0, the forwarding payload in benchmark mode (tests/guest/fwd_bench.c)
+on CPU 1. Under -icount QEMU runs the CPUs in turn on one thread and its TSC counts every
+instruction of either CPU, one each; a CPU runs until it executes PAUSE (or HLT), then the other
+runs. So a guest RDTSC delta around a forwarded read holds Keel's exit, emulation and ring work
+on the guest's CPU, the service VM's pass that takes and answers the request on its CPU, and the
+polling passes in between: both sides together. The payload prints
   mmio_forward_read_instructions       one 4-byte read of a forwarded device, exit to resume
-  mmio_forward_round_trip_instructions its ring part: Keel's submit and wait plus the service VM
-  mmio_posted_write_instructions       one 4-byte write to a posted region, exit to resume
+  mmio_forward_round_trip_instructions its ring part (KEEL_STAT_FWD_TSC: submit to answer)
+  mmio_posted_write_instructions       one 4-byte write to a posted region, exit to resume (the
+                                       service VM takes it later, outside the interval)
   mmio_incore_read_instructions        the same read from Keel's in-core test device
   rep_movsd_4k_round_trips / _exits    a 4 KiB rep movsd from RAM to a forwarded device
-The run is made twice; the figures must agree (icount is deterministic).
+The run is made twice; the figures must agree (icount is deterministic). Then tools/fwd_trace.py
+single-steps one forwarded read on both CPUs and splits it: keel.elf's instructions, the service
+VM's, and the trace's total (which also holds the guest's own loop around the read).
 """
 import os
 import re
@@ -19,7 +26,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MODULES = (("tests/fwd/bench.cfg", "cfg"), ("build/guest/svcstub-64.elf", "svcstub"),
+MODULES = (("tests/fwd/bench.cfg", "cfg"), ("build/service/service.elf", "service"),
            ("build/guest/fwd-64.elf", "fwd"))
 BENCH_RE = re.compile(r"^\[beta\] (bench \S+ \d+ \S+)\s*$")
 
@@ -54,6 +61,13 @@ def main():
         print("bench_fwd: two -icount runs differ:\n  " + "\n  ".join(runs[0]) + "\nvs\n  " + "\n  ".join(runs[1]))
         return 1
     print("\n".join(runs[0]))
+    split = subprocess.run([os.path.join(ROOT, "tools", "fwd_trace.py"), "read", "--bench"],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+    lines = [ln for ln in split.stdout.splitlines() if ln.startswith("bench ")]
+    if split.returncode or len(lines) != 3:
+        print("bench_fwd: tools/fwd_trace.py failed:\n" + split.stdout[-500:] + split.stderr[-500:])
+        return 1
+    print("\n".join(lines))
     return 0
 
 

@@ -1,16 +1,10 @@
 # Forwarding to the service VM (docs/partitions.md): the payloads (tests/guest/fwd*.c,
-# coninput.c), the STAND-IN service VM (tests/guest/svcstub*.c, until branch `service` lands),
-# the boot cases and configurations in tests/fwd/, and the benchmark.
-FWD_ELFS := $(B)/guest/fwd-64.elf $(B)/guest/fwd-32.elf $(B)/guest/svcstub-64.elf \
-	$(B)/guest/coninput-64.elf
+# coninput.c), the boot cases and configurations in tests/fwd/ (the ones with the service VM are
+# in tests/service/), and the benchmark.
+FWD_ELFS := $(B)/guest/fwd-64.elf $(B)/guest/fwd-32.elf $(B)/guest/coninput-64.elf
 
 $(B)/guest/fwd-64.elf: $(B)/guest/64/fwd_str.o $(B)/guest/64/fwd_bench.o $(B)/guest/64/fwd_policy.o
 $(B)/guest/fwd-32.elf: $(B)/guest/32/fwd_str.o $(B)/guest/32/fwd_bench.o $(B)/guest/32/fwd_policy.o
-$(B)/guest/svcstub-64.elf: $(B)/guest/64/svcstub_models.o $(B)/guest/64/service/ring_svc.o
-
-$(B)/guest/64/service/ring_svc.o: service/ring_svc.c | $(B)/.deps
-	@mkdir -p $(@D)
-	$(CC) -m64 $(GUEST_CFLAGS) -c $< -o $@
 
 TEST_DEPS += $(FWD_ELFS)
 BENCHES += tests/fwd/bench_fwd.py
@@ -24,4 +18,4 @@ $(B)/host/console_in_test: tests/host/console_in_test.c drivers/console_in.c inc
 		tests/host/console_in_test.c drivers/console_in.c
 HOST_TESTS += $(B)/host/console_in_test
 # The benchmark boots what these build.
-tests/fwd/bench_fwd.py: $(FWD_ELFS)
+tests/fwd/bench_fwd.py: $(FWD_ELFS) $(SVC_ELF)

@@ -82,7 +82,7 @@ static void test_fields_partitions(void)
 	CHECK(!strcmp(s->image, "service.elf") && s->entry == CONFIG_ENTRY_LONG64 && !s->initrd[0]);
 	CHECK(!strcmp(s->args, "loglevel=info \"quoted\" back\\slash"));
 	CHECK(s->unbacked == CONFIG_UNBACKED_ONES && s->console == CONFIG_CONSOLE_INCORE && s->nregions == 1);
-	CHECK(region_is(&s->region[0], 0x3f8, 8, CONFIG_PIO, CONFIG_INCORE, CONFIG_IRQ_NONE, true, "uart"));
+	CHECK(region_is(&s->region[0], 0x3f8, 8, CONFIG_PIO, CONFIG_INCORE, CONFIG_CONSOLE_IRQ, true, "uart"));
 	CHECK(s->line.header == 8 && s->line.args == 13 && s->region[0].line == 8);
 
 	CHECK(!strcmp(a->name, "alpha") && a->kind == CONFIG_GUEST && a->cpus == 0xe && a->ncpus == 3);

@@ -254,9 +254,54 @@ static int case_round_trip(struct rt_test *t)
 	return rt_done(t);
 }
 
+/* In place: begin fills the slot's id, status and len, end publishes; a full ring takes nothing.
+ * ring_svc_next copies a write's data and leaves a read's data bytes alone. */
+static int case_answer_in_place(struct rt_test *t)
+{
+	struct ring_access a = rt_access(RT_DEV_MMIO, KEEL_RING_READ, 4, 2, NULL, TMO);
+	u32 wv = 0x11223344;
+	struct ring_access w = rt_access(RT_DEV_MMIO, KEEL_RING_WRITE, 4, 1, &wv, TMO);
+	struct keel_ring_req q;
+	struct keel_ring_rsp *slot = NULL, filler = { .id = 5 };
+	u8 buf[8];
+	u64 id, wid;
+	u32 got;
+
+	if (rt_setup(t, suite, "answer_in_place", 0))
+		return rt_done(t);
+	id = rt_submit(t, &a);
+	wid = rt_submit(t, &w);
+	memset(&q, 0xa5, sizeof(q));
+	rt_take(t, &q);
+	RT_CHECK(&t->c, q.id == id && q.data[0] == 0xa5 && q.data[KEEL_RING_DATA_MAX - 1] == 0xa5,
+		 "a read's data bytes were copied out");
+	RT_CHECK(&t->c, ring_svc_answer_begin(&t->s, &q, KEEL_RING_OK, &slot) == 0 && slot,
+		 "begin refused");
+	RT_CHECK(&t->c, slot && slot->id == id && slot->status == KEEL_RING_OK && slot->len == 8,
+		 "slot id/status/len wrong");
+	RT_CHECK(&t->c, rt_get_index(&hdr(t)->rsp_prod) == 0, "begin published");
+	for (u32 i = 0; slot && i < 8; i++)
+		slot->data[i] = rt_pattern(id, q.addr, i);
+	ring_svc_answer_end(&t->s);
+	RT_CHECK(&t->c, rt_get_index(&hdr(t)->rsp_prod) == 1, "end did not publish");
+	RT_CHECK(&t->c, ring_wait(&t->w.ring, id, buf) == 0, "read not answered");
+	rt_expect_pattern(t, buf, id, a.addr, 8);
+	rt_take(t, &q);
+	memcpy(&got, q.data, 4);
+	RT_CHECK(&t->c, q.id == wid && got == wv, "a write's data was not copied (%#x)", got);
+	for (u32 i = 0; i < KEEL_RING_SLOTS; i++) /* the core consumed the first answer */
+		ring_svc_answer(&t->s, &filler);
+	slot = NULL;
+	RT_CHECK(&t->c, ring_svc_answer_begin(&t->s, &q, KEEL_RING_OK, &slot) == -KEEL_EBUSY && !slot &&
+		 rt_get_index(&hdr(t)->rsp_prod) == KEEL_RING_SLOTS + 1,
+		 "a full response ring took an answer");
+	return rt_done(t);
+}
+
 static int (*const cases[])(struct rt_test *) = {
 	case_attach_ok, case_attach_rejects, case_malformed, case_req_jump, case_req_back,
 	case_req_behind, case_answer_full, case_rsp_cons_ahead, case_answer_wait, case_round_trip,
+	case_answer_in_place,
 };
 
 int main(int argc, char **argv)

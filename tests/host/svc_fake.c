@@ -64,14 +64,25 @@ static void fk_pause(void *ctx)
 		sched_yield();
 }
 
-static void fk_sleep(void *ctx, bool (*ready)(struct svc *s), struct svc *s)
+static uint64_t fk_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void fk_sleep(void *ctx, bool (*ready)(struct svc *s), struct svc *s, uint32_t max_us)
 {
 	struct fake *f = ctx;
 	struct timespec ts;
+	uint64_t end = fk_now_us() + max_us;
 
 	pthread_mutex_lock(&f->lock);
 	f->sleeps++;
-	while (!ready(s) && !f->notified) {
+	if (max_us)
+		f->timed_sleeps++;
+	while (!ready(s) && !f->notified && (!max_us || fk_now_us() < end)) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 1000000;
 		if (ts.tv_nsec >= 1000000000) {

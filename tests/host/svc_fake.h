@@ -37,7 +37,7 @@ struct fake {
 	uint64_t calls[16];
 	struct fk_irq irq[FK_IRQS];
 	unsigned nirq;                 /* calls made; the first FK_IRQS are kept */
-	uint64_t pauses, sleeps;
+	uint64_t pauses, sleeps, timed_sleeps; /* timed: bounded by max_us */
 	char logs[FK_LOGS][200];
 	unsigned nlog;
 	int quiet;                     /* do not echo log lines */

@@ -431,6 +431,36 @@ static int case_irq_mode(void)
 	return world_end(&t, w, 0);
 }
 
+/* irq mode with the console's UART taking receive interrupts: the loop sleeps at most
+ * SVC_POLL_US at a time and polls console input at each wake, never spinning; typed input
+ * reaches the RBR without any access waking it. */
+static int case_irq_busy(void)
+{
+	struct tc t;
+	struct world *w = world_start(&t, "irq-mode-busy-model-naps", 0xf0, 0);
+	uint8_t ier = UART_IER_RDI, lsr = 0, rbr = 0;
+	int err = access_dev(w, D_UART, KEEL_RING_WRITE, 1, 1, 0, 0x3f8 + UART_IER, &ier, 5 * SECOND);
+	uint64_t sleeps, pauses, reads;
+
+	usleep(200000);
+	pthread_mutex_lock(&w->f.lock);
+	sleeps = w->f.timed_sleeps;
+	pauses = w->f.pauses;
+	reads = w->f.read_calls;
+	pthread_mutex_unlock(&w->f.lock);
+	fk_input(&w->f, 1, "z", 1);
+	usleep(3 * SVC_POLL_US);
+	err |= access_dev(w, D_UART, KEEL_RING_READ, 1, 1, 0, 0x3f8 + UART_LSR, &lsr, 5 * SECOND);
+	err |= access_dev(w, D_UART, KEEL_RING_READ, 1, 1, 0, 0x3f8, &rbr, 5 * SECOND);
+	world_stop(w);
+	/* 200 ms of naps of 10 ms: about 20, and far fewer than a spinning loop's passes */
+	TC_CHECK(&t, err == 0 && sleeps >= 5 && sleeps <= 40 && pauses == 0 && reads >= sleeps / 2,
+		 "err %d timed sleeps %llu pauses %llu console reads %llu", err,
+		 (unsigned long long)sleeps, (unsigned long long)pauses, (unsigned long long)reads);
+	TC_CHECK(&t, (lsr & UART_LSR_DR) && rbr == 'z', "lsr %#x rbr %#x", lsr, rbr);
+	return world_end(&t, w, 0);
+}
+
 /* A wild req_prod breaks the ring: the loop stops with -KEEL_ERANGE and says so. */
 static int case_broken(void)
 {
@@ -451,7 +481,7 @@ int main(void)
 {
 	int failed = case_late_attach() + case_testdev() + case_counter() + case_posted() +
 		     case_silent() + case_late() + case_nosuch() + case_uart() + case_two_producers() +
-		     case_irq_mode() + case_broken();
+		     case_irq_mode() + case_irq_busy() + case_broken();
 
 	return failed ? 1 : 0;
 }

@@ -116,6 +116,35 @@ static void test_broken(const u8 *bz, u64 len, u8 *ram)
 	free(c);
 }
 
+/* The command line Keel builds: every default of docs/linux.md, the measured TSC frequency, the
+ * restart count after a restart, the configuration's args last (so they win). */
+static void test_cmdline(void)
+{
+	static const char *const defaults[] = {
+		"console=ttyS0,115200", "earlyprintk=serial,ttyS0,115200", "acpi=off", "pci=off",
+		"nokaslr", "no5lvl", "tsc=reliable", "8250.nr_uarts=1", "panic=-1", "reboot=t",
+	};
+	char buf[LINUX_CMDLINE_MAX], word[64], d[LINUX_CMDLINE_MAX + 64];
+	int ok = linux_cmdline(buf, sizeof(buf), 999974, "keeltest.cpus=2 quiet", 0) == 0;
+	size_t n = strlen(buf);
+	for (unsigned i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		snprintf(word, sizeof(word), " %s ", defaults[i]);
+		snprintf(d, sizeof(d), " %s", buf);
+		ok = ok && strstr(d, word);
+	}
+	const char *args = " keeltest.cpus=2 quiet";
+	ok = ok && strstr(buf, " tsc_early_khz=999974 ") && !strstr(buf, "keel.restart") &&
+	     n > strlen(args) && !strcmp(buf + n - strlen(args), args);
+	snprintf(d, sizeof(d), "'%s'", buf);
+	verdict("cmdline-defaults", ok, d);
+	ok = linux_cmdline(buf, sizeof(buf), 2096000, "", 3) == 0;
+	n = strlen(buf);
+	snprintf(d, sizeof(d), "'%s'", buf);
+	const char *tail = " tsc_early_khz=2096000 keel.restart=3";
+	verdict("cmdline-restart", ok && n > strlen(tail) && !strcmp(buf + n - strlen(tail), tail), d);
+	verdict("cmdline-buffer-full", linux_cmdline(buf, 64, 1000000, "", 0) < 0, "accepted");
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "build/linux";
@@ -132,5 +161,6 @@ int main(int argc, char **argv)
 	u8 *ram = calloc(1, RAM);
 	test_debian(bz, len, rd, rdlen, ram);
 	test_broken(bz, len, ram);
+	test_cmdline();
 	return failed != 0;
 }

@@ -9,7 +9,18 @@ describes, never read from Keel's code:
 - leaf 1: ECX.VMX[5] clear, ECX.HV[31] set, ECX.OSXSAVE[27] = CR4.OSXSAVE, EBX[31:24] = the
   vCPU's index (its local APIC ID); the virtual local APIC is an xAPIC with TSC-deadline mode:
   EDX.APIC[9] set, ECX.x2APIC[21] clear, ECX.TSC-Deadline[24] set;
-- leaf 6: EAX.ARAT[2] set (the virtual APIC timer runs in every C-state);
+- the features docs/linux.md ("CPUID and MSRs") lists as hidden, because Keel does not
+  virtualise their MSRs or instructions: leaf 1 ECX DTES64[2], MONITOR[3], DS-CPL[4], SMX[6],
+  EIST[7], TM2[8], PDCM[15]; EDX MCE[7], MCA[14], DS[21], ACPI[22], TM[29], PBE[31]; leaf 5
+  (MONITOR/MWAIT) and leaf 0Ah (architectural PMU) all zero; leaf 7.0 EBX SGX[2], RDT-M[12],
+  RDT-A[15], Intel PT[25], ECX WAITPKG[5], CET_SS[7], LA57[16], SGX_LC[30], EDX PCONFIG[18],
+  CET_IBT[20] and 26-31 (IBRS/IBPB, STIBP, L1D_FLUSH, IA32_ARCH_CAPABILITIES,
+  IA32_CORE_CAPABILITIES, SSBD); leaf 0Dh.1 EAX XSAVES[3], ECX and EDX zero; 8000_0001h ECX
+  PerfCtrExtCore[23], PerfCtrExtNB[24], PerfCtrExtLLC[28]; 8000_0007h EDX all but
+  TscInvariant[8]; 8000_0008h EBX all but CLZERO[0], RstrFpErrPtrs[2], WBNOINVD[9]; 8000_001Fh
+  (SME/SEV) all zero;
+- leaf 6: EAX.ARAT[2] set and nothing else in any register (the virtual APIC timer runs in
+  every C-state; no thermal or power MSRs);
 - leaf 7.0: ECX.OSPKE[4] = CR4.PKE, EBX.IA32_TSC_ADJUST[1] clear;
 - leaf 0Bh: EDX = the x2APIC ID, the vCPU's index;
 - 8000_0001h ECX.SVM[2] clear; 8000_000Ah all zero;
@@ -51,24 +62,35 @@ def bits(x, clear=0, set_=0):
     return (x & ~clear) | set_
 
 
+def mask(*positions):
+    return sum(1 << p for p in positions)
+
+
 def expected(leaf, sub, host, cr4, vcpu):
     a, b, c, d = host
     if leaf == 1:
-        c = bits(c, clear=(1 << 5) | (1 << 21) | (1 << 27), set_=(1 << 31) | (1 << 24))
+        c = bits(c, clear=mask(2, 3, 4, 5, 6, 7, 8, 15, 21, 27), set_=mask(31, 24))
         c |= ((cr4 >> 18) & 1) << 27
         b = (b & 0x00FFFFFF) | (vcpu << 24)
-        d |= 1 << 9
+        d = bits(d, clear=mask(7, 14, 21, 22, 29, 31), set_=mask(9))
+    elif leaf in (5, 0xA, 0x8000000A, 0x8000001F):
+        a = b = c = d = 0
     elif leaf == 6:
-        a |= 1 << 2
+        a, b, c, d = mask(2), 0, 0, 0
     elif leaf == 7 and sub == 0:
-        c = bits(c, clear=1 << 4) | (((cr4 >> 22) & 1) << 4)
-        b &= ~(1 << 1)
+        b = bits(b, clear=mask(1, 2, 12, 15, 25))
+        c = bits(c, clear=mask(4, 5, 7, 16, 30)) | (((cr4 >> 22) & 1) << 4)
+        d = bits(d, clear=mask(18, 20, 26, 27, 28, 29, 30, 31))
+    elif leaf == 0xD and sub == 1:
+        a, c, d = bits(a, clear=mask(3)), 0, 0
     elif leaf == 0xB:
         d = vcpu
     elif leaf == 0x80000001:
-        c &= ~(1 << 2)
-    elif leaf == 0x8000000A:
-        a = b = c = d = 0
+        c = bits(c, clear=mask(2, 23, 24, 28))
+    elif leaf == 0x80000007:
+        d &= mask(8)
+    elif leaf == 0x80000008:
+        b &= mask(0, 2, 9)
     return [a, b, c, d]
 
 

@@ -173,9 +173,13 @@ struct vcpu {
 				   * end the guest's run; they stay pending until it unmasks (SVM:
 				   * host IF = 1 inside the GIF = 0 window; VMX always exits) */
 	struct vlapic *lapic;     /* the virtual local APIC (vmm/vlapic.c) */
+	u64 mtrr_def;             /* IA32_MTRR_DEF_TYPE as the guest wrote it (VCPU_MTRR_DEF_RESET) */
 	u64 stat[KEEL_STAT_COUNT];
 	struct vcpu_cpuid cpuid[VCPU_CPUID_SLOTS];
 };
+
+/* MTRRs enabled, default type write-back: what firmware leaves (SDM Vol. 3A 11.11.2.1). */
+#define VCPU_MTRR_DEF_RESET 0x806ull
 
 #define VCPU_DIRTY_RIP    0x1u
 #define VCPU_DIRTY_RSP    0x2u
