@@ -15,7 +15,12 @@
 
 #define UNBACKED_LOG_MAX 64
 
-static u64 ones(unsigned size) { return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1; }
+static u64 ones(unsigned size)
+{
+	static const u64 mask[8] = { 0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffffull,
+				     0xffffffffffffull, 0xffffffffffffffull };
+	return size >= 8 ? ~0ull : mask[size];
+}
 
 static const char *access_space(enum region_space space)
 {
@@ -174,15 +179,35 @@ access_one_routed(struct vcpu *v, struct region *r, enum region_space space, u64
 	return res;
 }
 
-enum access_result access_one(struct vcpu *v, enum region_space space, u64 addr, unsigned size,
-			      bool write, u64 *val)
+static inline enum access_result access_one_incore(struct vcpu *v, struct region *r, u64 addr,
+						   unsigned size, bool write, u64 *val)
 {
-	struct region *r = region_find(&v->part->regions, space, addr, size);
-	if (!r || r->kind != REGION_INCORE)
-		return access_one_routed(v, r, space, addr, size, write, val);
 	if (write)
 		r->ops->write(r->dev, v, addr - r->base, size, *val & ones(size));
 	else
 		*val = r->ops->read(r->dev, v, addr - r->base, size) & ones(size);
 	return ACCESS_DONE;
+}
+
+/* Past the hint: the scan, and whatever the region is. */
+static __attribute__((noinline)) enum access_result
+access_one_found(struct vcpu *v, enum region_space space, u64 addr, unsigned size, bool write,
+		 u64 *val)
+{
+	struct region *r = region_scan(&v->part->regions, space, addr, size);
+	if (!r || r->kind != REGION_INCORE)
+		return access_one_routed(v, r, space, addr, size, write, val);
+	return access_one_incore(v, r, addr, size, write, val);
+}
+
+/* The hint in line and the in-core device called from here: the common case makes no call
+ * but the device's, so its frame is small. */
+enum access_result access_one(struct vcpu *v, enum region_space space, u64 addr, unsigned size,
+			      bool write, u64 *val)
+{
+	struct region *r = region_hint(&v->part->regions, space, addr, size);
+	if (__builtin_expect(!r || r->kind != REGION_INCORE, 0))
+		return r ? access_one_routed(v, r, space, addr, size, write, val)
+			 : access_one_found(v, space, addr, size, write, val);
+	return access_one_incore(v, r, addr, size, write, val);
 }

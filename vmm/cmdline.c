@@ -99,6 +99,14 @@ static bool opt_lencheck(struct keel_opts *o, const char *v)
 	return true;
 }
 
+static bool opt_irqcheck(struct keel_opts *o, const char *v)
+{
+	if (strcmp(v, "0") && strcmp(v, "1"))
+		return false;
+	o->irqcheck = v[0] == '1';
+	return true;
+}
+
 static bool opt_canaries(struct keel_opts *o, const char *v)
 {
 	if (strcmp(v, "0") && strcmp(v, "1"))
@@ -117,6 +125,7 @@ static const struct opt opts[] = {
 	{ "guest_mem", opt_guest_mem, "an even number of MiB, at least 4" },
 	{ "guest_vcpus", opt_guest_vcpus, "1-16 vCPUs per partition" },
 	{ "lencheck", opt_lencheck, "0|1" },
+	{ "irqcheck", opt_irqcheck, "0|1" },
 	{ "virt_selftest", opt_virt_selftest, "0|1" },
 	{ "canaries", opt_canaries, "0|1" },
 };

@@ -272,4 +272,9 @@ void partition_report(const struct partition *p)
 		(unsigned long long)partition_stat(p, KEEL_STAT_FWD_FAILED),
 		(unsigned long long)partition_stat(p, KEEL_STAT_INTR_INJECTED),
 		(unsigned long long)partition_stat(p, KEEL_STAT_HALT_SLEEPS));
+	if (!virq_check_on)
+		return;
+	pr_info("partition %s: irqcheck: %llu entries without interrupt passes checked, %llu missed "
+		"work", p->name, (unsigned long long)partition_stat(p, KEEL_STAT_IRQ_CHECKED),
+		(unsigned long long)partition_stat(p, KEEL_STAT_IRQ_MISSED));
 }

@@ -11,6 +11,7 @@
 #include <keel/partition.h>
 #include <keel/printk.h>
 #include <keel/vcpu_run.h>
+#include <keel/virq.h>
 #include <arch/exit.h>
 #include <arch/insn.h>
 #include <arch/io.h>
@@ -189,6 +190,7 @@ unsigned vmm_run(const struct keel_config *boot_cfg)
 	if (virt_select() || run_enable_all(ncpu))
 		return 1;
 	insn_check_set(boot_opts()->lencheck);
+	virq_check_set(boot_opts()->irqcheck);
 	lapic_timer_calibrate();
 	failed = run_create(c, ncpu);
 	if (fwd_setup(c))

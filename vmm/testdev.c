@@ -3,6 +3,7 @@
  * or the port block (include/abi/testdev.h). */
 #include <keel/testdev.h>
 #include <keel/string.h>
+#include <keel/unaligned.h>
 #include <keel/virq.h>
 #include <arch/vcpu.h>
 #include <keel/partition.h>
@@ -75,7 +76,7 @@ static u64 testdev_read(void *dev, struct vcpu *v, u64 off, unsigned size)
 	(void)v;
 	if (!testdev_is_data(off, size))
 		return testdev_is_reg(off, size) ? testdev_ctrl_read(t, off) : ~0ull;
-	memcpy(&val, t->mem + off, size);
+	val = get_le(t->mem + off, size); /* size is 1, 2, 4 or 8 (struct region_ops) */
 	testdev_log(t, testdev_info(off, size, KEEL_TESTDEV_DIR_READ), val);
 	return val;
 }
@@ -107,7 +108,7 @@ static void testdev_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64
 			testdev_ctrl_write(t, off, (u32)val);
 		return;
 	}
-	memcpy(t->mem + off, &val, size);
+	put_le(t->mem + off, size, val);
 	testdev_log(t, testdev_info(off, size, KEEL_TESTDEV_DIR_WRITE), val);
 }
 

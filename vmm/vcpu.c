@@ -5,6 +5,7 @@
 #include <keel/partition.h>
 #include <keel/printk.h>
 #include <keel/virq.h>
+#include <keel/vlapic.h>
 #include <arch/exit.h>
 #include <arch/io.h>
 #include <arch/lapic.h>
@@ -25,6 +26,8 @@ static void vcpu_deliver(struct vcpu *v)
 void vcpu_kick(struct vcpu *v)
 {
 	WRITE_ONCE(v->kick, true);
+	if (v->lapic)
+		vlapic_touch(v->lapic);
 	struct percpu *c = percpu_get(v->pcpu);
 	/* a fixed IPI makes a CPU in guest mode exit (external-interrupt exiting, SVM INTR) and
 	 * wakes one halted in virq_halt or a start-up wait */
@@ -61,10 +64,14 @@ void vcpu_loop(struct vcpu *v)
 	__asm__ volatile("cli" ::: "memory");
 	partition_vcpu_started(v);
 	while (!READ_ONCE(v->stopped)) {
-		if (!virq_before_entry(v))
-			continue;
-		vcpu_deliver(v);
-		virq_inject(v);
+		if (__builtin_expect(virq_quiet(v), 1)) {
+			vcpu_deliver(v);
+		} else {
+			if (!virq_before_entry(v))
+				continue;
+			vcpu_deliver(v);
+			virq_inject(v);
+		}
 		if (v->tsc_dirty) {
 			virt->vcpu_set_tsc_offset(v, v->part->tsc_offset);
 			v->tsc_dirty = false;

@@ -8,6 +8,7 @@
 #include <keel/errno.h>
 #include <keel/fwd.h>
 #include <keel/partition.h>
+#include <keel/printk.h>
 #include <arch/cpu.h>
 #include <arch/exit.h>
 #include <arch/lapic.h>
@@ -177,6 +178,9 @@ static void virq_wait_start(struct vcpu *v)
 bool virq_before_entry(struct vcpu *v)
 {
 	u64 next;
+	/* a full barrier before the passes read anything a later change would touch */
+	__atomic_exchange_n(&v->lapic->touched, 0, __ATOMIC_SEQ_CST);
+	v->lapic->quiet = false;
 	if (virq_service(v, &next)) {
 		v->lapic->next = next;
 		return true;
@@ -211,6 +215,7 @@ void virq_inject(struct vcpu *v)
 		l->window = want_intr || want_nmi;
 	}
 	virq_arm(l, l->next);
+	l->quiet = src == SRC_NONE && !want_nmi && !l->window;
 }
 
 void virq_nmi_window(struct vcpu *v)
@@ -226,6 +231,7 @@ void virq_nmi_window(struct vcpu *v)
 bool virq_halt(struct vcpu *v)
 {
 	struct vlapic *l = v->lapic;
+	l->quiet = false;
 	for (;;) {
 		u64 next;
 		int vector;
@@ -243,6 +249,7 @@ bool virq_halt(struct vcpu *v)
 bool virq_halt_off(struct vcpu *v)
 {
 	struct vlapic *l = v->lapic;
+	l->quiet = false;
 	partition_vcpu_halted(v);
 	virq_arm(l, 0);
 	for (;;) {
@@ -259,8 +266,55 @@ bool virq_halt_off(struct vcpu *v)
 	}
 }
 
+bool virq_check_on;
+
+void virq_check_set(bool on) { virq_check_on = on; }
+
+/* What a full pass would find to do at `now`, found without doing it; NULL when nothing. */
+static const char *virq_due(struct vcpu *v, u64 now)
+{
+	struct vlapic *l = v->lapic;
+	int vector;
+	if (READ_ONCE(l->lc_reset) || READ_ONCE(l->lc_start) ||
+	    __atomic_load_n(&l->lc_state, __ATOMIC_ACQUIRE) != LC_RUNNING)
+		return "start-up work";
+	if (*l->timer_flag)
+		return "the physical timer fired";
+	u64 next = l->timer_deadline;
+	if (v->id == 0 && v->part->irq) {
+		u64 pit = vpit_next(&v->part->irq->pit);
+		if (pit && (!next || pit < next))
+			next = pit;
+	}
+	if (next && now >= next)
+		return "a timer is due";
+	if (next != l->next)
+		return "a timer was set without a mark";
+	if (__atomic_load_n(&l->nmi_pending, __ATOMIC_ACQUIRE) || l->window)
+		return "an NMI or a window";
+	return virq_source(v, &vector) != SRC_NONE ? "an interrupt is pending" : NULL;
+}
+
+/* irqcheck: an entry without the passes is checked against what they would have found. A
+ * change seen half-way (still under way, or already marked) is left to its mark: the next
+ * entry runs the passes, and a kick IPI ends the guest's run if it already started. */
+void virq_check(struct vcpu *v, u64 now)
+{
+	struct vlapic *l = v->lapic;
+	v->stat[KEEL_STAT_IRQ_CHECKED]++;
+	const char *why = virq_due(v, now);
+	if (!why || __atomic_load_n(&l->posting, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&l->touched, __ATOMIC_ACQUIRE))
+		return;
+	if (v->stat[KEEL_STAT_IRQ_MISSED]++ < 8)
+		pr_err("%s: vcpu %u: entered without the interrupt passes, but %s (rip %#llx)",
+		       v->part->name, v->id, why, (unsigned long long)v->regs.rip);
+}
+
 void virq_vcpu_begin(struct vcpu *v)
 {
+	v->lapic->timer_flag = lapic_timer_flag();
+	v->lapic->quiet = false;
 	v->host_intr = true;
 	if (v->lapic->lc_state != LC_RUNNING)
 		virt->vcpu_wait_sipi(v);

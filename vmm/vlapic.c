@@ -70,6 +70,7 @@ void vlapic_reset(struct vlapic *l)
 	__atomic_store_n(&l->esr_pending, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->nmi_pending, 0, __ATOMIC_RELAXED);
 	l->tpr = l->ldr = l->esr = l->icr_lo = l->icr_hi = l->tmict = l->tdcr = 0;
+	l->tpr_set = true;
 	l->dfr = 0xffffffffu;
 	l->svr = 0xff;
 	for (int i = 0; i < LVT_COUNT; i++)
@@ -77,6 +78,7 @@ void vlapic_reset(struct vlapic *l)
 	if (l->v->id == 0)
 		l->lvt[LVT_LINT0] = (u32)DM_EXTINT << 8;
 	l->timer_deadline = l->timer_period = l->tsc_deadline = 0;
+	vlapic_touch(l);
 }
 
 int vlapic_create(struct vcpu *v)
@@ -104,11 +106,13 @@ void vlapic_set_irr(struct vlapic *l, u8 vector, bool level)
 		return;
 	}
 	u32 w = vector >> 5, b = 1u << (vector & 31);
+	vlapic_change_begin(l);
 	if (level)
 		__atomic_fetch_or(&l->tmr[w], b, __ATOMIC_RELAXED);
 	else
 		__atomic_fetch_and(&l->tmr[w], ~b, __ATOMIC_RELAXED);
 	__atomic_fetch_or(&l->irr[w], b, __ATOMIC_RELEASE);
+	vlapic_change_end(l);
 }
 
 int vlapic_pending(const struct vlapic *l)
@@ -149,10 +153,13 @@ void vlapic_error(struct vlapic *l, u32 esr_bit)
 	}
 }
 
-u8 vlapic_get_cr8(const struct vlapic *l) { return (u8)(l->tpr >> 4); }
 
 /* MOV to CR8 writes TPR[7:4] and clears TPR[3:0] (SDM Vol. 3A 10.8.6.1). */
-void vlapic_set_cr8(struct vlapic *l, u8 val) { l->tpr = (u32)(val & 0xf) << 4; }
+void vlapic_set_cr8(struct vlapic *l, u8 val)
+{
+	l->tpr = (u32)(val & 0xf) << 4;
+	vlapic_touch(l);
+}
 
 /* The 8259's INTR reaches the CPU through LINT0 in ExtINT mode (10.5.1). */
 bool vlapic_accepts_extint(const struct vlapic *l)
@@ -214,7 +221,10 @@ static void vlapic_write_svr(struct vlapic *l, u32 val)
 static void vlapic_write_reg(struct vlapic *l, u32 reg, u32 val)
 {
 	switch (reg) {
-	case APIC_TPR: l->tpr = val & 0xff; return;
+	case APIC_TPR:
+		l->tpr = val & 0xff;
+		l->tpr_set = true;
+		return;
 	case APIC_EOI: vlapic_eoi(l); return;
 	case APIC_LDR: l->ldr = val & 0xff000000u; return;
 	case APIC_DFR: l->dfr = val | 0x0fffffffu; return;
@@ -255,6 +265,7 @@ static void vlapic_mmio_write(void *dev, struct vcpu *v, u64 off, unsigned size,
 		return;
 	}
 	vlapic_write_reg(v->lapic, (u32)(off >> 4), (u32)val);
+	vlapic_touch(v->lapic);
 }
 
 const struct region_ops vlapic_ops = { vlapic_mmio_read, vlapic_mmio_write };

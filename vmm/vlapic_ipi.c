@@ -88,11 +88,13 @@ static void vlapic_log_drop(struct partition *p, const struct apic_msg *m, const
 /* INIT makes the vCPU wait for a start-up IPI whatever it was doing (SDM Vol. 3A 8.4.1). */
 static void vlapic_lc_init(struct vlapic *t)
 {
+	vlapic_change_begin(t);
 	spin_lock(&t->lc_lock);
 	t->lc_reset = true;
 	t->lc_start = false;
 	__atomic_store_n(&t->lc_state, LC_WAIT_SIPI, __ATOMIC_RELEASE);
 	spin_unlock(&t->lc_lock);
+	vlapic_change_end(t);
 }
 
 void vlapic_lc_running(struct vlapic *t)
@@ -108,6 +110,7 @@ void vlapic_lc_running(struct vlapic *t)
 static bool vlapic_lc_sipi(struct vlapic *t, u8 vector)
 {
 	bool taken = false;
+	vlapic_change_begin(t);
 	spin_lock(&t->lc_lock);
 	if (t->lc_state == LC_WAIT_SIPI) {
 		t->lc_start = true;
@@ -117,6 +120,7 @@ static bool vlapic_lc_sipi(struct vlapic *t, u8 vector)
 		taken = true;
 	}
 	spin_unlock(&t->lc_lock);
+	vlapic_change_end(t);
 	return taken;
 }
 
@@ -131,7 +135,9 @@ static void vlapic_accept(struct vcpu *t, const struct apic_msg *m)
 		vlapic_set_irr(l, m->vector, m->level);
 		break;
 	case DM_NMI:
+		vlapic_change_begin(l);
 		__atomic_store_n(&l->nmi_pending, 1, __ATOMIC_RELEASE);
+		vlapic_change_end(l);
 		break;
 	case DM_INIT:
 		vlapic_lc_init(l);

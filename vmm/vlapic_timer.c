@@ -102,6 +102,7 @@ int vlapic_timer_deadline_write(struct vcpu *v, u64 val)
 	l->tsc_deadline = val;
 	l->timer_period = 0;
 	l->timer_deadline = val ? (val - v->part->tsc_offset) | !(val - v->part->tsc_offset) : 0;
+	vlapic_touch(l);
 	return 0;
 }
 

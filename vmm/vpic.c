@@ -25,14 +25,19 @@ void vpic_init(struct vpic *pic, struct partition *p)
 	}
 }
 
+/* The 8259's output is vCPU 0's to take: its entry passes read the chips (vmm/virq.c). */
+static struct vlapic *vpic_reader(const struct vpic *pic) { return pic->p->vcpu[0]->lapic; }
+
 void vpic_reset(struct vpic *pic)
 {
+	vlapic_change_begin(vpic_reader(pic));
 	spin_lock(&pic->lock);
 	for (int i = 0; i < 2; i++) {
 		struct vpic_chip *c = &pic->chip[i];
 		*c = (struct vpic_chip){ .pic = pic, .imr = 0xff, .lines = c->lines };
 	}
 	spin_unlock(&pic->lock);
+	vlapic_change_end(vpic_reader(pic));
 }
 
 /* Priority order starts at `prio` (IR0 first until a rotation). */
@@ -84,10 +89,12 @@ static void vpic_cascade(struct vpic *pic)
 
 void vpic_set_irq(struct vpic *pic, u32 irq, bool high)
 {
+	vlapic_change_begin(vpic_reader(pic));
 	spin_lock(&pic->lock);
 	chip_line(&pic->chip[irq >> 3], irq & 7, high);
 	vpic_cascade(pic);
 	spin_unlock(&pic->lock);
+	vlapic_change_end(vpic_reader(pic));
 }
 
 bool vpic_output(struct vpic *pic)
@@ -223,6 +230,7 @@ static u64 vpic_read(void *dev, struct vcpu *v, u64 off, unsigned size)
 	u8 val;
 	(void)v;
 	(void)size;
+	vlapic_change_begin(vpic_reader(pic));
 	spin_lock(&pic->lock);
 	if (c->poll && !off)
 		val = chip_poll(pic, c);
@@ -232,6 +240,7 @@ static u64 vpic_read(void *dev, struct vcpu *v, u64 off, unsigned size)
 		val = c->read_isr ? c->isr : c->irr;
 	vpic_cascade(pic);
 	spin_unlock(&pic->lock);
+	vlapic_change_end(vpic_reader(pic));
 	return val;
 }
 
@@ -242,6 +251,7 @@ static void vpic_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 va
 	u8 b = (u8)val;
 	(void)v;
 	(void)size;
+	vlapic_change_begin(vpic_reader(pic));
 	spin_lock(&pic->lock);
 	if (off & 1)
 		chip_write_data(c, b);
@@ -254,6 +264,7 @@ static void vpic_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 va
 	vpic_cascade(pic);
 	bool out = chip_request(&pic->chip[0]) >= 0;
 	spin_unlock(&pic->lock);
+	vlapic_change_end(vpic_reader(pic));
 	if (out)
 		vlapic_kick(pic->p->vcpu[0]);
 }
@@ -273,9 +284,11 @@ static void vpic_elcr_write(void *dev, struct vcpu *v, u64 off, unsigned size, u
 	struct vpic *pic = dev;
 	(void)v;
 	(void)size;
+	vlapic_change_begin(vpic_reader(pic));
 	spin_lock(&pic->lock);
 	pic->chip[off & 1].elcr = (u8)val & elcr_writable[off & 1];
 	spin_unlock(&pic->lock);
+	vlapic_change_end(vpic_reader(pic));
 }
 
 const struct region_ops vpic_elcr_ops = { vpic_elcr_read, vpic_elcr_write };

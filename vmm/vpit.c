@@ -7,7 +7,9 @@
 #include <keel/partition.h>
 #include <keel/string.h>
 #include <keel/time.h>
+#include <keel/vlapic.h>
 #include <arch/cpu.h>
+#include <arch/vcpu.h>
 
 #define PIT_HZ 1193182ull
 #define REFRESH_NS 15085 /* port 0x61 bit 4 toggles every 15.085 us */
@@ -27,6 +29,8 @@ void vpit_init(struct vpit *pit, struct partition *p)
 
 void vpit_reset(struct vpit *pit)
 {
+	struct vlapic *reader = pit->p->vcpu[0]->lapic; /* vCPU 0's passes fire channel 0 */
+	vlapic_change_begin(reader);
 	spin_lock(&pit->lock);
 	memset(pit->ch, 0, sizeof(pit->ch));
 	pit->port61 = 0;
@@ -35,6 +39,7 @@ void vpit_reset(struct vpit *pit)
 		pit->ch[i].rw = 3;
 	}
 	spin_unlock(&pit->lock);
+	vlapic_change_end(reader);
 }
 
 static bool pit_gate(const struct vpit *pit, int i) { return i != 2 || (pit->port61 & 1); }
@@ -173,14 +178,17 @@ static u64 vpit_read(void *dev, struct vcpu *v, u64 off, unsigned size)
 static void vpit_write(void *dev, struct vcpu *v, u64 off, unsigned size, u64 val)
 {
 	struct vpit *pit = dev;
+	struct vlapic *reader = pit->p->vcpu[0]->lapic; /* vCPU 0's passes fire channel 0 */
 	(void)v;
 	(void)size;
+	vlapic_change_begin(reader);
 	spin_lock(&pit->lock);
 	if (off == 3)
 		pit_control(pit, (u8)val, rdtsc());
 	else
 		pit_write_count(pit, (int)off, (u8)val, rdtsc());
 	spin_unlock(&pit->lock);
+	vlapic_change_end(reader);
 }
 
 const struct region_ops vpit_ops = { vpit_read, vpit_write };
@@ -228,6 +236,14 @@ static void vpit_port61_write(void *dev, struct vcpu *v, u64 off, unsigned size,
 }
 
 const struct region_ops vpit_port61_ops = { vpit_port61_read, vpit_port61_write };
+
+u64 vpit_next(struct vpit *pit)
+{
+	spin_lock(&pit->lock);
+	u64 next = pit->ch[0].next_irq;
+	spin_unlock(&pit->lock);
+	return next;
+}
 
 /* Channel 0's rising edges: one per period in modes 2 and 3, one at terminal count otherwise.
  * Edges missed while nobody looked are not queued: one IRQ 0 stands for them. */

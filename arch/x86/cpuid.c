@@ -188,17 +188,64 @@ static inline void cpuid_emulate(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 	cpuid_per_vcpu(v, leaf, sub, out);
 }
 
-/* RIP first: nothing then lives across that call, and a fault leaves the registers alone. */
-enum exit_action exit_cpuid(struct vcpu *v)
+/* Leaves whose answer depends on the leaf alone (no subleaf in ECX, no state besides the
+ * guest's CR4.OSXSAVE in leaf 1): the host's values and Keel's changes are fixed once the
+ * vCPU runs. Leaf 2 is left out (old processors count its repeats). */
+static bool cpuid_fixed(u32 leaf)
 {
-	u32 out[4];
-	if (exit_skip_insn(v))
-		return EXIT_RESUME;
-	cpuid_emulate(v, (u32)v->regs.gpr[VCPU_RAX], (u32)v->regs.gpr[VCPU_RCX], out);
+	switch (leaf) {
+	case 0: case 1: case 3: case 5: case 6: case 0xa: case CPUID_TSC_LEAF: case CPUID_FREQ_LEAF:
+	case 0x80000000: case 0x80000001: case 0x80000002: case 0x80000003: case 0x80000004:
+	case 0x80000005: case 0x80000006: case 0x80000007: case 0x80000008: case 0x8000000a:
+	case KEEL_CPUID_BASE: case KEEL_CPUID_BASE + 1: case KEEL_CPUID_TIMING:
+		return true;
+	}
+	return false;
+}
+
+static inline struct vcpu_cpuid *cpuid_slot(struct vcpu *v, u32 leaf)
+{
+	return &v->cpuid[(leaf ^ (leaf >> 28)) & (VCPU_CPUID_SLOTS - 1)];
+}
+
+static void cpuid_set_regs(struct vcpu *v, const u32 out[4])
+{
 	v->regs.gpr[VCPU_RAX] = out[EAX];
 	v->regs.gpr[VCPU_RBX] = out[EBX];
 	v->regs.gpr[VCPU_RCX] = out[ECX];
 	v->regs.gpr[VCPU_RDX] = out[EDX];
 	v->dirty |= VCPU_DIRTY_RAX;
+}
+
+/* Computes the answer, and keeps it when the leaf's answer is fixed. */
+static __attribute__((noinline)) void cpuid_compute(struct vcpu *v, u32 leaf)
+{
+	u32 out[4];
+	cpuid_emulate(v, leaf, (u32)v->regs.gpr[VCPU_RCX], out);
+	/* at loglevel=debug every call logs the host's values (tests/guest/suite/cpuid_check.py) */
+	if (cpuid_fixed(leaf) && log_get_level() < LOG_DEBUG) {
+		struct vcpu_cpuid *c = cpuid_slot(v, leaf);
+		*c = (struct vcpu_cpuid){ .leaf = leaf, .valid = true, .osxsave = leaf == 1,
+					  .out = { out[EAX], out[EBX], out[ECX], out[EDX] } };
+		if (leaf == 1)
+			c->out[ECX] &= ~CPUID1_ECX_OSXSAVE;
+	}
+	cpuid_set_regs(v, out);
+}
+
+/* RIP first: nothing then lives across that call, and a fault leaves the registers alone. */
+enum exit_action exit_cpuid(struct vcpu *v)
+{
+	if (exit_skip_insn(v))
+		return EXIT_RESUME;
+	u32 leaf = (u32)v->regs.gpr[VCPU_RAX];
+	const struct vcpu_cpuid *c = cpuid_slot(v, leaf);
+	if (__builtin_expect(!c->valid || c->leaf != leaf, 0)) {
+		cpuid_compute(v, leaf);
+		return EXIT_RESUME;
+	}
+	cpuid_set_regs(v, c->out);
+	if (c->osxsave && (virt->vcpu_get_cr4(v) & CR4_OSXSAVE)) /* SDM Vol. 2A CPUID, ECX 27 */
+		v->regs.gpr[VCPU_RCX] |= CPUID1_ECX_OSXSAVE;
 	return EXIT_RESUME;
 }

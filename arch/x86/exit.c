@@ -80,23 +80,6 @@ enum exit_action exit_fatal(struct vcpu *v, const char *fmt, ...)
 	return EXIT_STOP;
 }
 
-/* With lencheck=1 every length the hardware reported is held against Keel's decoder (VMX:
- * all instruction exits; SVM: with NRIPS), as pio.c does for port I/O. */
-int exit_skip_insn(struct vcpu *v)
-{
-	u32 len = v->exit.insn_len;
-	if (!len) {
-		int rc = insn_length(v, &len);
-		if (rc)
-			return rc;
-	} else if (insn_check_enabled()) {
-		insn_check_length(v, len);
-	}
-	vcpu_set_rip(v, v->regs.rip + len);
-	virt->vcpu_clear_shadow(v);
-	return 0;
-}
-
 static enum exit_action exit_none(struct vcpu *v)
 {
 	(void)v;

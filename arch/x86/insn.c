@@ -115,16 +115,37 @@ static inline unsigned memo_slot(u64 rip)
 	return (unsigned)((rip * 0x9e3779b97f4a7c15ull) >> 61); /* INSN_MEMO_SLOTS = 8 */
 }
 
-/* Whether every byte the memo's fetch read is unchanged. */
+static const u64 memo_nothing; /* what unused fixed dependencies read, under a zero mask */
+
+static inline u64 dep_diff(const struct insn_dep *p)
+{
+	u64 now;
+	__builtin_memcpy(&now, p->p, sizeof(now));
+	return (now ^ p->val) & p->mask;
+}
+
+/* Whether every byte the memo's fetch read is unchanged. The first INSN_DEPS_FIXED entries
+ * are always compared (unused ones read memo_nothing under a zero mask), the next one (4 KiB
+ * pages) unrolled too when there is one, the rest in a loop. */
 static inline bool memo_deps_hold(const struct insn_memo *m)
 {
-	for (const struct insn_dep *p = m->dep, *end = p + m->ndeps; p < end; p++) {
-		u64 now;
-		__builtin_memcpy(&now, p->p, sizeof(now));
-		if ((now ^ p->val) & p->mask)
-			return false;
+	u64 d = 0;
+	unsigned n = m->ndeps;
+#pragma GCC unroll 8
+	for (unsigned i = 0; i < INSN_DEPS_FIXED; i++)
+		d |= dep_diff(&m->dep[i]);
+	if (__builtin_expect(n > INSN_DEPS_FIXED, 0)) {
+		d |= dep_diff(&m->dep[INSN_DEPS_FIXED]);
+		for (unsigned i = INSN_DEPS_FIXED + 1; i < n; i++)
+			d |= dep_diff(&m->dep[i]);
 	}
-	return true;
+	return !d;
+}
+
+static void memo_pad(struct insn_memo *m)
+{
+	for (unsigned i = m->ndeps; i < INSN_DEPS_FIXED; i++)
+		m->dep[i] = (struct insn_dep){ (const u8 *)&memo_nothing, 0, 0 };
 }
 
 /* Fetches and measures at RIP with v->eregs' control state. INSN_FAULT sets *f to what the
@@ -163,34 +184,47 @@ static __attribute__((noinline)) int insn_fill(struct vcpu *v, struct insn_memo 
 	u32 len = 0;
 
 	v->stat[KEEL_STAT_INSN_MEMO_FILLS]++;
+	virt->vcpu_code_key(v, m->key);
 	if (!state)
 		virt->vcpu_get_emul_state(v);
-	m->valid = false;
+	m->rip = INSN_RIP_NONE;
 	m->ndeps = 0;
 	int rc = insn_measure(v, &r.mem, m->bytes, &len, f);
 	if (rc != INSN_OK)
 		return rc;
 	memo_trim(m, &r, len);
-	m->rip = v->regs.rip;
+	memo_pad(m);
 	m->len = (u8)len;
-	m->valid = r.ok;
+	if (r.ok)
+		m->rip = v->regs.rip;
 	return INSN_OK;
 }
 
-/* The memo for RIP, fetched again unless it still holds. */
-static inline int insn_fetch(struct vcpu *v, bool state, const struct insn_memo **out,
-			     struct emul_fault *f)
+static inline struct insn_memo *memo_of(struct vcpu *v)
 {
-	u64 rip = v->regs.rip;
-	struct insn_memo *m = &vcpu_emul_of(v)->memo[memo_slot(rip)];
-	bool same = virt->vcpu_code_key(v, m->key);
+	return &vcpu_emul_of(v)->memo[memo_slot(v->regs.rip)];
+}
+
+/* Whether m holds the instruction at RIP now. The key is compared last: a miss on RIP leaves
+ * it to insn_fill, which stores it. */
+static inline __attribute__((always_inline)) bool memo_holds(struct vcpu *v, struct insn_memo *m)
+{
+	if (__builtin_expect(m->rip == v->regs.rip && memo_deps_hold(m) &&
+			     virt->vcpu_code_key(v, m->key), 1)) {
+		v->stat[KEEL_STAT_INSN_MEMO_HITS]++;
+		return true;
+	}
+	return false;
+}
+
+/* The memo for RIP, fetched again unless it still holds. */
+static inline __attribute__((always_inline)) int
+insn_fetch(struct vcpu *v, bool state, struct insn_memo **out, struct emul_fault *f)
+{
+	struct insn_memo *m = memo_of(v);
 
 	*out = m;
-	if (__builtin_expect(same && m->rip == rip && m->valid && memo_deps_hold(m), 1)) {
-		v->stat[KEEL_STAT_INSN_MEMO_HITS]++;
-		return INSN_OK;
-	}
-	return insn_fill(v, m, state, f);
+	return memo_holds(v, m) ? INSN_OK : insn_fill(v, m, state, f);
 }
 
 static void insn_fault(struct vcpu *v, const struct emul_fault *f)
@@ -217,28 +251,55 @@ static __attribute__((noinline)) int insn_length_failed(struct vcpu *v, int rc,
 	}
 }
 
-int insn_length(struct vcpu *v, u32 *len)
+static void insn_skip(struct vcpu *v, u32 len)
 {
-	const struct insn_memo *m;
-	struct emul_fault f;
-	int rc = insn_fetch(v, false, &m, &f);
+	vcpu_set_rip(v, v->regs.rip + len);
+	virt->vcpu_clear_shadow(v);
+}
 
-	if (__builtin_expect(rc != INSN_OK, 0))
+static __attribute__((noinline)) int insn_skip_fetched(struct vcpu *v, struct insn_memo *m)
+{
+	struct emul_fault f;
+	int rc = insn_fill(v, m, false, &f);
+
+	if (rc != INSN_OK)
 		return insn_length_failed(v, rc, &f);
-	*len = m->len;
+	insn_skip(v, m->len);
 	return 0;
 }
 
-int insn_bytes(struct vcpu *v, const u8 **bytes, u32 *len)
+/* The instruction at RIP is done: RIP moves past it (its length from the exit, else from the
+ * memo) and the interrupt shadow ends. With lencheck=1 every length the hardware reported is
+ * held against Keel's decoder (VMX: all instruction exits; SVM: with NRIPS), as pio.c does for
+ * port I/O. */
+int exit_skip_insn(struct vcpu *v)
 {
-	const struct insn_memo *m;
+	u32 len = v->exit.insn_len;
+	if (!len) {
+		struct insn_memo *m = memo_of(v);
+		if (__builtin_expect(!memo_holds(v, m), 0))
+			return insn_skip_fetched(v, m);
+		len = m->len;
+	} else if (insn_check_enabled()) {
+		insn_check_length(v, len);
+	}
+	insn_skip(v, len);
+	return 0;
+}
+
+static __attribute__((noinline)) struct insn_memo *insn_bytes_fetched(struct vcpu *v,
+								      struct insn_memo *m)
+{
 	struct emul_fault f;
 
-	if (insn_fetch(v, true, &m, &f) != INSN_OK)
-		return -1;
-	*bytes = m->bytes;
-	*len = m->len;
-	return 0;
+	return insn_fill(v, m, true, &f) == INSN_OK ? m : NULL;
+}
+
+struct insn_memo *insn_bytes(struct vcpu *v)
+{
+	struct insn_memo *m = memo_of(v);
+
+	return __builtin_expect(memo_holds(v, m), 1) ? m : insn_bytes_fetched(v, m);
 }
 
 int insn_fetch_raw(struct vcpu *v, u8 buf[INSN_MAX_BYTES], u32 *n, struct vevent *cut)
@@ -265,7 +326,7 @@ int insn_fetch_raw(struct vcpu *v, u8 buf[INSN_MAX_BYTES], u32 *n, struct vevent
 /* Both ways of measuring, against the hardware: a fresh fetch and the memo. */
 void insn_check_length(struct vcpu *v, u32 hw_len)
 {
-	const struct insn_memo *m;
+	struct insn_memo *m;
 	struct emul_fault f;
 	u8 buf[EMUL_INSN_MAX];
 	u32 len;

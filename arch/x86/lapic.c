@@ -143,6 +143,8 @@ void lapic_timer_arm(u64 tsc_deadline)
 	lapic_write(LAPIC_TMICT, count > 0xffffffffu ? 0xffffffffu : (u32)count);
 }
 
+const volatile u8 *lapic_timer_flag(void) { return &timer_fired[this_cpu()->index]; }
+
 bool lapic_timer_fired(void)
 {
 	unsigned i = this_cpu()->index;

@@ -11,6 +11,7 @@
 #include <keel/pmm.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/unaligned.h>
 #include "vcpu_emul.h"
 
 #define VEC_DB 1
@@ -32,13 +33,19 @@ static void mmio_inject_fault(struct vcpu *v, const struct emul_fault *f)
 		v->stat[KEEL_STAT_INJECTED_UD]++;
 }
 
+_Static_assert(sizeof(((struct emul_access *)0)->data) >= 8, "an element's value fits the buffer");
+
+static enum region_space mmio_space(const struct emul_access *a)
+{
+	return a->kind == EMUL_KIND_PIO ? REGION_PIO : REGION_MMIO;
+}
+
 /* Answers one (possibly batched) access; a forwarded batch is one ring request. */
 static enum access_result mmio_answer(struct vcpu *v, struct emul_access *a)
 {
-	struct access_req r = { .space = a->kind == EMUL_KIND_PIO ? REGION_PIO : REGION_MMIO,
-				.write = a->dir == EMUL_DIR_WRITE, .rmw = a->flags & EMUL_ACCESS_RMW,
-				.size = a->size, .count = a->count, .stride = a->stride,
-				.addr = a->addr, .data = a->data };
+	struct access_req r = { .space = mmio_space(a), .write = a->dir == EMUL_DIR_WRITE,
+				.rmw = a->flags & EMUL_ACCESS_RMW, .size = a->size, .count = a->count,
+				.stride = a->stride, .addr = a->addr, .data = a->data };
 	return access_batch(v, &r);
 }
 
@@ -68,13 +75,12 @@ static enum exit_action mmio_finish(struct vcpu *v, struct vcpu_emul *ve)
 static enum exit_action mmio_run(struct vcpu *v, const struct emul_exit *ex)
 {
 	struct vcpu_emul *ve = vcpu_emul_of(v);
-	const u8 *bytes;
-	u32 len;
+	struct insn_memo *m;
 	int rc;
 
 	virt->vcpu_get_emul_state(v);
-	if (__builtin_expect(!insn_bytes(v, &bytes, &len), 1))
-		rc = emul_start_bytes(&ve->e, &ve->env, &v->eregs, ex, bytes, len);
+	if (__builtin_expect((m = insn_bytes(v)) != NULL, 1))
+		rc = emul_start_bytes(&ve->e, &ve->env, &v->eregs, ex, m->bytes, m->len);
 	else
 		rc = emul_start(&ve->e, &ve->env, &v->eregs, ex);
 	bool rmw_failed = false;
@@ -82,6 +88,19 @@ static enum exit_action mmio_run(struct vcpu *v, const struct emul_exit *ex)
 		struct emul_access *a = &ve->e.access;
 		bool rmw = a->flags & EMUL_ACCESS_RMW;
 		enum access_result r = ACCESS_DONE;
+		/* one element outside a read-modify-write (the common case): by value; a write's
+		 * value is the buffer's first eight bytes, of which access_one keeps `size` */
+		if (__builtin_expect(a->count == 1 && !rmw, 1)) {
+			bool read = a->dir == EMUL_DIR_READ;
+			u64 val = 0;
+			if (!read)
+				__builtin_memcpy(&val, a->data, sizeof(val));
+			r = access_one(v, mmio_space(a), a->addr, a->size, !read, &val);
+			if (r == ACCESS_GP || r == ACCESS_STOP)
+				return mmio_refused(v, ve, r);
+			rc = emul_complete(&ve->e, read ? &val : NULL, read ? a->size : 0); /* x86: LE */
+			continue;
+		}
 		/* the read half of a read-modify-write failed: the write is not sent (docs/ring.md §4) */
 		if (!(rmw && rmw_failed && a->dir == EMUL_DIR_WRITE))
 			r = mmio_answer(v, a);
@@ -165,6 +184,8 @@ int mmio_vcpu_init(struct vcpu *v)
 		return -ENOMEM;
 	memset((void *)(uintptr_t)hpa, 0, pages * PAGE_SIZE);
 	struct vcpu_emul *ve = (void *)(uintptr_t)hpa;
+	for (unsigned i = 0; i < INSN_MEMO_SLOTS; i++)
+		ve->memo[i].rip = INSN_RIP_NONE;
 	ve->env = (struct emul_env){ .mem = v->part->mem.mem, .ctx = &v->part->mem,
 				     .classify = mmio_classify, .vec_read = mmio_vec_read,
 				     .vec_write = mmio_vec_write };

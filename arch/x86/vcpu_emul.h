@@ -8,6 +8,7 @@
 
 #define INSN_MEMO_SLOTS 8 /* direct-mapped by RIP */
 #define INSN_DEPS_MAX 14  /* 5-level paging on two pages, plus the instruction's bytes */
+#define INSN_DEPS_FIXED 4 /* compared unrolled: 4-level paging with 2 MiB pages, one code word */
 
 /* Eight bytes of guest RAM a fetch read, and the part of them it depended on. */
 struct insn_dep {
@@ -15,12 +16,14 @@ struct insn_dep {
 	u64 val, mask;
 };
 
+/* A RIP no instruction has: non-canonical, and above 4 GiB outside 64-bit mode. */
+#define INSN_RIP_NONE (1ull << 63)
+
 /* One fetch and measurement at RIP: valid while RIP, the code key and every dependency are
  * unchanged (docs/performance.md, "The instruction memo"). */
 struct insn_memo {
-	u64 rip;
+	u64 rip;    /* INSN_RIP_NONE: not kept (only bytes and len hold, for the fetch that filled it) */
 	u64 key[VCPU_CODE_KEY_WORDS];
-	bool valid; /* else only bytes and len hold, for the fetch that filled it */
 	u8 len;
 	u8 ndeps;
 	u8 bytes[EMUL_INSN_MAX];

@@ -65,6 +65,8 @@ enum keel_stat {
 	KEEL_STAT_INTR_WINDOWS = 14,  /* interrupt windows requested: an interrupt had to wait */
 	KEEL_STAT_INSN_MEMO_HITS = 15, /* instructions at RIP taken from the vCPU's memo */
 	KEEL_STAT_INSN_MEMO_FILLS = 16, /* ... and fetched and measured afresh (misses) */
+	KEEL_STAT_IRQ_CHECKED = 17,   /* entries without interrupt passes, checked (irqcheck=1) */
+	KEEL_STAT_IRQ_MISSED = 18,    /* ... where a full pass had work to do (always a bug) */
 	KEEL_STAT_COUNT
 };
 

@@ -1,8 +1,8 @@
 /* Keel's own command line (vmm/cmdline.c): `loglevel=err|warn|info|debug`, `test=0|1`,
  * `config=NAME`, `fault=KIND` (in-core fault-handling self-test, docs/boot.md),
  * `virt_selftest=0|1` (the virtualization backend's self-test, docs/vmx.md, docs/svm.md),
- * `guest=NAME`, `guest_mode=long64|prot32|real`, `guest_mem=MiB`, `guest_vcpus=N`, `lencheck=0|1`
- * (docs/boot.md), `canaries=0|1` (isolation canaries, docs/isolation.md). */
+ * `guest=NAME`, `guest_mode=long64|prot32|real`, `guest_mem=MiB`, `guest_vcpus=N`, `lencheck=0|1`,
+ * `irqcheck=0|1` (docs/boot.md), `canaries=0|1` (isolation canaries, docs/isolation.md). */
 #ifndef KEEL_CMDLINE_H
 #define KEEL_CMDLINE_H
 
@@ -24,6 +24,7 @@ struct keel_opts {
 	u32 guest_mem_mib;             /* default 64 */
 	u32 guest_vcpus;               /* vCPUs per partition, default 1 (docs/interrupts.md) */
 	bool lencheck;                 /* compare Keel's instruction lengths with the hardware's */
+	bool irqcheck;                 /* check entries that skip the interrupt passes */
 	bool canaries;                 /* plant canaries in partitions' RAM and the ring (test mode) */
 };
 

@@ -36,11 +36,39 @@ struct region_set {
 	u64 base[2][REGION_MAX]; /* per space, ascending: the bases region_find scans */
 	u8 order[2][REGION_MAX]; /* the index into r of each */
 	u8 norder[2];
-	u8 last[2];              /* per space: the index into r region_find found last (a hint) */
+	/* per space, the region region_find found last: a hint any vCPU may replace, checked like
+	 * any entry (regions of a space never overlap: one that holds the access is the answer,
+	 * even where an insertion has moved it) */
+	struct region *last[2];
 };
 
 int region_add(struct region_set *s, const struct region *r);
-/* The region covering [addr, addr+size) in `space`, or NULL. */
-struct region *region_find(struct region_set *s, enum region_space space, u64 addr, unsigned size);
+/* region_find past the hint: the scan of the space's bases. */
+struct region *region_scan(struct region_set *s, enum region_space space, u64 addr, unsigned size);
+
+static inline bool region_holds(const struct region *r, enum region_space space, u64 addr,
+				unsigned size)
+{
+	u64 off = addr - r->base;
+	return r->space == space && off < r->size && r->size - off >= size;
+}
+
+/* The region found last in `space` (any vCPU's: a device is usually accessed many times in a
+ * row) if it covers [addr, addr+size), else NULL. */
+static inline struct region *region_hint(struct region_set *s, enum region_space space, u64 addr,
+					 unsigned size)
+{
+	struct region *r = space <= REGION_PIO ? __atomic_load_n(&s->last[space], __ATOMIC_RELAXED)
+					       : NULL;
+	return r && region_holds(r, space, addr, size) ? r : NULL;
+}
+
+/* The region covering [addr, addr+size) in `space`, or NULL: the hint, else the scan. */
+static inline struct region *region_find(struct region_set *s, enum region_space space, u64 addr,
+					 unsigned size)
+{
+	struct region *r = region_hint(s, space, addr, size);
+	return __builtin_expect(r != NULL, 1) ? r : region_scan(s, space, addr, size);
+}
 
 #endif

@@ -6,6 +6,9 @@
 #define KEEL_VIRQ_H
 
 #include <keel/types.h>
+#include <keel/vlapic.h>
+#include <arch/cpu.h>
+#include <arch/vcpu.h>
 
 struct vcpu;
 struct partition;
@@ -55,6 +58,10 @@ bool virq_before_entry(struct vcpu *v);
 /* After exceptions were queued: injects the interrupt the vCPU can take, else asks for a
  * window; arms the physical timer. */
 void virq_inject(struct vcpu *v);
+/* irqcheck=1 (tests): every entry virq_quiet lets through is checked by virq_check. */
+extern bool virq_check_on;
+void virq_check_set(bool on);
+void virq_check(struct vcpu *v, u64 now);
 /* HLT with IF = 1: sleeps until the vCPU has an interrupt it can take. Returns false when the
  * vCPU stopped meanwhile. */
 bool virq_halt(struct vcpu *v);
@@ -68,5 +75,25 @@ void virq_partition_reset(struct partition *p);
 void virq_nmi_window(struct vcpu *v);
 /* EOI of a level-triggered vector: the IOAPIC clears its remote IRR (vmm/vioapic.c). */
 void virq_ioapic_eoi(struct partition *p, u8 vector);
+
+
+/* Whether this entry may skip virq_before_entry and virq_inject: the last full pass found
+ * nothing to do, nothing it reads was changed since (vlapic_change_end, vlapic_touch), the
+ * physical timer has not fired and no deadline is due. Host interrupts are taken first. */
+static inline bool virq_quiet(struct vcpu *v)
+{
+	struct vlapic *l = v->lapic;
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+	if (!l->quiet || __atomic_load_n(&l->touched, __ATOMIC_ACQUIRE) || *l->timer_flag)
+		return false;
+	if (l->next || virq_check_on) {
+		u64 now = rdtsc();
+		if (l->next && now >= l->next)
+			return false;
+		if (virq_check_on)
+			virq_check(v, now);
+	}
+	return true;
+}
 
 #endif

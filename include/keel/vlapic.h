@@ -57,7 +57,31 @@ struct vlapic {
 	u64 next;                 /* the vCPU's next timer deadline (host TSC), 0 = none */
 	u64 armed;                /* deadline the physical timer is set for, 0 = none */
 	bool window;              /* an interrupt or NMI window is requested */
+	bool tpr_set;             /* Keel wrote the TPR (register, reset): SVM's V_TPR is stale */
+	/* The entry passes' short cut (vmm/virq.c, docs/performance.md). */
+	u32 touched;              /* any CPU: what those passes read may have changed */
+	u32 posting;              /* any CPU: changes under way (vlapic_change_begin/end) */
+	bool quiet;               /* the last full pass found nothing to do */
+	const volatile u8 *timer_flag; /* this CPU's "physical timer fired" flag */
 };
+
+/* Every change to what the entry passes read (IRR, ISR, TPR, LVTs, timers, the 8259 and 8254,
+ * NMI and start-up work) is bracketed by these on the vCPU whose passes read it: its next entry
+ * then runs them. The end marks it touched; the count of changes under way lets irqcheck tell
+ * a change in flight from a missed one. */
+static inline void vlapic_change_begin(struct vlapic *l)
+{
+	__atomic_fetch_add(&l->posting, 1, __ATOMIC_ACQ_REL);
+}
+
+static inline void vlapic_change_end(struct vlapic *l)
+{
+	__atomic_store_n(&l->touched, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(&l->posting, 1, __ATOMIC_RELEASE);
+}
+
+/* A change by the vCPU itself (its own exit), which its next entry sees. */
+static inline void vlapic_touch(struct vlapic *l) { __atomic_store_n(&l->touched, 1, __ATOMIC_RELEASE); }
 
 /* A message from the ICR or an IOAPIC redirection entry. */
 struct apic_msg {
@@ -90,7 +114,8 @@ static inline bool vlapic_irr_empty(const struct vlapic *l)
 /* IRR → ISR for the vector about to be injected. */
 void vlapic_ack(struct vlapic *l, u8 vector);
 void vlapic_error(struct vlapic *l, u32 esr_bit);
-u8 vlapic_get_cr8(const struct vlapic *l);
+/* CR8 is TPR[7:4] (SDM Vol. 3A 10.8.6.1); read before every SVM entry, hence inline. */
+static inline u8 vlapic_get_cr8(const struct vlapic *l) { return (u8)(l->tpr >> 4); }
 void vlapic_set_cr8(struct vlapic *l, u8 val);
 bool vlapic_accepts_extint(const struct vlapic *l);
 

@@ -96,6 +96,8 @@ void vpit_init(struct vpit *pit, struct partition *p);
 void vpit_reset(struct vpit *pit);
 /* Channel 0 edges due by `now` (raised on IRQ 0); returns the next one (0 = none). */
 u64 vpit_check(struct vpit *pit, u64 now);
+/* Channel 0's next edge (0 = none), changing nothing. */
+u64 vpit_next(struct vpit *pit);
 /* Whether channel 0 has an edge to come (vpit_check has work); read without the lock. */
 static inline bool vpit_counting(const struct vpit *pit) { return READ_ONCE(pit->ch[0].next_irq) != 0; }
 extern const struct region_ops vpit_ops, vpit_port61_ops;

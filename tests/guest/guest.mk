@@ -3,7 +3,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib 
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -Iinclude -Itests/guest -MMD -MP
 GUEST_LIB := console verdict hcall exc start intr apic tdevport
-GUEST_PAYLOADS := basic irq smp irqfwd bench insnmemo cpufilt
+GUEST_PAYLOADS := basic irq smp irqfwd bench insnmemo cpufilt cpuidmemo
 # Payloads built from several files: the extra objects of each.
 GUEST_PARTS_irq := irq_lapic irq_timer irq_ioapic irq_legacy
 GUEST_PARTS_smp := smp_ipi smp_tramp

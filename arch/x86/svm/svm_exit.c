@@ -141,16 +141,16 @@ void svm_exit_decode(struct vcpu *v)
 	const struct vmcb *vmcb = svm_of(v)->vmcb;
 	u64 code = vmcb->ctl.exitcode, i = code - 0x60;
 
-	/* The intercepts of 60h-8Dh first: instructions, I/O, MSRs, host interrupts. */
-	if (__builtin_expect(i < ARRAY_SIZE(exit_map) && (exit_map[i].flags & X_KNOWN), 1)) {
+	/* MMIO first, then the intercepts of 60h-8Dh: instructions, I/O, MSRs, host interrupts. */
+	if (code == SVM_EXIT_NPF) {
+		npf_decode(v);
+	} else if (__builtin_expect(i < ARRAY_SIZE(exit_map) && (exit_map[i].flags & X_KNOWN), 1)) {
 		const struct exit_map *m = &exit_map[i];
 		v->exit.kind = m->kind;
 		if ((m->flags & X_INSN) && svm_feat.nrips)
 			v->exit.insn_len = nrip_len(vmcb);
 		if (m->decode)
 			m->decode(v);
-	} else if (code == SVM_EXIT_NPF) {
-		npf_decode(v);
 	} else if (code == SVM_EXIT_WRITE_CR4) {
 		v->exit.kind = svm_cr4_write(v);
 	} else if (code >= SVM_EXIT_EXC_BASE && code < SVM_EXIT_EXC_BASE + 32) {

@@ -28,20 +28,22 @@ static inline void svm_regs_from_vmcb(struct vcpu *v, const struct vmcb_save *st
 
 /* With V_INTR_MASKING the guest's MOV to/from CR8 reads and writes V_TPR (APM Vol. 2 15.21.1),
  * which stands for the virtual LAPIC's TPR[7:4] (SDM Vol. 3A 10.8.6.1): it is copied in before
- * VMRUN and back after the exit, so both views agree at every exit. A lowered CR8 lets a masked
+ * VMRUN when Keel set the TPR (vlapic.tpr_set; nothing else writes V_TPR but the guest) and
+ * back after the exit, so both views agree at every exit. A lowered CR8 lets a masked
  * interrupt in at the next exit, not at the MOV itself (docs/interrupts.md). */
-static inline u8 svm_tpr_to_vmcb(struct vcpu *v, struct vmcb_control *c)
+static inline void svm_tpr_to_vmcb(struct vlapic *l, struct vmcb_control *c)
 {
-	u8 tpr = vlapic_get_cr8(v->lapic);
-	c->vintr = (c->vintr & ~VINTR_V_TPR) | tpr;
-	return tpr;
+	if (__builtin_expect(l->tpr_set, 0)) {
+		c->vintr = (c->vintr & ~VINTR_V_TPR) | vlapic_get_cr8(l);
+		l->tpr_set = false;
+	}
 }
 
-static inline void svm_tpr_from_vmcb(struct vcpu *v, const struct vmcb_control *c, u8 tpr)
+static inline void svm_tpr_from_vmcb(struct vlapic *l, const struct vmcb_control *c)
 {
 	u8 now = (u8)(c->vintr & VINTR_V_TPR);
-	if (now != tpr)
-		vlapic_set_cr8(v->lapic, now);
+	if (now != vlapic_get_cr8(l))
+		vlapic_set_cr8(l, now);
 }
 
 static u64 svm_xgetbv(void)
@@ -96,12 +98,14 @@ static void svm_entry_failed(struct vcpu *v)
 	struct svm_vcpu *s = svm_of(v);
 	const struct svm_snap *sn = &s->snap;
 	const char *why = s->snap_fresh ? svm_check_state(sn) : NULL;
+	bool fresh = s->snap_fresh;
 
 	v->exit.kind = VEXIT_ENTRY_FAIL;
 	v->exit.fail.qual = s->vmcb->ctl.exitinfo1;
 	s->vmcb->ctl.eventinj = s->injected; /* not delivered: keep it for the next entry */
 	v->dirty |= VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
-	if (!s->snap_fresh) {
+	s->snap_fresh = false;
+	if (!fresh) {
 		/* QEMU TCG ends a guest's MOV to CR3 with bits above MAXPHYADDR this way (docs/svm.md). */
 		pr_err("svm: vcpu %u: VMEXIT_INVALID after guest code ran, from state Keel did not "
 		       "change: the CPU refused an instruction of the guest", v->id);
@@ -145,7 +149,6 @@ int svm_vcpu_run(struct vcpu *v)
 		return 0; /* an exit was synthesised without entering (NMI window, shutdown) */
 	/* The consistency checks can only fail on state Keel wrote (the CPU keeps the guest's own
 	 * changes valid): such writes come with a TLB flush request (APM 15.16.1) or an event. */
-	s->snap_fresh = false;
 	if (__builtin_expect(s->tlb_flush != TLB_NOTHING || (vmcb->ctl.eventinj & EVT_V), 0)) {
 		svm_snap_take(vmcb, &s->snap);
 		s->snap_fresh = true;
@@ -154,20 +157,23 @@ int svm_vcpu_run(struct vcpu *v)
 	if (__builtin_expect(s->xcr0 != s->xcr0_cpu, 0))
 		svm_load_xcr0(s);
 	svm_load_cr2(vmcb);
-	u8 tpr = v->lapic ? svm_tpr_to_vmcb(v, &vmcb->ctl) : 0;
+	if (v->lapic)
+		svm_tpr_to_vmcb(v->lapic, &vmcb->ctl);
 	svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa, v->host_intr);
 	v->exit.raw = vmcb->ctl.exitcode;
 	if (__builtin_expect((u32)vmcb->ctl.exitcode == SVM_EXIT_INVALID, 0)) {
 		svm_entry_failed(v);
 		return 0;
 	}
-	if (s->tlb_flush != TLB_NOTHING) {
+	/* snap_fresh is set only from a snapshot-taking entry to its exit (or its failure) */
+	if (__builtin_expect(s->snap_fresh, 0)) {
+		s->snap_fresh = false;
 		s->tlb_flush = TLB_NOTHING;
 		vmcb->ctl.tlb_control = TLB_NOTHING;
 	}
 	svm_regs_from_vmcb(v, &vmcb->save);
 	if (v->lapic)
-		svm_tpr_from_vmcb(v, &vmcb->ctl, tpr);
+		svm_tpr_from_vmcb(v->lapic, &vmcb->ctl);
 	if (__builtin_expect(svm_exit_quiet(s), 1))
 		s->injected = 0;
 	else

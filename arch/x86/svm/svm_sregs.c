@@ -131,6 +131,16 @@ void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *sr)
 	sr->shadow = (s->vmcb->ctl.int_state & 1) ? VCPU_SHADOW_STI : 0;
 }
 
+static __attribute__((noinline)) void svm_emul_segs(struct svm_vcpu *s, struct emul_regs *r)
+{
+	struct vmcb_save *st = &s->vmcb->save;
+
+	for (unsigned i = 0; i < SEG_COUNT; i++)
+		seg_from_vmcb(&r->seg[i], vmcb_segs(st, i));
+	__builtin_memcpy(s->seg_raw, &st->es, sizeof(s->seg_raw));
+	s->seg_known = true;
+}
+
 /* Segments are converted only when their VMCB copy (ES..GS, contiguous) changed since the
  * last call: v->eregs keeps the converted ones, s->seg_raw the VMCB words they came from. */
 void svm_get_emul_state(struct vcpu *v)
@@ -138,25 +148,22 @@ void svm_get_emul_state(struct vcpu *v)
 	struct svm_vcpu *s = svm_of(v);
 	struct vmcb_save *st = &s->vmcb->save;
 	struct emul_regs *r = &v->eregs;
-	u64 raw[ARRAY_SIZE(s->seg_raw)], d = !s->seg_known;
+	const u8 *raw = (const u8 *)&st->es;
+	u64 d = !s->seg_known;
 
-	__builtin_memcpy(raw, &st->es, sizeof(raw));
-#pragma GCC unroll 12
-	for (unsigned i = 0; i < ARRAY_SIZE(raw); i++)
-		d |= raw[i] ^ s->seg_raw[i];
-	if (d) {
-		for (unsigned i = 0; i < SEG_COUNT; i++)
-			seg_from_vmcb(&r->seg[i], vmcb_segs(st, i));
-		__builtin_memcpy(s->seg_raw, raw, sizeof(raw));
-		s->seg_known = true;
-	}
 	r->cr0 = st->cr0;
-	r->cr2 = st->cr2;
 	r->cr3 = st->cr3;
 	r->cr4 = st->cr4;
 	r->efer = st->efer & ~EFER_SVME;
-	r->xcr0 = svm_xcr0_live(s);
 	r->cpl = st->cpl;
+#pragma GCC unroll 12
+	for (unsigned i = 0; i < ARRAY_SIZE(s->seg_raw); i++) {
+		u64 w;
+		__builtin_memcpy(&w, raw + 8 * i, sizeof(w));
+		d |= w ^ s->seg_raw[i];
+	}
+	if (__builtin_expect(d, 0))
+		svm_emul_segs(s, r); /* last: a tail call */
 }
 
 u64 svm_get_cr4(struct vcpu *v) { return svm_of(v)->vmcb->save.cr4; }
@@ -175,22 +182,36 @@ u32 svm_get_mode(struct vcpu *v)
 }
 
 /* CS selector, attributes and limit are one word of the VMCB segment, its base another. */
+static inline u64 svm_key_word(const struct vmcb_save *st, unsigned i)
+{
+	u64 w;
+	switch (i) {
+	case 0: __builtin_memcpy(&w, &st->cs, sizeof(w)); return w;
+	case 1: return st->cs.base;
+	case 2: return st->cr0;
+	case 3: return st->cr3;
+	case 4: return st->cr4;
+	case 5: return st->efer;
+	default: return st->cpl | (st->rflags & (RFLAGS_VM | RFLAGS_AC));
+	}
+}
+
+static __attribute__((noinline)) void svm_code_key_store(const struct vmcb_save *st, u64 *key)
+{
+	for (unsigned i = 0; i < VCPU_CODE_KEY_WORDS; i++)
+		key[i] = svm_key_word(st, i);
+}
+
 bool svm_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS])
 {
 	const struct vmcb_save *st = &svm_of(v)->vmcb->save;
-	u64 now[VCPU_CODE_KEY_WORDS], d = 0;
+	u64 d = 0;
 
-	__builtin_memcpy(&now[0], &st->cs, sizeof(now[0]));
-	now[1] = st->cs.base;
-	now[2] = st->cr0;
-	now[3] = st->cr3;
-	now[4] = st->cr4;
-	now[5] = st->efer;
-	now[6] = st->cpl | (st->rflags & (RFLAGS_VM | RFLAGS_AC));
 #pragma GCC unroll 8
-	for (unsigned i = 0; i < VCPU_CODE_KEY_WORDS; i++) {
-		d |= now[i] ^ key[i];
-		key[i] = now[i];
-	}
-	return !d;
+	for (unsigned i = 0; i < VCPU_CODE_KEY_WORDS; i++)
+		d |= svm_key_word(st, i) ^ key[i];
+	if (__builtin_expect(!d, 1))
+		return true;
+	svm_code_key_store(st, key);
+	return false;
 }

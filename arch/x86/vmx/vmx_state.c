@@ -142,9 +142,7 @@ void vmx_get_emul_state(struct vcpu *v)
 	r->cr0 = vmx_guest_cr(GUEST_CR0, CR0_MASK, CR0_SHADOW);
 	r->cr4 = vmx_guest_cr(GUEST_CR4, CR4_MASK, CR4_SHADOW);
 	r->cr3 = vmcs_read(GUEST_CR3);
-	r->cr2 = x->cr2_load ? x->cr2 : read_cr2();
 	r->efer = vmcs_read(GUEST_EFER);
-	r->xcr0 = (vmx_caps.xcr0_mask && !x->xcr0_load) ? vmx_xgetbv0() : x->xcr0;
 	r->cpl = SEG_ATTR_DPL(r->seg[SEG_SS].attr);
 }
 

@@ -6,12 +6,11 @@
 
 #include <arch/vcpu.h>
 
-/* 0 with *len set; 1 when a fault was queued for the guest instead (fetch failed). */
-int insn_length(struct vcpu *v, u32 *len);
-/* The instruction at RIP for the emulator, with v->eregs' control state current: 0 with its
- * bytes (valid until the vCPU's next fetch) and length, or -1 when it cannot be fetched or
- * measured (the emulator then fetches itself and reports why). */
-int insn_bytes(struct vcpu *v, const u8 **bytes, u32 *len);
+/* The instruction at RIP for the emulator, with v->eregs' control state current: its memo
+ * (arch/x86/vcpu_emul.h: bytes and length, valid until the vCPU's next fetch), or NULL when it
+ * cannot be fetched or measured (the emulator then fetches itself and reports why). */
+struct insn_memo;
+struct insn_memo *insn_bytes(struct vcpu *v);
 
 #define INSN_MAX_BYTES 15 /* SDM Vol. 2A 2.3.11 */
 /* Up to 15 bytes at RIP, not measured, for an instruction Keel decodes itself (MOV to CR4 on

@@ -27,5 +27,7 @@ void lapic_timer_calibrate(void);
 u64 lapic_timer_khz(void);
 void lapic_timer_arm(u64 tsc_deadline);
 bool lapic_timer_fired(void);
+/* This CPU's flag behind lapic_timer_fired, to look at without clearing it. */
+const volatile u8 *lapic_timer_flag(void);
 
 #endif

@@ -140,6 +140,15 @@ _Static_assert(__builtin_offsetof(struct emul_regs, gpr) == __builtin_offsetof(s
  * fetched and decoded is equal (virt_ops.vcpu_code_key). */
 #define VCPU_CODE_KEY_WORDS 7
 
+/* A CPUID leaf's answer for this vCPU, kept for leaves whose answer depends on nothing but
+ * the leaf (arch/x86/cpuid.c); `osxsave`: ECX bit 27 follows the guest's CR4.OSXSAVE. */
+#define VCPU_CPUID_SLOTS 16
+struct vcpu_cpuid {
+	u32 leaf;
+	bool valid, osxsave;
+	u32 out[4];
+};
+
 /* Everything Keel knows about one virtual CPU. */
 struct vcpu {
 	union {
@@ -166,6 +175,7 @@ struct vcpu {
 	struct vlapic *lapic;     /* the virtual local APIC (vmm/vlapic.c) */
 	u64 mtrr_def;             /* IA32_MTRR_DEF_TYPE as the guest wrote it (VCPU_MTRR_DEF_RESET) */
 	u64 stat[KEEL_STAT_COUNT];
+	struct vcpu_cpuid cpuid[VCPU_CPUID_SLOTS];
 };
 
 /* MTRRs enabled, default type write-back: what firmware leaves (SDM Vol. 3A 11.11.2.1). */

@@ -29,8 +29,9 @@ struct virt_ops {
 	void (*vcpu_set_sregs)(struct vcpu *v, const struct vcpu_sregs *s);
 	void (*vcpu_get_sregs)(struct vcpu *v, struct vcpu_sregs *s);
 	/* The small reads exit handlers need, without the whole vcpu_get_sregs: the control state
-	 * the emulator reads beyond v->regs (CR0, CR2, CR3, CR4, EFER with LMA, XCR0, CPL and the
-	 * six segment caches) into v->eregs; CR4; the CPL; the CPU mode (enum emul_mode); and
+	 * the emulator reads beyond v->regs (CR0, CR3, CR4, EFER with LMA, CPL and the six
+	 * segment caches) into v->eregs (its CR2 and XCR0 are left alone: the emulator reads
+	 * neither); CR4; the CPL; the CPU mode (enum emul_mode); and
 	 * the code key (VCPU_CODE_KEY_WORDS words: CS, CR0, CR3, CR4, EFER, CPL, RFLAGS.VM/AC,
 	 * everything besides RIP and memory that fetching and decoding at RIP depends on, in a
 	 * backend-defined encoding that only ever compares with itself): vcpu_code_key stores
