@@ -12,7 +12,8 @@ polling passes in between: both sides together. The payload prints
   mmio_forward_round_trip_instructions its ring part (KEEL_STAT_FWD_TSC: submit to answer)
   mmio_posted_write_instructions       one 4-byte write to a posted region, exit to resume (the
                                        service VM takes it later, outside the interval)
-  mmio_incore_read_instructions        the same read from Keel's in-core test device
+  mmio_incore_read_fwd_partition_instructions  the same read from Keel's in-core test device in
+                                       that partition (bench_exits.py has the NOP-subtracted one)
   rep_movsd_4k_round_trips / _exits    a 4 KiB rep movsd from RAM to a forwarded device
 The run is made twice; the figures must agree (icount is deterministic). Then tools/fwd_trace.py
 single-steps one forwarded read on both CPUs and splits it: keel.elf's instructions, the service

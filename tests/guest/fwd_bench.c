@@ -62,7 +62,7 @@ void fwd_bench(void)
 		 (unsigned long)bench_ring_read(FWD_TDEV + 0x10));
 	g_printf("bench mmio_posted_write_instructions %lu instructions\n",
 		 (unsigned long)bench_write(FWD_POSTED + 0x10));
-	g_printf("bench mmio_incore_read_instructions %lu instructions\n",
+	g_printf("bench mmio_incore_read_fwd_partition_instructions %lu instructions\n",
 		 (unsigned long)bench_read(FWD_INCORE + 0x10));
 	fwd_movsd_4k(&trips, &exits);
 	g_printf("bench rep_movsd_4k_round_trips %lu round-trips\n", (unsigned long)trips);
