@@ -1,6 +1,6 @@
 # emul/: decoder, emulator, request/complete state machine (owner: emul branch).
 # The page walker and segment checks (emul/walk.c, emul/seg.c) come from emul/walk.mk.
-EMUL_SRCS := emul/decode.c emul/decode_tables.c emul/direct.c emul/direct_str.c emul/emul.c emul/fetch.c emul/flags.c emul/ops_alu.c \
+EMUL_SRCS := emul/decode.c emul/decode_tables.c emul/direct.c emul/direct_str.c emul/emul.c emul/hot.c emul/fetch.c emul/flags.c emul/ops_alu.c \
 	emul/ops_misc.c emul/ops_string.c emul/steps.c emul/xlate.c
 EMUL_CORE_OBJS := $(patsubst %.c,$(B)/core/%.o,$(EMUL_SRCS)) $(B)/core/emul/vecreg.o
 CORE_SRCS += $(EMUL_SRCS) emul/vecreg.S

@@ -98,7 +98,7 @@ static enum exit_action mmio_run(struct vcpu *v, const struct emul_exit *ex)
 			r = access_one(v, mmio_space(a), a->addr, a->size, !read, &val);
 			if (r == ACCESS_GP || r == ACCESS_STOP)
 				return mmio_refused(v, ve, r);
-			rc = emul_complete(&ve->e, read ? &val : NULL, read ? a->size : 0); /* x86: LE */
+			rc = emul_complete_value(&ve->e, val); /* a read's low a->size bytes */
 			continue;
 		}
 		/* the read half of a read-modify-write failed: the write is not sent (docs/ring.md §4) */

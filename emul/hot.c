@@ -1,0 +1,402 @@
+/* The hot path: emul_start_bytes in 64-bit mode with an MMIO exit's translation, for the forms
+ * without prefixes, or with only 66h, 67h, LOCK, REX and 0F (and F3 before MOVS/STOS/LODS). One
+ * pass over the bytes: the opcode's table entry (after its group) gives the class, the
+ * immediate and the operand bytes; ModRM (and SIB) give the effective address from the
+ * registers as they are read; the length is checked once. The class's request goes out at once
+ * with its continuation, which takes the answer by value (emul_complete_value). Anything it
+ * does not take - segment overrides, F2, VEX, register forms, vector moves, an operand the exit
+ * does not match, a RAM operand - goes to the direct path (direct.c), which decides it with the
+ * full fast decoder. The continuations here are also the direct path's. */
+#include "decode_fast.h"
+
+/* Legacy prefixes the hot path takes (SDM Vol. 2A 2.1.1): 66h, 67h, LOCK, REP (F3). */
+#define HP_OSZ 0x1u
+#define HP_ASZ 0x2u
+#define HP_LOCK 0x4u
+#define HP_REP 0x8u
+static const uint8_t hot_pfx[256] = { [0x66] = HP_OSZ, [0x67] = HP_ASZ, [0xf0] = HP_LOCK,
+				      [0xf3] = HP_REP };
+
+/* RIP (computed at the start) and RFLAGS less RF (SDM Vol. 3A 17.3.1.1). */
+static inline int hot_done(struct emul *e, struct emul_regs *r, uint64_t rflags)
+{
+	r->rip = e->fx.rip;
+	r->rflags = rflags & ~(uint64_t)EMUL_RFLAGS_RF;
+	return EMUL_DONE;
+}
+
+/* A MOV load into a 32- or 64-bit register: the answer zero-extended (SDM Vol. 1 3.4.1.1). */
+int emul_hot_load_zx(struct emul *e, uint64_t v)
+{
+	struct emul_regs *r = e->regs;
+
+	r->gpr[e->fx.reg] = v & e->fx.mask;
+	return hot_done(e, r, r->rflags);
+}
+
+/* Any other MOV load: sign-extended from the operand, or merged into an 8/16-bit register. */
+int emul_hot_load(struct emul *e, uint64_t v)
+{
+	struct emul_regs *r = e->regs;
+
+	v &= e->fx.mask;
+	if (e->fx.sext)
+		v = emul_sext(v, e->fx.msize);
+	emul_gpr_set(r->gpr, e->fx.reg, e->fx.dsize, v, e->fx.rex);
+	return hot_done(e, r, r->rflags);
+}
+
+/* A write sent: nothing left but RIP (MOV, a vector store). */
+int emul_hot_stored(struct emul *e, uint64_t v)
+{
+	(void)v;
+	return hot_done(e, e->regs, e->regs->rflags);
+}
+
+/* The end of a calculation: its register result (if any) and the flags. */
+static inline int hot_commit(struct emul *e, uint64_t rflags)
+{
+	struct emul_regs *r = e->regs;
+
+	if (e->fx.rw)
+		emul_gpr_set(r->gpr, e->fx.reg, e->fx.dsize, e->fx.rv, e->fx.rex);
+	return hot_done(e, r, rflags);
+}
+
+/* The write half of a read-modify-write sent. */
+static int hot_written(struct emul *e, uint64_t v)
+{
+	(void)v;
+	return hot_commit(e, e->fx.src);
+}
+
+/* The calculation of an FC_RMW form on the memory operand's value m (SDM Vol. 2A/2B per
+ * instruction): the value written back, e->fx.rv/rw the register result, *fl the flags. */
+static inline uint64_t hot_calc(struct emul *e, uint64_t m, unsigned size, uint64_t *fl)
+{
+	uint64_t s = e->fx.src, f = *fl, bit;
+
+	switch (e->fx.dop) {
+	case DOP_ALUM:
+		return emul_alu(e->fx.sub, m, s, size, fl);
+	case DOP_ALUR:
+		e->fx.rv = emul_alu(e->fx.sub, s, m, size, fl);
+		return m;
+	case DOP_INCDEC: /* flags of ADD/SUB 1, CF kept */
+		m = emul_alu(e->fx.sub ? ALU_SUB : ALU_ADD, m, 1, size, fl);
+		*fl = (*fl & ~(uint64_t)EMUL_RFLAGS_CF) | (f & EMUL_RFLAGS_CF);
+		return m;
+	case DOP_NOT:
+		return ~m;
+	case DOP_NEG: /* flags of 0 - m: CF = m != 0 */
+		return emul_alu(ALU_SUB, 0, m, size, fl);
+	case DOP_BT: /* CF = the bit; OF SF AF PF undefined (kept) */
+		s &= size * 8 - 1;
+		bit = 1ull << s;
+		*fl = (f & ~(uint64_t)EMUL_RFLAGS_CF) | ((m >> s) & 1);
+		return e->fx.sub == BT_BTS ? m | bit : e->fx.sub == BT_BTR ? m & ~bit :
+		       e->fx.sub == BT_BTC ? m ^ bit : m;
+	case DOP_XCHG:
+		e->fx.rv = m;
+		return s;
+	case DOP_XADD:
+		e->fx.rv = m;
+		return emul_alu(ALU_ADD, m, s, size, fl);
+	default: /* CMPXCHG: the destination is always written (SDM Vol. 2A CMPXCHG) */
+		emul_alu(ALU_CMP, e->fx.rv, m, size, fl);
+		if (*fl & EMUL_RFLAGS_ZF)
+			return s;
+		e->fx.rw = true; /* rAX gets the destination */
+		e->fx.rv = m;
+		return m;
+	}
+}
+
+/* The answer of an FC_RMW form: calculate, then write back (the write half of the
+ * read-modify-write) or commit. */
+int emul_hot_rmw(struct emul *e, uint64_t v)
+{
+	unsigned size = e->access.size;
+	uint64_t fl = e->regs->rflags, res = hot_calc(e, v & e->fx.mask, size, &fl);
+
+	if (!e->fx.wb)
+		return hot_commit(e, fl);
+	e->fx.src = fl;
+	emul_copy(e->access.data, &res, 8);
+	e->access.dir = EMUL_DIR_WRITE;
+	e->pend = EMUL_PEND | EMUL_PEND_VAL;
+	e->vcont = hot_written;
+	return EMUL_ACCESS;
+}
+
+/* FC_RMW: the source operand (a register or the immediate), the register a result goes to
+ * (rAX for CMPXCHG, which compares with it), the write-back; the request's header. */
+uint64_t emul_hot_rmw_plan(struct emul *e, const struct emul_opdesc *op, const uint64_t *gpr,
+			   unsigned reg, unsigned rex, uint64_t simm, unsigned size)
+{
+	unsigned dop = F_DOP(op->flags);
+
+	e->fx.src = op->flags & HOT_IMM ? simm : emul_gpr_get(gpr, reg, size, rex);
+	e->fx.dop = (uint8_t)dop;
+	e->fx.sub = op->sub;
+	e->fx.wb = (op->xl & TR_WRITE) != 0;
+	e->fx.rw = dop == DOP_XCHG || dop == DOP_XADD || (dop == DOP_ALUR && op->sub != ALU_CMP);
+	e->fx.reg = (uint8_t)reg;
+	e->fx.dsize = (uint8_t)size;
+	e->fx.rex = rex != 0;
+	e->fx.mask = ~0ull >> (64 - 8 * size);
+	if (dop == DOP_CMPXCHG) {
+		e->fx.reg = EMUL_RAX;
+		e->fx.rv = emul_gpr_get(gpr, EMUL_RAX, size, 0);
+	}
+	e->vcont = emul_hot_rmw;
+	return emul_hot_hdr(EMUL_DIR_READ, size, e->fx.wb ? EMUL_ACCESS_RMW : 0, 1);
+}
+
+/* Prefixes, REX and 0F before the opcode: its entry (NULL: the direct path decides), *pp its
+ * position, *ppf the HP_* prefixes, *prex REX. REX counts only as the last byte before the
+ * opcode (SDM Vol. 2A 2.2.1); F2, segment overrides, VEX and repeated REX are not taken. */
+static inline __attribute__((always_inline)) const struct emul_opdesc *
+hot_head(const uint8_t *b, unsigned len, unsigned *pp, unsigned *ppf, unsigned *prex)
+{
+	unsigned p = 0, pf = 0, c = b[0], k;
+
+	while ((k = hot_pfx[c]) != 0) {
+		pf |= k;
+		if (++p >= len)
+			return NULL;
+		c = b[p];
+	}
+	if ((c & 0xf0) == 0x40) {
+		*prex = c;
+		if (++p >= len)
+			return NULL;
+		c = b[p];
+	}
+	*pp = p;
+	*ppf = pf;
+	if (c == 0x0f) {
+		if (++p >= len)
+			return NULL;
+		*pp = p;
+		return &emul_map0f[b[p]];
+	}
+	return emul_map1[c].flags & F_HEAD ? NULL : &emul_map1[c];
+}
+
+/* The effective address of ModRM `modrm` (mod != 11b) whose SIB/displacement starts at b[q]
+ * (SDM Vol. 2A Tables 2-2, 2-3), the displacement included; *pq past the displacement, or
+ * DEC_FULL when the bytes end. *prip: RIP-relative (the caller adds RIP after the instruction). */
+static inline __attribute__((always_inline)) int
+hot_ea(const uint8_t *b, unsigned len, unsigned q, unsigned modrm, unsigned rex,
+       const uint64_t *gpr, uint64_t *pea, bool *prip)
+{
+	unsigned k = decf_modrm[modrm], n = k & 7;
+	uint64_t ea;
+
+	if (__builtin_expect(!(k & (MR_SIB | MR_NOBASE)), 1)) {
+		ea = gpr[(modrm & 7) | (rex & 1) << 3];
+	} else if (k & MR_SIB) {
+		if (q >= len)
+			return DEC_FULL;
+		unsigned sib = b[q++], idx = ((sib >> 3) & 7) | (rex & 2) << 2;
+		ea = idx == 4 ? 0 : gpr[idx] << (sib >> 6);
+		if ((sib & 7) == 5 && !(modrm >> 6))
+			n = 4; /* no base: disp32 */
+		else
+			ea += gpr[(sib & 7) | (rex & 1) << 3];
+	} else {
+		ea = 0;
+		*prip = true;
+	}
+	if (q + n > len)
+		return DEC_FULL;
+	if (n == 1)
+		ea += (uint64_t)(int64_t)(int8_t)b[q];
+	else if (n == 4)
+		ea += (uint64_t)(int64_t)(int32_t)emul_ld(b + q, 4);
+	*pea = ea;
+	return (int)(q + n);
+}
+
+/* The immediate of `n` bytes at b, sign-extended. */
+static inline uint64_t hot_imm(const uint8_t *b, unsigned n)
+{
+	return n == 1 ? (uint64_t)(int64_t)(int8_t)b[0] :
+	       n == 2 ? (uint64_t)(int64_t)(int16_t)emul_ld(b, 2) :
+	       (uint64_t)(int64_t)(int32_t)emul_ld(b, 4);
+}
+
+/* The plan of a form whose opcode entry `op` is at b[p], after the prefixes `pf` (HP_*) and
+ * `rex` (constants in the prefix-free copy): the request and its continuation in e, RIP after
+ * the instruction and the outputs; the operand's bytes, or 0 when the direct path must decide
+ * (HOT_STR: MOVS/STOS/LODS, which direct_str.c plans). No calls, so that nothing is saved. */
+#define HOT_STR 0x100u
+static inline __attribute__((always_inline)) unsigned
+hot_plan(struct emul *e, const struct emul_regs *r, const struct emul_exit *x, const uint8_t *b,
+	 unsigned len, const struct emul_opdesc *op, unsigned p, unsigned pf, unsigned rex)
+{
+	unsigned modrm = 0, fl = op->flags, osz, size, reg, end, immn;
+	uint64_t ea, simm = 0, hdr, v;
+	bool rip = false;
+	int q;
+
+	osz = rex & 8 ? 8 : pf & HP_OSZ ? 2 : 4;
+	if (__builtin_expect(!(fl & F_MODRM), 0)) {
+		if (F_CLS(fl) == FC_STR && !(pf & (HP_LOCK | HP_ASZ)))
+			return HOT_STR;
+		/* moffs (A0-A3): 8 bytes, 4 with 67h */
+		end = p + 1 + (pf & HP_ASZ ? 4 : 8);
+		if (op->imm != IMM_MOFFS || end > len || (pf & (HP_LOCK | HP_REP)))
+			return 0;
+		ea = pf & HP_ASZ ? emul_ld(b + p + 1, 4) : emul_ld(b + p + 1, 8);
+		reg = EMUL_RAX;
+	} else {
+		if (p + 1 >= len)
+			return 0;
+		modrm = b[p + 1];
+		if (modrm >= 0xc0)
+			return 0;
+		if (fl & F_SUBTAB) {
+			if (fl & F_GROUP)
+				op = &emul_groups[op->sub][(modrm >> 3) & 7];
+			else if (fl & F_PFXTAB)
+				op = &emul_pfxtabs[op->sub][pf & HP_OSZ];
+			else
+				return 0;
+			fl = op->flags;
+		}
+		/* LOCK where the form takes none is #UD, F3 selects other forms: the full decoder's */
+		if ((pf & HP_REP) || ((pf & HP_LOCK) && !(fl & F_LOCK)) ||
+		    (osz == 2 && !(fl & F_O16)))
+			return 0;
+		q = hot_ea(b, len, p + 2, modrm, rex, r->gpr, &ea, &rip);
+		if (q < 0)
+			return 0;
+		immn = op->imm == IMM_NONE ? 0 : op->imm == IMM_1 ? 1 : osz == 2 ? 2 : 4;
+		end = (unsigned)q + immn;
+		if (end > len)
+			return 0;
+		if (immn)
+			simm = hot_imm(b + q, immn);
+		if (rip)
+			ea += r->rip + end;
+		reg = fl & HOT_ACC ? EMUL_RAX : ((modrm >> 3) & 7) | (rex & 4) << 1;
+	}
+	if (pf & HP_ASZ)
+		ea = (uint32_t)ea;
+	size = op->hsz & 15 ? op->hsz & 15u : osz;
+	if (!emul_direct_fits(x, ea, size, op->xl))
+		return 0;
+	switch (F_CLS(fl)) {
+	case FC_LOAD:
+		e->fx.reg = (uint8_t)reg;
+		e->fx.mask = ~0ull >> (64 - 8 * size);
+		osz = op->hsz >> 4 ? op->hsz >> 4 : osz;
+		if (osz >= 4 && !(fl & HOT_SEXT)) {
+			e->vcont = emul_hot_load_zx;
+		} else {
+			e->fx.dsize = (uint8_t)osz;
+			e->fx.msize = (uint8_t)size;
+			e->fx.sext = (fl & HOT_SEXT) != 0;
+			e->fx.rex = rex != 0;
+			e->vcont = emul_hot_load;
+		}
+		hdr = emul_hot_hdr(EMUL_DIR_READ, size, 0, 1);
+		e->pend = EMUL_PEND | EMUL_PEND_VAL | size;
+		break;
+	case FC_STORE:
+		v = fl & HOT_IMM ? simm : emul_gpr_get(r->gpr, reg, size, rex);
+		emul_copy(e->access.data, &v, 8);
+		e->vcont = emul_hot_stored;
+		hdr = emul_hot_hdr(EMUL_DIR_WRITE, size, 0, 1);
+		e->pend = EMUL_PEND | EMUL_PEND_VAL;
+		break;
+	case FC_RMW:
+		hdr = emul_hot_rmw_plan(e, op, r->gpr, reg, rex, simm, size);
+		e->pend = EMUL_PEND | EMUL_PEND_VAL | size;
+		break;
+	default:
+		return 0;
+	}
+	e->fx.rip = r->rip + end;
+	emul_hot_outputs(e, r->rflags);
+	__builtin_memcpy(&e->access, &hdr, 8);
+	e->access.addr = (x->gpa & ~0xfffull) | (ea & 0xfff);
+	return size;
+}
+
+/* MOVS/STOS/LODS (entry `op` at b[p]): the direct path of strings (direct_str.c). */
+static __attribute__((noinline)) int hot_str(struct emul *e, const struct emul_opdesc *op,
+					     unsigned p, unsigned pf, unsigned rex)
+{
+	unsigned osz = rex & 8 ? 8 : pf & HP_OSZ ? 2 : 4;
+
+	return emul_direct_str(e, op->sub, p + 1, decf_size(op->fsz[0], osz, 0),
+			       pf & HP_REP ? EMUL_PFX_REP : 0);
+}
+
+/* The forms with prefixes, REX or 0F: the same plan after hot_head, out of the prefix-free
+ * path's way; a string's status in *st. */
+static __attribute__((noinline)) unsigned
+hot_plan_head(struct emul *e, const struct emul_regs *r, const struct emul_exit *x,
+	      const uint8_t *b, unsigned len, int *st)
+{
+	unsigned p = 0, pf = 0, rex = 0, size;
+	const struct emul_opdesc *op = hot_head(b, len, &p, &pf, &rex);
+
+	if (!op)
+		return 0;
+	size = hot_plan(e, r, x, b, len, op, p, pf, rex);
+	if (size == HOT_STR)
+		*st = hot_str(e, op, p, pf, rex);
+	return size;
+}
+
+/* What the hot path does not take: the direct path, with what emul_hot64 stored in e. */
+static __attribute__((noinline)) int hot_direct(struct emul *e)
+{
+	return emul_direct64(e, e->env, e->regs, e->exit, e->bytes, e->nbytes);
+}
+
+int emul_hot64(struct emul *e, const struct emul_env *env, struct emul_regs *r,
+	       const struct emul_exit *x, const uint8_t *b, unsigned len)
+{
+	const struct emul_opdesc *op = &emul_map1[b[0]];
+	unsigned size;
+	int st = 0;
+
+	/* for the continuations, emul_direct_str, the direct and the general path */
+	e->env = env;
+	e->regs = r;
+	e->exit = x;
+	e->bytes = b;
+	e->nbytes = len;
+	if (len - 2 > EMUL_INSN_MAX - 2)
+		return hot_direct(e);
+	if (__builtin_expect(!(op->flags & F_HEAD), 1)) {
+		size = hot_plan(e, r, x, b, len, op, 0, 0, 0);
+		if (size == HOT_STR)
+			return hot_str(e, op, 0, 0, 0);
+	} else {
+		size = hot_plan_head(e, r, x, b, len, &st);
+		if (size == HOT_STR)
+			return st;
+	}
+	if (size == 0)
+		return hot_direct(e);
+	/* last, so that little is live across the call: a RAM operand (a spurious exit) is the
+	 * general path's */
+	if (__builtin_expect(env->classify(env->ctx, e->access.addr, size) != EMUL_GPA_RAM, 1))
+		return EMUL_ACCESS;
+	return emul_start_again(e, EMUL_MODE_LONG64);
+}
+
+int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
+		     const struct emul_exit *exit, const uint8_t *bytes, unsigned len)
+{
+	if (emul_mode_l64(regs) && exit && (exit->la_valid || exit->gpa_final) &&
+	    exit->kind == EMUL_EXIT_MMIO)
+		return emul_hot64(e, env, regs, exit, bytes, len);
+	return emul_start_other(e, env, regs, exit, bytes, len);
+}
