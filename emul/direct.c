@@ -55,7 +55,7 @@ direct_one(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	if (!emul_direct_fits(x, ea, size, xl))
 		return emul_general(e, x);
 	gpa = (x->gpa & ~0xfffull) | (ea & 0xfff);
-	if (env->classify(env->ctx, gpa, size) == EMUL_GPA_RAM)
+	if (!x->dev && env->classify(env->ctx, gpa, size) == EMUL_GPA_RAM)
 		return emul_general(e, x);
 	*mo = (struct emul_memop){ .la = ea, .gpa = { gpa }, .size = size, .len0 = (uint16_t)size,
 				   .seg = in->seg, .read = xl & TR_READ, .write = xl & TR_WRITE,
@@ -175,7 +175,7 @@ direct_mode(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	e->pend = EMUL_PEND | pv | ((hdr >> 8) & 1 ? 0 : size);
 	/* last, so that little is live across the call: a RAM operand (a spurious exit) is the
 	 * general path's */
-	if (env->classify(env->ctx, gpa, size) == EMUL_GPA_RAM)
+	if (!x->dev && env->classify(env->ctx, gpa, size) == EMUL_GPA_RAM)
 		return emul_start_again(e, mode);
 	return EMUL_ACCESS;
 }

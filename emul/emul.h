@@ -110,13 +110,18 @@ struct emul_memop {
  * the CPU walked it for this very access (only for a write if `write`). With gpa_final (SVM:
  * no linear address, but the fault was on the final translation of a data access, so gpa is
  * that access's own address), an instruction whose one memory operand is a ModRM or moffs
- * operand takes gpa's page for the operand's page at the same page offset. */
+ * operand takes gpa's page for the operand's page at the same page offset. `dev` below saves
+ * the classification of that page. */
 struct emul_exit {
 	uint8_t kind; /* EMUL_EXIT_NONE, EMUL_EXIT_MMIO or EMUL_EXIT_PIO */
 	bool write;
 	bool la_valid;
 	bool gpa_final;
 	uint16_t port;
+	/* The caller knows that the page of gpa holds no guest RAM (e.g. a nested page fault on a
+	 * page the nested tables do not map, where they map all of RAM): with la_valid or
+	 * gpa_final, an operand within that page is a device access without env->classify. */
+	bool dev;
 	uint64_t gpa;
 	uint64_t la;
 };

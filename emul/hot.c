@@ -359,6 +359,17 @@ static __attribute__((noinline)) int hot_direct(struct emul *e)
 	return emul_direct64(e, e->env, e->regs, e->exit, e->bytes, e->nbytes);
 }
 
+/* The operand's page is not known to be a device page: a RAM operand (a spurious exit) is the
+ * general path's. */
+static __attribute__((noinline)) int hot_classify(struct emul *e, unsigned size)
+{
+	const struct emul_env *env = e->env;
+
+	if (env->classify(env->ctx, e->access.addr, size) != EMUL_GPA_RAM)
+		return EMUL_ACCESS;
+	return emul_start_again(e, EMUL_MODE_LONG64);
+}
+
 int emul_hot64(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	       const struct emul_exit *x, const uint8_t *b, unsigned len)
 {
@@ -385,11 +396,9 @@ int emul_hot64(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	}
 	if (size == 0)
 		return hot_direct(e);
-	/* last, so that little is live across the call: a RAM operand (a spurious exit) is the
-	 * general path's */
-	if (__builtin_expect(env->classify(env->ctx, e->access.addr, size) != EMUL_GPA_RAM, 1))
+	if (__builtin_expect(x->dev, 1))
 		return EMUL_ACCESS;
-	return emul_start_again(e, EMUL_MODE_LONG64);
+	return hot_classify(e, size);
 }
 
 int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,

@@ -147,10 +147,12 @@ enum exit_action exit_npf(struct vcpu *v)
 	}
 	/* An exit during event delivery reports the delivery's access, not the instruction's. */
 	bool final = v->exit.npf.final && !v->exit.vectoring;
+	/* A not-present fault: the nested tables map all of RAM, so the page holds none. */
 	struct emul_exit ex = { .kind = EMUL_EXIT_MMIO, .write = v->exit.npf.write,
 				.gpa = v->exit.npf.gpa, .la = v->exit.npf.gla,
 				.la_valid = final && v->exit.npf.gla_valid,
-				.gpa_final = final && !v->exit.npf.gla_valid };
+				.gpa_final = final && !v->exit.npf.gla_valid,
+				.dev = !v->exit.npf.present };
 	return mmio_run(v, &ex);
 }
 

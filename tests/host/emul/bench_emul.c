@@ -195,7 +195,9 @@ static int load(void)
 		struct bcase probe = *c;
 		probe.exit.kind = EMUL_EXIT_NONE;
 		bench_one(&probe);
-		c->exit = (struct emul_exit){ .kind = EMUL_EXIT_MMIO, .la_valid = true };
+		/* dev: the device page holds no RAM, which the core knows from the nested page fault
+		 * (not present: the nested tables map all of RAM), so nothing classifies it */
+		c->exit = (struct emul_exit){ .kind = EMUL_EXIT_MMIO, .la_valid = true, .dev = true };
 		for (unsigned k = E.nmop; k-- > 0;)
 			if (E.mop[k].dev[0]) {
 				c->exit.la = E.mop[k].la;
