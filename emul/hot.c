@@ -131,8 +131,9 @@ int emul_hot_rmw(struct emul *e, uint64_t v)
 
 /* FC_RMW: the source operand (a register or the immediate), the register a result goes to
  * (rAX for CMPXCHG, which compares with it), the write-back; the request's header. */
-uint64_t emul_hot_rmw_plan(struct emul *e, const struct emul_opdesc *op, const uint64_t *gpr,
-			   unsigned reg, unsigned rex, uint64_t simm, unsigned size)
+static inline __attribute__((always_inline)) uint64_t
+hot_rmw_plan(struct emul *e, const struct emul_opdesc *op, const uint64_t *gpr, unsigned reg,
+	     unsigned rex, uint64_t simm, unsigned size)
 {
 	unsigned dop = F_DOP(op->flags);
 
@@ -151,6 +152,12 @@ uint64_t emul_hot_rmw_plan(struct emul *e, const struct emul_opdesc *op, const u
 	}
 	e->vcont = emul_hot_rmw;
 	return emul_hot_hdr(EMUL_DIR_READ, size, e->fx.wb ? EMUL_ACCESS_RMW : 0, 1);
+}
+
+uint64_t emul_hot_rmw_plan(struct emul *e, const struct emul_opdesc *op, const uint64_t *gpr,
+			   unsigned reg, unsigned rex, uint64_t simm, unsigned size)
+{
+	return hot_rmw_plan(e, op, gpr, reg, rex, simm, size);
 }
 
 /* Prefixes, REX and 0F before the opcode: its entry (NULL: the direct path decides), *pp its
@@ -227,131 +234,13 @@ static inline uint64_t hot_imm(const uint8_t *b, unsigned n)
 	       (uint64_t)(int64_t)(int32_t)emul_ld(b, 4);
 }
 
-/* The plan of a form whose opcode entry `op` is at b[p], after the prefixes `pf` (HP_*) and
- * `rex` (constants in the prefix-free copy): the request and its continuation in e, RIP after
- * the instruction and the outputs; the operand's bytes, or 0 when the direct path must decide
- * (HOT_STR: MOVS/STOS/LODS, which direct_str.c plans). No calls, so that nothing is saved. */
-#define HOT_STR 0x100u
-static inline __attribute__((always_inline)) unsigned
-hot_plan(struct emul *e, const struct emul_regs *r, const struct emul_exit *x, const uint8_t *b,
-	 unsigned len, const struct emul_opdesc *op, unsigned p, unsigned pf, unsigned rex)
-{
-	unsigned modrm = 0, fl = op->flags, osz, size, reg, end, immn;
-	uint64_t ea, simm = 0, hdr, v;
-	bool rip = false;
-	int q;
-
-	osz = rex & 8 ? 8 : pf & HP_OSZ ? 2 : 4;
-	if (__builtin_expect(!(fl & F_MODRM), 0)) {
-		if (F_CLS(fl) == FC_STR && !(pf & (HP_LOCK | HP_ASZ)))
-			return HOT_STR;
-		/* moffs (A0-A3): 8 bytes, 4 with 67h */
-		end = p + 1 + (pf & HP_ASZ ? 4 : 8);
-		if (op->imm != IMM_MOFFS || end > len || (pf & (HP_LOCK | HP_REP)))
-			return 0;
-		ea = pf & HP_ASZ ? emul_ld(b + p + 1, 4) : emul_ld(b + p + 1, 8);
-		reg = EMUL_RAX;
-	} else {
-		if (p + 1 >= len)
-			return 0;
-		modrm = b[p + 1];
-		if (modrm >= 0xc0)
-			return 0;
-		if (fl & F_SUBTAB) {
-			if (fl & F_GROUP)
-				op = &emul_groups[op->sub][(modrm >> 3) & 7];
-			else if (fl & F_PFXTAB)
-				op = &emul_pfxtabs[op->sub][pf & HP_OSZ];
-			else
-				return 0;
-			fl = op->flags;
-		}
-		/* LOCK where the form takes none is #UD, F3 selects other forms: the full decoder's */
-		if ((pf & HP_REP) || ((pf & HP_LOCK) && !(fl & F_LOCK)) ||
-		    (osz == 2 && !(fl & F_O16)))
-			return 0;
-		q = hot_ea(b, len, p + 2, modrm, rex, r->gpr, &ea, &rip);
-		if (q < 0)
-			return 0;
-		immn = op->imm == IMM_NONE ? 0 : op->imm == IMM_1 ? 1 : osz == 2 ? 2 : 4;
-		end = (unsigned)q + immn;
-		if (end > len)
-			return 0;
-		if (immn)
-			simm = hot_imm(b + q, immn);
-		if (rip)
-			ea += r->rip + end;
-		reg = fl & HOT_ACC ? EMUL_RAX : ((modrm >> 3) & 7) | (rex & 4) << 1;
-	}
-	if (pf & HP_ASZ)
-		ea = (uint32_t)ea;
-	size = op->hsz & 15 ? op->hsz & 15u : osz;
-	if (!emul_direct_fits(x, ea, size, op->xl))
-		return 0;
-	switch (F_CLS(fl)) {
-	case FC_LOAD:
-		e->fx.reg = (uint8_t)reg;
-		e->fx.mask = ~0ull >> (64 - 8 * size);
-		osz = op->hsz >> 4 ? op->hsz >> 4 : osz;
-		if (osz >= 4 && !(fl & HOT_SEXT)) {
-			e->vcont = emul_hot_load_zx;
-		} else {
-			e->fx.dsize = (uint8_t)osz;
-			e->fx.msize = (uint8_t)size;
-			e->fx.sext = (fl & HOT_SEXT) != 0;
-			e->fx.rex = rex != 0;
-			e->vcont = emul_hot_load;
-		}
-		hdr = emul_hot_hdr(EMUL_DIR_READ, size, 0, 1);
-		e->pend = EMUL_PEND | EMUL_PEND_VAL | size;
-		break;
-	case FC_STORE:
-		v = fl & HOT_IMM ? simm : emul_gpr_get(r->gpr, reg, size, rex);
-		emul_copy(e->access.data, &v, 8);
-		e->vcont = emul_hot_stored;
-		hdr = emul_hot_hdr(EMUL_DIR_WRITE, size, 0, 1);
-		e->pend = EMUL_PEND | EMUL_PEND_VAL;
-		break;
-	case FC_RMW:
-		hdr = emul_hot_rmw_plan(e, op, r->gpr, reg, rex, simm, size);
-		e->pend = EMUL_PEND | EMUL_PEND_VAL | size;
-		break;
-	default:
-		return 0;
-	}
-	e->fx.rip = r->rip + end;
-	emul_hot_outputs(e, r->rflags);
-	__builtin_memcpy(&e->access, &hdr, 8);
-	e->access.addr = (x->gpa & ~0xfffull) | (ea & 0xfff);
-	return size;
-}
-
-/* MOVS/STOS/LODS (entry `op` at b[p]): the direct path of strings (direct_str.c). */
-static __attribute__((noinline)) int hot_str(struct emul *e, const struct emul_opdesc *op,
-					     unsigned p, unsigned pf, unsigned rex)
-{
-	unsigned osz = rex & 8 ? 8 : pf & HP_OSZ ? 2 : 4;
-
-	return emul_direct_str(e, op->sub, p + 1, decf_size(op->fsz[0], osz, 0),
-			       pf & HP_REP ? EMUL_PFX_REP : 0);
-}
-
-/* The forms with prefixes, REX or 0F: the same plan after hot_head, out of the prefix-free
- * path's way; a string's status in *st. */
-static __attribute__((noinline)) unsigned
-hot_plan_head(struct emul *e, const struct emul_regs *r, const struct emul_exit *x,
-	      const uint8_t *b, unsigned len, int *st)
-{
-	unsigned p = 0, pf = 0, rex = 0, size;
-	const struct emul_opdesc *op = hot_head(b, len, &p, &pf, &rex);
-
-	if (!op)
-		return 0;
-	size = hot_plan(e, r, x, b, len, op, p, pf, rex);
-	if (size == HOT_STR)
-		*st = hot_str(e, op, p, pf, rex);
-	return size;
-}
+/* What the decode hands a class: the end of the instruction, the register field (with REX.R,
+ * or rAX), REX, the operand size, packed in one word. */
+#define PK(end, reg, rex, osz) ((end) | (reg) << 8 | (rex) << 16 | (osz) << 24)
+#define PK_END(pk) ((pk) & 0xffu)
+#define PK_REG(pk) (((pk) >> 8) & 0xffu)
+#define PK_REX(pk) (((pk) >> 16) & 0xffu)
+#define PK_OSZ(pk) ((pk) >> 24)
 
 /* What the hot path does not take: the direct path, with what emul_hot64 stored in e. */
 static __attribute__((noinline)) int hot_direct(struct emul *e)
@@ -370,35 +259,208 @@ static __attribute__((noinline)) int hot_classify(struct emul *e, unsigned size)
 	return emul_start_again(e, EMUL_MODE_LONG64);
 }
 
+/* The request (its header `hdr`, at the exit's page), RIP after the instruction and the
+ * outputs; the exit's device hint or the classification decides. */
+static inline __attribute__((always_inline)) int
+hot_issue(struct emul *e, const struct emul_regs *r, const struct emul_exit *x, uint64_t ea,
+	  unsigned pk, uint64_t hdr, unsigned size)
+{
+	e->fx.rip = r->rip + PK_END(pk);
+	emul_hot_outputs(e, r->rflags);
+	__builtin_memcpy(&e->access, &hdr, 8);
+	e->access.addr = (x->gpa & ~0xfffull) | (ea & 0xfff);
+	if (__builtin_expect(x->dev, 1))
+		return EMUL_ACCESS;
+	return hot_classify(e, size);
+}
+
+/* FC_LOAD: a MOV/MOVZX/MOVSX load, its answer into the register. */
+static __attribute__((noinline)) int hot_load(struct emul *e, const struct emul_opdesc *op,
+					      uint64_t ea, unsigned pk)
+{
+	const struct emul_exit *x = e->exit;
+	unsigned fl = op->flags, size = op->hsz & 15, dsize = op->hsz >> 4;
+
+	size = size ? size : PK_OSZ(pk);
+	dsize = dsize ? dsize : PK_OSZ(pk);
+	if (!emul_direct_fits(x, ea, size, op->xl))
+		return hot_direct(e);
+	e->fx.reg = (uint8_t)PK_REG(pk);
+	e->fx.mask = ~0ull >> (64 - 8 * size);
+	if (dsize >= 4 && !(fl & HOT_SEXT)) {
+		e->vcont = emul_hot_load_zx;
+	} else {
+		e->fx.dsize = (uint8_t)dsize;
+		e->fx.msize = (uint8_t)size;
+		e->fx.sext = (fl & HOT_SEXT) != 0;
+		e->fx.rex = PK_REX(pk) != 0;
+		e->vcont = emul_hot_load;
+	}
+	e->pend = EMUL_PEND | EMUL_PEND_VAL | size;
+	return hot_issue(e, e->regs, x, ea, pk, emul_hot_hdr(EMUL_DIR_READ, size, 0, 1), size);
+}
+
+/* FC_STORE: a MOV of a register or the immediate `simm`. */
+static __attribute__((noinline)) int hot_store(struct emul *e, const struct emul_opdesc *op,
+					       uint64_t ea, uint64_t simm, unsigned pk)
+{
+	const struct emul_exit *x = e->exit;
+	const struct emul_regs *r = e->regs;
+	unsigned size = op->hsz & 15 ? op->hsz & 15u : PK_OSZ(pk);
+	uint64_t v;
+
+	if (!emul_direct_fits(x, ea, size, op->xl))
+		return hot_direct(e);
+	v = op->flags & HOT_IMM ? simm : emul_gpr_get(r->gpr, PK_REG(pk), size, PK_REX(pk));
+	emul_copy(e->access.data, &v, 8);
+	e->vcont = emul_hot_stored;
+	e->pend = EMUL_PEND | EMUL_PEND_VAL;
+	return hot_issue(e, r, x, ea, pk, emul_hot_hdr(EMUL_DIR_WRITE, size, 0, 1), size);
+}
+
+/* FC_RMW: a calculation on the memory operand (its read first). */
+static __attribute__((noinline)) int hot_rmw(struct emul *e, const struct emul_opdesc *op,
+					     uint64_t ea, uint64_t simm, unsigned pk)
+{
+	const struct emul_exit *x = e->exit;
+	const struct emul_regs *r = e->regs;
+	unsigned size = op->hsz & 15 ? op->hsz & 15u : PK_OSZ(pk);
+	uint64_t hdr;
+
+	if (!emul_direct_fits(x, ea, size, op->xl))
+		return hot_direct(e);
+	hdr = hot_rmw_plan(e, op, r->gpr, PK_REG(pk), PK_REX(pk), simm, size);
+	e->pend = EMUL_PEND | EMUL_PEND_VAL | size;
+	return hot_issue(e, r, x, ea, pk, hdr, size);
+}
+
+/* The class of the entry `op` (after its group or mandatory-prefix table). */
+static inline __attribute__((always_inline)) int
+hot_class(struct emul *e, const struct emul_opdesc *op, uint64_t ea, uint64_t simm, unsigned pk)
+{
+	switch (F_CLS(op->flags)) {
+	case FC_LOAD:
+		return hot_load(e, op, ea, pk);
+	case FC_STORE:
+		return hot_store(e, op, ea, simm, pk);
+	case FC_RMW:
+		return hot_rmw(e, op, ea, simm, pk);
+	default:
+		return hot_direct(e);
+	}
+}
+
+/* MOVS/STOS/LODS (entry `op` at b[p]): the direct path of strings (direct_str.c). */
+static __attribute__((noinline)) int hot_str(struct emul *e, const struct emul_opdesc *op,
+					     unsigned p, unsigned pf, unsigned rex)
+{
+	unsigned osz = rex & 8 ? 8 : pf & HP_OSZ ? 2 : 4;
+
+	return emul_direct_str(e, op->sub, p + 1, decf_size(op->fsz[0], osz, 0),
+			       pf & HP_REP ? EMUL_PFX_REP : 0);
+}
+
+/* Everything but emul_hot64's own forms: legacy prefixes (HP_*), REX, 0F, moffs, SIB,
+ * RIP-relative, strings (SDM Vol. 2A 2.1-2.2); what it does not take goes to the direct path. */
+static __attribute__((noinline)) int hot_tier1(struct emul *e, const uint8_t *b, unsigned len)
+{
+	const struct emul_opdesc *op = &emul_map1[b[0]];
+	const struct emul_regs *r = e->regs;
+	unsigned p = 0, pf = 0, rex = 0, modrm, fl, osz, end, immn, reg;
+	uint64_t ea, simm = 0;
+	bool rip = false;
+	int q;
+
+	if (op->flags & F_HEAD) {
+		op = hot_head(b, len, &p, &pf, &rex);
+		if (!op)
+			return hot_direct(e);
+	}
+	fl = op->flags;
+	osz = rex & 8 ? 8 : pf & HP_OSZ ? 2 : 4;
+	if (!(fl & F_MODRM)) {
+		if (F_CLS(fl) == FC_STR && !(pf & (HP_LOCK | HP_ASZ)))
+			return hot_str(e, op, p, pf, rex);
+		/* moffs (A0-A3): 8 bytes, 4 with 67h */
+		end = p + 1 + (pf & HP_ASZ ? 4 : 8);
+		if (op->imm != IMM_MOFFS || end > len || (pf & (HP_LOCK | HP_REP)))
+			return hot_direct(e);
+		ea = pf & HP_ASZ ? emul_ld(b + p + 1, 4) : emul_ld(b + p + 1, 8);
+		return hot_class(e, op, ea, 0, PK(end, EMUL_RAX, rex, osz));
+	}
+	if (p + 1 >= len || b[p + 1] >= 0xc0)
+		return hot_direct(e);
+	modrm = b[p + 1];
+	if (fl & F_SUBTAB) {
+		if (fl & F_GROUP)
+			op = &emul_groups[op->sub][(modrm >> 3) & 7];
+		else if (fl & F_PFXTAB)
+			op = &emul_pfxtabs[op->sub][pf & HP_OSZ];
+		else
+			return hot_direct(e);
+		fl = op->flags;
+	}
+	/* LOCK where the form takes none is #UD, F3 selects other forms: the full decoder's */
+	if ((pf & HP_REP) || ((pf & HP_LOCK) && !(fl & F_LOCK)) || (osz == 2 && !(fl & F_O16)))
+		return hot_direct(e);
+	q = hot_ea(b, len, p + 2, modrm, rex, r->gpr, &ea, &rip);
+	if (q < 0)
+		return hot_direct(e);
+	immn = op->imm == IMM_NONE ? 0 : op->imm == IMM_1 ? 1 : osz == 2 ? 2 : 4;
+	end = (unsigned)q + immn;
+	if (end > len)
+		return hot_direct(e);
+	if (immn)
+		simm = hot_imm(b + q, immn);
+	if (rip)
+		ea += r->rip + end;
+	if (pf & HP_ASZ)
+		ea = (uint32_t)ea;
+	reg = fl & HOT_ACC ? EMUL_RAX : ((modrm >> 3) & 7) | (rex & 4) << 1;
+	return hot_class(e, op, ea, simm, PK(end, reg, rex, osz));
+}
+
+/* Immediate bytes by IMM_* without prefixes (a moffs never has ModRM). */
+static const uint8_t hot_immn[4] = { 0, 1, 4, 0 };
+
+/* The prefix-free ModRM forms without SIB (SDM Vol. 2A 2.1): opcode, ModRM, displacement,
+ * immediate; operand size 4 (or the entry's fixed size), 64-bit addresses, no segment base.
+ * The rest is hot_tier1's. */
 int emul_hot64(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	       const struct emul_exit *x, const uint8_t *b, unsigned len)
 {
 	const struct emul_opdesc *op = &emul_map1[b[0]];
-	unsigned size;
-	int st = 0;
+	uint32_t fl = op->flags;
+	unsigned modrm, k, n, end;
+	uint64_t ea, simm;
 
-	/* for the continuations, emul_direct_str, the direct and the general path */
+	/* for the classes, emul_direct_str, the direct and the general path */
 	e->env = env;
 	e->regs = r;
 	e->exit = x;
 	e->bytes = b;
 	e->nbytes = len;
-	if (len - 2 > EMUL_INSN_MAX - 2)
+	if (__builtin_expect(len - 2 > EMUL_INSN_MAX - 2, 0))
 		return hot_direct(e);
-	if (__builtin_expect(!(op->flags & F_HEAD), 1)) {
-		size = hot_plan(e, r, x, b, len, op, 0, 0, 0);
-		if (size == HOT_STR)
-			return hot_str(e, op, 0, 0, 0);
-	} else {
-		size = hot_plan_head(e, r, x, b, len, &st);
-		if (size == HOT_STR)
-			return st;
-	}
-	if (size == 0)
-		return hot_direct(e);
-	if (__builtin_expect(x->dev, 1))
-		return EMUL_ACCESS;
-	return hot_classify(e, size);
+	if (__builtin_expect((fl & (F_HEAD | F_MODRM | F_PFXTAB | F_RMTAB)) != F_MODRM ||
+			     b[1] >= 0xc0, 0))
+		return hot_tier1(e, b, len);
+	modrm = b[1];
+	if (fl & F_GROUP)
+		op = &emul_groups[op->sub][(modrm >> 3) & 7];
+	k = decf_modrm[modrm];
+	n = k & 7;
+	end = 2 + n + hot_immn[op->imm];
+	if (__builtin_expect((k & (MR_SIB | MR_NOBASE)) || end > len, 0))
+		return hot_tier1(e, b, len);
+	ea = r->gpr[modrm & 7];
+	if (n == 1)
+		ea += (uint64_t)(int64_t)(int8_t)b[2];
+	else if (n == 4)
+		ea += (uint64_t)(int64_t)(int32_t)emul_ld(b + 2, 4);
+	simm = op->imm == IMM_NONE ? 0 : op->imm == IMM_1 ? (uint64_t)(int64_t)(int8_t)b[end - 1] :
+	       (uint64_t)(int64_t)(int32_t)emul_ld(b + end - 4, 4);
+	return hot_class(e, op, ea, simm, PK(end, (modrm >> 3) & 7, 0, 4));
 }
 
 int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
