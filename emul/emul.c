@@ -148,17 +148,23 @@ int emul_complete(struct emul *e, const void *data, uint32_t len)
 	return e->cont(e, data, len);
 }
 
-int emul_complete_value(struct emul *e, uint64_t v)
+/* A value for a continuation that takes a buffer (x86: the value's bytes, little-endian). */
+static __attribute__((noinline)) int emul_complete_buf(struct emul *e, uint64_t v)
 {
 	uint32_t p = e->pend;
 
-	if (__builtin_expect((p & EMUL_PEND_VAL) != 0, 1)) {
+	if (!p || e->access.count != 1)
+		return EMUL_EINVAL;
+	return emul_complete(e, &v, p & ~EMUL_PEND);
+}
+
+int emul_complete_value(struct emul *e, uint64_t v)
+{
+	if (__builtin_expect((e->pend & EMUL_PEND_VAL) != 0, 1)) {
 		e->pend = 0;
 		return e->vcont(e, v);
 	}
-	if (!p || e->access.count != 1)
-		return EMUL_EINVAL;
-	return emul_complete(e, &v, p & ~EMUL_PEND); /* x86: the value's bytes, little-endian */
+	return emul_complete_buf(e, v);
 }
 
 void emul_abort(struct emul *e)

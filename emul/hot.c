@@ -17,6 +17,16 @@
 static const uint8_t hot_pfx[256] = { [0x66] = HP_OSZ, [0x67] = HP_ASZ, [0xf0] = HP_LOCK,
 				      [0xf3] = HP_REP };
 
+/* By operand bytes (1, 2, 4, 8): the request header of one MMIO read element (a write adds
+ * EMUL_DIR_WRITE << 8), and the mask of the answer's bytes. */
+#define HOT_HDR(n) (EMUL_KIND_MMIO | (uint64_t)(n) << 16 | (uint64_t)(n) << 32 | 1ull << 48)
+static const uint64_t hot_hdr1[9] = { [1] = HOT_HDR(1), [2] = HOT_HDR(2), [4] = HOT_HDR(4),
+				      [8] = HOT_HDR(8) };
+static const uint64_t hot_mask[9] = { [1] = 0xff, [2] = 0xffff, [4] = 0xffffffffu,
+				      [8] = ~0ull };
+_Static_assert(HOT_HDR(4) == (EMUL_KIND_MMIO | 4u << 16 | 4ull << 32 | 1ull << 48),
+	       "the header of emul_hot_hdr");
+
 /* RIP (computed at the start) and RFLAGS less RF (SDM Vol. 3A 17.3.1.1). */
 static inline int hot_done(struct emul *e, struct emul_regs *r, uint64_t rflags)
 {
@@ -145,7 +155,7 @@ hot_rmw_plan(struct emul *e, const struct emul_opdesc *op, const uint64_t *gpr, 
 	e->fx.reg = (uint8_t)reg;
 	e->fx.dsize = (uint8_t)size;
 	e->fx.rex = rex != 0;
-	e->fx.mask = ~0ull >> (64 - 8 * size);
+	e->fx.mask = hot_mask[size];
 	if (dop == DOP_CMPXCHG) {
 		e->fx.reg = EMUL_RAX;
 		e->fx.rv = emul_gpr_get(gpr, EMUL_RAX, size, 0);
@@ -242,6 +252,13 @@ static inline uint64_t hot_imm(const uint8_t *b, unsigned n)
 #define PK_REX(pk) (((pk) >> 16) & 0xffu)
 #define PK_OSZ(pk) ((pk) >> 24)
 
+/* emul_direct_fits for a form that writes the operand (`write`) or only reads it. */
+static inline bool hot_fits(const struct emul_exit *x, uint64_t ea, unsigned size, bool write)
+{
+	return !(x->la_valid ? (ea ^ x->la) >> 12 : (ea ^ x->gpa) & 0xfff) &&
+	       (ea & 0xfff) + size <= 0x1000 && x->write == write;
+}
+
 /* What the hot path does not take: the direct path, with what emul_hot64 stored in e. */
 static __attribute__((noinline)) int hot_direct(struct emul *e)
 {
@@ -283,10 +300,10 @@ static __attribute__((noinline)) int hot_load(struct emul *e, const struct emul_
 
 	size = size ? size : PK_OSZ(pk);
 	dsize = dsize ? dsize : PK_OSZ(pk);
-	if (!emul_direct_fits(x, ea, size, op->xl))
+	if (!hot_fits(x, ea, size, false))
 		return hot_direct(e);
 	e->fx.reg = (uint8_t)PK_REG(pk);
-	e->fx.mask = ~0ull >> (64 - 8 * size);
+	e->fx.mask = hot_mask[size];
 	if (dsize >= 4 && !(fl & HOT_SEXT)) {
 		e->vcont = emul_hot_load_zx;
 	} else {
@@ -297,7 +314,7 @@ static __attribute__((noinline)) int hot_load(struct emul *e, const struct emul_
 		e->vcont = emul_hot_load;
 	}
 	e->pend = EMUL_PEND | EMUL_PEND_VAL | size;
-	return hot_issue(e, e->regs, x, ea, pk, emul_hot_hdr(EMUL_DIR_READ, size, 0, 1), size);
+	return hot_issue(e, e->regs, x, ea, pk, hot_hdr1[size], size);
 }
 
 /* FC_STORE: a MOV of a register or the immediate `simm`. */
@@ -309,13 +326,13 @@ static __attribute__((noinline)) int hot_store(struct emul *e, const struct emul
 	unsigned size = op->hsz & 15 ? op->hsz & 15u : PK_OSZ(pk);
 	uint64_t v;
 
-	if (!emul_direct_fits(x, ea, size, op->xl))
+	if (!hot_fits(x, ea, size, true))
 		return hot_direct(e);
 	v = op->flags & HOT_IMM ? simm : emul_gpr_get(r->gpr, PK_REG(pk), size, PK_REX(pk));
 	emul_copy(e->access.data, &v, 8);
 	e->vcont = emul_hot_stored;
 	e->pend = EMUL_PEND | EMUL_PEND_VAL;
-	return hot_issue(e, r, x, ea, pk, emul_hot_hdr(EMUL_DIR_WRITE, size, 0, 1), size);
+	return hot_issue(e, r, x, ea, pk, hot_hdr1[size] | EMUL_DIR_WRITE << 8, size);
 }
 
 /* FC_RMW: a calculation on the memory operand (its read first). */
@@ -420,12 +437,73 @@ static __attribute__((noinline)) int hot_tier1(struct emul *e, const uint8_t *b,
 	return hot_class(e, op, ea, simm, PK(end, reg, rex, osz));
 }
 
+/* The forms with at most one of 66h, 67h, LOCK, then REX, then 0F, then an opcode with ModRM
+ * (after its group or mandatory-prefix table) (SDM Vol. 2A 2.1-2.2); the rest is hot_tier1's. */
+static __attribute__((noinline)) int hot_heads(struct emul *e, const uint8_t *b, unsigned len)
+{
+	const struct emul_regs *r = e->regs;
+	const struct emul_opdesc *op;
+	unsigned c = b[0], p = 0, pf, rex = 0, osz = 4, modrm, end, immn;
+	uint32_t fl;
+	uint64_t ea, simm = 0;
+	bool rip = false;
+	int q;
+
+	if (c == 0xf3) /* REP: strings */
+		return hot_tier1(e, b, len);
+	pf = hot_pfx[c] & (HP_OSZ | HP_ASZ | HP_LOCK);
+	if (pf) {
+		osz = pf & HP_OSZ ? 2 : 4;
+		c = b[++p];
+	}
+	if ((c & 0xf0) == 0x40) {
+		if (p + 1 >= len)
+			return hot_tier1(e, b, len);
+		rex = c;
+		osz = rex & 8 ? 8 : osz;
+		c = b[++p];
+	}
+	op = &emul_map1[c];
+	if (c == 0x0f) {
+		if (p + 1 >= len)
+			return hot_tier1(e, b, len);
+		op = &emul_map0f[b[++p]];
+	}
+	fl = op->flags;
+	if ((fl & (F_HEAD | F_MODRM | F_RMTAB)) != F_MODRM || p + 1 >= len)
+		return hot_tier1(e, b, len);
+	modrm = b[p + 1];
+	if (fl & F_SUBTAB) {
+		op = fl & F_GROUP ? &emul_groups[op->sub][(modrm >> 3) & 7] :
+		     &emul_pfxtabs[op->sub][pf & HP_OSZ];
+		fl = op->flags;
+	}
+	/* LOCK where the form takes none is #UD: the full decoder's */
+	if (modrm >= 0xc0 || ((pf & HP_LOCK) && !(fl & F_LOCK)) || (osz == 2 && !(fl & F_O16)))
+		return hot_tier1(e, b, len);
+	q = hot_ea(b, len, p + 2, modrm, rex, r->gpr, &ea, &rip);
+	if (q < 0)
+		return hot_tier1(e, b, len);
+	immn = op->imm == IMM_NONE ? 0 : op->imm == IMM_1 ? 1 : osz == 2 ? 2 : 4;
+	end = (unsigned)q + immn;
+	if (end > len)
+		return hot_tier1(e, b, len);
+	if (rip)
+		ea += r->rip + end;
+	if (pf & HP_ASZ)
+		ea = (uint32_t)ea;
+	if (immn)
+		simm = hot_imm(b + q, immn);
+	return hot_class(e, op, ea, simm,
+			 PK(end, ((modrm >> 3) & 7) | (rex & 4) << 1, rex, osz));
+}
+
 /* Immediate bytes by IMM_* without prefixes (a moffs never has ModRM). */
 static const uint8_t hot_immn[4] = { 0, 1, 4, 0 };
 
 /* The prefix-free ModRM forms without SIB (SDM Vol. 2A 2.1): opcode, ModRM, displacement,
  * immediate; operand size 4 (or the entry's fixed size), 64-bit addresses, no segment base.
- * The rest is hot_tier1's. */
+ * Forms with prefixes or SIB are hot_heads', the rest hot_tier1's. */
 int emul_hot64(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	       const struct emul_exit *x, const uint8_t *b, unsigned len)
 {
@@ -442,8 +520,9 @@ int emul_hot64(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	e->nbytes = len;
 	if (__builtin_expect(len - 2 > EMUL_INSN_MAX - 2, 0))
 		return hot_direct(e);
-	if (__builtin_expect((fl & (F_HEAD | F_MODRM | F_PFXTAB | F_RMTAB)) != F_MODRM ||
-			     b[1] >= 0xc0, 0))
+	if (fl & F_HEAD)
+		return hot_heads(e, b, len);
+	if (__builtin_expect((fl & (F_MODRM | F_PFXTAB | F_RMTAB)) != F_MODRM || b[1] >= 0xc0, 0))
 		return hot_tier1(e, b, len);
 	modrm = b[1];
 	if (fl & F_GROUP)
@@ -451,7 +530,9 @@ int emul_hot64(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	k = decf_modrm[modrm];
 	n = k & 7;
 	end = 2 + n + hot_immn[op->imm];
-	if (__builtin_expect((k & (MR_SIB | MR_NOBASE)) || end > len, 0))
+	if (__builtin_expect((k & (MR_SIB | MR_NOBASE)) != 0, 0))
+		return hot_heads(e, b, len);
+	if (__builtin_expect(end > len, 0))
 		return hot_tier1(e, b, len);
 	ea = r->gpr[modrm & 7];
 	if (n == 1)
