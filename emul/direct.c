@@ -22,16 +22,6 @@ static inline bool direct_flat32(const struct emul_seg *s, bool write)
 	       (s->attr & (SEG_ATTR_UNUSABLE | SEG_ATTR_P | SEG_ATTR_S | 0xcu | need)) == need;
 }
 
-/* The answer of a vector load: the XMM/YMM register; a legacy-SSE load keeps YMM bits 255:128,
- * a VEX load zeroes them (SDM Vol. 1 14.1.3). */
-static int direct_vload(struct emul *e, const uint8_t *data, uint32_t len)
-{
-	const struct emul_env *env = e->env;
-
-	env->vec_write(env->ctx, e->fx.reg, data, len, e->fx.vex ? 32 : 16);
-	return emul_hot_stored(e, 0);
-}
-
 /* A form of class FC_ONE: decoded again into e->in, its operand checked as above, then the
  * one-access completion of the general path. */
 static __attribute__((noinline)) int
@@ -65,14 +55,6 @@ direct_one(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	return emul_one(e, xl & TR_READ, xl & TR_WRITE);
 }
 
-/* A vector store sent: nothing left but RIP. */
-static int direct_vstored(struct emul *e, const uint8_t *data, uint32_t len)
-{
-	(void)data;
-	(void)len;
-	return emul_hot_stored(e, 0);
-}
-
 /* FC_VEC: a load into an XMM/YMM register, or a store from it (in elements of up to 8 bytes). */
 static inline uint64_t direct_vec_plan(struct emul *e, const struct emul_env *env,
 				       const struct emul_opdesc *op, const struct emul_insn *in,
@@ -84,11 +66,11 @@ static inline uint64_t direct_vec_plan(struct emul *e, const struct emul_env *en
 	if (op->flags & HOT_VLOAD) {
 		e->env = env;
 		e->fx.vex = (in->pfx & EMUL_PFX_VEX) != 0;
-		e->cont = direct_vload;
+		e->cont = emul_hot_vload;
 		return emul_hot_hdr(EMUL_DIR_READ, esz, 0, n);
 	}
 	env->vec_read(env->ctx, in->reg, e->access.data, size);
-	e->cont = direct_vstored;
+	e->cont = emul_hot_vstored;
 	return emul_hot_hdr(EMUL_DIR_WRITE, esz, 0, n);
 }
 

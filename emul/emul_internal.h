@@ -446,6 +446,9 @@ int emul_hot_load_zx(struct emul *e, uint64_t v);
 int emul_hot_load(struct emul *e, uint64_t v);
 int emul_hot_stored(struct emul *e, uint64_t v);
 int emul_hot_rmw(struct emul *e, uint64_t v);
+/* A vector load's answer (its elements) into the XMM/YMM register; a vector store sent. */
+int emul_hot_vload(struct emul *e, const uint8_t *data, uint32_t len);
+int emul_hot_vstored(struct emul *e, const uint8_t *data, uint32_t len);
 /* FC_RMW's plan (source, register result, write-back) in e; the request's header. */
 uint64_t emul_hot_rmw_plan(struct emul *e, const struct emul_opdesc *op, const uint64_t *gpr,
 			   unsigned reg, unsigned rex, uint64_t simm, unsigned size);

@@ -63,6 +63,24 @@ int emul_hot_stored(struct emul *e, uint64_t v)
 	return hot_done(e, e->regs, e->regs->rflags);
 }
 
+/* The answer of a vector load: the XMM/YMM register; a legacy-SSE load keeps YMM bits 255:128,
+ * a VEX load zeroes them (SDM Vol. 1 14.1.3). */
+int emul_hot_vload(struct emul *e, const uint8_t *data, uint32_t len)
+{
+	const struct emul_env *env = e->env;
+
+	env->vec_write(env->ctx, e->fx.reg, data, len, e->fx.vex ? 32 : 16);
+	return hot_done(e, e->regs, e->regs->rflags);
+}
+
+/* A vector store sent: nothing left but RIP. */
+int emul_hot_vstored(struct emul *e, const uint8_t *data, uint32_t len)
+{
+	(void)data;
+	(void)len;
+	return hot_done(e, e->regs, e->regs->rflags);
+}
+
 /* The end of a calculation: its register result (if any) and the flags. */
 static inline int hot_commit(struct emul *e, uint64_t rflags)
 {
@@ -351,6 +369,35 @@ static __attribute__((noinline)) int hot_rmw(struct emul *e, const struct emul_o
 	return hot_issue(e, r, x, ea, pk, hdr, size);
 }
 
+/* FC_VEC: an SSE/AVX move between an XMM/YMM register and memory, in elements of up to 8
+ * bytes; PK_REX carries VEX (0x80) and VEX.L (0x20). A misaligned MOVDQA-style operand
+ * (#GP(0)) is the direct path's. */
+static __attribute__((noinline)) int hot_vec(struct emul *e, const struct emul_opdesc *op,
+					     uint64_t ea, unsigned pk)
+{
+	const struct emul_exit *x = e->exit;
+	const struct emul_env *env = e->env;
+	unsigned xl = op->xl, rex = PK_REX(pk), reg = PK_REG(pk);
+	unsigned size = decf_size(op->fsz[(xl & XL_OPND1) != 0], PK_OSZ(pk), (rex >> 5) & 1);
+	unsigned esz = size > 8 ? 8 : size;
+	uint64_t hdr = (hot_hdr1[esz] & ~(0xffffull << 48)) | (uint64_t)(size / esz) << 48;
+
+	if (!emul_direct_fits(x, ea, size, xl) || ((xl & TR_ALIGN) && (ea & (size - 1))))
+		return hot_direct(e);
+	e->fx.reg = (uint8_t)reg;
+	if (op->flags & HOT_VLOAD) {
+		e->fx.vex = rex >> 7;
+		e->cont = emul_hot_vload;
+		e->pend = EMUL_PEND | size;
+	} else {
+		env->vec_read(env->ctx, reg, e->access.data, size);
+		e->cont = emul_hot_vstored;
+		e->pend = EMUL_PEND;
+		hdr |= EMUL_DIR_WRITE << 8;
+	}
+	return hot_issue(e, e->regs, x, ea, pk, hdr, size);
+}
+
 /* The class of the entry `op` (after its group or mandatory-prefix table). */
 static inline __attribute__((always_inline)) int
 hot_class(struct emul *e, const struct emul_opdesc *op, uint64_t ea, uint64_t simm, unsigned pk)
@@ -362,6 +409,8 @@ hot_class(struct emul *e, const struct emul_opdesc *op, uint64_t ea, uint64_t si
 		return hot_store(e, op, ea, simm, pk);
 	case FC_RMW:
 		return hot_rmw(e, op, ea, simm, pk);
+	case FC_VEC:
+		return hot_vec(e, op, ea, pk);
 	default:
 		return hot_direct(e);
 	}
@@ -437,6 +486,36 @@ static __attribute__((noinline)) int hot_tier1(struct emul *e, const uint8_t *b,
 	return hot_class(e, op, ea, simm, PK(end, reg, rex, osz));
 }
 
+/* A 2-byte VEX (C5) of map 0F with vvvv unused (SDM Vol. 2A 2.3.5): the mandatory-prefix table
+ * by VEX.pp, R into the register field, VEX.L; ModRM without SIB. The rest is hot_tier1's. */
+static __attribute__((noinline)) int hot_vex(struct emul *e, const uint8_t *b, unsigned len)
+{
+	const struct emul_opdesc *op;
+	unsigned v = b[1], modrm, k, n, end, rex;
+	uint64_t ea;
+
+	if (len < 4 || ((~v >> 3) & 0xf) || b[3] >= 0xc0)
+		return hot_tier1(e, b, len);
+	op = &emul_vex0f[b[2]];
+	modrm = b[3];
+	if (!(op->flags & F_PFXTAB) || !(op->flags & F_MODRM))
+		return hot_tier1(e, b, len);
+	op = &emul_pfxtabs[op->sub][v & 3];
+	k = decf_modrm[modrm];
+	n = k & 7;
+	end = 4 + n;
+	if ((k & (MR_SIB | MR_NOBASE)) || end > len || F_CLS(op->flags) != FC_VEC ||
+	    !(op->fast & M_L64))
+		return hot_tier1(e, b, len);
+	rex = 0x80 | ((v >> 2) & 1) << 5 | ((~v >> 7) & 1) << 2;
+	ea = e->regs->gpr[modrm & 7];
+	if (n == 1)
+		ea += (uint64_t)(int64_t)(int8_t)b[4];
+	else if (n == 4)
+		ea += (uint64_t)(int64_t)(int32_t)emul_ld(b + 4, 4);
+	return hot_vec(e, op, ea, PK(end, ((modrm >> 3) & 7) | (rex & 4) << 1, rex, 4));
+}
+
 /* The forms with at most one of 66h, 67h, LOCK, then REX, then 0F, then an opcode with ModRM
  * (after its group or mandatory-prefix table) (SDM Vol. 2A 2.1-2.2); the rest is hot_tier1's. */
 static __attribute__((noinline)) int hot_heads(struct emul *e, const uint8_t *b, unsigned len)
@@ -449,9 +528,9 @@ static __attribute__((noinline)) int hot_heads(struct emul *e, const uint8_t *b,
 	bool rip = false;
 	int q;
 
-	if (c == 0xf3) /* REP: strings */
-		return hot_tier1(e, b, len);
-	pf = hot_pfx[c] & (HP_OSZ | HP_ASZ | HP_LOCK);
+	if (c == 0xc5)
+		return hot_vex(e, b, len);
+	pf = hot_pfx[c];
 	if (pf) {
 		osz = pf & HP_OSZ ? 2 : 4;
 		c = b[++p];
@@ -473,9 +552,12 @@ static __attribute__((noinline)) int hot_heads(struct emul *e, const uint8_t *b,
 	if ((fl & (F_HEAD | F_MODRM | F_RMTAB)) != F_MODRM || p + 1 >= len)
 		return hot_tier1(e, b, len);
 	modrm = b[p + 1];
+	/* F3 only as a mandatory prefix (none, 66, F3: SDM Vol. 2A 2.1.2); REP: strings */
+	if ((pf & HP_REP) && !(fl & F_PFXTAB))
+		return hot_tier1(e, b, len);
 	if (fl & F_SUBTAB) {
 		op = fl & F_GROUP ? &emul_groups[op->sub][(modrm >> 3) & 7] :
-		     &emul_pfxtabs[op->sub][pf & HP_OSZ];
+		     &emul_pfxtabs[op->sub][(pf & HP_OSZ) | (pf & HP_REP) >> 2];
 		fl = op->flags;
 	}
 	/* LOCK where the form takes none is #UD: the full decoder's */
