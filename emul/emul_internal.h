@@ -250,8 +250,56 @@ void emul_calc_io(struct emul *e);
 void emul_calc_str(struct emul *e);
 void emul_calc_vmov(struct emul *e);
 
-/* Flags (flags.c). */
-uint64_t emul_alu(unsigned sub, uint64_t a, uint64_t b, unsigned size, uint64_t *rflags);
+/* Flags (flags.c). PF by the low byte's value (set for an even number of 1 bits). */
+extern const uint8_t emul_pf_tab[256];
+
+/* ZF, SF, PF of a result r at the top of 64 bits (t: the same at the bottom). */
+static inline uint64_t emul_flags_top(uint64_t r, uint64_t t)
+{
+	return emul_pf_tab[t & 0xff] | (r ? 0 : EMUL_RFLAGS_ZF) | ((r >> 63) << 7);
+}
+
+/* ADC and SBB: a, b shifted to the top of 64 bits by `sh`, the carry in from *rflags. */
+uint64_t emul_alu_carry(unsigned sub, uint64_t a, uint64_t b, unsigned sh, uint64_t *rflags);
+
+/* ADD/OR/ADC/SBB/AND/SUB/XOR/CMP on `size`-byte values: the result, *rflags updated. CF is the
+ * carry (borrow) out of the top bit, OF a sign overflow, AF the carry (borrow) out of bit 3
+ * (SDM Vol. 1 3.4.3.1, Appendix A). The operands are shifted to the top of 64 bits, so that
+ * the carry out of bit 63 and the sign bit are those of the operand size. */
+static inline uint64_t emul_alu(unsigned sub, uint64_t a, uint64_t b, unsigned size,
+				uint64_t *rflags)
+{
+	unsigned sh = 64 - size * 8;
+	uint64_t x = a << sh, y = b << sh, r, f;
+
+	switch (sub) {
+	case ALU_ADD:
+		r = x + y;
+		f = (r < x) | (((x ^ r) & (y ^ r)) >> 63) << 11 | ((a ^ b ^ (r >> sh)) & EMUL_RFLAGS_AF);
+		break;
+	case ALU_SUB:
+	case ALU_CMP:
+		r = x - y;
+		f = (x < y) | (((x ^ y) & (x ^ r)) >> 63) << 11 | ((a ^ b ^ (r >> sh)) & EMUL_RFLAGS_AF);
+		break;
+	case ALU_OR:
+		r = x | y;
+		f = 0;
+		break;
+	case ALU_AND:
+		r = x & y;
+		f = 0;
+		break;
+	case ALU_XOR:
+		r = x ^ y;
+		f = 0;
+		break;
+	default:
+		return emul_alu_carry(sub, a, b, sh, rflags);
+	}
+	*rflags = (*rflags & ~(uint64_t)EMUL_RFLAGS_ARITH) | f | emul_flags_top(r, r >> sh);
+	return r >> sh;
+}
 uint64_t emul_flags_logic(uint64_t res, unsigned size, uint64_t rflags);
 uint64_t emul_flags_szp(uint64_t res, unsigned size, uint64_t rflags);
 

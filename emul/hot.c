@@ -530,6 +530,8 @@ static __attribute__((noinline)) int hot_heads(struct emul *e, const uint8_t *b,
 
 	if (c == 0xc5)
 		return hot_vex(e, b, len);
+	if (c == 0xf3 && b[1] != 0x0f) /* REP: strings */
+		return hot_tier1(e, b, len);
 	pf = hot_pfx[c];
 	if (pf) {
 		osz = pf & HP_OSZ ? 2 : 4;
