@@ -516,41 +516,20 @@ static __attribute__((noinline)) int hot_vex(struct emul *e, const uint8_t *b, u
 	return hot_vec(e, op, ea, PK(end, ((modrm >> 3) & 7) | (rex & 4) << 1, rex, 4));
 }
 
-/* The forms with at most one of 66h, 67h, LOCK, then REX, then 0F, then an opcode with ModRM
- * (after its group or mandatory-prefix table) (SDM Vol. 2A 2.1-2.2); the rest is hot_tier1's. */
-static __attribute__((noinline)) int hot_heads(struct emul *e, const uint8_t *b, unsigned len)
+/* From the opcode's entry `op` at b[p] on, after the prefixes `pf` (HP_*) and `rex` that give
+ * the operand size `osz`: ModRM (after the entry's group or mandatory-prefix table), SIB,
+ * displacement, immediate (SDM Vol. 2A 2.1-2.2); inlined with constant prefixes per copy. */
+static inline __attribute__((always_inline)) int
+hot_body(struct emul *e, const uint8_t *b, unsigned len, const struct emul_opdesc *op, unsigned p,
+	 unsigned pf, unsigned rex, unsigned osz)
 {
 	const struct emul_regs *r = e->regs;
-	const struct emul_opdesc *op;
-	unsigned c = b[0], p = 0, pf, rex = 0, osz = 4, modrm, end, immn;
-	uint32_t fl;
+	uint32_t fl = op->flags;
+	unsigned modrm, end, immn;
 	uint64_t ea, simm = 0;
 	bool rip = false;
 	int q;
 
-	if (c == 0xc5)
-		return hot_vex(e, b, len);
-	if (c == 0xf3 && b[1] != 0x0f) /* REP: strings */
-		return hot_tier1(e, b, len);
-	pf = hot_pfx[c];
-	if (pf) {
-		osz = pf & HP_OSZ ? 2 : 4;
-		c = b[++p];
-	}
-	if ((c & 0xf0) == 0x40) {
-		if (p + 1 >= len)
-			return hot_tier1(e, b, len);
-		rex = c;
-		osz = rex & 8 ? 8 : osz;
-		c = b[++p];
-	}
-	op = &emul_map1[c];
-	if (c == 0x0f) {
-		if (p + 1 >= len)
-			return hot_tier1(e, b, len);
-		op = &emul_map0f[b[++p]];
-	}
-	fl = op->flags;
 	if ((fl & (F_HEAD | F_MODRM | F_RMTAB)) != F_MODRM || p + 1 >= len)
 		return hot_tier1(e, b, len);
 	modrm = b[p + 1];
@@ -582,12 +561,68 @@ static __attribute__((noinline)) int hot_heads(struct emul *e, const uint8_t *b,
 			 PK(end, ((modrm >> 3) & 7) | (rex & 4) << 1, rex, osz));
 }
 
+/* No prefix (a SIB or RIP-relative operand). */
+static __attribute__((noinline)) int hot_plain(struct emul *e, const uint8_t *b, unsigned len)
+{
+	return hot_body(e, b, len, &emul_map1[b[0]], 0, 0, 0, 4);
+}
+
+/* 0F first. */
+static __attribute__((noinline)) int hot_0f(struct emul *e, const uint8_t *b, unsigned len)
+{
+	return hot_body(e, b, len, &emul_map0f[b[1]], 1, 0, 0, 4);
+}
+
+/* REX first (SDM Vol. 2A 2.2.1), then the opcode or 0F. */
+static __attribute__((noinline)) int hot_rex(struct emul *e, const uint8_t *b, unsigned len)
+{
+	unsigned rex = b[0], osz = rex & 8 ? 8 : 4;
+
+	if (b[1] != 0x0f)
+		return hot_body(e, b, len, &emul_map1[b[1]], 1, 0, rex, osz);
+	if (len < 3)
+		return hot_tier1(e, b, len);
+	return hot_body(e, b, len, &emul_map0f[b[2]], 2, 0, rex, osz);
+}
+
+/* One of 66h, 67h, LOCK, F3 (the latter as a mandatory prefix), then REX, then 0F; or VEX. */
+static __attribute__((noinline)) int hot_heads(struct emul *e, const uint8_t *b, unsigned len)
+{
+	const struct emul_opdesc *op;
+	unsigned c = b[0], p = 0, pf, rex = 0, osz = 4;
+
+	if (c == 0xc5)
+		return hot_vex(e, b, len);
+	if (c == 0xf3 && b[1] != 0x0f) /* REP: strings */
+		return hot_tier1(e, b, len);
+	pf = hot_pfx[c];
+	if (!pf)
+		return hot_tier1(e, b, len);
+	osz = pf & HP_OSZ ? 2 : 4;
+	c = b[++p];
+	if ((c & 0xf0) == 0x40) {
+		if (p + 1 >= len)
+			return hot_tier1(e, b, len);
+		rex = c;
+		osz = rex & 8 ? 8 : osz;
+		c = b[++p];
+	}
+	op = &emul_map1[c];
+	if (c == 0x0f) {
+		if (p + 1 >= len)
+			return hot_tier1(e, b, len);
+		op = &emul_map0f[b[++p]];
+	}
+	return hot_body(e, b, len, op, p, pf, rex, osz);
+}
+
 /* Immediate bytes by IMM_* without prefixes (a moffs never has ModRM). */
 static const uint8_t hot_immn[4] = { 0, 1, 4, 0 };
 
 /* The prefix-free ModRM forms without SIB (SDM Vol. 2A 2.1): opcode, ModRM, displacement,
  * immediate; operand size 4 (or the entry's fixed size), 64-bit addresses, no segment base.
- * Forms with prefixes or SIB are hot_heads', the rest hot_tier1's. */
+ * Forms with REX, 0F, other prefixes, SIB or RIP-relative operands are hot_rex', hot_0f's,
+ * hot_heads', hot_plain's; the rest hot_tier1's. */
 int emul_hot64(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	       const struct emul_exit *x, const uint8_t *b, unsigned len)
 {
@@ -605,7 +640,8 @@ int emul_hot64(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	if (__builtin_expect(len - 2 > EMUL_INSN_MAX - 2, 0))
 		return hot_direct(e);
 	if (fl & F_HEAD)
-		return hot_heads(e, b, len);
+		return (b[0] & 0xf0) == 0x40 ? hot_rex(e, b, len) :
+		       b[0] == 0x0f ? hot_0f(e, b, len) : hot_heads(e, b, len);
 	if (__builtin_expect((fl & (F_MODRM | F_PFXTAB | F_RMTAB)) != F_MODRM || b[1] >= 0xc0, 0))
 		return hot_tier1(e, b, len);
 	modrm = b[1];
@@ -615,7 +651,7 @@ int emul_hot64(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	n = k & 7;
 	end = 2 + n + hot_immn[op->imm];
 	if (__builtin_expect((k & (MR_SIB | MR_NOBASE)) != 0, 0))
-		return hot_heads(e, b, len);
+		return hot_plain(e, b, len);
 	if (__builtin_expect(end > len, 0))
 		return hot_tier1(e, b, len);
 	ea = r->gpr[modrm & 7];
