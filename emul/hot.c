@@ -593,8 +593,12 @@ static __attribute__((noinline)) int hot_heads(struct emul *e, const uint8_t *b,
 
 	if (c == 0xc5)
 		return hot_vex(e, b, len);
-	if (c == 0xf3 && b[1] != 0x0f) /* REP: strings */
+	if (c == 0xf3 && b[1] != 0x0f) { /* REP: strings */
+		op = &emul_map1[b[1]];
+		if (F_CLS(op->flags) == FC_STR)
+			return hot_str(e, op, 1, HP_REP, 0);
 		return hot_tier1(e, b, len);
+	}
 	pf = hot_pfx[c];
 	if (!pf)
 		return hot_tier1(e, b, len);
