@@ -11,6 +11,7 @@
  * raise, a second page, a RAM operand (a spurious exit), an operand the exit does not match -
  * goes to the general path, which decides it with the same decode. */
 #include "decode_fast.h"
+#include "hot.h"
 
 /* A flat data segment of protected mode (base 0, limit 4 GiB, present, usable, expand-up,
  * writable for a write) adds nothing and refuses nothing (SDM Vol. 3A 5.3, 5.4.1). */

@@ -5,7 +5,7 @@
  * engine: its accesses are issued at once and e->next says what each answer leads to.
  * Registers, RFLAGS and RIP are written only after the last access, so an abort or a fault
  * leaves them untouched. */
-#include "emul_internal.h"
+#include "hot.h"
 
 void (*const emul_calcs[OP_COUNT])(struct emul *e) = {
 	[OP_MOV] = emul_op_mov, [OP_MOVZX] = emul_op_mov, [OP_MOVSX] = emul_op_mov,
