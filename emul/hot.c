@@ -148,7 +148,7 @@ hot_issue(struct emul *e, const struct emul_regs *r, const struct emul_exit *x, 
 }
 
 /* FC_LOAD: a MOV/MOVZX/MOVSX load, its answer into the register. */
-static __attribute__((noinline)) int hot_load(struct emul *e, const struct emul_opdesc *op,
+static __attribute__((noinline, noclone)) int hot_load(struct emul *e, const struct emul_opdesc *op,
 					      uint64_t ea, unsigned pk)
 {
 	const struct emul_exit *x = e->exit;
@@ -174,7 +174,7 @@ static __attribute__((noinline)) int hot_load(struct emul *e, const struct emul_
 }
 
 /* FC_STORE: a MOV of a register or the immediate `simm`. */
-static __attribute__((noinline)) int hot_store(struct emul *e, const struct emul_opdesc *op,
+static __attribute__((noinline, noclone)) int hot_store(struct emul *e, const struct emul_opdesc *op,
 					       uint64_t ea, uint64_t simm, unsigned pk)
 {
 	const struct emul_exit *x = e->exit;
@@ -192,7 +192,7 @@ static __attribute__((noinline)) int hot_store(struct emul *e, const struct emul
 }
 
 /* FC_RMW: a calculation on the memory operand (its read first). */
-static __attribute__((noinline)) int hot_rmw(struct emul *e, const struct emul_opdesc *op,
+static __attribute__((noinline, noclone)) int hot_rmw(struct emul *e, const struct emul_opdesc *op,
 					     uint64_t ea, uint64_t simm, unsigned pk)
 {
 	const struct emul_exit *x = e->exit;
@@ -210,7 +210,7 @@ static __attribute__((noinline)) int hot_rmw(struct emul *e, const struct emul_o
 /* FC_VEC: an SSE/AVX move between an XMM/YMM register and memory, in elements of up to 8
  * bytes; PK_REX carries VEX (0x80) and VEX.L (0x20). A misaligned MOVDQA-style operand
  * (#GP(0)) is the direct path's. */
-static __attribute__((noinline)) int hot_vec(struct emul *e, const struct emul_opdesc *op,
+static __attribute__((noinline, noclone)) int hot_vec(struct emul *e, const struct emul_opdesc *op,
 					     uint64_t ea, unsigned pk)
 {
 	const struct emul_exit *x = e->exit;
