@@ -148,7 +148,7 @@ hot_issue(struct emul *e, const struct emul_regs *r, const struct emul_exit *x, 
 }
 
 /* FC_LOAD: a MOV/MOVZX/MOVSX load, its answer into the register. */
-static __attribute__((noinline, noclone)) int hot_load(struct emul *e, const struct emul_opdesc *op,
+__attribute__((noinline)) int emul_hot_load_class(struct emul *e, const struct emul_opdesc *op,
 					      uint64_t ea, unsigned pk)
 {
 	const struct emul_exit *x = e->exit;
@@ -174,7 +174,7 @@ static __attribute__((noinline, noclone)) int hot_load(struct emul *e, const str
 }
 
 /* FC_STORE: a MOV of a register or the immediate `simm`. */
-static __attribute__((noinline, noclone)) int hot_store(struct emul *e, const struct emul_opdesc *op,
+__attribute__((noinline)) int emul_hot_store_class(struct emul *e, const struct emul_opdesc *op,
 					       uint64_t ea, uint64_t simm, unsigned pk)
 {
 	const struct emul_exit *x = e->exit;
@@ -192,7 +192,7 @@ static __attribute__((noinline, noclone)) int hot_store(struct emul *e, const st
 }
 
 /* FC_RMW: a calculation on the memory operand (its read first). */
-static __attribute__((noinline, noclone)) int hot_rmw(struct emul *e, const struct emul_opdesc *op,
+__attribute__((noinline)) int emul_hot_rmw_class(struct emul *e, const struct emul_opdesc *op,
 					     uint64_t ea, uint64_t simm, unsigned pk)
 {
 	const struct emul_exit *x = e->exit;
@@ -210,7 +210,7 @@ static __attribute__((noinline, noclone)) int hot_rmw(struct emul *e, const stru
 /* FC_VEC: an SSE/AVX move between an XMM/YMM register and memory, in elements of up to 8
  * bytes; PK_REX carries VEX (0x80) and VEX.L (0x20). A misaligned MOVDQA-style operand
  * (#GP(0)) is the direct path's. */
-static __attribute__((noinline, noclone)) int hot_vec(struct emul *e, const struct emul_opdesc *op,
+__attribute__((noinline)) int emul_hot_vec_class(struct emul *e, const struct emul_opdesc *op,
 					     uint64_t ea, unsigned pk)
 {
 	const struct emul_exit *x = e->exit;
@@ -242,13 +242,13 @@ hot_class(struct emul *e, const struct emul_opdesc *op, uint64_t ea, uint64_t si
 {
 	switch (F_CLS(op->flags)) {
 	case FC_LOAD:
-		return hot_load(e, op, ea, pk);
+		return emul_hot_load_class(e, op, ea, pk);
 	case FC_STORE:
-		return hot_store(e, op, ea, simm, pk);
+		return emul_hot_store_class(e, op, ea, simm, pk);
 	case FC_RMW:
-		return hot_rmw(e, op, ea, simm, pk);
+		return emul_hot_rmw_class(e, op, ea, simm, pk);
 	case FC_VEC:
-		return hot_vec(e, op, ea, pk);
+		return emul_hot_vec_class(e, op, ea, pk);
 	default:
 		return hot_direct(e);
 	}
@@ -351,7 +351,7 @@ static __attribute__((noinline)) int hot_vex(struct emul *e, const uint8_t *b, u
 		ea += (uint64_t)(int64_t)(int8_t)b[4];
 	else if (n == 4)
 		ea += (uint64_t)(int64_t)(int32_t)emul_ld(b + 4, 4);
-	return hot_vec(e, op, ea, PK(end, ((modrm >> 3) & 7) | (rex & 4) << 1, rex, 4));
+	return emul_hot_vec_class(e, op, ea, PK(end, ((modrm >> 3) & 7) | (rex & 4) << 1, rex, 4));
 }
 
 /* From the opcode's entry `op` at b[p] on, after the prefixes `pf` (HP_*) and `rex` that give

@@ -64,6 +64,16 @@ int emul_hot_vstored(struct emul *e, const uint8_t *data, uint32_t len);
 uint64_t emul_hot_rmw_plan(struct emul *e, const struct emul_opdesc *op, const uint64_t *gpr,
 			   unsigned reg, unsigned rex, uint64_t simm, unsigned size);
 
+/* The classes of the hot path (hot.c), external so that their arguments are not split: the
+ * entry, the effective address, the sign-extended immediate, the packed end/register/REX/
+ * operand size. */
+int emul_hot_load_class(struct emul *e, const struct emul_opdesc *op, uint64_t ea, unsigned pk);
+int emul_hot_store_class(struct emul *e, const struct emul_opdesc *op, uint64_t ea,
+			 uint64_t simm, unsigned pk);
+int emul_hot_rmw_class(struct emul *e, const struct emul_opdesc *op, uint64_t ea, uint64_t simm,
+		       unsigned pk);
+int emul_hot_vec_class(struct emul *e, const struct emul_opdesc *op, uint64_t ea, unsigned pk);
+
 /* The mask of an answer's bytes by operand bytes (1, 2, 4, 8). */
 extern const uint64_t emul_hot_mask[9];
 
