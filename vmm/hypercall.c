@@ -71,6 +71,21 @@ static u64 hc_arg_mask(struct vcpu *v)
 	return virt->vcpu_get_mode(v) == EMUL_MODE_LONG64 ? ~0ull : 0xffffffffull;
 }
 
+/* VMCALL and VMMCALL exit at every CPL (SDM Vol. 3C 26.1.2, APM Vol. 3 VMMCALL): only the
+ * guest's kernel may call, so a user process cannot stop its vCPU or forge its verdicts. */
+static bool hc_allowed(struct vcpu *v, u64 nr)
+{
+	u32 cpl = virt->vcpu_get_cpl(v);
+	if (cpl == 0)
+		return true;
+	if (!v->hc_user_logged) {
+		v->hc_user_logged = true;
+		pr_warn("%s: vcpu %u: hypercall %#llx from CPL %u refused (KEEL_EPERM; logged once per vCPU)",
+			v->part->name, v->id, (unsigned long long)nr, cpl);
+	}
+	return false;
+}
+
 enum exit_action hypercall_dispatch(struct vcpu *v)
 {
 	u64 *g = v->regs.gpr, mask = hc_arg_mask(v);
@@ -78,7 +93,9 @@ enum exit_action hypercall_dispatch(struct vcpu *v)
 	struct hc_args h = { g[VCPU_RBX] & mask, g[VCPU_RCX] & mask, g[VCPU_RDX] & mask, { 0 } };
 	u64 st = KEEL_ENOSYS;
 
-	if (nr < ARRAY_SIZE(hc_table) && hc_table[nr]) {
+	if (!hc_allowed(v, nr))
+		st = KEEL_EPERM;
+	else if (nr < ARRAY_SIZE(hc_table) && hc_table[nr]) {
 		h.out[0] = g[VCPU_RBX];
 		h.out[1] = g[VCPU_RCX];
 		h.out[2] = g[VCPU_RDX];

@@ -3,6 +3,7 @@
  * A guest calls Keel with VMCALL (Intel) or VMMCALL (AMD): EAX/RAX = call number, arguments in
  * RBX, RCX, RDX, RSI (32-bit and real-mode guests: the low halves). Keel returns a status
  * (enum keel_status) in RAX and results in RBX, RCX, RDX; other registers are preserved.
+ * Only CPL 0 may call: from CPL > 0 every call returns KEEL_EPERM and changes nothing else.
  * Unknown numbers return KEEL_ENOSYS. Numbers never change meaning; new calls get new numbers. */
 #ifndef ABI_HYPERCALL_H
 #define ABI_HYPERCALL_H

@@ -77,40 +77,18 @@ static void check_cpuid(void)
 	cpuid_zero("ext1f-sme-sev", 0x8000001f, 0, max_ext);
 }
 
-struct msr_op {
-	uint32_t msr;
-	uint64_t val;
-};
-
-static void do_rdmsr(void *arg)
-{
-	struct msr_op *m = arg;
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(m->msr));
-	m->val = (uint64_t)hi << 32 | lo;
-}
-
-static void do_wrmsr(void *arg)
-{
-	struct msr_op *m = arg;
-	__asm__ volatile("wrmsr" : : "c"(m->msr), "a"((uint32_t)m->val), "d"((uint32_t)(m->val >> 32)));
-}
-
 /* 0 = read with value *val; 13 = #GP; anything else = another exception. */
 static unsigned msr_read(uint32_t msr, uint64_t *val)
 {
-	struct msr_op m = { msr, 0 };
 	struct guest_exc x;
-	exc_try(do_rdmsr, &m, &x);
-	*val = m.val;
+	msr_read_try(msr, val, &x);
 	return x.raised ? x.vector : 0;
 }
 
 static unsigned msr_write(uint32_t msr, uint64_t val)
 {
-	struct msr_op m = { msr, val };
 	struct guest_exc x;
-	exc_try(do_wrmsr, &m, &x);
+	msr_write_try(msr, val, &x);
 	return x.raised ? x.vector : 0;
 }
 

@@ -102,6 +102,7 @@ int guest_main(const struct keel_start_info *si)
 	else
 		verdict_skip(S, "spinner-started", "one vCPU only");
 	hostile_cpu();
+	hostile_user();
 	hostile_memory(si);
 	hostile_ports(si);
 	verdict_counts(&passed, &failed);

@@ -31,6 +31,8 @@ void hostile_memory(const struct keel_start_info *si);
 /* hostile_cpu.c: VMX and SVM instructions, bad and privileged hypercalls, CR4.VMXE, the
  * virtualization MSRs, x2APIC and the APIC base. */
 void hostile_cpu(void);
+/* hostile_user.c: hypercalls from CPL 3 (refused with KEEL_EPERM), then one from CPL 0. */
+void hostile_user(void);
 /* hostile_io.c: IPIs to APIC IDs outside the partition; ports it was not given, including the
  * ones that reset or power off a PC; a sweep over every port. */
 void hostile_ipis(void);

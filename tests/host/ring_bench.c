@@ -18,23 +18,11 @@
 static struct ring ring;
 static struct ring_svc svc;
 static u32 stop;
-static __thread u32 spins;
-
-static u64 now_ns(void *ctx)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
-}
 
 static void pause_rarely_yield(void *ctx)
 {
 	(void)ctx;
-	__builtin_ia32_pause();
-	if (++spins % 1024 == 0)
-		sched_yield();
+	rt_spin(1024);
 }
 
 static void *service(void *arg)
@@ -98,19 +86,19 @@ static u64 one(struct ring_access *a)
 
 static double measure(u64 (*step)(struct ring_access *), struct ring_access *a)
 {
-	u64 t0 = now_ns(NULL), n = 0, t;
+	u64 t0 = rt_wall_ns(NULL), n = 0, t;
 
 	do {
 		for (u32 i = 0; i < 64; i++)
 			n += step(a);
-		t = now_ns(NULL);
+		t = rt_wall_ns(NULL);
 	} while ((double)(t - t0) < SECONDS_PER_FIGURE * 1e9);
 	return (double)n * 1e9 / (double)(t - t0);
 }
 
 int main(void)
 {
-	static const struct ring_ops ops = { now_ns, pause_rarely_yield, NULL, NULL, NULL };
+	static const struct ring_ops ops = { rt_wall_ns, pause_rarely_yield, NULL, NULL, NULL };
 	void *area = aligned_alloc(4096, KEEL_RING_AREA_SIZE);
 	struct ring_config cfg = { .area = area, .area_size = KEEL_RING_AREA_SIZE,
 				   .devices = rt_devices, .ndevices = RT_NDEV, .ops = &ops };

@@ -38,24 +38,11 @@ struct worker {
 	char why[200];
 };
 
-static __thread u32 spins;
-
-static u64 now_ns(void *ctx)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
-}
-
 /* Two cores, four threads: a spinner must give its core away now and then. */
 static void pause_yield(void *ctx)
 {
 	(void)ctx;
-	__builtin_ia32_pause();
-	if (++spins % 128 == 0)
-		sched_yield();
+	rt_spin(128);
 }
 
 static void log_count(void *ctx, const struct ring_event *ev)
@@ -316,9 +303,9 @@ static void *consumer(void *arg)
 
 static bool drain(struct shared *sh, struct consumer *c, u64 expect)
 {
-	u64 deadline = now_ns(NULL) + TIMEOUT_NS;
+	u64 deadline = rt_wall_ns(NULL) + TIMEOUT_NS;
 
-	while (now_ns(NULL) < deadline) {
+	while (rt_wall_ns(NULL) < deadline) {
 		ring_poll(&sh->ring);
 		if (__atomic_load_n(&c->taken, __ATOMIC_ACQUIRE) == expect &&
 		    ring_outstanding(&sh->ring) == 0)
@@ -368,12 +355,12 @@ static int run_phase(const char *name, u32 nprod, u64 msgs)
 	struct ring_config cfg;
 	const char *bad = NULL;
 	char why[300];
-	u64 t0 = now_ns(NULL), sent = 0;
+	u64 t0 = rt_wall_ns(NULL), sent = 0;
 
 	memset(&sh, 0, sizeof(sh));
 	memset(&c, 0, sizeof(c));
 	sh.area = aligned_alloc(4096, KEEL_RING_AREA_SIZE);
-	sh.ops = (struct ring_ops){ now_ns, pause_yield, NULL, log_count, &sh };
+	sh.ops = (struct ring_ops){ rt_wall_ns, pause_yield, NULL, log_count, &sh };
 	cfg = (struct ring_config){ .area = sh.area, .area_size = KEEL_RING_AREA_SIZE,
 				    .devices = rt_devices, .ndevices = RT_NDEV,
 				    .log_interval = 1000000000ull, .ops = &sh.ops };
@@ -407,7 +394,7 @@ static int run_phase(const char *name, u32 nprod, u64 msgs)
 		printf("VERDICT PASS %s/%s %llu messages (%llu reads, %llu writes, %llu posted) "
 		       "in %.1f s\n", suite, name, (unsigned long long)sent,
 		       (unsigned long long)c.reads, (unsigned long long)c.writes,
-		       (unsigned long long)c.posted, (double)(now_ns(NULL) - t0) / 1e9);
+		       (unsigned long long)c.posted, (double)(rt_wall_ns(NULL) - t0) / 1e9);
 	fflush(stdout);
 	free(sh.area);
 	return bad != NULL;

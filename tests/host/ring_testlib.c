@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <time.h>
 #include "ring_testlib.h"
 
 const struct keel_ring_device rt_devices[RT_NDEV] = {
@@ -236,4 +238,22 @@ void rt_events(struct rt_test *t, enum ring_event_kind k, u64 events, u64 lines)
 		 "%s: %llu events, %llu log lines; expected %llu and %llu", ring_event_text(k),
 		 (unsigned long long)t->w.ring.stats.events[k], (unsigned long long)t->w.lines[k],
 		 (unsigned long long)events, (unsigned long long)lines);
+}
+
+u64 rt_wall_ns(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+void rt_spin(unsigned every)
+{
+	static __thread unsigned spins;
+
+	__builtin_ia32_pause();
+	if (++spins % every == 0)
+		sched_yield();
 }

@@ -11,6 +11,12 @@
 #define RT_DEV_POSTED 2 /* partition 1, posted writes */
 #define RT_DEV_MMIO1 3  /* partition 1, posted writes */
 
+/* The threaded tests' and benches' clock and spin: CLOCK_MONOTONIC in nanoseconds (ctx unused,
+ * so it serves as a ring_ops now_ns), and PAUSE that gives the core away every `every` calls
+ * of this thread (two cores shared by more spinning threads). */
+u64 rt_wall_ns(void *ctx);
+void rt_spin(unsigned every);
+
 /* A case collects its first failure; rt_end prints the verdict. */
 struct rt_case {
 	const char *suite, *name;

@@ -12,6 +12,7 @@
 #include <keel/ring.h>
 #include <abi/testdev.h>
 #include "svc_fake.h"
+#include "ring_testlib.h"
 
 #define INFLIGHT 32
 #define SECOND 1000000000ull
@@ -28,23 +29,10 @@ static struct ring_ops ops;
 static struct fake F;
 static void *area;
 
-static uint64_t now_ns(void *ctx)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * SECOND + (uint64_t)ts.tv_nsec;
-}
-
 static void core_pause(void *ctx)
 {
-	static __thread unsigned spins;
-
 	(void)ctx;
-	__builtin_ia32_pause();
-	if (++spins % 1024 == 0)
-		sched_yield();
+	rt_spin(1024);
 }
 
 static void setup(void)
@@ -53,7 +41,7 @@ static void setup(void)
 
 	area = aligned_alloc(4096, KEEL_RING_AREA_SIZE);
 	fk_init(&F);
-	ops = (struct ring_ops){ now_ns, core_pause, NULL, NULL, NULL };
+	ops = (struct ring_ops){ rt_wall_ns, core_pause, NULL, NULL, NULL };
 	cfg = (struct ring_config){ .area = area, .area_size = KEEL_RING_AREA_SIZE,
 				    .devices = devices, .ndevices = D_N, .log_interval = SECOND,
 				    .ops = &ops };
@@ -87,14 +75,14 @@ static void *service(void *arg)
 
 static double per_second(uint64_t n, uint64_t t0)
 {
-	return (double)n * SECOND / (double)(now_ns(NULL) - t0);
+	return (double)n * SECOND / (double)(rt_wall_ns(NULL) - t0);
 }
 
 static double run_round_trips(const struct ring_access *a)
 {
-	uint64_t buf[KEEL_RING_DATA_MAX / 8], t0 = now_ns(NULL), n = 0;
+	uint64_t buf[KEEL_RING_DATA_MAX / 8], t0 = rt_wall_ns(NULL), n = 0;
 
-	while (now_ns(NULL) - t0 < SECOND)
+	while (rt_wall_ns(NULL) - t0 < SECOND)
 		for (int i = 0; i < 256; i++, n++)
 			if (ring_access(&ring, a, buf)) {
 				fprintf(stderr, "svc_bench: ring_access failed\n");
@@ -106,11 +94,11 @@ static double run_round_trips(const struct ring_access *a)
 static double run_pipelined(void)
 {
 	struct ring_access a = counter_read();
-	uint64_t ids[INFLIGHT], v, t0 = now_ns(NULL), n = 0;
+	uint64_t ids[INFLIGHT], v, t0 = rt_wall_ns(NULL), n = 0;
 	unsigned head = 0, k = 0;
 	int e;
 
-	while (now_ns(NULL) - t0 < SECOND) {
+	while (rt_wall_ns(NULL) - t0 < SECOND) {
 		while (k < INFLIGHT && !(e = ring_submit(&ring, &a, &ids[(head + k) % INFLIGHT])))
 			k++;
 		if (k && ring_wait(&ring, ids[head], &v) == 0) {

@@ -12,6 +12,7 @@
 #include <keel/testdev.h>
 #include <arch/vcpu.h>
 #include "svc_fake.h"
+#include "ring_testlib.h"
 #include "service/uart.h"
 
 static const char *suite = "svc_loop";
@@ -39,23 +40,10 @@ struct world {
 	uint64_t events[RING_EV_COUNT];
 };
 
-static uint64_t now_ns(void *ctx)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * SECOND + (uint64_t)ts.tv_nsec;
-}
-
 static void core_pause(void *ctx)
 {
-	static __thread unsigned spins;
-
 	(void)ctx;
-	__builtin_ia32_pause();
-	if (++spins % 64 == 0)
-		sched_yield();
+	rt_spin(64);
 }
 
 static void core_notify(void *ctx)
@@ -91,7 +79,7 @@ static struct world *world_start(struct tc *t, const char *name, uint32_t vector
 	w->area = aligned_alloc(4096, KEEL_RING_AREA_SIZE);
 	fk_init(&w->f);
 	w->late_ms = late_ms;
-	w->ops = (struct ring_ops){ now_ns, core_pause, core_notify, core_log, w };
+	w->ops = (struct ring_ops){ rt_wall_ns, core_pause, core_notify, core_log, w };
 	cfg = (struct ring_config){ .area = w->area, .area_size = KEEL_RING_AREA_SIZE,
 				    .devices = devices, .ndevices = D_N, .notify_vector = vector,
 				    .log_interval = SECOND, .ops = &w->ops };

@@ -1,5 +1,6 @@
 /* Exception capture for payloads: an IDT whose handler returns to the exc_try caller. */
 #include "guest.h"
+#include "apic.h"
 
 struct g_jmpbuf {
 	ureg regs[8];
@@ -99,4 +100,34 @@ void exc_try(void (*fn)(void *), void *arg, struct guest_exc *x)
 		fn(arg);
 		exc_active = 0;
 	}
+}
+
+struct msr_op {
+	uint32_t msr;
+	uint64_t val;
+};
+
+static void msr_op_read(void *arg)
+{
+	struct msr_op *m = arg;
+	m->val = rdmsr(m->msr);
+}
+
+static void msr_op_write(void *arg)
+{
+	struct msr_op *m = arg;
+	wrmsr(m->msr, m->val);
+}
+
+void msr_read_try(uint32_t msr, uint64_t *val, struct guest_exc *x)
+{
+	struct msr_op m = { msr, 0 };
+	exc_try(msr_op_read, &m, x);
+	*val = m.val;
+}
+
+void msr_write_try(uint32_t msr, uint64_t val, struct guest_exc *x)
+{
+	struct msr_op m = { msr, val };
+	exc_try(msr_op_write, &m, x);
 }

@@ -78,6 +78,9 @@ struct guest_exc {
 void exc_init(void);
 void exc_load(void); /* loads the IDT exc_init built (application processors) */
 void exc_try(void (*fn)(void *), void *arg, struct guest_exc *x);
+/* RDMSR and WRMSR under exception capture (*val: what was read, when nothing was raised). */
+void msr_read_try(uint32_t msr, uint64_t *val, struct guest_exc *x);
+void msr_write_try(uint32_t msr, uint64_t val, struct guest_exc *x);
 /* What the exception stubs pass on: the general registers at the exception (rsp's slot holds
  * the stub's own value), the vector and error code, then the CPU's frame. */
 struct exc_frame {

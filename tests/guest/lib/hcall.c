@@ -1,32 +1,15 @@
 /* Hypercalls: VMCALL on Intel, VMMCALL on AMD, as Keel's CPUID leaf 0x40000001 says. */
+#include <abi/hypercall_call.h>
 #include "guest.h"
 
 static bool hc_amd;
 
-bool hc_init(void)
-{
-	uint32_t r[4];
-	cpuid(1, 0, r);
-	if (!(r[2] & (1u << 31)))
-		return false; /* no hypervisor bit: not under Keel */
-	cpuid(0x40000000, 0, r);
-	if (r[1] != 0x6c65654b || r[2] != 0x6c65654b || r[3] != 0x6c65654b) /* "Keel" ×3 */
-		return false;
-	cpuid(0x40000001, 0, r);
-	hc_amd = r[1] == 1;
-	return true;
-}
+bool hc_init(void) { return keel_hc_probe(&hc_amd); }
 
 struct hc_result hc(ureg nr, ureg a, ureg b, ureg c)
 {
-	struct hc_result r;
-	if (hc_amd)
-		__asm__ volatile("vmmcall" : "=a"(r.status), "=b"(r.rbx), "=c"(r.rcx), "=d"(r.rdx)
-				 : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
-	else
-		__asm__ volatile("vmcall" : "=a"(r.status), "=b"(r.rbx), "=c"(r.rcx), "=d"(r.rdx)
-				 : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
-	return r;
+	struct keel_hc_regs k = keel_hc_call(hc_amd, nr, a, b, c);
+	return (struct hc_result){ k.status, k.rbx, k.rcx, k.rdx };
 }
 
 uint64_t hc_stat(enum keel_stat s) { return hc(KEEL_HC_STAT, s, 0, 0).rbx; }

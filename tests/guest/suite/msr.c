@@ -13,41 +13,24 @@
 #define MSR_KGS_BASE  0xc0000102u
 #define PAT_POWER_ON  0x0007040600070406ull
 
-struct msr_op {
-	uint32_t msr;
-	uint64_t val;
-};
-
-static void op_rd(void *arg)
-{
-	struct msr_op *o = arg;
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(o->msr));
-	o->val = (uint64_t)hi << 32 | lo;
-}
-
-static void op_wr(void *arg)
-{
-	struct msr_op *o = arg;
-	__asm__ volatile("wrmsr" : : "c"(o->msr), "a"((uint32_t)o->val), "d"((uint32_t)(o->val >> 32)));
-}
-
 /* 0, or the vector of the exception the access raised (13 with error 0 is #GP(0)). */
+static int msr_status(const struct guest_exc *x)
+{
+	return x->raised ? (x->error ? 256 + x->vector : x->vector) : 0;
+}
+
 static int msr_rd(uint32_t msr, uint64_t *v)
 {
-	struct msr_op o = { msr, 0 };
 	struct guest_exc x;
-	exc_try(op_rd, &o, &x);
-	*v = o.val;
-	return x.raised ? (x.error ? 256 + x.vector : x.vector) : 0;
+	msr_read_try(msr, v, &x);
+	return msr_status(&x);
 }
 
 static int msr_wr(uint32_t msr, uint64_t v)
 {
-	struct msr_op o = { msr, v };
 	struct guest_exc x;
-	exc_try(op_wr, &o, &x);
-	return x.raised ? (x.error ? 256 + x.vector : x.vector) : 0;
+	msr_write_try(msr, v, &x);
+	return msr_status(&x);
 }
 
 static void msr_efer(const char *s)

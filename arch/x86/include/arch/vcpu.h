@@ -167,6 +167,7 @@ struct vcpu {
 	struct vcpu_sregs start; /* the state vcpu_start loads on the vCPU's own CPU */
 	bool stopped;
 	bool dumped;              /* its last state was printed (or it ended by KEEL_HC_EXIT) */
+	bool hc_user_logged;      /* a hypercall from CPL > 0 was refused and logged */
 	bool kick;                /* set by another CPU to wake a blocked vCPU */
 	bool tsc_dirty;           /* the partition's TSC offset changed: reload it at entry */
 	bool host_intr;           /* the caller runs with host interrupts masked and wants them to
