@@ -1,12 +1,14 @@
-/* The hot path: emul_start_bytes in 64-bit mode with an MMIO exit's translation, for the forms
- * without prefixes, or with only 66h, 67h, LOCK, REX and 0F (and F3 before MOVS/STOS/LODS). One
- * pass over the bytes: the opcode's table entry (after its group) gives the class, the
- * immediate and the operand bytes; ModRM (and SIB) give the effective address from the
- * registers as they are read; the length is checked once. The class's request goes out at once
- * with its continuation, which takes the answer by value (emul_complete_value). Anything it
- * does not take - segment overrides, F2, VEX, register forms, vector moves, an operand the exit
- * does not match, a RAM operand - goes to the direct path (direct.c), which decides it with the
- * full fast decoder. The continuations (hot_cont.c) are also the direct path's. */
+/* The hot path: emul_start_bytes in 64-bit mode with an MMIO exit's translation. One pass over
+ * the bytes: the opcode's table entry (after its group or mandatory-prefix table) gives the
+ * class, the immediate and the operand bytes; ModRM (and SIB) give the effective address from
+ * the registers as they are read; the length is checked once. The prefix-free forms decode
+ * inline in emul_hot64, REX, 0F, one of 66h/67h/LOCK/F3 and the 2-byte VEX in a copy of one
+ * decode body each, with their prefix state constant; then a function per class checks the
+ * operand against the exit and sends the request with its continuation (hot_cont.c), which
+ * takes the answer by value (emul_complete_value). Anything else - more prefixes, segment
+ * overrides, F2, the 3-byte VEX, register forms, an operand the exit does not match, a fault
+ * to raise, a RAM operand - goes to the direct path (direct.c), which decides it with the full
+ * fast decoder. */
 #include "decode_fast.h"
 #include "hot.h"
 
