@@ -141,8 +141,8 @@ int emul_direct_str(struct emul *e, unsigned sub, unsigned ilen, unsigned size, 
 	e->pend = EMUL_PEND | (write ? 0 : bytes);
 	e->cont = dstr_done;
 	if ((sub == STR_MOVS && dstr_ram(e, ram)) ||
-	    e->env->classify(e->env->ctx, e->access.addr - (down ? bytes - size : 0), bytes) ==
-	    EMUL_GPA_RAM)
+	    (!x->dev && e->env->classify(e->env->ctx, e->access.addr - (down ? bytes - size : 0),
+					 bytes) == EMUL_GPA_RAM))
 		return emul_start_again(e, EMUL_MODE_LONG64);
 	return EMUL_ACCESS;
 }

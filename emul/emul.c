@@ -5,7 +5,7 @@
  * engine: its accesses are issued at once and e->next says what each answer leads to.
  * Registers, RFLAGS and RIP are written only after the last access, so an abort or a fault
  * leaves them untouched. */
-#include "emul_internal.h"
+#include "hot.h"
 
 void (*const emul_calcs[OP_COUNT])(struct emul *e) = {
 	[OP_MOV] = emul_op_mov, [OP_MOVZX] = emul_op_mov, [OP_MOVSX] = emul_op_mov,
@@ -61,10 +61,8 @@ int emul_start_again(struct emul *e, enum emul_mode mode)
 
 /* Not 64-bit mode with an MMIO exit's translation: the direct path in 32-bit protected mode,
  * else the general path. */
-static __attribute__((noinline)) int emul_start_other(struct emul *e, const struct emul_env *env,
-						      struct emul_regs *regs,
-						      const struct emul_exit *exit,
-						      const uint8_t *bytes, unsigned len)
+int emul_start_other(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
+		     const struct emul_exit *exit, const uint8_t *bytes, unsigned len)
 {
 	enum emul_mode mode = emul_mode(regs);
 
@@ -72,15 +70,6 @@ static __attribute__((noinline)) int emul_start_other(struct emul *e, const stru
 	    exit->kind == EMUL_EXIT_MMIO)
 		return emul_direct32(e, env, regs, exit, bytes, len);
 	return emul_start_decoded(e, env, regs, exit, bytes, len, mode);
-}
-
-int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
-		     const struct emul_exit *exit, const uint8_t *bytes, unsigned len)
-{
-	if (emul_mode_l64(regs) && exit && (exit->la_valid || exit->gpa_final) &&
-	    exit->kind == EMUL_EXIT_MMIO)
-		return emul_direct64(e, env, regs, exit, bytes, len);
-	return emul_start_other(e, env, regs, exit, bytes, len);
 }
 
 /* Fetch at CS:RIP (both pages if the instruction may span them), then as emul_start_bytes. */
@@ -99,7 +88,7 @@ int emul_start(struct emul *e, const struct emul_env *env, struct emul_regs *reg
 	st = emul_fetch_run(&env->mem, regs, mode, buf, &n, &e->fault);
 	if (!st && exit && (exit->la_valid || exit->gpa_final) && exit->kind == EMUL_EXIT_MMIO) {
 		if (mode == EMUL_MODE_LONG64)
-			return emul_direct64(e, env, regs, exit, buf, n);
+			return emul_hot64(e, env, regs, exit, buf, n);
 		if (mode == EMUL_MODE_PROT32)
 			return emul_direct32(e, env, regs, exit, buf, n);
 	}
@@ -144,11 +133,38 @@ int emul_cont(struct emul *e, const uint8_t *data, uint32_t len)
 
 int emul_complete(struct emul *e, const void *data, uint32_t len)
 {
-	/* len + EMUL_PEND is one-to-one: only the pending length matches */
-	if (e->pend != len + EMUL_PEND || (len && !data))
+	uint32_t p = e->pend;
+
+	/* len + EMUL_PEND (| EMUL_PEND_VAL) is one-to-one: only the pending length matches */
+	if (p & EMUL_PEND_VAL) {
+		if (p != len + (EMUL_PEND | EMUL_PEND_VAL) || (len && !data))
+			return EMUL_EINVAL;
+		e->pend = 0;
+		return e->vcont(e, len ? emul_ld(data, len) : 0);
+	}
+	if (p != len + EMUL_PEND || (len && !data))
 		return EMUL_EINVAL;
 	e->pend = 0;
 	return e->cont(e, data, len);
+}
+
+/* A value for a continuation that takes a buffer (x86: the value's bytes, little-endian). */
+static __attribute__((noinline)) int emul_complete_buf(struct emul *e, uint64_t v)
+{
+	uint32_t p = e->pend;
+
+	if (!p || e->access.count != 1)
+		return EMUL_EINVAL;
+	return emul_complete(e, &v, p & ~EMUL_PEND);
+}
+
+int emul_complete_value(struct emul *e, uint64_t v)
+{
+	if (__builtin_expect((e->pend & EMUL_PEND_VAL) != 0, 1)) {
+		e->pend = 0;
+		return e->vcont(e, v);
+	}
+	return emul_complete_buf(e, v);
 }
 
 void emul_abort(struct emul *e)

@@ -110,13 +110,18 @@ struct emul_memop {
  * the CPU walked it for this very access (only for a write if `write`). With gpa_final (SVM:
  * no linear address, but the fault was on the final translation of a data access, so gpa is
  * that access's own address), an instruction whose one memory operand is a ModRM or moffs
- * operand takes gpa's page for the operand's page at the same page offset. */
+ * operand takes gpa's page for the operand's page at the same page offset. `dev` below saves
+ * the classification of that page. */
 struct emul_exit {
 	uint8_t kind; /* EMUL_EXIT_NONE, EMUL_EXIT_MMIO or EMUL_EXIT_PIO */
 	bool write;
 	bool la_valid;
 	bool gpa_final;
 	uint16_t port;
+	/* The caller knows that the page of gpa holds no guest RAM (e.g. a nested page fault on a
+	 * page the nested tables do not map, where they map all of RAM): with la_valid or
+	 * gpa_final, an operand within that page is a device access without env->classify. */
+	bool dev;
 	uint64_t gpa;
 	uint64_t la;
 };
@@ -230,12 +235,16 @@ struct emul {
 	uint32_t pend;      /* EMUL_PEND | bytes the pending read returns; 0: nothing pending */
 	/* what emul_complete does with the answer (direct.c, emul.c) */
 	int (*cont)(struct emul *e, const uint8_t *data, uint32_t len);
+	/* the same for a one-element access of the direct path, with the answer by value (hot.c) */
+	int (*vcont)(struct emul *e, uint64_t v);
 	struct {            /* the direct path (direct.c) */
 		uint64_t rip;     /* RIP after the instruction */
 		uint64_t src;     /* the source operand's value; the flags between two accesses */
 		uint64_t rv;      /* a register result (CMPXCHG: rAX before) */
 		uint64_t si, di, cx, ram; /* strings: rSI, rDI, rCX after; the RAM side's GPA */
+		uint64_t mask;    /* a load: the access's bytes as a mask of the answer */
 		uint8_t reg, dsize, rex; /* its register, its bytes, REX present */
+		uint8_t msize;    /* a load: the memory operand's bytes */
 		uint8_t dop, sub; /* the calculation (DOP_*) and its operation */
 		bool wb, rw;      /* the memory operand is written back; the register is */
 		bool sext, vex;   /* a MOV load sign-extends; a vector load is VEX-encoded */
@@ -267,6 +276,10 @@ int emul_start_bytes(struct emul *e, const struct emul_env *env, struct emul_reg
 /* Answer the pending access: a read passes access.count * access.size bytes, a write NULL/0.
  * Returns the next enum emul_status, or -EINVAL (nothing pending, or the wrong length). */
 int emul_complete(struct emul *e, const void *data, uint32_t len);
+/* The same for an access of one element (access.count == 1) with the answer by value: a read's
+ * data is the low access.size bytes of `v` (the rest is ignored), a write's `v` is ignored.
+ * -EINVAL if nothing is pending or the pending access has more than one element. */
+int emul_complete_value(struct emul *e, uint64_t v);
 /* Drop the pending emulation: nothing is committed; the guest re-executes the instruction.
  * A device write already sent may thus be repeated; a caller that times out a read should
  * rather complete it with all-ones data. */

@@ -1,6 +1,6 @@
 # emul/: decoder, emulator, request/complete state machine (owner: emul branch).
 # The page walker and segment checks (emul/walk.c, emul/seg.c) come from emul/walk.mk.
-EMUL_SRCS := emul/decode.c emul/decode_tables.c emul/direct.c emul/direct_str.c emul/emul.c emul/fetch.c emul/flags.c emul/ops_alu.c \
+EMUL_SRCS := emul/decode.c emul/decode_tables.c emul/direct.c emul/direct_str.c emul/emul.c emul/hot.c emul/hot_cont.c emul/fetch.c emul/flags.c emul/ops_alu.c \
 	emul/ops_misc.c emul/ops_string.c emul/steps.c emul/xlate.c
 EMUL_CORE_OBJS := $(patsubst %.c,$(B)/core/%.o,$(EMUL_SRCS)) $(B)/core/emul/vecreg.o
 CORE_SRCS += $(EMUL_SRCS) emul/vecreg.S
@@ -42,7 +42,7 @@ HOST_TESTS += $(B)/host/$(EMUL_T)/cpu_oracle
 EMUL_FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -I. \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 EMUL_FUZZ_SRCS := $(EMUL_SRCS) emul/walk.c emul/seg.c $(EMUL_T)/fuzz_emul.c $(EMUL_T)/fakeenv.c
-$(B)/host/fuzz/emul/fuzz_emul: $(EMUL_FUZZ_SRCS) emul/emul.h emul/emul_internal.h emul/walk.h \
+$(B)/host/fuzz/emul/fuzz_emul: $(EMUL_FUZZ_SRCS) emul/emul.h emul/emul_internal.h emul/hot.h emul/walk.h \
 		emul/seg.h $(EMUL_T)/fakeenv.h
 	@mkdir -p $(@D)
 	$(CLANG) $(EMUL_FUZZ_CFLAGS) -o $@ $(EMUL_FUZZ_SRCS)

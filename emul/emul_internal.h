@@ -162,8 +162,9 @@ int emul_decode_full(const uint8_t *bytes, unsigned len, enum emul_mode mode, st
 /* Bytes of an operand, 0 for none. */
 unsigned emul_opnd_bytes(const struct emul_insn *in, uint8_t opnd);
 
-/* struct emul.pend: an access is pending. */
+/* struct emul.pend: an access is pending; EMUL_PEND_VAL: its answer goes to e->vcont by value. */
 #define EMUL_PEND 0x80000000u
+#define EMUL_PEND_VAL 0x40000000u
 
 /* Segment checks, alignment, page walk and classification of one memory operand (steps.c),
  * and the page walk alone when the exit gave no translation (xlate.c). */
@@ -249,8 +250,56 @@ void emul_calc_io(struct emul *e);
 void emul_calc_str(struct emul *e);
 void emul_calc_vmov(struct emul *e);
 
-/* Flags (flags.c). */
-uint64_t emul_alu(unsigned sub, uint64_t a, uint64_t b, unsigned size, uint64_t *rflags);
+/* Flags (flags.c). PF by the low byte's value (set for an even number of 1 bits). */
+extern const uint8_t emul_pf_tab[256];
+
+/* ZF, SF, PF of a result r at the top of 64 bits (t: the same at the bottom). */
+static inline uint64_t emul_flags_top(uint64_t r, uint64_t t)
+{
+	return emul_pf_tab[t & 0xff] | (r ? 0 : EMUL_RFLAGS_ZF) | ((r >> 63) << 7);
+}
+
+/* ADC and SBB: a, b shifted to the top of 64 bits by `sh`, the carry in from *rflags. */
+uint64_t emul_alu_carry(unsigned sub, uint64_t a, uint64_t b, unsigned sh, uint64_t *rflags);
+
+/* ADD/OR/ADC/SBB/AND/SUB/XOR/CMP on `size`-byte values: the result, *rflags updated. CF is the
+ * carry (borrow) out of the top bit, OF a sign overflow, AF the carry (borrow) out of bit 3
+ * (SDM Vol. 1 3.4.3.1, Appendix A). The operands are shifted to the top of 64 bits, so that
+ * the carry out of bit 63 and the sign bit are those of the operand size. */
+static inline uint64_t emul_alu(unsigned sub, uint64_t a, uint64_t b, unsigned size,
+				uint64_t *rflags)
+{
+	unsigned sh = 64 - size * 8;
+	uint64_t x = a << sh, y = b << sh, r, f;
+
+	switch (sub) {
+	case ALU_ADD:
+		r = x + y;
+		f = (r < x) | (((x ^ r) & (y ^ r)) >> 63) << 11 | ((a ^ b ^ (r >> sh)) & EMUL_RFLAGS_AF);
+		break;
+	case ALU_SUB:
+	case ALU_CMP:
+		r = x - y;
+		f = (x < y) | (((x ^ y) & (x ^ r)) >> 63) << 11 | ((a ^ b ^ (r >> sh)) & EMUL_RFLAGS_AF);
+		break;
+	case ALU_OR:
+		r = x | y;
+		f = 0;
+		break;
+	case ALU_AND:
+		r = x & y;
+		f = 0;
+		break;
+	case ALU_XOR:
+		r = x ^ y;
+		f = 0;
+		break;
+	default:
+		return emul_alu_carry(sub, a, b, sh, rflags);
+	}
+	*rflags = (*rflags & ~(uint64_t)EMUL_RFLAGS_ARITH) | f | emul_flags_top(r, r >> sh);
+	return r >> sh;
+}
 uint64_t emul_flags_logic(uint64_t res, unsigned size, uint64_t rflags);
 uint64_t emul_flags_szp(uint64_t res, unsigned size, uint64_t rflags);
 
@@ -390,6 +439,10 @@ int emul_direct32(struct emul *e, const struct emul_env *env, struct emul_regs *
 /* MOVS/STOS/LODS (`sub`) of `ilen` bytes, elements of `size` bytes, prefixes `pfx`, in 64-bit
  * mode with 64-bit addresses (direct_str.c), with what emul_start_bytes stored in e. */
 int emul_direct_str(struct emul *e, unsigned sub, unsigned ilen, unsigned size, unsigned pfx);
+
+/* emul_start_bytes outside 64-bit mode or without an MMIO exit's translation (emul.c). */
+int emul_start_other(struct emul *e, const struct emul_env *env, struct emul_regs *regs,
+		     const struct emul_exit *exit, const uint8_t *bytes, unsigned len);
 
 /* Outputs and the staging area at the start of an emulation. */
 static inline void emul_begin_outputs(struct emul *e)

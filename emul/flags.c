@@ -6,11 +6,11 @@
 #define PF4(v) PF1(v), PF1((v) + 1), PF1((v) + 2), PF1((v) + 3)
 #define PF16(v) PF4(v), PF4((v) + 4), PF4((v) + 8), PF4((v) + 12)
 #define PF64(v) PF16(v), PF16((v) + 16), PF16((v) + 32), PF16((v) + 48)
-static const uint8_t flags_pf_tab[256] = { PF64(0), PF64(64), PF64(128), PF64(192) };
+const uint8_t emul_pf_tab[256] = { PF64(0), PF64(64), PF64(128), PF64(192) };
 
 static inline uint64_t flags_pf(uint64_t res)
 {
-	return flags_pf_tab[res & 0xff];
+	return emul_pf_tab[res & 0xff];
 }
 
 /* ZF, SF, PF of a result already cut to its size (sign = its top bit). */
@@ -38,15 +38,8 @@ uint64_t emul_flags_logic(uint64_t res, unsigned size, uint64_t rflags)
 	return rflags | flags_zsp(emul_trunc(res, size), flags_sign(size));
 }
 
-/* ZF, SF, PF of a result r at the top of 64 bits (t: the same at the bottom). */
-static inline uint64_t flags_top(uint64_t r, uint64_t t)
-{
-	return flags_pf(t) | (r ? 0 : EMUL_RFLAGS_ZF) | ((r >> 63) << 7);
-}
-
 /* ADC and SBB: x, y at the top of 64 bits, the carry in at bit 64 - sh. */
-static __attribute__((noinline)) uint64_t alu_carry(unsigned sub, uint64_t a, uint64_t b,
-						    unsigned sh, uint64_t *rflags)
+uint64_t emul_alu_carry(unsigned sub, uint64_t a, uint64_t b, unsigned sh, uint64_t *rflags)
 {
 	uint64_t x = a << sh, y = b << sh, c = (*rflags & EMUL_RFLAGS_CF) << sh, r, t, f;
 
@@ -62,44 +55,6 @@ static __attribute__((noinline)) uint64_t alu_carry(unsigned sub, uint64_t a, ui
 		f |= (((x ^ y) & (x ^ t)) >> 63) << 11;
 	}
 	f |= (a ^ b ^ (t >> sh)) & EMUL_RFLAGS_AF;
-	*rflags = (*rflags & ~(uint64_t)EMUL_RFLAGS_ARITH) | f | flags_top(t, t >> sh);
+	*rflags = (*rflags & ~(uint64_t)EMUL_RFLAGS_ARITH) | f | emul_flags_top(t, t >> sh);
 	return t >> sh;
-}
-
-/* ADD/OR/ADC/SBB/AND/SUB/XOR/CMP on `size`-byte values: the result, *rflags updated. CF is the
- * carry (borrow) out of the top bit, OF a sign overflow, AF the carry (borrow) out of bit 3.
- * The operands are shifted to the top of 64 bits, so that the carry out of bit 63 and the sign
- * bit are those of the operand size. */
-uint64_t emul_alu(unsigned sub, uint64_t a, uint64_t b, unsigned size, uint64_t *rflags)
-{
-	unsigned sh = 64 - size * 8;
-	uint64_t x = a << sh, y = b << sh, r, f;
-
-	switch (sub) {
-	case ALU_ADD:
-		r = x + y;
-		f = (r < x) | (((x ^ r) & (y ^ r)) >> 63) << 11 | ((a ^ b ^ (r >> sh)) & EMUL_RFLAGS_AF);
-		break;
-	case ALU_SUB:
-	case ALU_CMP:
-		r = x - y;
-		f = (x < y) | (((x ^ y) & (x ^ r)) >> 63) << 11 | ((a ^ b ^ (r >> sh)) & EMUL_RFLAGS_AF);
-		break;
-	case ALU_OR:
-		r = x | y;
-		f = 0;
-		break;
-	case ALU_AND:
-		r = x & y;
-		f = 0;
-		break;
-	case ALU_XOR:
-		r = x ^ y;
-		f = 0;
-		break;
-	default:
-		return alu_carry(sub, a, b, sh, rflags);
-	}
-	*rflags = (*rflags & ~(uint64_t)EMUL_RFLAGS_ARITH) | f | flags_top(r, r >> sh);
-	return r >> sh;
 }

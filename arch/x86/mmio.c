@@ -98,7 +98,7 @@ static enum exit_action mmio_run(struct vcpu *v, const struct emul_exit *ex)
 			r = access_one(v, mmio_space(a), a->addr, a->size, !read, &val);
 			if (r == ACCESS_GP || r == ACCESS_STOP)
 				return mmio_refused(v, ve, r);
-			rc = emul_complete(&ve->e, read ? &val : NULL, read ? a->size : 0); /* x86: LE */
+			rc = emul_complete_value(&ve->e, val); /* a read's low a->size bytes */
 			continue;
 		}
 		/* the read half of a read-modify-write failed: the write is not sent (docs/ring.md §4) */
@@ -147,10 +147,12 @@ enum exit_action exit_npf(struct vcpu *v)
 	}
 	/* An exit during event delivery reports the delivery's access, not the instruction's. */
 	bool final = v->exit.npf.final && !v->exit.vectoring;
+	/* A not-present fault: the nested tables map all of RAM, so the page holds none. */
 	struct emul_exit ex = { .kind = EMUL_EXIT_MMIO, .write = v->exit.npf.write,
 				.gpa = v->exit.npf.gpa, .la = v->exit.npf.gla,
 				.la_valid = final && v->exit.npf.gla_valid,
-				.gpa_final = final && !v->exit.npf.gla_valid };
+				.gpa_final = final && !v->exit.npf.gla_valid,
+				.dev = !v->exit.npf.present };
 	return mmio_run(v, &ex);
 }
 

@@ -11,7 +11,7 @@ valgrind --tool=callgrind --collect-atstart=no --toggle-collect=bench_unit \
 	--callgrind-out-file="$out/cg" "$exe" callgrind >/dev/null 2>"$out/log" || {
 	cat "$out/log"; echo "bench_emul: callgrind run failed" >&2; exit 1; }
 echo "# emul unit (registers reset before it, uncounted): emul_start_bytes (decode," \
-	"translate, check against the exit) + in-process device answers + emul_complete until DONE"
+	"translate, check against the exit) + in-process device answers (by value as arch/x86/mmio.c) + emul_complete(_value) until DONE"
 python3 - "$out" tests/bench/mmio-mix.tsv <<'PY'
 import glob, re, sys
 out, mix = sys.argv[1], sys.argv[2]

@@ -112,6 +112,7 @@ static void keel_guest(const struct cpu_case *c, uint8_t *area, uint8_t *code,
  * NONE when the instruction touches no device. */
 static struct emul_exit probe_exit(const struct cpu_case *c, uint8_t *area)
 {
+	static unsigned probes;
 	static uint8_t code[0x1000];
 	static struct cpu_state scratch;
 	struct emul_exit x = { .kind = EMUL_EXIT_NONE };
@@ -130,6 +131,9 @@ static struct emul_exit probe_exit(const struct cpu_case *c, uint8_t *area)
 		x = (struct emul_exit){ .kind = EMUL_EXIT_MMIO, .la_valid = true, .write = m->write,
 					.la = m->dev[0] ? m->la : (m->la | 0xfff) + 1,
 					.gpa = m->dev[0] ? m->gpa[0] : m->gpa[1] };
+		/* every other exit says what the core knows of a page without RAM (the hint) */
+		x.dev = (++probes & 1) &&
+			f.env.classify(f.env.ctx, x.gpa & ~0xfffull, 0x1000) == EMUL_GPA_DEVICE;
 		break;
 	}
 	emul_abort(&e);

@@ -92,7 +92,7 @@ static struct emul_exit fz_exit(struct fz_in *in, struct fake_env *f, const stru
 	switch (how & 3) {
 	case 1:
 		return (struct emul_exit){ .kind = EMUL_EXIT_MMIO, .la_valid = how & 4,
-					   .write = how & 8, .la = fz_take(in, 8),
+					   .write = how & 8, .dev = how & 16, .la = fz_take(in, 8),
 					   .gpa = fz_take(in, 8) };
 	case 2:
 		return (struct emul_exit){ .kind = EMUL_EXIT_PIO, .write = how & 8,
@@ -104,7 +104,8 @@ static struct emul_exit fz_exit(struct fz_in *in, struct fake_env *f, const stru
 		    (e.mop[0].dev[0] || (e.nmop > 1 && e.mop[1].dev[0]))) {
 			const struct emul_memop *m = &e.mop[e.mop[0].dev[0] ? 0 : 1];
 			x = (struct emul_exit){ .kind = EMUL_EXIT_MMIO, .la_valid = !(how & 4),
-						.write = m->write, .la = m->la, .gpa = m->gpa[0] };
+						.write = m->write, .dev = how & 16, .la = m->la,
+						.gpa = m->gpa[0] };
 		}
 		emul_abort(&e);
 		memcpy(ram, ram0, sizeof(ram0));

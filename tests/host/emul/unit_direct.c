@@ -371,6 +371,73 @@ static void t_strings(void)
 	}
 }
 
+/* The classification callback, counted (the exit's device hint must make it unnecessary). */
+static unsigned classified;
+static enum emul_gpa_class (*classify_real)(void *ctx, uint64_t gpa, uint32_t len);
+
+static enum emul_gpa_class classify_counted(void *ctx, uint64_t gpa, uint32_t len)
+{
+	classified++;
+	return classify_real(ctx, gpa, len);
+}
+
+/* Answers by value (emul_complete_value): a read takes only access.size bytes of the value,
+ * zero-extended into a 32-bit register or merged into AL (SDM Vol. 1 3.4.1.1); nothing pending
+ * or a batch of more than one element is -EINVAL and changes nothing; the general path (no
+ * exit) takes a value too. The exit's device hint: no classification, the exit's GPA. */
+static void t_answers(void)
+{
+	struct emul_exit x = { .kind = EMUL_EXIT_MMIO, .la_valid = true, .la = LA + 0x40,
+			       .gpa = DEV_GPA + 0x40 };
+	int st;
+
+	guest((const uint8_t[]){ 0x8b, 0x07 }, 2, 0x40); /* mov eax, [rdi] */
+	r.gpr[EMUL_RAX] = ~0ull;
+	st = emul_start(&e, &f.env, &r, &x);
+	check(st == EMUL_ACCESS && e.access.count == 1 &&
+	      emul_complete_value(&e, 0xdeadbeef12345678ull) == EMUL_DONE &&
+	      r.gpr[EMUL_RAX] == 0x12345678 && r.rip == RAM_GPA + 2, "value_load32",
+	      "bytes beyond the access taken or not zero-extended");
+	check(emul_complete_value(&e, 0) == EMUL_EINVAL, "value_when_idle", "accepted");
+	guest((const uint8_t[]){ 0x8a, 0x07 }, 2, 0x40); /* mov al, [rdi] */
+	r.gpr[EMUL_RAX] = 0x1122334455667788ull;
+	st = emul_start(&e, &f.env, &r, &x);
+	check(st == EMUL_ACCESS && emul_complete_value(&e, 0x99999999999999abull) == EMUL_DONE &&
+	      r.gpr[EMUL_RAX] == 0x11223344556677abull, "value_load8_merges", "wrong AL or RAX");
+	guest((const uint8_t[]){ 0x8b, 0x07 }, 2, 0); /* the general path: no exit */
+	r.gpr[EMUL_RDI] = DEV_GPA + 0x40;
+	st = emul_start(&e, &f.env, &r, NULL);
+	check(st == EMUL_ACCESS && e.nmop == 1 &&
+	      emul_complete_value(&e, 0xffffffff87654321ull) == EMUL_DONE &&
+	      r.gpr[EMUL_RAX] == 0x87654321, "value_general_path", "wrong RAX");
+
+	guest((const uint8_t[]){ 0xf3, 0xa4 }, 2, 0); /* rep movsb, device to RAM: a batch */
+	r.gpr[EMUL_RSI] = LA + 0x300;
+	r.gpr[EMUL_RDI] = RAM_GPA + 0x500;
+	r.gpr[EMUL_RCX] = 5;
+	struct emul_exit xs = { .kind = EMUL_EXIT_MMIO, .la_valid = true, .la = LA + 0x300,
+				.gpa = DEV_GPA + 0x300 };
+	st = emul_start(&e, &f.env, &r, &xs);
+	check(st == EMUL_ACCESS && e.access.count == 5 && emul_complete_value(&e, 0) == EMUL_EINVAL &&
+	      r.gpr[EMUL_RCX] == 5 && fe_answer(&f, &e) == EMUL_DONE && r.gpr[EMUL_RCX] == 0,
+	      "value_batch_refused", "a value accepted for a batch, or the batch lost");
+
+	for (int hint = 0; hint < 2; hint++) {
+		guest((const uint8_t[]){ 0x89, 0x47, 0x08 }, 3, 0x40); /* mov [rdi+8], eax */
+		classify_real = f.env.classify;
+		f.env.classify = classify_counted;
+		classified = 0;
+		r.gpr[EMUL_RAX] = 0xcafe;
+		x.la = LA + 0x48, x.gpa = DEV_GPA + 0x48, x.write = true, x.dev = hint;
+		st = emul_start(&e, &f.env, &r, &x);
+		bool ok = st == EMUL_ACCESS && e.access.addr == DEV_GPA + 0x48 &&
+			  classified == (hint ? 0u : 1u);
+		check(ok && fe_answer(&f, &e) == EMUL_DONE && dev32(0x48) == 0xcafe,
+		      hint ? "dev_hint_no_classify" : "no_hint_classifies",
+		      "classified against the hint, or a wrong access");
+	}
+}
+
 int main(void)
 {
 	t_loads();
@@ -380,5 +447,6 @@ int main(void)
 	t_vectors();
 	t_exits();
 	t_strings();
+	t_answers();
 	return failures ? 1 : 0;
 }
