@@ -103,18 +103,8 @@ direct_mode(struct emul *e, const struct emul_env *env, struct emul_regs *r,
 	case FC_LOAD:
 		if (!emul_direct_fits(x, o.ea, size, xl))
 			return emul_start_again(e, mode);
-		e->fx.reg = (uint8_t)reg;
-		e->fx.mask = ~0ull >> (64 - 8 * size);
 		v = op->hsz >> 4 ? op->hsz >> 4 : in.osz;
-		if (v >= 4 && !(fl & HOT_SEXT)) {
-			e->vcont = emul_hot_load_zx;
-		} else {
-			e->fx.dsize = (uint8_t)v;
-			e->fx.msize = (uint8_t)size;
-			e->fx.sext = (fl & HOT_SEXT) != 0;
-			e->fx.rex = in.rex != 0;
-			e->vcont = emul_hot_load;
-		}
+		emul_hot_load_plan(e, reg, size, (unsigned)v, (fl & HOT_SEXT) != 0, in.rex != 0);
 		hdr = emul_hot_hdr(EMUL_DIR_READ, size, 0, 1);
 		break;
 	case FC_STORE:

@@ -160,17 +160,7 @@ __attribute__((noinline)) int emul_hot_load_class(struct emul *e, const struct e
 	dsize = dsize ? dsize : PK_OSZ(pk);
 	if (!hot_fits(x, ea, size, false))
 		return hot_direct(e);
-	e->fx.reg = (uint8_t)PK_REG(pk);
-	e->fx.mask = emul_hot_mask[size];
-	if (dsize >= 4 && !(fl & HOT_SEXT)) {
-		e->vcont = emul_hot_load_zx;
-	} else {
-		e->fx.dsize = (uint8_t)dsize;
-		e->fx.msize = (uint8_t)size;
-		e->fx.sext = (fl & HOT_SEXT) != 0;
-		e->fx.rex = PK_REX(pk) != 0;
-		e->vcont = emul_hot_load;
-	}
+	emul_hot_load_plan(e, PK_REG(pk), size, dsize, (fl & HOT_SEXT) != 0, PK_REX(pk) != 0);
 	e->pend = EMUL_PEND | EMUL_PEND_VAL | size;
 	return hot_issue(e, e->regs, x, ea, pk, hot_hdr1[size], size);
 }

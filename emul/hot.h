@@ -77,6 +77,24 @@ int emul_hot_vec_class(struct emul *e, const struct emul_opdesc *op, uint64_t ea
 /* The mask of an answer's bytes by operand bytes (1, 2, 4, 8). */
 extern const uint64_t emul_hot_mask[9];
 
+/* FC_LOAD: the register the value goes to and its continuation: a 32- or 64-bit destination
+ * zero-extends (SDM Vol. 1 3.4.1.1), anything else keeps the sizes and the sign extension. */
+static inline __attribute__((always_inline)) void
+emul_hot_load_plan(struct emul *e, unsigned reg, unsigned size, unsigned dsize, bool sext, bool rex)
+{
+	e->fx.reg = (uint8_t)reg;
+	e->fx.mask = emul_hot_mask[size];
+	if (dsize >= 4 && !sext) {
+		e->vcont = emul_hot_load_zx;
+		return;
+	}
+	e->fx.dsize = (uint8_t)dsize;
+	e->fx.msize = (uint8_t)size;
+	e->fx.sext = sext;
+	e->fx.rex = rex;
+	e->vcont = emul_hot_load;
+}
+
 /* FC_RMW: the source operand (a register or the immediate), the register a result goes to
  * (rAX for CMPXCHG, which compares with it), the write-back; the request's header. */
 static inline __attribute__((always_inline)) uint64_t
