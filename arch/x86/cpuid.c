@@ -4,11 +4,13 @@
  * features (xAPIC with TSC-deadline and ARAT, no x2APIC; docs/interrupts.md), the TSC and
  * LAPIC timer frequencies, and Keel's leaves at 0x40000000. */
 #include <arch/exit.h>
+#include <arch/insn.h>
 #include <arch/virt.h>
 #include <keel/partition.h>
 #include <keel/printk.h>
 #include <keel/time.h>
 #include <keel/vlapic.h>
+#include "vcpu_emul.h"
 
 enum { EAX, EBX, ECX, EDX };
 
@@ -248,4 +250,21 @@ enum exit_action exit_cpuid(struct vcpu *v)
 	if (c->osxsave && (virt->vcpu_get_cr4(v) & CR4_OSXSAVE)) /* SDM Vol. 2A CPUID, ECX 27 */
 		v->regs.gpr[VCPU_RCX] |= CPUID1_ECX_OSXSAVE;
 	return EXIT_RESUME;
+}
+
+bool exit_cpuid_fast(struct vcpu *v, u32 hw_len)
+{
+	u32 leaf = (u32)v->regs.gpr[VCPU_RAX];
+	const struct vcpu_cpuid *c = cpuid_slot(v, leaf);
+
+	if (!c->valid || c->leaf != leaf || (hw_len && insn_check_enabled()))
+		return false;
+	u32 len = hw_len ? hw_len : insn_len_kept(v);
+	if (!len)
+		return false;
+	cpuid_set_regs(v, c->out);
+	if (c->osxsave && (virt->vcpu_get_cr4(v) & CR4_OSXSAVE)) /* SDM Vol. 2A CPUID, ECX 27 */
+		v->regs.gpr[VCPU_RCX] |= CPUID1_ECX_OSXSAVE;
+	vcpu_set_rip(v, v->regs.rip + len);
+	return true;
 }

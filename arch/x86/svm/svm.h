@@ -179,6 +179,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_EXIT_NMI      0x61u
 #define SVM_EXIT_VINTR    0x64u
 #define SVM_EXIT_IRET     0x74u
+#define SVM_EXIT_CPUID    0x72u
 #define SVM_EXIT_IOIO     0x7bu
 #define SVM_EXIT_MSR      0x7cu
 #define SVM_EXIT_NPF      0x400u
@@ -278,6 +279,14 @@ u16 svm_attr_from_vmx(u32 attr);
 int svm_vcpu_run(struct vcpu *v);
 void svm_vmrun(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_pa, u64 host_intr); /* svm_entry.S */
 /* svm_exit.c */
+/* An instruction intercept's length from nRIP (APM 15.7.1), 0 when implausible. */
+static inline u32 svm_nrip_len(const struct vmcb *vmcb)
+{
+	u64 d = vmcb->ctl.nrip - vmcb->save.rip;
+
+	return d >= 1 && d <= 15 ? (u32)d : 0;
+}
+
 void svm_exit_decode(struct vcpu *v);
 /* svm_cr.c: MOV to CR4 (exit 14h), checked and loaded by Keel */
 void svm_cr_setup(void);

@@ -2,7 +2,9 @@
 #include <keel/errno.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/vcpu_run.h>
 #include <keel/vlapic.h>
+#include <arch/exit.h>
 #include "svm.h"
 
 /* v->regs mirrors these four VMCB fields (read back at every exit and reset, and the event
@@ -122,6 +124,7 @@ static void svm_entry_failed(struct vcpu *v)
 /* Entry checks a VMRUN never needs on the common path: a parked vCPU, nested paging off. */
 static int svm_run_refused(struct vcpu *v, struct svm_vcpu *s)
 {
+	v->exit.kind = VEXIT_NONE;
 	if (s->parked)
 		return 0;
 	/* Without nested paging the guest would address host memory directly. */
@@ -129,24 +132,21 @@ static int svm_run_refused(struct vcpu *v, struct svm_vcpu *s)
 	return -EINVAL;
 }
 
-int svm_vcpu_run(struct vcpu *v)
+/* Everything before VMRUN: false when the guest is not entered (an exit was synthesised);
+ * *quiet says no event pass ran (nothing to inject, no window or step armed). */
+static inline __attribute__((always_inline)) bool svm_entry(struct vcpu *v, struct svm_vcpu *s,
+							    struct vmcb *vmcb, bool *quiet)
 {
-	struct svm_vcpu *s = svm_of(v);
-
-	if (!s)
-		return -ENODEV;
-	struct vmcb *vmcb = s->vmcb;
 	/* Each decoder fills its own union member: zeroing the whole struct would cost more. */
 	v->exit.kind = VEXIT_NONE;
 	v->exit.insn_len = 0;
 	v->exit.vectoring = false;
-	if (__builtin_expect(s->parked || !(vmcb->ctl.np_ctl & 1), 0))
-		return svm_run_refused(v, s);
 	svm_regs_to_vmcb(v, &vmcb->save);
-	if (__builtin_expect(svm_entry_quiet(v, s), 1))
+	*quiet = svm_entry_quiet(v, s);
+	if (__builtin_expect(*quiet, 1))
 		s->injected = 0;
 	else if (!svm_event_before_entry(v))
-		return 0; /* an exit was synthesised without entering (NMI window, shutdown) */
+		return false; /* an exit was synthesised without entering (NMI window, shutdown) */
 	/* The consistency checks can only fail on state Keel wrote (the CPU keeps the guest's own
 	 * changes valid): such writes come with a TLB flush request (APM 15.16.1) or an event. */
 	if (__builtin_expect(s->tlb_flush != TLB_NOTHING || (vmcb->ctl.eventinj & EVT_V), 0)) {
@@ -159,11 +159,16 @@ int svm_vcpu_run(struct vcpu *v)
 	svm_load_cr2(vmcb);
 	if (v->lapic)
 		svm_tpr_to_vmcb(v->lapic, &vmcb->ctl);
-	svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa, v->host_intr);
-	v->exit.raw = vmcb->ctl.exitcode;
+	return true;
+}
+
+/* Everything after #VMEXIT: the register sync, the event pass, the decoding. */
+static inline __attribute__((always_inline)) void svm_exit(struct vcpu *v, struct svm_vcpu *s,
+							   struct vmcb *vmcb)
+{
 	if (__builtin_expect((u32)vmcb->ctl.exitcode == SVM_EXIT_INVALID, 0)) {
 		svm_entry_failed(v);
-		return 0;
+		return;
 	}
 	/* snap_fresh is set only from a snapshot-taking entry to its exit (or its failure) */
 	if (__builtin_expect(s->snap_fresh, 0)) {
@@ -179,5 +184,52 @@ int svm_vcpu_run(struct vcpu *v)
 	else
 		svm_event_after_exit(v);
 	svm_exit_decode(v);
+}
+
+/* A CPUID exit answered here (the answer is cpuid.c's): only after a quiet entry without a
+ * snapshot, with nothing to re-inject and V_TPR unchanged; false leaves it to svm_exit. The
+ * interrupt shadow ends (APM 15.21.5) as exit_skip_insn would end it. */
+static inline bool svm_exit_fast(struct vcpu *v, struct svm_vcpu *s, struct vmcb *vmcb)
+{
+	if ((u32)vmcb->ctl.exitcode != SVM_EXIT_CPUID || s->snap_fresh || !svm_exit_quiet(s) ||
+	    (v->lapic && (u8)(vmcb->ctl.vintr & VINTR_V_TPR) != vlapic_get_cr8(v->lapic)))
+		return false;
+	svm_regs_from_vmcb(v, &vmcb->save);
+	if (!exit_cpuid_fast(v, svm_feat.nrips ? svm_nrip_len(vmcb) : 0))
+		return false;
+	vmcb->ctl.int_state &= ~1ull;
+	return true;
+}
+
+/* Enters the guest; CPUID exits that svm_exit_fast answers enter again at once while
+ * vcpu_resume_fast allows (what vcpu_loop would check before its next entry). Such an entry
+ * needs only RIP and RAX in the VMCB: nothing else svm_entry reads can have changed since the
+ * quiet entry before (the event state, the TLB flush request, XCR0 and the TPR change only in
+ * exit handlers and event passes that did not run, or with a mark vcpu_resume_fast sees; the
+ * CPU's CR2 is the guest's since that entry). */
+int svm_vcpu_run(struct vcpu *v)
+{
+	struct svm_vcpu *s = svm_of(v);
+	bool quiet;
+
+	if (!s)
+		return -ENODEV;
+	struct vmcb *vmcb = s->vmcb;
+	if (__builtin_expect(s->parked || !(vmcb->ctl.np_ctl & 1), 0))
+		return svm_run_refused(v, s);
+	if (!svm_entry(v, s, vmcb, &quiet))
+		return 0;
+	for (;;) {
+		svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa, v->host_intr);
+		v->exit.raw = vmcb->ctl.exitcode;
+		if (!quiet || !svm_exit_fast(v, s, vmcb))
+			break;
+		if (!vcpu_resume_fast(v))
+			return 0; /* VEXIT_NONE: vcpu_loop counts it and enters with v->dirty */
+		vmcb->save.rip = v->regs.rip;
+		vmcb->save.rax = v->regs.gpr[VCPU_RAX];
+		v->dirty = 0;
+	}
+	svm_exit(v, s, vmcb);
 	return 0;
 }
