@@ -4,7 +4,7 @@
 #include <keel/string.h>
 #include <keel/vcpu_run.h>
 #include <keel/vlapic.h>
-#include <arch/exit.h>
+#include "../cpuid_kept.h"
 #include "svm.h"
 
 /* v->regs mirrors these four VMCB fields (read back at every exit and reset, and the event
@@ -194,19 +194,42 @@ static inline bool svm_exit_fast(struct vcpu *v, struct svm_vcpu *s, struct vmcb
 	if ((u32)vmcb->ctl.exitcode != SVM_EXIT_CPUID || s->snap_fresh || !svm_exit_quiet(s) ||
 	    (v->lapic && (u8)(vmcb->ctl.vintr & VINTR_V_TPR) != vlapic_get_cr8(v->lapic)))
 		return false;
-	svm_regs_from_vmcb(v, &vmcb->save);
+	v->regs.rip = vmcb->save.rip;
+	v->regs.gpr[VCPU_RAX] = vmcb->save.rax;
 	if (!exit_cpuid_fast(v, svm_feat.nrips ? svm_nrip_len(vmcb) : 0))
 		return false;
 	vmcb->ctl.int_state &= ~1ull;
 	return true;
 }
 
-/* Enters the guest; CPUID exits that svm_exit_fast answers enter again at once while
- * vcpu_resume_fast allows (what vcpu_loop would check before its next entry). Such an entry
- * needs only RIP and RAX in the VMCB: nothing else svm_entry reads can have changed since the
- * quiet entry before (the event state, the TLB flush request, XCR0 and the TPR change only in
- * exit handlers and event passes that did not run, or with a mark vcpu_resume_fast sees; the
- * CPU's CR2 is the guest's since that entry). */
+/* After a quiet entry that ended in a CPUID exit: the exits svm_exit_fast answers enter again
+ * at once while vcpu_resume_fast allows (what vcpu_loop would check before its next entry).
+ * Such an entry needs only RIP and RAX in the VMCB: nothing else svm_entry reads can have
+ * changed since the quiet entry before (the event state, the TLB flush request, XCR0 and the
+ * TPR change only in exit handlers and event passes that did not run, or with a mark that
+ * vcpu_resume_fast sees; the CPU's CR2 is the guest's since that entry). Out of line, so
+ * that the other exits pay only for the test that leads here. */
+static __attribute__((noinline)) int svm_run_fast(struct vcpu *v, struct svm_vcpu *s,
+						  struct vmcb *vmcb)
+{
+	while (svm_exit_fast(v, s, vmcb)) {
+		if (!vcpu_resume_fast(v)) {
+			/* VEXIT_NONE: vcpu_loop counts it and enters with v->dirty (RIP, RAX) */
+			v->exit.raw = SVM_EXIT_CPUID;
+			v->regs.gpr[VCPU_RSP] = vmcb->save.rsp;
+			v->regs.rflags = vmcb->save.rflags;
+			return 0;
+		}
+		vmcb->save.rip = v->regs.rip;
+		vmcb->save.rax = v->regs.gpr[VCPU_RAX];
+		v->dirty = 0;
+		svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa, v->host_intr);
+	}
+	v->exit.raw = vmcb->ctl.exitcode;
+	svm_exit(v, s, vmcb);
+	return 0;
+}
+
 int svm_vcpu_run(struct vcpu *v)
 {
 	struct svm_vcpu *s = svm_of(v);
@@ -219,17 +242,10 @@ int svm_vcpu_run(struct vcpu *v)
 		return svm_run_refused(v, s);
 	if (!svm_entry(v, s, vmcb, &quiet))
 		return 0;
-	for (;;) {
-		svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa, v->host_intr);
-		v->exit.raw = vmcb->ctl.exitcode;
-		if (!quiet || !svm_exit_fast(v, s, vmcb))
-			break;
-		if (!vcpu_resume_fast(v))
-			return 0; /* VEXIT_NONE: vcpu_loop counts it and enters with v->dirty */
-		vmcb->save.rip = v->regs.rip;
-		vmcb->save.rax = v->regs.gpr[VCPU_RAX];
-		v->dirty = 0;
-	}
+	svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa, v->host_intr);
+	if ((u32)vmcb->ctl.exitcode == SVM_EXIT_CPUID && quiet)
+		return svm_run_fast(v, s, vmcb);
+	v->exit.raw = vmcb->ctl.exitcode;
 	svm_exit(v, s, vmcb);
 	return 0;
 }

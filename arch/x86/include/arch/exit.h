@@ -37,12 +37,6 @@ enum exit_action hypercall_dispatch(struct vcpu *v);
 enum exit_action vcpu_block(struct vcpu *v);
 
 enum exit_action exit_cpuid(struct vcpu *v);
-/* The CPUID exit's fast path for the backends' run loops: answers from the vCPU's kept answer
- * and moves RIP past the instruction (`hw_len` the hardware's length, 0 when it reports none:
- * then the memo's). False when it would need more (no kept answer, the memo misses, lencheck):
- * then nothing was changed and exit_cpuid handles the exit. The caller ends the interrupt
- * shadow. */
-bool exit_cpuid_fast(struct vcpu *v, u32 hw_len);
 /* 0 on success, -1 to inject #GP(0). */
 int msr_read(struct vcpu *v, u32 msr, u64 *val);
 int msr_write(struct vcpu *v, u32 msr, u64 val);
