@@ -186,12 +186,12 @@ static inline __attribute__((always_inline)) void svm_exit(struct vcpu *v, struc
 	svm_exit_decode(v);
 }
 
-/* A CPUID exit answered here (the answer is cpuid.c's): only after a quiet entry without a
- * snapshot, with nothing to re-inject and V_TPR unchanged; false leaves it to svm_exit. The
- * interrupt shadow ends (APM 15.21.5) as exit_skip_insn would end it. */
-static inline bool svm_exit_fast(struct vcpu *v, struct svm_vcpu *s, struct vmcb *vmcb)
+/* A CPUID exit answered here (the answer is cpuid.c's): nothing to re-inject, V_TPR unchanged;
+ * false leaves it to svm_exit. The interrupt shadow ends (APM 15.21.5) as exit_skip_insn would
+ * end it. */
+static inline bool svm_exit_fast(struct vcpu *v, struct vmcb *vmcb)
 {
-	if ((u32)vmcb->ctl.exitcode != SVM_EXIT_CPUID || s->snap_fresh || !svm_exit_quiet(s) ||
+	if ((u32)vmcb->ctl.exitcode != SVM_EXIT_CPUID || (vmcb->ctl.exitintinfo & EVT_V) ||
 	    (v->lapic && (u8)(vmcb->ctl.vintr & VINTR_V_TPR) != vlapic_get_cr8(v->lapic)))
 		return false;
 	v->regs.rip = vmcb->save.rip;
@@ -202,8 +202,11 @@ static inline bool svm_exit_fast(struct vcpu *v, struct svm_vcpu *s, struct vmcb
 	return true;
 }
 
-/* After a quiet entry that ended in a CPUID exit: the exits svm_exit_fast answers enter again
- * at once while vcpu_resume_fast allows (what vcpu_loop would check before its next entry).
+/* After a quiet entry without a snapshot that ended in a CPUID exit with no event bookkeeping
+ * to do (ev_exit): the exits svm_exit_fast answers enter again at once while vcpu_resume_fast
+ * allows (what vcpu_loop would check before its next entry). EVENTINJ stays clear and ev_exit
+ * stays 0 in the loop: only the event passes and the exit decoding, which do not run here,
+ * write them.
  * Such an entry needs only RIP and RAX in the VMCB: nothing else svm_entry reads can have
  * changed since the quiet entry before (the event state, the TLB flush request, XCR0 and the
  * TPR change only in exit handlers and event passes that did not run, or with a mark that
@@ -212,7 +215,7 @@ static inline bool svm_exit_fast(struct vcpu *v, struct svm_vcpu *s, struct vmcb
 static __attribute__((noinline)) int svm_run_fast(struct vcpu *v, struct svm_vcpu *s,
 						  struct vmcb *vmcb)
 {
-	while (svm_exit_fast(v, s, vmcb)) {
+	while (svm_exit_fast(v, vmcb)) {
 		if (!vcpu_resume_fast(v)) {
 			/* VEXIT_NONE: vcpu_loop counts it and enters with v->dirty (RIP, RAX) */
 			v->exit.raw = SVM_EXIT_CPUID;
@@ -243,7 +246,7 @@ int svm_vcpu_run(struct vcpu *v)
 	if (!svm_entry(v, s, vmcb, &quiet))
 		return 0;
 	svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa, v->host_intr);
-	if ((u32)vmcb->ctl.exitcode == SVM_EXIT_CPUID && quiet)
+	if ((u32)vmcb->ctl.exitcode == SVM_EXIT_CPUID && quiet && !s->snap_fresh && !s->ev_exit)
 		return svm_run_fast(v, s, vmcb);
 	v->exit.raw = vmcb->ctl.exitcode;
 	svm_exit(v, s, vmcb);
