@@ -76,29 +76,38 @@ static inline struct insn_memo *memo_of(struct vcpu *v)
 	return &vcpu_emul_of(v)->memo[memo_slot(v->regs.rip)];
 }
 
+/* The backend's code key check (virt_ops.vcpu_code_key), or an inline one of the same
+ * contract: a fast path passes its own so that it is compiled in place. */
+typedef bool (*memo_key_fn)(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS]);
+
 /* Whether m holds the instruction at RIP now. The key is compared last: a miss on RIP leaves
  * it to insn_fill, which stores it. */
-static inline __attribute__((always_inline)) bool memo_holds(struct vcpu *v, struct insn_memo *m)
+static inline __attribute__((always_inline)) bool memo_holds_by(struct vcpu *v, struct insn_memo *m,
+								 memo_key_fn key)
 {
-	if (__builtin_expect(m->rip == v->regs.rip && memo_deps_hold(m) &&
-			     virt->vcpu_code_key(v, m->key), 1)) {
+	if (__builtin_expect(m->rip == v->regs.rip && memo_deps_hold(m) && key(v, m->key), 1)) {
 		v->stat[KEEL_STAT_INSN_MEMO_HITS]++;
 		return true;
 	}
 	return false;
 }
 
-/* A miss drops the slot: memo_holds may have stored the new key in it, after which the
- * handler's own check would take the old length for a hit. */
-static inline u32 insn_len_kept(struct vcpu *v)
+static inline __attribute__((always_inline)) bool memo_holds(struct vcpu *v, struct insn_memo *m)
+{
+	return memo_holds_by(v, m, virt->vcpu_code_key);
+}
+
+/* The length of the instruction at RIP when the memo holds it (a hit), else 0. A miss drops
+ * the slot: memo_holds may have stored the new key in it, after which the handler's own check
+ * would take the old length for a hit. */
+static inline __attribute__((always_inline)) u32 insn_len_kept(struct vcpu *v, memo_key_fn key)
 {
 	struct insn_memo *m = memo_of(v);
 
-	if (__builtin_expect(memo_holds(v, m), 1))
+	if (__builtin_expect(memo_holds_by(v, m, key), 1))
 		return m->len;
 	m->rip = INSN_RIP_NONE;
 	return 0;
 }
-
 
 #endif

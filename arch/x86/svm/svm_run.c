@@ -196,7 +196,7 @@ static inline bool svm_exit_fast(struct vcpu *v, struct vmcb *vmcb)
 		return false;
 	v->regs.rip = vmcb->save.rip;
 	v->regs.gpr[VCPU_RAX] = vmcb->save.rax;
-	if (!exit_cpuid_fast(v, svm_feat.nrips ? svm_nrip_len(vmcb) : 0))
+	if (!exit_cpuid_fast(v, svm_feat.nrips ? svm_nrip_len(vmcb) : 0, svm_code_key_in))
 		return false;
 	vmcb->ctl.int_state &= ~1ull;
 	return true;
