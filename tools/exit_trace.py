@@ -27,10 +27,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ELF = os.path.join(ROOT, "build", "keel.elf")
 PAYLOAD = os.path.join(ROOT, "build", "guest", "bench-64.elf")
 # enum vexit_kind values (arch/x86/include/arch/vcpu.h) and conditions on struct vcpu *v.
-# A kind of None stops in the function `--at` names instead of exit_handle: CPUID exits are
-# answered in the backend's run loop (exit_cpuid_fast) and reach exit_handle only on a miss.
+# A kind of None stops in the function named third instead of exit_handle, after as many
+# matches as the fourth says, and traces the round trip after as many VMRUNs as the fifth:
+# CPUID exits are answered in SVM's run loop, entered at the first CPUID exit after any other
+# exit (svm_run_fast; its VMCB's RAX, the guest's leaf, at 5F8h), and reach exit_handle only on
+# a memo miss; the second round trip from there is one of the loop's.
 PRESETS = {
-    "cpuid": (None, "v->regs.gpr[0] == 0", "exit_cpuid_fast"),
+    "cpuid": (None, "((unsigned long *)$rdx)[0x5f8 / 8] == 0", "*svm_run_fast", 0, 2),
     "hypercall": (7, "v->regs.gpr[0] == 0"),
     "mmio-read": (5, "v->exit.npf.write == 0 && v->exit.npf.gpa == 0xfeb00000"),
     "mmio-write": (5, "v->exit.npf.write == 1 && v->exit.npf.gpa == 0xfeb00000"),
@@ -83,7 +86,7 @@ continue
 delete
 break *0x{vmrun}
 continue
-delete
+{"continue" + chr(10) if a.trips > 1 else ""}delete
 set $n = 0
 while $n < {a.max}
   stepi
@@ -117,12 +120,13 @@ def main():
     p.add_argument("--skip", type=int, default=50, help="matching exits to let pass first")
     p.add_argument("--max", type=int, default=40000, help="most instructions to step")
     p.add_argument("--at", default="exit_handle", help="the function to stop in first")
+    p.add_argument("--trips", type=int, default=1, help="trace the round trip after this many VMRUNs")
     p.add_argument("--show", action="append", default=[], help="annotated disassembly of FN")
     a = p.parse_args()
     if a.preset:
         a.kind, a.cond = PRESETS[a.preset][:2]
         if len(PRESETS[a.preset]) > 2:
-            a.at = PRESETS[a.preset][2]
+            a.at, a.skip, a.trips = PRESETS[a.preset][2:]
     if a.kind is None and a.at == "exit_handle":
         p.error("give a preset or --kind")
     syms, addrs = symbols()
