@@ -235,6 +235,10 @@ struct svm_vcpu {
 		};
 		u32 ev_exit;
 	};
+	/* svm_entry's rare steps have work (set by every writer of what they read, svm_work;
+	 * recomputed after they ran): parked, nested paging off, events (ev_entry, windows,
+	 * EVENTINJ), a TLB flush or snapshot, XCR0, the CPU's CR2 behind the VMCB's. */
+	bool work;
 	bool step_guest_tf; /* the guest had TF set itself */
 	bool parked;        /* waiting for a start-up IPI: vcpu_run does not enter */
 	u64 iret_rip;
@@ -249,6 +253,8 @@ struct svm_vcpu {
 };
 
 static inline struct svm_vcpu *svm_of(struct vcpu *v) { return v->arch; }
+
+static inline void svm_work(struct svm_vcpu *s) { s->work = true; }
 
 /* The core runs on an identity map of all RAM (docs/boot.md), so pointers are physical. */
 static inline u64 svm_pa(const void *p) { return (u64)(uintptr_t)p; }

@@ -105,6 +105,7 @@ static void svm_entry_failed(struct vcpu *v)
 	v->exit.kind = VEXIT_ENTRY_FAIL;
 	v->exit.fail.qual = s->vmcb->ctl.exitinfo1;
 	s->vmcb->ctl.eventinj = s->injected; /* not delivered: keep it for the next entry */
+	svm_work(s);
 	v->dirty |= VCPU_DIRTY_RIP | VCPU_DIRTY_RSP | VCPU_DIRTY_RFLAGS | VCPU_DIRTY_RAX;
 	s->snap_fresh = false;
 	if (!fresh) {
@@ -132,34 +133,65 @@ static int svm_run_refused(struct vcpu *v, struct svm_vcpu *s)
 	return -EINVAL;
 }
 
-/* Everything before VMRUN: false when the guest is not entered (an exit was synthesised);
- * *quiet says no event pass ran (nothing to inject, no window or step armed). */
-static inline __attribute__((always_inline)) bool svm_entry(struct vcpu *v, struct svm_vcpu *s,
-							    struct vmcb *vmcb, bool *quiet)
+/* Whether svm_entry_rare has anything left to do: what it reads, as it reads it. */
+static bool svm_work_left(const struct svm_vcpu *s)
+{
+	const struct vmcb_control *c = &s->vmcb->ctl;
+
+	return s->parked || !(c->np_ctl & 1) || s->ev_entry ||
+	       ((c->icpt1 & (ICPT1_VINTR | ICPT1_IRET)) | (c->eventinj & EVT_V)) ||
+	       s->tlb_flush != TLB_NOTHING || s->xcr0 != s->xcr0_cpu;
+}
+
+/* The entry steps that are rare, run while s->work is set or an event is pending: 1 to enter,
+ * 0 when the guest is not entered (parked, an exit was synthesised), or an error. */
+static __attribute__((noinline)) int svm_entry_rare(struct vcpu *v, struct svm_vcpu *s,
+						    struct vmcb *vmcb, bool *quiet)
+{
+	if (s->parked || !(vmcb->ctl.np_ctl & 1))
+		return svm_run_refused(v, s);
+	*quiet = svm_entry_quiet(v, s);
+	if (*quiet)
+		s->injected = 0;
+	else if (!svm_event_before_entry(v))
+		return 0; /* an exit was synthesised without entering (NMI window, shutdown) */
+	/* The consistency checks can only fail on state Keel wrote (the CPU keeps the guest's own
+	 * changes valid): such writes come with a TLB flush request (APM 15.16.1) or an event. */
+	if (s->tlb_flush != TLB_NOTHING || (vmcb->ctl.eventinj & EVT_V)) {
+		svm_snap_take(vmcb, &s->snap);
+		s->snap_fresh = true;
+		vmcb->ctl.tlb_control = s->tlb_flush;
+	}
+	if (s->xcr0 != s->xcr0_cpu)
+		svm_load_xcr0(s);
+	svm_load_cr2(vmcb);
+	s->work = svm_work_left(s);
+	return 1;
+}
+
+/* Everything before VMRUN (see svm_entry_rare for the return value); *quiet says no event
+ * pass ran (nothing to inject, no window or step armed). Without work (s->work, a pending
+ * event), nothing of svm_entry_rare would change anything: the VMCB's CR2 is still the CPU's
+ * (#VMEXIT leaves the guest's in the CPU, and Keel writes the VMCB's only with svm_work). */
+static inline __attribute__((always_inline)) int svm_entry(struct vcpu *v, struct svm_vcpu *s,
+							   struct vmcb *vmcb, bool *quiet)
 {
 	/* Each decoder fills its own union member: zeroing the whole struct would cost more. */
 	v->exit.kind = VEXIT_NONE;
 	v->exit.insn_len = 0;
 	v->exit.vectoring = false;
 	svm_regs_to_vmcb(v, &vmcb->save);
-	*quiet = svm_entry_quiet(v, s);
-	if (__builtin_expect(*quiet, 1))
+	if (__builtin_expect(s->work || v->pending.type != VEVENT_NONE, 0)) {
+		int rc = svm_entry_rare(v, s, vmcb, quiet);
+		if (rc <= 0)
+			return rc;
+	} else {
+		*quiet = true;
 		s->injected = 0;
-	else if (!svm_event_before_entry(v))
-		return false; /* an exit was synthesised without entering (NMI window, shutdown) */
-	/* The consistency checks can only fail on state Keel wrote (the CPU keeps the guest's own
-	 * changes valid): such writes come with a TLB flush request (APM 15.16.1) or an event. */
-	if (__builtin_expect(s->tlb_flush != TLB_NOTHING || (vmcb->ctl.eventinj & EVT_V), 0)) {
-		svm_snap_take(vmcb, &s->snap);
-		s->snap_fresh = true;
-		vmcb->ctl.tlb_control = s->tlb_flush;
 	}
-	if (__builtin_expect(s->xcr0 != s->xcr0_cpu, 0))
-		svm_load_xcr0(s);
-	svm_load_cr2(vmcb);
 	if (v->lapic)
 		svm_tpr_to_vmcb(v->lapic, &vmcb->ctl);
-	return true;
+	return 1;
 }
 
 /* Everything after #VMEXIT: the register sync, the event pass, the decoding. */
@@ -241,10 +273,9 @@ int svm_vcpu_run(struct vcpu *v)
 	if (!s)
 		return -ENODEV;
 	struct vmcb *vmcb = s->vmcb;
-	if (__builtin_expect(s->parked || !(vmcb->ctl.np_ctl & 1), 0))
-		return svm_run_refused(v, s);
-	if (!svm_entry(v, s, vmcb, &quiet))
-		return 0;
+	int rc = svm_entry(v, s, vmcb, &quiet);
+	if (rc <= 0)
+		return rc;
 	svm_vmrun(&v->regs, s->vmcb_pa, s->host_pa, v->host_intr);
 	if ((u32)vmcb->ctl.exitcode == SVM_EXIT_CPUID && quiet && !s->snap_fresh && !s->ev_exit)
 		return svm_run_fast(v, s, vmcb);

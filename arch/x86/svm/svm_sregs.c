@@ -90,6 +90,7 @@ void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *sr)
 	struct svm_vcpu *s = svm_of(v);
 
 	sregs_to_vmcb(s, sr);
+	svm_work(s); /* CR2, XCR0, the TLB flush below */
 	if (pat_valid(sr->pat))
 		s->vmcb->save.g_pat = sr->pat;
 	else
