@@ -2,14 +2,14 @@
 """Where one exit's instructions go: single-steps one round trip under QEMU's gdb stub.
 
 Boots keel.elf with a payload (default: the exit benchmark, tests/guest/bench.c) through
-`-kernel` under `-icount shift=0`, stops in exit_handle at the Nth exit of a kind that matches
-a condition, runs to the VMRUN instruction, then steps every instruction of the next full round
+`-kernel` under `-icount shift=0`, stops in exit_handle (or `--at FN`) at the Nth exit of a kind
+that matches a condition, runs to the VMRUN instruction (`--trips N`: to the Nth), then steps every instruction of the next full round
 trip (the guest's own instructions up to its next exit included) back to VMRUN, and prints the
 instructions per function of keel.elf (`(guest)` for the guest's). The presets pick exits of
 the benchmark's loops, whose next exit is another of the same kind. `--show FN` prints FN's
 disassembly with each instruction's count. docs/performance.md uses it; about a minute a run.
 
-  tools/exit_trace.py cpuid                  # CPUID leaf 0 (the bench's exit_cpuid loop)
+  tools/exit_trace.py cpuid                  # CPUID leaf 0 (the bench's loop, SVM's fast loop)
   tools/exit_trace.py mmio-read --show mmio_run
   tools/exit_trace.py --kind 4 --cond 'v->exit.io.port == 0x3ff' --payload ELF --name NAME
 """
@@ -120,7 +120,8 @@ def main():
     p.add_argument("--skip", type=int, default=50, help="matching exits to let pass first")
     p.add_argument("--max", type=int, default=40000, help="most instructions to step")
     p.add_argument("--at", default="exit_handle", help="the function to stop in first")
-    p.add_argument("--trips", type=int, default=1, help="trace the round trip after this many VMRUNs")
+    p.add_argument("--trips", type=int, default=1,
+                   help="trace the round trip after this many VMRUNs")
     p.add_argument("--show", action="append", default=[], help="annotated disassembly of FN")
     a = p.parse_args()
     if a.preset:

@@ -38,9 +38,9 @@ static inline void cpuid_answer_kept(struct vcpu *v, const struct vcpu_cpuid *c)
 
 /* The CPUID exit's fast path for the backends' run loops: answers from the vCPU's kept answer
  * and moves RIP past the instruction (`hw_len` the hardware's length, 0 when it reports none:
- * then the memo's, with `key` the backend's code key check, inline). False when it would need more (no kept answer, the memo misses, lencheck):
- * then nothing was changed and exit_cpuid handles the exit. The caller ends the interrupt
- * shadow. */
+ * then the memo's, `key` being the backend's code key check, compiled in place). False when
+ * it would need more (no kept answer, a memo miss, lencheck): then nothing was changed and
+ * exit_cpuid handles the exit. The caller ends the interrupt shadow. */
 static inline __attribute__((always_inline)) bool exit_cpuid_fast(struct vcpu *v, u32 hw_len,
 								   memo_key_fn key)
 {

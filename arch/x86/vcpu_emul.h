@@ -40,7 +40,7 @@ struct vcpu_emul {
 static inline struct vcpu_emul *vcpu_emul_of(struct vcpu *v) { return v->emul; }
 
 /* The memo's hit test, inline where a length or the bytes are needed (arch/x86/insn.c, and
- * the CPUID fast path in cpuid.c). */
+ * the CPUID fast path in cpuid_kept.h). */
 static inline unsigned memo_slot(u64 rip)
 {
 	return (unsigned)((rip * 0x9e3779b97f4a7c15ull) >> 61); /* INSN_MEMO_SLOTS = 8 */

@@ -280,6 +280,7 @@ u32 svm_get_cpl(struct vcpu *v);
 u32 svm_get_mode(struct vcpu *v);
 bool svm_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS]);
 void svm_code_key_store(const struct vmcb_save *st, u64 *key);
+
 /* CS selector, attributes and limit are one word of the VMCB segment, its base another. */
 static inline u64 svm_key_word(const struct vmcb_save *st, unsigned i)
 {
@@ -309,6 +310,7 @@ static inline bool svm_code_key_in(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS])
 	svm_code_key_store(st, key);
 	return false;
 }
+
 u32 svm_attr_to_vmx(u16 attrib);
 u16 svm_attr_from_vmx(u32 attr);
 /* svm_run.c */

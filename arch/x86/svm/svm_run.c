@@ -1,4 +1,5 @@
-/* One guest entry: register sync, guest XCR0, VMRUN through svm_entry.S, exit decoding. */
+/* One guest entry: register sync, guest XCR0, VMRUN through svm_entry.S, exit decoding; and
+ * the CPUID exits answered without leaving (svm_run_fast). */
 #include <keel/errno.h>
 #include <keel/printk.h>
 #include <keel/string.h>
@@ -236,14 +237,12 @@ static inline bool svm_exit_fast(struct vcpu *v, struct vmcb *vmcb)
 
 /* After a quiet entry without a snapshot that ended in a CPUID exit with no event bookkeeping
  * to do (ev_exit): the exits svm_exit_fast answers enter again at once while vcpu_resume_fast
- * allows (what vcpu_loop would check before its next entry). EVENTINJ stays clear and ev_exit
- * stays 0 in the loop: only the event passes and the exit decoding, which do not run here,
- * write them.
- * Such an entry needs only RIP and RAX in the VMCB: nothing else svm_entry reads can have
- * changed since the quiet entry before (the event state, the TLB flush request, XCR0 and the
- * TPR change only in exit handlers and event passes that did not run, or with a mark that
- * vcpu_resume_fast sees; the CPU's CR2 is the guest's since that entry). Out of line, so
- * that the other exits pay only for the test that leads here. */
+ * allows (what vcpu_loop would check before its next entry). Such an entry needs only RIP and
+ * RAX in the VMCB: nothing else svm_entry reads can have changed since the quiet entry before.
+ * The event state (ev_entry, ev_exit, EVENTINJ, the window intercepts), the TLB flush request,
+ * XCR0 and the VMCB's CR2 change only in event passes, exit decoding and exit handlers, none of
+ * which runs here; the TPR changes with a mark vcpu_resume_fast sees; the CPU's CR2 is the
+ * guest's since that entry. Out of line: the other exits pay only the test that leads here. */
 static __attribute__((noinline)) int svm_run_fast(struct vcpu *v, struct svm_vcpu *s,
 						  struct vmcb *vmcb)
 {
