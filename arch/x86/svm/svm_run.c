@@ -134,20 +134,10 @@ static int svm_run_refused(struct vcpu *v, struct svm_vcpu *s)
 	return -EINVAL;
 }
 
-/* Whether svm_entry_rare has anything left to do: what it reads, as it reads it. */
-static bool svm_work_left(const struct svm_vcpu *s)
-{
-	const struct vmcb_control *c = &s->vmcb->ctl;
-
-	return s->parked || !(c->np_ctl & 1) || s->ev_entry ||
-	       ((c->icpt1 & (ICPT1_VINTR | ICPT1_IRET)) | (c->eventinj & EVT_V)) ||
-	       s->tlb_flush != TLB_NOTHING || s->xcr0 != s->xcr0_cpu;
-}
-
 /* The entry steps that are rare, run while s->work is set or an event is pending: 1 to enter,
  * 0 when the guest is not entered (parked, an exit was synthesised), or an error. */
-static __attribute__((noinline)) int svm_entry_rare(struct vcpu *v, struct svm_vcpu *s,
-						    struct vmcb *vmcb, bool *quiet)
+static inline __attribute__((always_inline)) int
+svm_entry_rare(struct vcpu *v, struct svm_vcpu *s, struct vmcb *vmcb, bool *quiet)
 {
 	if (s->parked || !(vmcb->ctl.np_ctl & 1))
 		return svm_run_refused(v, s);
@@ -166,7 +156,10 @@ static __attribute__((noinline)) int svm_entry_rare(struct vcpu *v, struct svm_v
 	if (s->xcr0 != s->xcr0_cpu)
 		svm_load_xcr0(s);
 	svm_load_cr2(vmcb);
-	s->work = svm_work_left(s);
+	/* What is left for the next entry: the refusal and XCR0 are settled, the TLB flush and an
+	 * event in EVENTINJ are this VMRUN's (its exit resets the one and, through the event pass,
+	 * marks for the other when it stays undelivered); a window or an NMI's bookkeeping stays. */
+	s->work = s->ev_entry || (vmcb->ctl.icpt1 & (ICPT1_VINTR | ICPT1_IRET));
 	return 1;
 }
 
