@@ -213,8 +213,8 @@ static inline __attribute__((always_inline)) void svm_exit(struct vcpu *v, struc
 }
 
 /* A CPUID exit answered here (the answer is cpuid.c's): nothing to re-inject, V_TPR unchanged;
- * false leaves it to svm_exit. The interrupt shadow ends (APM 15.21.5) as exit_skip_insn would
- * end it. */
+ * false leaves it to svm_exit. The interrupt shadow (VMCB 068h bit 0, APM Vol. 2 Table B-1)
+ * ends as exit_skip_insn would end it. */
 static inline bool svm_exit_fast(struct vcpu *v, struct vmcb *vmcb)
 {
 	if ((u32)vmcb->ctl.exitcode != SVM_EXIT_CPUID || (vmcb->ctl.exitintinfo & EVT_V) ||
