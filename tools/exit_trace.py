@@ -2,14 +2,14 @@
 """Where one exit's instructions go: single-steps one round trip under QEMU's gdb stub.
 
 Boots keel.elf with a payload (default: the exit benchmark, tests/guest/bench.c) through
-`-kernel` under `-icount shift=0`, stops in exit_handle at the Nth exit of a kind that matches
-a condition, runs to the VMRUN instruction, then steps every instruction of the next full round
+`-kernel` under `-icount shift=0`, stops in exit_handle (or `--at FN`) at the Nth exit of a kind
+that matches a condition, runs to the VMRUN instruction (`--trips N`: to the Nth), then steps every instruction of the next full round
 trip (the guest's own instructions up to its next exit included) back to VMRUN, and prints the
 instructions per function of keel.elf (`(guest)` for the guest's). The presets pick exits of
 the benchmark's loops, whose next exit is another of the same kind. `--show FN` prints FN's
 disassembly with each instruction's count. docs/performance.md uses it; about a minute a run.
 
-  tools/exit_trace.py cpuid                  # CPUID leaf 0 (the bench's exit_cpuid loop)
+  tools/exit_trace.py cpuid                  # CPUID leaf 0 (the bench's loop, SVM's fast loop)
   tools/exit_trace.py mmio-read --show mmio_run
   tools/exit_trace.py --kind 4 --cond 'v->exit.io.port == 0x3ff' --payload ELF --name NAME
 """
@@ -27,8 +27,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ELF = os.path.join(ROOT, "build", "keel.elf")
 PAYLOAD = os.path.join(ROOT, "build", "guest", "bench-64.elf")
 # enum vexit_kind values (arch/x86/include/arch/vcpu.h) and conditions on struct vcpu *v.
+# A kind of None stops in the function named third instead of exit_handle, after as many
+# matches as the fourth says, and traces the round trip after as many VMRUNs as the fifth:
+# CPUID exits are answered in SVM's run loop, entered at the first CPUID exit after any other
+# exit (svm_run_fast; its VMCB's RAX, the guest's leaf, at 5F8h), and reach exit_handle only on
+# a memo miss; the second round trip from there is one of the loop's.
 PRESETS = {
-    "cpuid": (1, "v->regs.gpr[0] == 0"),
+    "cpuid": (None, "((unsigned long *)$rdx)[0x5f8 / 8] == 0", "*svm_run_fast", 0, 2),
     "hypercall": (7, "v->regs.gpr[0] == 0"),
     "mmio-read": (5, "v->exit.npf.write == 0 && v->exit.npf.gpa == 0xfeb00000"),
     "mmio-write": (5, "v->exit.npf.write == 1 && v->exit.npf.gpa == 0xfeb00000"),
@@ -57,6 +62,7 @@ def vmrun_address():
 
 def trace(a, vmrun):
     port = free_port()
+    kind = f"v->exit.kind == {a.kind} && " if a.kind is not None else ""
     with tempfile.TemporaryDirectory(prefix="keel-trace.") as tmp:
         mods = os.path.join(tmp, "mods")
         os.makedirs(mods)
@@ -74,13 +80,13 @@ def trace(a, vmrun):
 set confirm off
 file {ELF}
 target remote localhost:{port}
-break exit_handle if v->exit.kind == {a.kind} && ({a.cond})
+break {a.at} if {kind}({a.cond})
 ignore 1 {a.skip}
 continue
 delete
 break *0x{vmrun}
 continue
-delete
+{"continue" + chr(10) if a.trips > 1 else ""}delete
 set $n = 0
 while $n < {a.max}
   stepi
@@ -113,11 +119,16 @@ def main():
     p.add_argument("--name", default="bench", help="the payload's module name")
     p.add_argument("--skip", type=int, default=50, help="matching exits to let pass first")
     p.add_argument("--max", type=int, default=40000, help="most instructions to step")
+    p.add_argument("--at", default="exit_handle", help="the function to stop in first")
+    p.add_argument("--trips", type=int, default=1,
+                   help="trace the round trip after this many VMRUNs")
     p.add_argument("--show", action="append", default=[], help="annotated disassembly of FN")
     a = p.parse_args()
     if a.preset:
-        a.kind, a.cond = PRESETS[a.preset]
-    if a.kind is None:
+        a.kind, a.cond = PRESETS[a.preset][:2]
+        if len(PRESETS[a.preset]) > 2:
+            a.at, a.skip, a.trips = PRESETS[a.preset][2:]
+    if a.kind is None and a.at == "exit_handle":
         p.error("give a preset or --kind")
     syms, addrs = symbols()
     vmrun, dis = vmrun_address()

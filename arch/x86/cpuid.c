@@ -9,21 +9,18 @@
 #include <keel/printk.h>
 #include <keel/time.h>
 #include <keel/vlapic.h>
-
-enum { EAX, EBX, ECX, EDX };
+#include "cpuid_kept.h"
 
 #define KEEL_CPUID_BASE 0x40000000u
 #define KEEL_CPUID_TIMING     (KEEL_CPUID_BASE + 0x10)
 #define CPUID_TSC_LEAF        0x15u
 #define CPUID_FREQ_LEAF       0x16u
 #define ANY_SUB               0xffffffffu
-#define CPUID1_ECX_OSXSAVE    BIT(27)
 #define CPUID1_ECX_HYPERVISOR BIT(31)
 #define CPUID1_ECX_TSC_DL     BIT(24)
 #define CPUID1_EDX_APIC       BIT(9)
 #define CPUID6_EAX_ARAT       BIT(2)
 #define CPUID7_ECX_OSPKE      BIT(4)
-#define CR4_OSXSAVE BIT(18)
 #define CR4_PKE     BIT(22)
 
 /* One row: in leaf/subleaf, register `reg` keeps only `keep` bits, then gains `set`. */
@@ -203,20 +200,6 @@ static bool cpuid_fixed(u32 leaf)
 	return false;
 }
 
-static inline struct vcpu_cpuid *cpuid_slot(struct vcpu *v, u32 leaf)
-{
-	return &v->cpuid[(leaf ^ (leaf >> 28)) & (VCPU_CPUID_SLOTS - 1)];
-}
-
-static void cpuid_set_regs(struct vcpu *v, const u32 out[4])
-{
-	v->regs.gpr[VCPU_RAX] = out[EAX];
-	v->regs.gpr[VCPU_RBX] = out[EBX];
-	v->regs.gpr[VCPU_RCX] = out[ECX];
-	v->regs.gpr[VCPU_RDX] = out[EDX];
-	v->dirty |= VCPU_DIRTY_RAX;
-}
-
 /* Computes the answer, and keeps it when the leaf's answer is fixed. */
 static __attribute__((noinline)) void cpuid_compute(struct vcpu *v, u32 leaf)
 {
@@ -244,8 +227,6 @@ enum exit_action exit_cpuid(struct vcpu *v)
 		cpuid_compute(v, leaf);
 		return EXIT_RESUME;
 	}
-	cpuid_set_regs(v, c->out);
-	if (c->osxsave && (virt->vcpu_get_cr4(v) & CR4_OSXSAVE)) /* SDM Vol. 2A CPUID, ECX 27 */
-		v->regs.gpr[VCPU_RCX] |= CPUID1_ECX_OSXSAVE;
+	cpuid_answer_kept(v, c);
 	return EXIT_RESUME;
 }

@@ -110,37 +110,7 @@ static void memo_trim(struct insn_memo *m, const struct insn_rec *r, u32 len)
 	m->ndeps = (u8)keep;
 }
 
-static inline unsigned memo_slot(u64 rip)
-{
-	return (unsigned)((rip * 0x9e3779b97f4a7c15ull) >> 61); /* INSN_MEMO_SLOTS = 8 */
-}
-
 static const u64 memo_nothing; /* what unused fixed dependencies read, under a zero mask */
-
-static inline u64 dep_diff(const struct insn_dep *p)
-{
-	u64 now;
-	__builtin_memcpy(&now, p->p, sizeof(now));
-	return (now ^ p->val) & p->mask;
-}
-
-/* Whether every byte the memo's fetch read is unchanged. The first INSN_DEPS_FIXED entries
- * are always compared (unused ones read memo_nothing under a zero mask), the next one (4 KiB
- * pages) unrolled too when there is one, the rest in a loop. */
-static inline bool memo_deps_hold(const struct insn_memo *m)
-{
-	u64 d = 0;
-	unsigned n = m->ndeps;
-#pragma GCC unroll 8
-	for (unsigned i = 0; i < INSN_DEPS_FIXED; i++)
-		d |= dep_diff(&m->dep[i]);
-	if (__builtin_expect(n > INSN_DEPS_FIXED, 0)) {
-		d |= dep_diff(&m->dep[INSN_DEPS_FIXED]);
-		for (unsigned i = INSN_DEPS_FIXED + 1; i < n; i++)
-			d |= dep_diff(&m->dep[i]);
-	}
-	return !d;
-}
 
 static void memo_pad(struct insn_memo *m)
 {
@@ -198,23 +168,6 @@ static __attribute__((noinline)) int insn_fill(struct vcpu *v, struct insn_memo 
 	if (r.ok)
 		m->rip = v->regs.rip;
 	return INSN_OK;
-}
-
-static inline struct insn_memo *memo_of(struct vcpu *v)
-{
-	return &vcpu_emul_of(v)->memo[memo_slot(v->regs.rip)];
-}
-
-/* Whether m holds the instruction at RIP now. The key is compared last: a miss on RIP leaves
- * it to insn_fill, which stores it. */
-static inline __attribute__((always_inline)) bool memo_holds(struct vcpu *v, struct insn_memo *m)
-{
-	if (__builtin_expect(m->rip == v->regs.rip && memo_deps_hold(m) &&
-			     virt->vcpu_code_key(v, m->key), 1)) {
-		v->stat[KEEL_STAT_INSN_MEMO_HITS]++;
-		return true;
-	}
-	return false;
 }
 
 /* The memo for RIP, fetched again unless it still holds. */

@@ -89,6 +89,7 @@ void svm_npt_activate(struct vcpu *v, u64 root_hpa)
 	}
 	vmcb->ctl.ncr3 = root_hpa;
 	vmcb->ctl.np_ctl |= 1; /* NP_ENABLE (APM 15.25.3) */
+	svm_work(svm_of(v));
 	svm_npt_flush(v);
 }
 
@@ -97,4 +98,5 @@ void svm_npt_activate(struct vcpu *v, u64 root_hpa)
 void svm_npt_flush(struct vcpu *v)
 {
 	svm_of(v)->tlb_flush = svm_feat.flush_asid ? TLB_FLUSH_ASID : TLB_FLUSH_ALL;
+	svm_work(svm_of(v));
 }

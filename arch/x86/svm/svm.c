@@ -144,7 +144,7 @@ static int svm_vcpu_init(struct vcpu *v)
 	}
 	*s = (struct svm_vcpu){ .vmcb = vmcb, .vmcb_pa = svm_pa(vmcb), .host_pa = svm_pa(host),
 				.iopm = iopm, .msrpm = msrpm, .asid = (u32)asid, .xcr0 = 1,
-				.xcr0_cpu = ~0ull };
+				.xcr0_cpu = ~0ull, .work = true };
 	v->arch = s;
 	vmcb_init(v);
 	return 0;

@@ -179,6 +179,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_EXIT_NMI      0x61u
 #define SVM_EXIT_VINTR    0x64u
 #define SVM_EXIT_IRET     0x74u
+#define SVM_EXIT_CPUID    0x72u
 #define SVM_EXIT_IOIO     0x7bu
 #define SVM_EXIT_MSR      0x7cu
 #define SVM_EXIT_NPF      0x400u
@@ -234,6 +235,10 @@ struct svm_vcpu {
 		};
 		u32 ev_exit;
 	};
+	/* svm_entry's rare steps have work (set by every writer of what they read, svm_work;
+	 * recomputed after they ran): parked, nested paging off, events (ev_entry, windows,
+	 * EVENTINJ), a TLB flush or snapshot, XCR0, the CPU's CR2 behind the VMCB's. */
+	bool work;
 	bool step_guest_tf; /* the guest had TF set itself */
 	bool parked;        /* waiting for a start-up IPI: vcpu_run does not enter */
 	u64 iret_rip;
@@ -248,6 +253,8 @@ struct svm_vcpu {
 };
 
 static inline struct svm_vcpu *svm_of(struct vcpu *v) { return v->arch; }
+
+static inline void svm_work(struct svm_vcpu *s) { s->work = true; }
 
 /* The core runs on an identity map of all RAM (docs/boot.md), so pointers are physical. */
 static inline u64 svm_pa(const void *p) { return (u64)(uintptr_t)p; }
@@ -272,12 +279,52 @@ u64 svm_get_cr4(struct vcpu *v);
 u32 svm_get_cpl(struct vcpu *v);
 u32 svm_get_mode(struct vcpu *v);
 bool svm_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS]);
+void svm_code_key_store(const struct vmcb_save *st, u64 *key);
+
+/* CS selector, attributes and limit are one word of the VMCB segment, its base another. */
+static inline u64 svm_key_word(const struct vmcb_save *st, unsigned i)
+{
+	u64 w;
+	switch (i) {
+	case 0: __builtin_memcpy(&w, &st->cs, sizeof(w)); return w;
+	case 1: return st->cs.base;
+	case 2: return st->cr0;
+	case 3: return st->cr3;
+	case 4: return st->cr4;
+	case 5: return st->efer;
+	default: return st->cpl | (st->rflags & (RFLAGS_VM | RFLAGS_AC));
+	}
+}
+
+/* virt_ops.vcpu_code_key, inline for the CPUID fast path (svm_run.c). */
+static inline bool svm_code_key_in(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS])
+{
+	const struct vmcb_save *st = &svm_of(v)->vmcb->save;
+	u64 d = 0;
+
+#pragma GCC unroll 8
+	for (unsigned i = 0; i < VCPU_CODE_KEY_WORDS; i++)
+		d |= svm_key_word(st, i) ^ key[i];
+	if (__builtin_expect(!d, 1))
+		return true;
+	svm_code_key_store(st, key);
+	return false;
+}
+
 u32 svm_attr_to_vmx(u16 attrib);
 u16 svm_attr_from_vmx(u32 attr);
 /* svm_run.c */
 int svm_vcpu_run(struct vcpu *v);
 void svm_vmrun(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_pa, u64 host_intr); /* svm_entry.S */
 /* svm_exit.c */
+/* An instruction intercept's length from nRIP (APM 15.7.1), 0 when implausible. */
+static inline u32 svm_nrip_len(const struct vmcb *vmcb)
+{
+	u64 d = vmcb->ctl.nrip - vmcb->save.rip;
+
+	return d >= 1 && d <= 15 ? (u32)d : 0;
+}
+
 void svm_exit_decode(struct vcpu *v);
 /* svm_cr.c: MOV to CR4 (exit 14h), checked and loaded by Keel */
 void svm_cr_setup(void);

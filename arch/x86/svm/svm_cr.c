@@ -146,6 +146,7 @@ u32 svm_cr4_write(struct vcpu *v)
 	}
 	st->cr4 = val;
 	s->tlb_flush = svm_feat.flush_asid ? TLB_FLUSH_ASID : TLB_FLUSH_ALL; /* 15.16.1 */
+	svm_work(s);
 	vcpu_set_rip(v, v->regs.rip + len);
 	svm_clear_shadow(v);
 	return VEXIT_NONE;

@@ -103,6 +103,7 @@ void svm_inject(struct vcpu *v, const struct vevent *e)
 
 	if (e->type == VEVENT_NONE)
 		return;
+	svm_work(s);
 	if (!evt_valid(e)) {
 		pr_err("svm: vcpu %u: refusing to inject event type %u vector %u", v->id, e->type,
 		       e->vector);
@@ -122,6 +123,7 @@ void svm_window(struct vcpu *v, bool intr, bool nmi)
 
 	s->want_intr = intr;
 	s->want_nmi = nmi;
+	svm_work(s);
 }
 
 bool svm_can_take_intr(struct vcpu *v)
@@ -246,6 +248,7 @@ void svm_event_after_exit(struct vcpu *v)
 	struct svm_vcpu *s = svm_of(v);
 	struct vmcb_save *st = &s->vmcb->save;
 
+	svm_work(s);
 	reinject(v);
 	s->injected = 0;
 	s->stepped = s->stepping;
@@ -269,6 +272,7 @@ void svm_event_on_iret(struct vcpu *v)
 
 	s->iret_seen = true;
 	s->iret_rip = s->vmcb->save.rip;
+	svm_work(s);
 }
 
 /* A #DB that ended Keel's single step is Keel's, unless the guest was stepping too or one of
@@ -296,6 +300,7 @@ u32 svm_event_window_kind(struct vcpu *v, bool vintr)
 {
 	struct svm_vcpu *s = svm_of(v);
 
+	svm_work(s);
 	if (vintr) {
 		arm_intr_window(v, false);
 		if (s->want_intr) {

@@ -94,13 +94,6 @@ static const struct exit_map exit_map[] = {
 	[0x8d - 0x60] = { VEXIT_XSETBV, X_KNOWN | X_INSN, NULL },
 };
 
-static u32 nrip_len(const struct vmcb *vmcb)
-{
-	u64 d = vmcb->ctl.nrip - vmcb->save.rip;
-
-	return d >= 1 && d <= 15 ? (u32)d : 0;
-}
-
 static void exc_decode(struct vcpu *v, u8 vec)
 {
 	const struct vmcb *vmcb = svm_of(v)->vmcb;
@@ -148,7 +141,7 @@ void svm_exit_decode(struct vcpu *v)
 		const struct exit_map *m = &exit_map[i];
 		v->exit.kind = m->kind;
 		if ((m->flags & X_INSN) && svm_feat.nrips)
-			v->exit.insn_len = nrip_len(vmcb);
+			v->exit.insn_len = svm_nrip_len(vmcb);
 		if (m->decode)
 			m->decode(v);
 	} else if (code == SVM_EXIT_WRITE_CR4) {

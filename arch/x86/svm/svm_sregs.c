@@ -90,6 +90,7 @@ void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *sr)
 	struct svm_vcpu *s = svm_of(v);
 
 	sregs_to_vmcb(s, sr);
+	svm_work(s); /* CR2, XCR0, the TLB flush below */
 	if (pat_valid(sr->pat))
 		s->vmcb->save.g_pat = sr->pat;
 	else
@@ -181,37 +182,10 @@ u32 svm_get_mode(struct vcpu *v)
 	return emul_mode_of(st->cr0, st->efer, st->rflags, &cs);
 }
 
-/* CS selector, attributes and limit are one word of the VMCB segment, its base another. */
-static inline u64 svm_key_word(const struct vmcb_save *st, unsigned i)
-{
-	u64 w;
-	switch (i) {
-	case 0: __builtin_memcpy(&w, &st->cs, sizeof(w)); return w;
-	case 1: return st->cs.base;
-	case 2: return st->cr0;
-	case 3: return st->cr3;
-	case 4: return st->cr4;
-	case 5: return st->efer;
-	default: return st->cpl | (st->rflags & (RFLAGS_VM | RFLAGS_AC));
-	}
-}
-
-static __attribute__((noinline)) void svm_code_key_store(const struct vmcb_save *st, u64 *key)
+__attribute__((noinline)) void svm_code_key_store(const struct vmcb_save *st, u64 *key)
 {
 	for (unsigned i = 0; i < VCPU_CODE_KEY_WORDS; i++)
 		key[i] = svm_key_word(st, i);
 }
 
-bool svm_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS])
-{
-	const struct vmcb_save *st = &svm_of(v)->vmcb->save;
-	u64 d = 0;
-
-#pragma GCC unroll 8
-	for (unsigned i = 0; i < VCPU_CODE_KEY_WORDS; i++)
-		d |= svm_key_word(st, i) ^ key[i];
-	if (__builtin_expect(!d, 1))
-		return true;
-	svm_code_key_store(st, key);
-	return false;
-}
+bool svm_code_key(struct vcpu *v, u64 key[VCPU_CODE_KEY_WORDS]) { return svm_code_key_in(v, key); }

@@ -131,6 +131,7 @@ void svm_reset_state(struct vcpu *v)
 	s->vmcb->ctl.int_state = 0;
 	s->want_intr = s->want_nmi = s->nmi_blocked = s->iret_seen = s->stepping = false;
 	s->shutdown = s->parked = false;
+	svm_work(s);
 	svm_exc_update(s);
 	svm_npt_flush(v);
 	memset(&v->regs, 0, sizeof(v->regs));
@@ -147,6 +148,7 @@ void svm_wait_sipi(struct vcpu *v)
 {
 	svm_reset_state(v);
 	svm_of(v)->parked = true;
+	svm_work(svm_of(v));
 }
 
 /* A start-up IPI starts real mode at CS = vector << 8, IP = 0 (SDM Vol. 3A 10.6.1, 8.4.4). */
