@@ -190,6 +190,17 @@ bool virq_before_entry(struct vcpu *v)
 	return false;
 }
 
+/* An interrupt held back by the TPR alone is delivered right after the MOV to CR8 that lowers
+ * it (SDM Vol. 3A 10.8.6.1): the backend makes such a MOV exit while one waits. */
+static void virq_tpr_watch(struct vcpu *v, struct vlapic *l)
+{
+	bool holds = vlapic_tpr_holds(l);
+	if (holds != l->tpr_watch) {
+		l->tpr_watch = holds;
+		virt->vcpu_tpr_watch(v, holds);
+	}
+}
+
 void virq_inject(struct vcpu *v)
 {
 	struct vlapic *l = v->lapic;
@@ -216,6 +227,7 @@ void virq_inject(struct vcpu *v)
 	}
 	virq_arm(l, l->next);
 	l->quiet = src == SRC_NONE && !want_nmi && !l->window;
+	virq_tpr_watch(v, l);
 }
 
 void virq_nmi_window(struct vcpu *v)

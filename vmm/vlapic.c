@@ -123,6 +123,13 @@ int vlapic_pending(const struct vlapic *l)
 	return irrv;
 }
 
+bool vlapic_tpr_holds(const struct vlapic *l)
+{
+	int irrv = bits_highest(l->irr), isrv = bits_highest(l->isr);
+	u32 cls = (u32)irrv & 0xf0;
+	return irrv >= 0 && cls <= (l->tpr & 0xf0) && (isrv < 0 || cls > ((u32)isrv & 0xf0));
+}
+
 void vlapic_ack(struct vlapic *l, u8 vector)
 {
 	u32 w = vector >> 5, b = 1u << (vector & 31);

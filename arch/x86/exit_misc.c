@@ -52,7 +52,8 @@ enum exit_action exit_exception(struct vcpu *v)
 }
 
 /* MOV to/from CR8 is the TPR's bits 7:4 (SDM Vol. 3A 10.8.6.1); bits 63:4 of a written value
- * must be 0 (Vol. 2B MOV CRn). The VMX backend leaves only CR8 accesses to the common code. */
+ * must be 0 (Vol. 2B MOV CRn). The VMX backend leaves only CR8 accesses to the common code; the
+ * SVM backend its CR8 writes while it watches them (svm_tpr_watch). */
 enum exit_action exit_cr_access(struct vcpu *v)
 {
 	u8 gpr = v->exit.cr.gpr & 15;
@@ -68,6 +69,7 @@ enum exit_action exit_cr_access(struct vcpu *v)
 		return EXIT_RESUME;
 	if (v->exit.cr.write) {
 		vlapic_set_cr8(v->lapic, (u8)*r);
+		v->lapic->tpr_set = true; /* SVM: an intercepted write never reached V_TPR */
 	} else {
 		*r = vlapic_get_cr8(v->lapic);
 		v->dirty |= gpr == VCPU_RSP ? VCPU_DIRTY_RSP : gpr == VCPU_RAX ? VCPU_DIRTY_RAX : 0;

@@ -62,6 +62,7 @@ struct vlapic {
 	u32 touched;              /* any CPU: what those passes read may have changed */
 	u32 posting;              /* any CPU: changes under way (vlapic_change_begin/end) */
 	bool quiet;               /* the last full pass found nothing to do */
+	bool tpr_watch;           /* the backend watches MOV to CR8 (vcpu_tpr_watch) */
 	const volatile u8 *timer_flag; /* this CPU's "physical timer fired" flag */
 };
 
@@ -101,6 +102,8 @@ bool vlapic_sw_enabled(const struct vlapic *l);
 void vlapic_set_irr(struct vlapic *l, u8 vector, bool level);
 /* The highest vector in IRR above the processor priority, or -1. */
 int vlapic_pending(const struct vlapic *l);
+/* An IRR vector waits for the TPR alone: lowering it (not an EOI) would let it through. */
+bool vlapic_tpr_holds(const struct vlapic *l);
 /* No vector requested at all (vlapic_pending would say -1), in four loads without the call. */
 static inline bool vlapic_irr_empty(const struct vlapic *l)
 {

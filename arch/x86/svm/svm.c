@@ -172,6 +172,7 @@ const struct virt_ops svm_ops = {
 	.vcpu_run = svm_vcpu_run,
 	.vcpu_inject = svm_inject,
 	.vcpu_window = svm_window,
+	.vcpu_tpr_watch = svm_tpr_watch,
 	.vcpu_can_take_intr = svm_can_take_intr,
 	.vcpu_clear_shadow = svm_clear_shadow,
 	.npt_leaf = svm_npt_leaf,

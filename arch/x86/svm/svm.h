@@ -174,6 +174,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 
 /* Exit codes (APM Appendix C). */
 #define SVM_EXIT_WRITE_CR4 0x14u
+#define SVM_EXIT_WRITE_CR8 0x18u
 #define SVM_EXIT_EXC_BASE 0x40u
 #define SVM_EXIT_INTR     0x60u
 #define SVM_EXIT_NMI      0x61u
@@ -329,6 +330,8 @@ void svm_exit_decode(struct vcpu *v);
 /* svm_cr.c: MOV to CR4 (exit 14h), checked and loaded by Keel */
 void svm_cr_setup(void);
 u32 svm_cr4_write(struct vcpu *v);
+u32 svm_cr8_write(struct vcpu *v);
+void svm_tpr_watch(struct vcpu *v, bool on);
 /* svm_event.c: the full passes, and when they can be skipped (nothing to deliver, no window
  * wanted or armed, no NMI bookkeeping; no event cut short, no step or IRET to follow). */
 static inline bool svm_entry_quiet(const struct vcpu *v, const struct svm_vcpu *s)

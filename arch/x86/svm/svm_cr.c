@@ -1,4 +1,5 @@
-/* MOV to CR4, the one control-register write the backend intercepts (APM Vol. 2 15.9). The
+/* MOV to CR4, the one control-register write the backend always intercepts (APM Vol. 2 15.9),
+ * and MOV to CR8 while an interrupt waits for the TPR to drop. The
  * CPU would check the value itself and raise #GP(0), but QEMU 7.2 TCG answers a reserved CR4
  * bit in a guest with VMEXIT_INVALID and leaves host state in the VMCB (docs/svm.md), which
  * leaves nothing to resume: Keel checks and loads the value instead. */
@@ -59,27 +60,34 @@ static bool legacy_prefix(u8 b)
 	       b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65;
 }
 
-/* MOV CR4, r (0F 22 /r, ModRM.reg = 4; mod is ignored, so no SIB or displacement follows): the
- * GPR from ModRM.rm and REX.B and the length, or -1 when the bytes are not that instruction
- * (another vCPU rewrote them: the guest runs it again) or -2 when they end before it does. */
-static int cr4_gpr_decode(const u8 *b, u32 n, bool long64, u32 *len)
+/* MOV CRn, r (0F 22 /r; mod is ignored, so no SIB or displacement follows; REX.R extends
+ * ModRM.reg, and LOCK names CR8 outside 64-bit mode, APM Vol. 3 MOV CRn): the GPR from
+ * ModRM.rm and REX.B and the length, or -1 when the bytes are not a write of CR `crn` (another
+ * vCPU rewrote them: the guest runs it again) or -2 when they end before it does. */
+static int cr_gpr_decode(const u8 *b, u32 n, bool long64, u32 crn, u32 *len)
 {
 	u8 rex = 0;
+	bool lock = false;
 	u32 i = 0;
 
 	for (; i < n; i++) {
-		if (long64 && (b[i] & 0xf0) == 0x40)
+		if (long64 && (b[i] & 0xf0) == 0x40) {
 			rex = b[i];
-		else if (legacy_prefix(b[i]))
+		} else if (legacy_prefix(b[i])) {
 			rex = 0; /* a REX prefix counts only right before the opcode */
-		else
+			lock |= b[i] == 0xf0;
+		} else {
 			break;
+		}
 	}
 	if (i + 3 > INSN_MAX_BYTES)
 		return -1;
 	if (i + 3 > n)
 		return -2;
-	if (b[i] != 0x0f || b[i + 1] != 0x22 || ((b[i + 2] >> 3) & 7) != 4 || (rex & 4))
+	u32 named = ((b[i + 2] >> 3) & 7) | ((rex & 4) << 1);
+	if (lock && named == 0)
+		named = 8;
+	if (b[i] != 0x0f || b[i + 1] != 0x22 || named != crn)
 		return -1;
 	*len = i + 3;
 	return (b[i + 2] & 7) | ((rex & 1) << 3);
@@ -90,9 +98,9 @@ static bool svm_long64(const struct vmcb_save *st)
 	return (st->efer & EFER_LMA) && (st->cs.attrib & 0x200); /* CS.L (APM Table B-2) */
 }
 
-/* The GPR and the instruction's length, or -1 (a fault was queued, the vCPU stopped, or the
- * instruction changed: nothing to do but enter again). */
-static int cr4_operand(struct vcpu *v, const struct vmcb *vmcb, u32 *len)
+/* The GPR and the instruction's length of a write of CR `crn`, or -1 (a fault was queued, the
+ * vCPU stopped, or the instruction changed: nothing to do but enter again). */
+static int cr_operand(struct vcpu *v, const struct vmcb *vmcb, u32 crn, u32 *len)
 {
 	u8 bytes[INSN_MAX_BYTES];
 	struct vevent cut;
@@ -106,7 +114,7 @@ static int cr4_operand(struct vcpu *v, const struct vmcb *vmcb, u32 *len)
 	}
 	if (insn_fetch_raw(v, bytes, &n, &cut))
 		return -1;
-	int gpr = cr4_gpr_decode(bytes, n, svm_long64(&vmcb->save), len);
+	int gpr = cr_gpr_decode(bytes, n, svm_long64(&vmcb->save), crn, len);
 	if (gpr == -2 && cut.type != VEVENT_NONE)
 		v->pending = cut;
 	else if (gpr == -2)
@@ -131,7 +139,7 @@ u32 svm_cr4_write(struct vcpu *v)
 	struct svm_vcpu *s = svm_of(v);
 	struct vmcb_save *st = &s->vmcb->save;
 	u32 len = 0;
-	int gpr = cr4_operand(v, s->vmcb, &len);
+	int gpr = cr_operand(v, s->vmcb, 4, &len);
 
 	if (gpr < 0)
 		return VEXIT_NONE;
@@ -150,4 +158,30 @@ u32 svm_cr4_write(struct vcpu *v)
 	vcpu_set_rip(v, v->regs.rip + len);
 	svm_clear_shadow(v);
 	return VEXIT_NONE;
+}
+
+/* MOV to CR8, intercepted only while an interrupt waits in the IRR for the TPR to drop
+ * (svm_tpr_watch): the common code writes the TPR, the next entry copies it into V_TPR. */
+u32 svm_cr8_write(struct vcpu *v)
+{
+	const struct vmcb *vmcb = svm_of(v)->vmcb;
+	u32 len = 0;
+	int gpr = cr_operand(v, vmcb, 8, &len);
+
+	if (gpr < 0)
+		return VEXIT_NONE;
+	/* without nRIP the length decoded here: the emulator's length tables do not hold MOV CRn */
+	v->exit.insn_len = svm_feat.nrips ? svm_nrip_len(vmcb) : len;
+	v->exit.cr.cr = 8;
+	v->exit.cr.gpr = (u8)gpr;
+	v->exit.cr.write = true;
+	return VEXIT_CR_ACCESS;
+}
+
+/* Without decode assists or nRIP the write must exit to be seen at all: V_TPR changes in the
+ * guest without one (APM Vol. 2 15.21.1). */
+void svm_tpr_watch(struct vcpu *v, bool on)
+{
+	struct vmcb_control *c = &svm_of(v)->vmcb->ctl;
+	c->cr_icpt = on ? c->cr_icpt | CR_ICPT_WRITE(8) : c->cr_icpt & ~CR_ICPT_WRITE(8);
 }

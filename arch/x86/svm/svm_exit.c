@@ -146,6 +146,8 @@ void svm_exit_decode(struct vcpu *v)
 			m->decode(v);
 	} else if (code == SVM_EXIT_WRITE_CR4) {
 		v->exit.kind = svm_cr4_write(v);
+	} else if (code == SVM_EXIT_WRITE_CR8) {
+		v->exit.kind = svm_cr8_write(v);
 	} else if (code >= SVM_EXIT_EXC_BASE && code < SVM_EXIT_EXC_BASE + 32) {
 		exc_decode(v, (u8)(code - SVM_EXIT_EXC_BASE));
 	} else {

@@ -309,6 +309,7 @@ const struct virt_ops vmx_ops = {
 	.vcpu_run = vmx_vcpu_run,
 	.vcpu_inject = vmx_inject,
 	.vcpu_window = vmx_window,
+	.vcpu_tpr_watch = vmx_tpr_watch,
 	.vcpu_can_take_intr = vmx_can_take_intr,
 	.vcpu_clear_shadow = vmx_clear_shadow,
 	.npt_leaf = vmx_npt_leaf,

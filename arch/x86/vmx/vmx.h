@@ -295,6 +295,7 @@ u64 vmx_cr4_real(u64 guest);
 /* vmx_event.c */
 void vmx_inject(struct vcpu *v, const struct vevent *e);
 void vmx_window(struct vcpu *v, bool intr, bool nmi);
+void vmx_tpr_watch(struct vcpu *v, bool on);
 bool vmx_can_take_intr(struct vcpu *v);
 void vmx_clear_shadow(struct vcpu *v);
 void vmx_events_entry(struct vcpu *v);

@@ -54,6 +54,9 @@ struct virt_ops {
 	 * take an external interrupt (or NMI); whether it can take one now. */
 	void (*vcpu_inject)(struct vcpu *v, const struct vevent *e);
 	void (*vcpu_window)(struct vcpu *v, bool intr, bool nmi);
+	/* While `on`, an interrupt waits in the IRR for the TPR to drop: the guest's MOV to CR8
+	 * must exit (VEXIT_CR_ACCESS) so that it is delivered right after the MOV. */
+	void (*vcpu_tpr_watch)(struct vcpu *v, bool on);
 	bool (*vcpu_can_take_intr)(struct vcpu *v);
 	void (*vcpu_clear_shadow)(struct vcpu *v);
 
