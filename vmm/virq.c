@@ -192,9 +192,10 @@ bool virq_before_entry(struct vcpu *v)
 
 /* An interrupt held back by the TPR alone is delivered right after the MOV to CR8 that lowers
  * it (SDM Vol. 3A 10.8.6.1): the backend makes such a MOV exit while one waits. */
-static void virq_tpr_watch(struct vcpu *v, struct vlapic *l)
+static void virq_tpr_watch(struct vcpu *v, struct vlapic *l, enum virq_src src)
 {
-	bool holds = vlapic_tpr_holds(l);
+	/* with something to deliver now, the next pass (after it, or at its window) decides */
+	bool holds = src == SRC_NONE && !vlapic_irr_empty(l) && vlapic_tpr_holds(l);
 	if (holds != l->tpr_watch) {
 		l->tpr_watch = holds;
 		virt->vcpu_tpr_watch(v, holds);
@@ -227,7 +228,7 @@ void virq_inject(struct vcpu *v)
 	}
 	virq_arm(l, l->next);
 	l->quiet = src == SRC_NONE && !want_nmi && !l->window;
-	virq_tpr_watch(v, l);
+	virq_tpr_watch(v, l, src);
 }
 
 void virq_nmi_window(struct vcpu *v)
