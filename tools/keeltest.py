@@ -22,6 +22,7 @@ from ktest.hostrun import run_host  # noqa: E402
 from ktest.report import Tally, clear_results, read_results, write_results  # noqa: E402
 
 MAX_REASONS = 8
+FAIL_TAIL = 12  # console lines shown under a failed boot case: CI output keeps the evidence
 _print_lock = threading.Lock()
 
 
@@ -48,23 +49,24 @@ def run_checks(case, con, log):
 
 
 def run_case(case, suite, elf, build):
-    """Returns (status, seconds, reasons, log path or '')."""
+    """Returns (status, seconds, reasons, log path or '', the console's last lines on a failure)."""
     if case.skip:
-        return "SKIP", 0.0, [case.skip], ""
+        return "SKIP", 0.0, [case.skip], "", []
     paths = emulator.Paths(suite, case, build)
     start = time.monotonic()
     try:
         expected = caseconf.expected_verdicts(case)
         con, facts = emulator.run(case, paths, elf)
     except (caseconf.CaseError, RuntimeError, OSError) as e:
-        return "FAIL", time.monotonic() - start, [str(e)], ""
+        return "FAIL", time.monotonic() - start, [str(e)], "", []
     reasons = run_checks(case, con, paths.console) + judge.judge(case, con, facts, expected)
     if reasons:
-        return "FAIL", facts.seconds, reasons, f"{paths.console} (emulator: {paths.emu})"
-    return "PASS", facts.seconds, [judge.summary(case, con, expected)], paths.console
+        return ("FAIL", facts.seconds, reasons, f"{paths.console} (emulator: {paths.emu})",
+                con.lines[-FAIL_TAIL:])
+    return "PASS", facts.seconds, [judge.summary(case, con, expected)], paths.console, []
 
 
-def report_case(name, status, secs, reasons, log):
+def report_case(name, status, secs, reasons, log, tail=()):
     head = f"{status} {name} ({secs:.1f}s)"
     if status == "PASS":
         out(f"{head} {reasons[0]}")
@@ -72,6 +74,9 @@ def report_case(name, status, secs, reasons, log):
     lines = [f"{head}: {reasons[0]}"] + [f"     {r}" for r in reasons[1:MAX_REASONS]]
     if len(reasons) > MAX_REASONS:
         lines.append(f"     ... and {len(reasons) - MAX_REASONS} more")
+    if tail:
+        lines.append(f"     the console's last {len(tail)} lines:")
+        lines += [f"     | {t}" for t in tail]
     if log:
         lines.append(f"     log: {log}")
     out("\n".join(lines))
@@ -116,9 +121,9 @@ def cmd_boot(a):
     try:
         futs = {pool.submit(run_case, c, suite, a.elf, a.build): c for c in cases_to_run}
         for fut, c in futs.items():
-            status, secs, reasons, log = fut.result()
+            status, secs, reasons, log, tail = fut.result()
             tally.add(status)
-            report_case(c.name, status, secs, reasons, log)
+            report_case(c.name, status, secs, reasons, log, tail)
     except KeyboardInterrupt:
         emulator.ABORT.set()
         out("keeltest: interrupted; stopping the emulators")
