@@ -9,6 +9,7 @@
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -61,9 +62,39 @@ def run_case(case, suite, elf, build):
         return "FAIL", time.monotonic() - start, [str(e)], "", []
     reasons = run_checks(case, con, paths.console) + judge.judge(case, con, facts, expected)
     if reasons:
-        return ("FAIL", facts.seconds, reasons, f"{paths.console} (emulator: {paths.emu})",
+        return ("FAIL", facts.seconds, _name_rips(elf, reasons), f"{paths.console} (emulator: {paths.emu})",
                 con.lines[-FAIL_TAIL:])
     return "PASS", facts.seconds, [judge.summary(case, con, expected)], paths.console, []
+
+
+def _keel_text(elf):
+    """keel.elf's text symbols, sorted: (address, name)."""
+    try:
+        r = subprocess.run(["nm", "-n", elf], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    syms = []
+    for ln in r.stdout.splitlines():
+        f = ln.split()
+        if len(f) == 3 and f[1] in "tT":
+            syms.append((int(f[0], 16), f[2]))
+    return syms
+
+
+def _name_rips(elf, reasons):
+    """'... at rip 0x...' reasons with the keel.elf function holding the address, if any."""
+    syms, out = None, []
+    for r in reasons:
+        m = re.search(r"was at rip (0x[0-9a-f]+)$", r)
+        if m:
+            syms = syms if syms is not None else _keel_text(elf)
+            rip = int(m.group(1), 16)
+            inside = [n for a, n in syms if a <= rip]
+            where = f"keel.elf {inside[-1]}" if inside and syms and rip < syms[-1][0] + 0x1000 \
+                else "a guest"
+            r = f"{r} ({where})"
+        out.append(r)
+    return out
 
 
 def report_case(name, status, secs, reasons, log, tail=()):

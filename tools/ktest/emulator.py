@@ -154,6 +154,16 @@ class QmpReader(threading.Thread):
     def __init__(self, proc, log):
         super().__init__(daemon=True)
         self.proc, self.log, self.shutdown = proc, log, None
+        self.answers = []  # human-monitor-command replies, in order
+
+    def ask(self, command):
+        """Sends a monitor command; its reply lands in self.answers (and the emulator log)."""
+        msg = {"execute": "human-monitor-command", "arguments": {"command-line": command}}
+        try:
+            self.proc.stdin.write(json.dumps(msg).encode() + b"\n")
+            self.proc.stdin.flush()
+        except OSError:
+            pass
 
     def run(self):
         try:
@@ -169,6 +179,8 @@ class QmpReader(threading.Thread):
                 continue
             if msg.get("event") == "SHUTDOWN" and self.shutdown is None:
                 self.shutdown = msg.get("data", {}).get("reason", "")
+            if isinstance(msg.get("return"), str) and msg["return"]:
+                self.answers.append(msg["return"])
 
 
 class SerialTail:
@@ -279,6 +291,8 @@ def _run_once(case, paths, elf):
             pipe.start()
         try:
             _follow(case, proc, serial, con, facts, start, pipe)
+            if facts.timed_out and qmp:
+                facts.cpu_rips = _cpu_rips(qmp)
         finally:
             _stop(proc)
             if pipe:
@@ -296,6 +310,16 @@ def _run_once(case, paths, elf):
         facts.emu_error = _tail_error(paths.emu)
     facts.seconds = time.monotonic() - start
     return con, facts
+
+
+def _cpu_rips(qmp, wait=3.0):
+    """Each CPU's RIP at a timeout, from the monitor (a CPU in its guest shows the guest's)."""
+    qmp.ask("info registers -a")
+    end = time.monotonic() + wait
+    while not qmp.answers and time.monotonic() < end:
+        time.sleep(POLL)
+    text = qmp.answers[0] if qmp.answers else ""
+    return [int(r, 16) for r in re.findall(r"\bRIP=([0-9a-fA-F]+)", text)]
 
 
 def _follow(case, proc, serial, con, facts, start, pipe):

@@ -23,13 +23,15 @@ class RunFacts:
     poweroff: str = ""        # acpi | port | reset | triple-fault | "" (none seen)
     emu_error: str = ""       # what the emulator said when it failed to start or died
     com2_lines: list = None   # COM2's log, cleaned, for cases with `com2:`
+    cpu_rips: list = None     # QEMU: each CPU's RIP when the run timed out
 
 
 def check_run(case, con, facts, expected):
     if facts.timed_out:
         if con.events["exit"]:
             return ["KEEL EXIT came but the machine did not power off"]
-        return [f"timed out after {case.timeout}s; last console line: '{con.last_line()}'"]
+        return [f"timed out after {case.timeout}s; last console line: '{con.last_line()}'"] + \
+            [f"at the timeout CPU {i} was at rip {rip:#x}" for i, rip in enumerate(facts.cpu_rips or [])]
     if facts.exited and not con.finished:
         why = f" ({facts.emu_error})" if facts.emu_error else ""
         how = f"after a {facts.poweroff}" if facts.poweroff else "by itself"
